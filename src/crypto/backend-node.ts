@@ -1,0 +1,193 @@
+/**
+ * The `node:crypto` backend: OpenSSL's AES-GCM (AES-NI), hashes, HMAC, HKDF
+ * and X25519, all but AES-GCM synchronous. Selected for Node by the
+ * `#backend` import condition.
+ *
+ * @module
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  diffieHellman,
+  hkdfSync,
+  type KeyObject,
+} from 'node:crypto';
+import { ZeroVaultError, decryptFailed } from '../errors.js';
+import { assertBytes } from './assert.js';
+import { GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
+import { checkAesKey, checkGcmArgs, checkHash, checkHkdfLength, checkSharedSecret, checkX25519 } from './backend-checks.js';
+
+const NAME = 'node';
+
+interface NodeAesKey extends AesGcmKey {
+  readonly keyObject: KeyObject;
+}
+
+const NODE_HASH: Readonly<Record<HashName, string>> = { 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
+
+function keyObjectOf(key: AesGcmKey): KeyObject {
+  if (key === null || typeof key !== 'object' || key.backend !== NAME || !('keyObject' in key)) {
+    throw new ZeroVaultError('INVALID_INPUT', 'key was not imported by this backend');
+  }
+  return (key as NodeAesKey).keyObject;
+}
+
+/** Views a Node Buffer as a plain Uint8Array over the same memory (no copy). */
+function plain(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+// DER prefixes that turn 32 raw bytes into PKCS#8 / SPKI X25519 keys (RFC 8410).
+const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
+const X25519_SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
+
+function der(prefix: Uint8Array, raw: Uint8Array): Buffer {
+  const out = Buffer.alloc(prefix.length + raw.length);
+  out.set(prefix, 0);
+  out.set(raw, prefix.length);
+  return out;
+}
+
+function x25519Private(secretKey: Uint8Array): KeyObject {
+  const encoded = der(X25519_PKCS8_PREFIX, secretKey);
+  try {
+    return createPrivateKey({ key: encoded, format: 'der', type: 'pkcs8' });
+  } finally {
+    encoded.fill(0);
+  }
+}
+
+/** Creates the `node:crypto` backend. */
+export function createNodeBackend(): Backend {
+  return {
+    name: NAME,
+
+    async importAesGcmKey(raw) {
+      checkAesKey(raw);
+      const key: NodeAesKey = { algorithm: 'AES-256-GCM', backend: NAME, keyObject: createSecretKey(raw) };
+      return key;
+    },
+
+    async aesGcmSeal(key, nonce, plaintext, aad) {
+      const keyObject = keyObjectOf(key);
+      checkGcmArgs(nonce, plaintext, aad);
+      const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
+      if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
+      // One output buffer: update() writes the body, the tag goes after it.
+      const out = new Uint8Array(plaintext.length + GCM_TAG_LENGTH);
+      const body = cipher.update(plaintext);
+      out.set(body, 0);
+      const rest = cipher.final();
+      out.set(rest, body.length);
+      out.set(cipher.getAuthTag(), plaintext.length);
+      return out;
+    },
+
+    async aesGcmOpen(key, nonce, sealed, aad) {
+      const keyObject = keyObjectOf(key);
+      checkGcmArgs(nonce, sealed, aad);
+      if (sealed.length < GCM_TAG_LENGTH) throw decryptFailed();
+      const split = sealed.length - GCM_TAG_LENGTH;
+      // authTagLength pins 16 bytes: without it Node accepts truncated tags.
+      const decipher = createDecipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
+      decipher.setAuthTag(sealed.subarray(split));
+      if (aad !== undefined && aad.length > 0) decipher.setAAD(aad);
+      const body = decipher.update(sealed.subarray(0, split));
+      try {
+        const rest = decipher.final();
+        if (rest.length === 0) return plain(body);
+        const out = new Uint8Array(body.length + rest.length);
+        out.set(body, 0);
+        out.set(rest, body.length);
+        return out;
+      } catch {
+        // Never release unauthenticated plaintext.
+        body.fill(0);
+        throw decryptFailed();
+      }
+    },
+
+    digest(hash, data) {
+      checkHash(hash);
+      assertBytes(data, 'data');
+      return plain(createHash(NODE_HASH[hash]).update(data).digest());
+    },
+
+    hmac(hash, key, data) {
+      checkHash(hash);
+      assertBytes(key, 'key');
+      assertBytes(data, 'data');
+      return plain(createHmac(NODE_HASH[hash], key).update(data).digest());
+    },
+
+    hkdfExtract(hash, salt, ikm) {
+      checkHash(hash);
+      assertBytes(salt, 'salt');
+      assertBytes(ikm, 'ikm');
+      // RFC 5869 §2.2: an absent salt is HashLen zeros; HMAC pads an empty key the same way.
+      return plain(createHmac(NODE_HASH[hash], salt).update(ikm).digest());
+    },
+
+    hkdfExpand(hash, prk, info, length) {
+      checkHash(hash);
+      assertBytes(prk, 'prk');
+      assertBytes(info, 'info');
+      checkHkdfLength(hash, length);
+      // node:crypto has no expand-only call; T(i) = HMAC(PRK, T(i-1) | info | i).
+      const out = new Uint8Array(length);
+      let previous: Uint8Array = new Uint8Array(0);
+      for (let offset = 0, i = 1; offset < length; i++) {
+        const block = createHmac(NODE_HASH[hash], prk).update(previous).update(info).update(Uint8Array.of(i)).digest();
+        out.set(block.subarray(0, Math.min(block.length, length - offset)), offset);
+        offset += block.length;
+        previous = block;
+      }
+      return out;
+    },
+
+    hkdf(hash, ikm, salt, info, length) {
+      checkHash(hash);
+      assertBytes(ikm, 'ikm');
+      assertBytes(salt, 'salt');
+      assertBytes(info, 'info');
+      checkHkdfLength(hash, length);
+      if (length === 0) return new Uint8Array(0);
+      // OpenSSL's one-shot HKDF: one native call instead of 2 + L/HashLen HMACs.
+      return new Uint8Array(hkdfSync(NODE_HASH[hash], ikm, salt, info, length));
+    },
+
+    x25519PublicKey(secretKey) {
+      checkX25519(secretKey);
+      const spki = createPublicKey(x25519Private(secretKey)).export({ format: 'der', type: 'spki' });
+      return Uint8Array.from(spki.subarray(X25519_SPKI_PREFIX.length));
+    },
+
+    x25519(secretKey, publicKey) {
+      checkX25519(secretKey, publicKey);
+      let shared: Buffer;
+      try {
+        shared = diffieHellman({
+          privateKey: x25519Private(secretKey),
+          publicKey: createPublicKey({ key: der(X25519_SPKI_PREFIX, publicKey), format: 'der', type: 'spki' }),
+        });
+      } catch {
+        // OpenSSL refuses an all-zero shared secret; report it like the other backends.
+        throw new ZeroVaultError('INVALID_INPUT', 'publicKey is a low-order point');
+      }
+      return checkSharedSecret(plain(shared));
+    },
+  };
+}
+
+let cached: Backend | undefined;
+
+/** The backend this build uses, created on first use (no work at import). */
+export function getBackend(): Backend {
+  cached ??= createNodeBackend();
+  return cached;
+}

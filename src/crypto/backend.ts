@@ -1,0 +1,81 @@
+/**
+ * The one runtime seam. Everything platform-specific sits behind this
+ * interface; `backend-node.ts` implements it on `node:crypto`,
+ * `backend-web.ts` on WebCrypto with `@noble/*` where a primitive is missing.
+ * The package's `#backend` import condition picks one at build time.
+ *
+ * Shape, and why:
+ * - AES-GCM is async, because WebCrypto forces it; keys are imported once
+ *   into an {@link AesGcmKey} handle since an import costs as much as a small
+ *   encryption.
+ * - Hashes, HMAC, HKDF and X25519 are synchronous (node:crypto natively,
+ *   `@noble/*` on the web): they are small, and a sync KDF keeps protocol
+ *   code straight-line.
+ *
+ * Backends check sizes (key, nonce, tag) themselves, so a vector suite run
+ * against the backend alone proves the same rejections as the API above it.
+ *
+ * @module
+ */
+
+/** Hash functions the SDK uses. */
+export type HashName = 'SHA-256' | 'SHA-512';
+
+/** Output length in bytes of each {@link HashName}. */
+export const HASH_LENGTH: Readonly<Record<HashName, number>> = Object.freeze({ 'SHA-256': 32, 'SHA-512': 64 });
+
+/** AES-256-GCM parameters: the only ones we accept. */
+export const AES_KEY_LENGTH = 32;
+/** 96-bit nonces only: other lengths go through GHASH and weaken the bounds. */
+export const GCM_NONCE_LENGTH = 12;
+/** Full 128-bit tags only: truncated tags make forgeries cheaper. */
+export const GCM_TAG_LENGTH = 16;
+
+/**
+ * An AES-256-GCM key imported into a backend (a non-extractable `CryptoKey`,
+ * a `KeyObject`, or a private copy of the raw bytes). Opaque to callers; a
+ * key from one backend is rejected by another.
+ */
+export interface AesGcmKey {
+  readonly algorithm: 'AES-256-GCM';
+  /** The name of the backend that imported it. */
+  readonly backend: string;
+}
+
+/** What every backend provides. All inputs are validated by the backend. */
+export interface Backend {
+  /** `node`, `web` (WebCrypto) or `web-noble` (no `crypto.subtle`). */
+  readonly name: string;
+
+  /** Imports a 32-byte AES key once for repeated use. `INVALID_INPUT` on a wrong size. */
+  importAesGcmKey(raw: Uint8Array): Promise<AesGcmKey>;
+  /**
+   * AES-256-GCM encryption with a 12-byte nonce; returns `ciphertext || tag`
+   * (16-byte tag). The caller guarantees nonce uniqueness per key.
+   */
+  aesGcmSeal(key: AesGcmKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * AES-256-GCM decryption of `ciphertext || tag`. Any authentication failure,
+   * including a short input, throws `DECRYPT_FAILED`; no plaintext is released.
+   */
+  aesGcmOpen(key: AesGcmKey, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Promise<Uint8Array>;
+
+  /** SHA-256 or SHA-512 digest. */
+  digest(hash: HashName, data: Uint8Array): Uint8Array;
+  /** HMAC (RFC 2104). Any key length. */
+  hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** HKDF-Extract (RFC 5869 §2.2). An empty salt means `HashLen` zero bytes. */
+  hkdfExtract(hash: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  /** HKDF-Expand (RFC 5869 §2.3). `length` ≤ 255·HashLen, else `INVALID_INPUT`. */
+  hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** Extract-then-expand in one call. */
+  hkdf(hash: HashName, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+
+  /** The X25519 public key of a 32-byte secret key (RFC 7748). */
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array;
+  /**
+   * X25519 shared secret (RFC 7748 §6.1). An all-zero result (low-order
+   * public key) throws `INVALID_INPUT`, as RFC 9180 and RFC 7748 §6.1 require.
+   */
+  x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+}

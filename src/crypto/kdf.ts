@@ -1,0 +1,91 @@
+/**
+ * Key derivation with readable, versioned labels. Every key zerovault
+ * derives goes through {@link deriveKey} with a label from {@link LABELS}, so
+ * the full list of derivations lives in one place and two uses can never
+ * share a key by accident.
+ *
+ * HKDF here is synchronous (see `backend.ts`).
+ *
+ * @module
+ */
+import { getBackend } from '#backend';
+import { ZeroVaultError } from '../errors.js';
+import { assertBytes, assertInteger } from './assert.js';
+import type { Backend, HashName } from './backend.js';
+import { concat, utf8 } from './bytes.js';
+
+/** Every HKDF label zerovault uses. Changing one is a format break. */
+export const LABELS = Object.freeze({
+  /** OPAQUE export key → root key. */
+  root: 'zerovault/v1/root',
+  /** Record DEK → AES-256-GCM key of the payload. */
+  recordKey: 'zerovault/v1/record/key',
+  /** Record DEK → 32-byte key commitment. */
+  recordCommitment: 'zerovault/v1/record/commitment',
+  /** OPAQUE session key → request-MAC key. */
+  requestMac: 'zerovault/v1/session/request-mac',
+} as const);
+
+/** One of the {@link LABELS}. */
+export type Label = (typeof LABELS)[keyof typeof LABELS];
+
+const LABEL_PATTERN = /^zerovault\/v\d+\/[a-z0-9/-]+$/;
+
+/** Options for {@link deriveKey}. */
+export interface DeriveKeyOptions {
+  /** Input keying material (a uniformly random key, not a password). */
+  ikm: Uint8Array;
+  /** A versioned label, `zerovault/v1/...`. */
+  label: string;
+  /** Extra context bound after the label (ids, versions), if any. */
+  context?: Uint8Array;
+  /** Output length in bytes; default 32. */
+  length?: number;
+  /** Optional HKDF salt; default empty (HashLen zeros). */
+  salt?: Uint8Array;
+  /** Hash; default SHA-256. */
+  hash?: HashName;
+}
+
+/**
+ * HKDF(ikm, salt, info = label || 0x00 || context, length). The zero byte
+ * ends the label so that no label is a prefix-collision of another's context.
+ *
+ * @throws `INVALID_INPUT` on a malformed label, short ikm or bad length
+ */
+export function deriveKey(options: DeriveKeyOptions, backend: Backend = getBackend()): Uint8Array {
+  const { ikm, label, context = new Uint8Array(0), length = 32, salt = new Uint8Array(0), hash = 'SHA-256' } = options;
+  assertBytes(ikm, 'ikm', { min: 16 });
+  if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
+    throw new ZeroVaultError('INVALID_INPUT', 'label must look like zerovault/v1/name');
+  }
+  assertBytes(context, 'context');
+  assertBytes(salt, 'salt');
+  assertInteger(length, 'length', 1, 255 * (hash === 'SHA-512' ? 64 : 32));
+  return backend.hkdf(hash, ikm, salt, concat(utf8(label), Uint8Array.of(0), context), length);
+}
+
+/** HKDF (RFC 5869) on the current backend; for protocol code with its own labels. */
+export function hkdf(hash: HashName, ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  return getBackend().hkdf(hash, ikm, salt, info, length);
+}
+
+/** HKDF-Extract (RFC 5869 §2.2) on the current backend. */
+export function hkdfExtract(hash: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return getBackend().hkdfExtract(hash, salt, ikm);
+}
+
+/** HKDF-Expand (RFC 5869 §2.3) on the current backend. */
+export function hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  return getBackend().hkdfExpand(hash, prk, info, length);
+}
+
+/** HMAC on the current backend. */
+export function hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return getBackend().hmac(hash, key, data);
+}
+
+/** SHA-2 digest on the current backend. */
+export function digest(hash: HashName, data: Uint8Array): Uint8Array {
+  return getBackend().digest(hash, data);
+}
