@@ -1,0 +1,113 @@
+/**
+ * HTTP plumbing for the server: bounded body reading, strict JSON schemas,
+ * and error responses that carry a code and never a stack trace.
+ *
+ * @module
+ */
+import { fromBase64url } from '../crypto/bytes.js';
+import { ZeroVaultError, isZeroVaultError, type ZeroVaultErrorCode } from '../errors.js';
+
+/** The status each error code maps to. */
+const STATUS: Readonly<Record<ZeroVaultErrorCode, number>> = {
+  INVALID_INPUT: 400,
+  DECRYPT_FAILED: 400,
+  AUTH_FAILED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  ROLLBACK: 409,
+  UNSUPPORTED: 400,
+  RATE_LIMITED: 429,
+  STORAGE: 500,
+  NETWORK: 502,
+};
+
+const BASE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+};
+
+/** A JSON response with the security headers every route sends. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { ...BASE_HEADERS, ...headers } });
+}
+
+/**
+ * An error response: `{ "error": { "code", "message" } }`. Codes are the
+ * stable `ZeroVaultError` codes; unexpected errors become `STORAGE` with a
+ * generic message (the detail goes to the `error` event, not the wire).
+ */
+export function errorResponse(err: unknown, overrideStatus?: number, headers: Record<string, string> = {}): Response {
+  const known = isZeroVaultError(err) ? err : new ZeroVaultError('STORAGE', 'internal error');
+  const status = overrideStatus ?? STATUS[known.code];
+  const message = known.code === 'STORAGE' ? 'internal error' : known.message;
+  return json(status, { error: { code: known.code, message } }, headers);
+}
+
+/** Thrown by {@link readBody} when the body is over the limit (→ 413). */
+export class BodyTooLarge extends Error {}
+
+/**
+ * Reads a request body into bytes, refusing more than `limit` bytes without
+ * buffering them (checked against `Content-Length` first, then while
+ * streaming).
+ */
+export async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) throw new BodyTooLarge();
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new BodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+function invalid(message: string): ZeroVaultError {
+  return new ZeroVaultError('INVALID_INPUT', message);
+}
+
+/** Field kinds of a {@link parseJsonBody} schema. */
+export type FieldKind = 'string' | 'bytes';
+
+/** Parsed values per field kind. */
+type FieldValue<K extends FieldKind> = K extends 'bytes' ? Uint8Array : string;
+
+/**
+ * Parses a JSON object body against a schema: exactly the listed fields, each
+ * of its kind (`bytes` are strict unpadded base64url). Unknown fields,
+ * missing fields and wrong types are `INVALID_INPUT` naming the field.
+ */
+export function parseJsonBody<S extends Record<string, FieldKind>>(body: Uint8Array, schema: S): { [K in keyof S]: FieldValue<S[K]> } {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw invalid('body must be JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('body must be a JSON object');
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (!(key in schema)) throw invalid(`unexpected field ${key.slice(0, 32)}`);
+  const out: Record<string, unknown> = {};
+  for (const [key, kind] of Object.entries(schema)) {
+    const field = record[key];
+    if (typeof field !== 'string') throw invalid(`${key} must be a string`);
+    out[key] = kind === 'bytes' ? fromBase64url(field, key) : field;
+  }
+  return out as { [K in keyof S]: FieldValue<S[K]> };
+}

@@ -1,0 +1,88 @@
+/**
+ * `memoryServerStore()`: the server's database in process memory, for tests,
+ * demos and single-process prototypes. Everything is lost on exit.
+ *
+ * @module
+ */
+import { ZeroVaultError } from '../errors.js';
+import { memoryStore } from '../store/memory.js';
+import type { BlobStore } from '../store/types.js';
+import { refill } from './bucket.js';
+import type { BucketPolicy, ServerStore, StoredSession } from './types.js';
+
+/** Creates an in-memory {@link ServerStore}. */
+export function memoryServerStore(): ServerStore {
+  const users = new Map<string, Uint8Array>();
+  const pending = new Map<string, { sealed: Uint8Array; expiresAt: number }>();
+  const sessions = new Map<string, StoredSession>();
+  const nonces = new Map<string, number>();
+  const buckets = new Map<string, { tokens: number; updatedAt: number }>();
+  const blobStores = new Map<string, BlobStore>();
+
+  return {
+    async getUserRecord(userId) {
+      const record = users.get(userId);
+      return record === undefined ? null : Uint8Array.from(record);
+    },
+    async createUser(userId, record) {
+      if (users.has(userId)) throw new ZeroVaultError('CONFLICT', 'user exists');
+      users.set(userId, Uint8Array.from(record));
+    },
+    async updateUserRecord(userId, record) {
+      if (!users.has(userId)) throw new ZeroVaultError('NOT_FOUND', 'user not found');
+      users.set(userId, Uint8Array.from(record));
+    },
+    async putPending(id, sealed, expiresAt) {
+      pending.set(id, { sealed: Uint8Array.from(sealed), expiresAt });
+    },
+    async takePending(id, now) {
+      const entry = pending.get(id);
+      pending.delete(id);
+      return entry === undefined || entry.expiresAt <= now ? null : entry.sealed;
+    },
+    async createSession(session) {
+      if (sessions.has(session.id)) throw new ZeroVaultError('CONFLICT', 'session exists');
+      sessions.set(session.id, { ...session, sealedMacKey: Uint8Array.from(session.sealedMacKey) });
+    },
+    async getSession(id, now) {
+      const session = sessions.get(id);
+      return session === undefined || session.expiresAt <= now ? null : session;
+    },
+    async deleteSession(id) {
+      sessions.delete(id);
+    },
+    async deleteUserSessions(userId) {
+      for (const [id, session] of sessions) if (session.userId === userId) sessions.delete(id);
+    },
+    async rememberNonce(sessionId, nonce, expiresAt) {
+      const key = `${sessionId}:${nonce}`;
+      if (nonces.has(key)) return false;
+      nonces.set(key, expiresAt);
+      return true;
+    },
+    async takeToken(key: string, policy: BucketPolicy, now: number, cost = 1) {
+      const current = buckets.get(key);
+      const tokens = current === undefined ? policy.capacity : refill(current.tokens, current.updatedAt, policy, now);
+      if (cost > 0 && tokens < cost) {
+        buckets.set(key, { tokens, updatedAt: now });
+        return { allowed: false, retryAfterMs: Math.ceil((cost - tokens) * policy.refillMs) };
+      }
+      buckets.set(key, { tokens: Math.min(policy.capacity, tokens - cost), updatedAt: now });
+      return { allowed: true, retryAfterMs: 0 };
+    },
+    blobs(userId) {
+      let store = blobStores.get(userId);
+      if (store === undefined) {
+        store = memoryStore();
+        blobStores.set(userId, store);
+      }
+      return store;
+    },
+    async purgeExpired(now) {
+      for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
+      for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
+      for (const [key, expiresAt] of nonces) if (expiresAt <= now) nonces.delete(key);
+    },
+    async close() {},
+  };
+}

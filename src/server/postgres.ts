@@ -1,0 +1,269 @@
+/**
+ * `postgresStore({ connectionString })`: the scale-out path. Many stateless
+ * server processes share one PostgreSQL database; everything a request needs
+ * (pending logins, sessions, replay nonces, rate-limit buckets, blobs) lives
+ * there, and every state change is one atomic statement.
+ *
+ * Uses `pg` (an optional peer dependency, loaded on first use). Record ids
+ * are compared with `COLLATE "C"` so listing order is byte order whatever the
+ * database locale is.
+ *
+ * @module
+ */
+import type { Pool, PoolConfig } from 'pg';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import type { BlobStore, ListPage } from '../store/types.js';
+import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
+import type { BucketPolicy, ServerStore } from './types.js';
+
+/** Options for {@link postgresStore}. */
+export interface PostgresStoreOptions {
+  /** A `postgres://` connection string. */
+  connectionString: string;
+  /** Largest number of pooled connections per process; default 10. */
+  maxConnections?: number;
+  /** Prefix for table names, to share a database with an app; default `zv_`. */
+  tablePrefix?: string;
+}
+
+function schema(p: string): string {
+  return `
+CREATE TABLE IF NOT EXISTS ${p}users (user_id TEXT COLLATE "C" PRIMARY KEY, record BYTEA NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${p}pending (id TEXT PRIMARY KEY, data BYTEA NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${p}sessions (id TEXT PRIMARY KEY, user_id TEXT COLLATE "C" NOT NULL, sealed_mac_key BYTEA NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS ${p}sessions_user ON ${p}sessions (user_id);
+CREATE TABLE IF NOT EXISTS ${p}nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (session_id, nonce));
+CREATE TABLE IF NOT EXISTS ${p}buckets (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${p}blobs (owner TEXT COLLATE "C" NOT NULL, vault TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, version BIGINT NOT NULL, data BYTEA, deleted BOOLEAN NOT NULL DEFAULT FALSE, PRIMARY KEY (owner, vault, id));
+`;
+}
+
+function storageError(cause: unknown): ZeroVaultError {
+  if (isZeroVaultError(cause)) return cause;
+  return new ZeroVaultError('STORAGE', 'postgres operation failed', { cause });
+}
+
+function bytes(value: unknown): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new ZeroVaultError('STORAGE', 'postgres returned a non-binary value');
+  return Uint8Array.from(value);
+}
+
+/** BIGINT columns arrive as strings; versions and times are safe integers. */
+function int(value: unknown): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new ZeroVaultError('STORAGE', 'postgres returned a non-integer');
+  return n;
+}
+
+/**
+ * Creates a {@link ServerStore} on PostgreSQL. Tables are created on first use.
+ *
+ * @throws `STORAGE` on first use when `pg` is not installed or the database is unreachable
+ */
+export function postgresStore(options: PostgresStoreOptions): ServerStore {
+  if (typeof options?.connectionString !== 'string' || options.connectionString.length === 0) {
+    throw new ZeroVaultError('INVALID_INPUT', 'connectionString must be a non-empty string');
+  }
+  const p = options.tablePrefix ?? 'zv_';
+  if (!/^[a-z_][a-z0-9_]{0,30}$/.test(p)) throw new ZeroVaultError('INVALID_INPUT', 'tablePrefix must be a lower-case SQL identifier prefix');
+
+  let ready: Promise<Pool> | undefined;
+  const pool = (): Promise<Pool> => {
+    ready ??= (async () => {
+      let PoolClass: new (config: PoolConfig) => Pool;
+      try {
+        const pg = await import('pg');
+        PoolClass = (pg.default ?? pg).Pool;
+      } catch (cause) {
+        throw new ZeroVaultError('STORAGE', 'postgresStore needs the pg package', { cause });
+      }
+      const created = new PoolClass({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+      // Serialise schema creation across processes starting together.
+      const client = await created.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock(7316001)');
+        await client.query(schema(p));
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(7316001)').catch(() => undefined);
+        client.release();
+      }
+      return created;
+    })();
+    ready.catch(() => {
+      ready = undefined; // let a later call retry a failed connection
+    });
+    return ready;
+  };
+  const query = async (text: string, values: unknown[]): Promise<Record<string, unknown>[]> => {
+    try {
+      const result = await (await pool()).query(text, values);
+      return result.rows as Record<string, unknown>[];
+    } catch (cause) {
+      throw storageError(cause);
+    }
+  };
+  const affected = async (text: string, values: unknown[]): Promise<number> => {
+    try {
+      return (await (await pool()).query(text, values)).rowCount ?? 0;
+    } catch (cause) {
+      throw storageError(cause);
+    }
+  };
+
+  const blobStore = (owner: string): BlobStore => ({
+    async get(vault, id) {
+      assertName(vault, 'vault');
+      assertName(id, 'id');
+      const rows = await query(`SELECT version, data FROM ${p}blobs WHERE owner = $1 AND vault = $2 AND id = $3 AND NOT deleted`, [owner, vault, id]);
+      const row = rows[0];
+      return row === undefined ? null : { data: bytes(row.data), version: int(row.version) };
+    },
+    async put(vault, id, data, putOptions) {
+      assertName(vault, 'vault');
+      assertName(id, 'id');
+      assertData(data);
+      const ifVersion = parsePutOptions(putOptions);
+      const copy = Buffer.from(data);
+      let rows: Record<string, unknown>[];
+      if (ifVersion === undefined) {
+        rows = await query(
+          `INSERT INTO ${p}blobs (owner, vault, id, version, data, deleted) VALUES ($1, $2, $3, 1, $4, FALSE)
+           ON CONFLICT (owner, vault, id) DO UPDATE SET version = ${p}blobs.version + 1, data = EXCLUDED.data, deleted = FALSE
+           RETURNING version`,
+          [owner, vault, id, copy],
+        );
+      } else if (ifVersion === null) {
+        rows = await query(
+          `INSERT INTO ${p}blobs (owner, vault, id, version, data, deleted) VALUES ($1, $2, $3, 1, $4, FALSE)
+           ON CONFLICT (owner, vault, id) DO UPDATE SET version = ${p}blobs.version + 1, data = EXCLUDED.data, deleted = FALSE
+           WHERE ${p}blobs.deleted
+           RETURNING version`,
+          [owner, vault, id, copy],
+        );
+      } else {
+        rows = await query(
+          `UPDATE ${p}blobs SET version = version + 1, data = $1, deleted = FALSE
+           WHERE owner = $2 AND vault = $3 AND id = $4 AND version = $5 AND NOT deleted
+           RETURNING version`,
+          [copy, owner, vault, id, ifVersion],
+        );
+      }
+      const row = rows[0];
+      if (row === undefined) throw conflict();
+      return { version: int(row.version) };
+    },
+    async delete(vault, id, deleteOptions) {
+      assertName(vault, 'vault');
+      assertName(id, 'id');
+      const ifVersion = parseDeleteOptions(deleteOptions);
+      if (ifVersion === undefined) {
+        await affected(`UPDATE ${p}blobs SET deleted = TRUE, data = NULL WHERE owner = $1 AND vault = $2 AND id = $3 AND NOT deleted`, [owner, vault, id]);
+        return;
+      }
+      const count = await affected(
+        `UPDATE ${p}blobs SET deleted = TRUE, data = NULL WHERE owner = $1 AND vault = $2 AND id = $3 AND version = $4 AND NOT deleted`,
+        [owner, vault, id, ifVersion],
+      );
+      if (count === 0) throw conflict();
+    },
+    async list(vault, listOptions): Promise<ListPage> {
+      assertName(vault, 'vault');
+      const { after, limit } = parseListOptions(listOptions);
+      const rows = await query(
+        `SELECT id, version FROM ${p}blobs WHERE owner = $1 AND vault = $2 AND NOT deleted AND id > $3 ORDER BY id LIMIT $4`,
+        [owner, vault, after ?? '', limit + 1],
+      );
+      const items = rows.slice(0, limit).map((r) => ({ id: String(r.id), version: int(r.version) }));
+      return rows.length > limit ? { items, next: items[items.length - 1]?.id as string } : { items };
+    },
+  });
+
+  return {
+    async getUserRecord(userId) {
+      const rows = await query(`SELECT record FROM ${p}users WHERE user_id = $1`, [userId]);
+      return rows[0] === undefined ? null : bytes(rows[0].record);
+    },
+    async createUser(userId, record, now) {
+      const count = await affected(
+        `INSERT INTO ${p}users (user_id, record, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING`,
+        [userId, Buffer.from(record), now],
+      );
+      if (count === 0) throw new ZeroVaultError('CONFLICT', 'user exists');
+    },
+    async updateUserRecord(userId, record, now) {
+      const count = await affected(`UPDATE ${p}users SET record = $1, updated_at = $2 WHERE user_id = $3`, [Buffer.from(record), now, userId]);
+      if (count === 0) throw new ZeroVaultError('NOT_FOUND', 'user not found');
+    },
+    async putPending(id, sealed, expiresAt) {
+      await affected(`INSERT INTO ${p}pending (id, data, expires_at) VALUES ($1, $2, $3)`, [id, Buffer.from(sealed), expiresAt]);
+    },
+    async takePending(id, now) {
+      const rows = await query(`DELETE FROM ${p}pending WHERE id = $1 RETURNING data, expires_at`, [id]);
+      const row = rows[0];
+      return row === undefined || int(row.expires_at) <= now ? null : bytes(row.data);
+    },
+    async createSession(session) {
+      await affected(`INSERT INTO ${p}sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
+        session.id,
+        session.userId,
+        Buffer.from(session.sealedMacKey),
+        session.createdAt,
+        session.expiresAt,
+      ]);
+    },
+    async getSession(id, now) {
+      const rows = await query(`SELECT id, user_id, sealed_mac_key, created_at, expires_at FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now]);
+      const row = rows[0];
+      if (row === undefined) return null;
+      return {
+        id: String(row.id),
+        userId: String(row.user_id),
+        sealedMacKey: bytes(row.sealed_mac_key),
+        createdAt: int(row.created_at),
+        expiresAt: int(row.expires_at),
+      };
+    },
+    async deleteSession(id) {
+      await affected(`DELETE FROM ${p}sessions WHERE id = $1`, [id]);
+    },
+    async deleteUserSessions(userId) {
+      await affected(`DELETE FROM ${p}sessions WHERE user_id = $1`, [userId]);
+    },
+    async rememberNonce(sessionId, nonce, expiresAt) {
+      const count = await affected(`INSERT INTO ${p}nonces (session_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+        sessionId,
+        nonce,
+        expiresAt,
+      ]);
+      return count === 1;
+    },
+    async takeToken(key: string, policy: BucketPolicy, now: number, cost = 1) {
+      // One statement: refill and take under the row lock the upsert holds.
+      const refilled = `LEAST($2::double precision, ${p}buckets.tokens + GREATEST(0, $4::bigint - ${p}buckets.updated_at)::double precision / $5::double precision)`;
+      const rows = await query(
+        `INSERT INTO ${p}buckets (key, tokens, updated_at) VALUES ($1, LEAST($2::double precision, $2::double precision - $3::double precision), $4)
+         ON CONFLICT (key) DO UPDATE SET tokens = LEAST($2::double precision, ${refilled} - $3::double precision), updated_at = $4
+         WHERE $3::double precision <= 0 OR ${refilled} >= $3::double precision
+         RETURNING tokens`,
+        [key, policy.capacity, cost, now, policy.refillMs],
+      );
+      if (rows.length > 0) return { allowed: true, retryAfterMs: 0 };
+      const current = await query(`SELECT tokens, updated_at FROM ${p}buckets WHERE key = $1`, [key]);
+      const row = current[0];
+      const tokens = row === undefined ? 0 : Math.min(policy.capacity, Number(row.tokens) + Math.max(0, now - int(row.updated_at)) / policy.refillMs);
+      return { allowed: false, retryAfterMs: Math.ceil((cost - tokens) * policy.refillMs) };
+    },
+    blobs: (userId) => blobStore(userId),
+    async purgeExpired(now) {
+      await affected(`DELETE FROM ${p}pending WHERE expires_at <= $1`, [now]);
+      await affected(`DELETE FROM ${p}sessions WHERE expires_at <= $1`, [now]);
+      await affected(`DELETE FROM ${p}nonces WHERE expires_at <= $1`, [now]);
+    },
+    async close() {
+      if (ready === undefined) return;
+      const created = await ready.catch(() => undefined);
+      await created?.end();
+      ready = undefined;
+    },
+  };
+}

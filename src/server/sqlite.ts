@@ -1,0 +1,255 @@
+/**
+ * `sqliteStore({ path })`: the embedded default database, on `better-sqlite3`
+ * (an optional peer dependency, loaded on first use so that importing
+ * `zerovault/server` never requires it).
+ *
+ * Durability: WAL journal with `synchronous = FULL`, so a write that returned
+ * survives a crash or power loss. Versions are enforced by conditional
+ * `UPDATE ... WHERE version = ?` / upserts inside SQLite, never by
+ * read-then-write in JS. Several processes may share one file (SQLite's
+ * locking serialises writers; `busy_timeout` waits instead of failing).
+ *
+ * @module
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import type { BlobStore, ListPage } from '../store/types.js';
+import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
+import type { BucketPolicy, ServerStore, StoredSession } from './types.js';
+
+/** Options for {@link sqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file path; `:memory:` for a throwaway database. */
+  path: string;
+  /** Milliseconds to wait for another process's write lock; default 5000. */
+  busyTimeoutMs?: number;
+}
+
+type Db = BetterSqlite3.Database;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS zv_users (user_id TEXT PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_pending (id TEXT PRIMARY KEY, data BLOB NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS zv_sessions_user ON zv_sessions (user_id);
+CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, nonce));
+CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_blobs (owner TEXT NOT NULL, vault TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, data BLOB, deleted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (owner, vault, id));
+`;
+
+function storageError(cause: unknown): ZeroVaultError {
+  if (isZeroVaultError(cause)) return cause;
+  return new ZeroVaultError('STORAGE', 'sqlite operation failed', { cause });
+}
+
+function bytes(value: unknown): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new ZeroVaultError('STORAGE', 'sqlite returned a non-binary value');
+  return Uint8Array.from(value);
+}
+
+/**
+ * Creates a {@link ServerStore} on a SQLite file.
+ *
+ * @throws `STORAGE` on first use when `better-sqlite3` is not installed or the file cannot be opened
+ */
+export function sqliteStore(options: SqliteStoreOptions): ServerStore {
+  if (typeof options?.path !== 'string' || options.path.length === 0) {
+    throw new ZeroVaultError('INVALID_INPUT', 'path must be a non-empty string');
+  }
+  let opened: Promise<Db> | undefined;
+  const open = (): Promise<Db> => {
+    opened ??= (async () => {
+      let Database: typeof BetterSqlite3;
+      try {
+        Database = (await import('better-sqlite3')).default;
+      } catch (cause) {
+        throw new ZeroVaultError('STORAGE', 'sqliteStore needs the better-sqlite3 package', { cause });
+      }
+      const db = new Database(options.path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      db.exec(SCHEMA);
+      return db;
+    })();
+    return opened;
+  };
+  const run = async <T>(body: (db: Db) => T): Promise<T> => {
+    const db = await open();
+    try {
+      return body(db);
+    } catch (cause) {
+      throw storageError(cause);
+    }
+  };
+
+  const blobStore = (owner: string): BlobStore => ({
+    get: async (vault, id) => {
+      assertName(vault, 'vault');
+      assertName(id, 'id');
+      return run((db) => {
+        const row = db.prepare('SELECT version, data FROM zv_blobs WHERE owner = ? AND vault = ? AND id = ? AND deleted = 0').get(owner, vault, id) as
+          | { version: number; data: Uint8Array }
+          | undefined;
+        return row === undefined ? null : { data: bytes(row.data), version: row.version };
+      });
+    },
+    put: async (vault, id, data, putOptions) => {
+      assertName(vault, 'vault');
+      assertName(id, 'id');
+      assertData(data);
+      const ifVersion = parsePutOptions(putOptions);
+      const copy = Buffer.from(data);
+      return run((db) => {
+        let row: { version: number } | undefined;
+        if (ifVersion === undefined) {
+          row = db
+            .prepare(
+              `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
+               ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
+               RETURNING version`,
+            )
+            .get(owner, vault, id, copy) as { version: number } | undefined;
+        } else if (ifVersion === null) {
+          // Only a missing or deleted record may be created; a tombstone's version carries on.
+          row = db
+            .prepare(
+              `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
+               ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
+               WHERE zv_blobs.deleted = 1
+               RETURNING version`,
+            )
+            .get(owner, vault, id, copy) as { version: number } | undefined;
+        } else {
+          row = db
+            .prepare(
+              `UPDATE zv_blobs SET version = version + 1, data = ?, deleted = 0
+               WHERE owner = ? AND vault = ? AND id = ? AND version = ? AND deleted = 0
+               RETURNING version`,
+            )
+            .get(copy, owner, vault, id, ifVersion) as { version: number } | undefined;
+        }
+        if (row === undefined) throw conflict();
+        return { version: row.version };
+      });
+    },
+    delete: async (vault, id, deleteOptions) => {
+      assertName(vault, 'vault');
+      assertName(id, 'id');
+      const ifVersion = parseDeleteOptions(deleteOptions);
+      return run((db) => {
+        if (ifVersion === undefined) {
+          db.prepare('UPDATE zv_blobs SET deleted = 1, data = NULL WHERE owner = ? AND vault = ? AND id = ? AND deleted = 0').run(owner, vault, id);
+          return;
+        }
+        const result = db
+          .prepare('UPDATE zv_blobs SET deleted = 1, data = NULL WHERE owner = ? AND vault = ? AND id = ? AND version = ? AND deleted = 0')
+          .run(owner, vault, id, ifVersion);
+        if (result.changes === 0) throw conflict();
+      });
+    },
+    list: async (vault, listOptions) => {
+      assertName(vault, 'vault');
+      const { after, limit } = parseListOptions(listOptions);
+      return run((db): ListPage => {
+        const rows = db
+          .prepare('SELECT id, version FROM zv_blobs WHERE owner = ? AND vault = ? AND deleted = 0 AND id > ? ORDER BY id LIMIT ?')
+          .all(owner, vault, after ?? '', limit + 1) as { id: string; version: number }[];
+        const items = rows.slice(0, limit).map((r) => ({ id: r.id, version: r.version }));
+        return rows.length > limit ? { items, next: items[items.length - 1]?.id as string } : { items };
+      });
+    },
+  });
+
+  return {
+    getUserRecord: (userId) =>
+      run((db) => {
+        const row = db.prepare('SELECT record FROM zv_users WHERE user_id = ?').get(userId) as { record: Uint8Array } | undefined;
+        return row === undefined ? null : bytes(row.record);
+      }),
+    createUser: (userId, record, now) =>
+      run((db) => {
+        const result = db
+          .prepare('INSERT INTO zv_users (user_id, record, created_at, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING')
+          .run(userId, Buffer.from(record), now, now);
+        if (result.changes === 0) throw new ZeroVaultError('CONFLICT', 'user exists');
+      }),
+    updateUserRecord: (userId, record, now) =>
+      run((db) => {
+        const result = db.prepare('UPDATE zv_users SET record = ?, updated_at = ? WHERE user_id = ?').run(Buffer.from(record), now, userId);
+        if (result.changes === 0) throw new ZeroVaultError('NOT_FOUND', 'user not found');
+      }),
+    putPending: (id, sealed, expiresAt) =>
+      run((db) => {
+        db.prepare('INSERT INTO zv_pending (id, data, expires_at) VALUES (?, ?, ?)').run(id, Buffer.from(sealed), expiresAt);
+      }),
+    takePending: (id, now) =>
+      run((db) => {
+        const row = db.prepare('DELETE FROM zv_pending WHERE id = ? RETURNING data, expires_at').get(id) as
+          | { data: Uint8Array; expires_at: number }
+          | undefined;
+        return row === undefined || row.expires_at <= now ? null : bytes(row.data);
+      }),
+    createSession: (session: StoredSession) =>
+      run((db) => {
+        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+          session.id,
+          session.userId,
+          Buffer.from(session.sealedMacKey),
+          session.createdAt,
+          session.expiresAt,
+        );
+      }),
+    getSession: (id, now) =>
+      run((db) => {
+        const row = db.prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at FROM zv_sessions WHERE id = ? AND expires_at > ?').get(id, now) as
+          | { id: string; user_id: string; sealed_mac_key: Uint8Array; created_at: number; expires_at: number }
+          | undefined;
+        if (row === undefined) return null;
+        return { id: row.id, userId: row.user_id, sealedMacKey: bytes(row.sealed_mac_key), createdAt: row.created_at, expiresAt: row.expires_at };
+      }),
+    deleteSession: (id) =>
+      run((db) => {
+        db.prepare('DELETE FROM zv_sessions WHERE id = ?').run(id);
+      }),
+    deleteUserSessions: (userId) =>
+      run((db) => {
+        db.prepare('DELETE FROM zv_sessions WHERE user_id = ?').run(userId);
+      }),
+    rememberNonce: (sessionId, nonce, expiresAt) =>
+      run((db) => {
+        const result = db.prepare('INSERT INTO zv_nonces (session_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(sessionId, nonce, expiresAt);
+        return result.changes === 1;
+      }),
+    takeToken: (key: string, policy: BucketPolicy, now: number, cost = 1) =>
+      run((db) => {
+        // One statement computes the refill and the take, so two processes cannot both spend the last token.
+        const row = db
+          .prepare(
+            `INSERT INTO zv_buckets (key, tokens, updated_at) VALUES (@key, MIN(@capacity, @capacity - @cost), @now)
+             ON CONFLICT (key) DO UPDATE SET
+               tokens = MIN(@capacity, MIN(@capacity, zv_buckets.tokens + MAX(0, @now - zv_buckets.updated_at) / @refill) - @cost),
+               updated_at = @now
+             WHERE @cost <= 0 OR MIN(@capacity, zv_buckets.tokens + MAX(0, @now - zv_buckets.updated_at) / @refill) >= @cost
+             RETURNING tokens`,
+          )
+          .get({ key, capacity: policy.capacity, cost, now, refill: policy.refillMs }) as { tokens: number } | undefined;
+        if (row !== undefined) return { allowed: true, retryAfterMs: 0 };
+        const current = db.prepare('SELECT tokens, updated_at FROM zv_buckets WHERE key = ?').get(key) as { tokens: number; updated_at: number };
+        const tokens = Math.min(policy.capacity, current.tokens + Math.max(0, now - current.updated_at) / policy.refillMs);
+        return { allowed: false, retryAfterMs: Math.ceil((cost - tokens) * policy.refillMs) };
+      }),
+    blobs: (userId) => blobStore(userId),
+    purgeExpired: (now) =>
+      run((db) => {
+        db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);
+        db.prepare('DELETE FROM zv_sessions WHERE expires_at <= ?').run(now);
+        db.prepare('DELETE FROM zv_nonces WHERE expires_at <= ?').run(now);
+      }),
+    close: async () => {
+      if (opened === undefined) return;
+      const db = await opened;
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * What the server keeps, and the interface a database must implement to keep
+ * it. `memoryServerStore`, `sqliteStore` and `postgresStore` implement it;
+ * one conformance suite checks all three.
+ *
+ * Everything secret is sealed before it reaches a store: session MAC keys and
+ * pending login states are AES-256-GCM ciphertext under a key derived from
+ * the server setup, which lives in configuration, not in the database. A dump
+ * of the database therefore yields OPAQUE records (useless without the OPRF
+ * seed), sealed records, and metadata.
+ *
+ * @module
+ */
+import type { BlobStore } from '../store/types.js';
+
+/** A session as stored. `sealedMacKey` is ciphertext (see module comment). */
+export interface StoredSession {
+  /** Random 128-bit id, base64url. */
+  readonly id: string;
+  /** The normalized user id. */
+  readonly userId: string;
+  /** The request-MAC key, sealed under the server's at-rest key with the session id as AAD. */
+  readonly sealedMacKey: Uint8Array;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  /** Milliseconds since the epoch; the session is dead from then on. */
+  readonly expiresAt: number;
+}
+
+/** Token-bucket parameters. */
+export interface BucketPolicy {
+  /** Tokens a full bucket holds (the burst). */
+  readonly capacity: number;
+  /** Milliseconds to regain one token. */
+  readonly refillMs: number;
+}
+
+/**
+ * A database for the server. Every method is atomic on its own; the blob
+ * half enforces versions inside the database (a conditional update), never by
+ * read-then-write in JS.
+ */
+export interface ServerStore {
+  /** The OPAQUE registration record of a user, or `null`. */
+  getUserRecord(userId: string): Promise<Uint8Array | null>;
+  /** Creates a user. `CONFLICT` when the user exists. */
+  createUser(userId: string, record: Uint8Array, now: number): Promise<void>;
+  /** Replaces an existing user's record (password change). `NOT_FOUND` when missing. */
+  updateUserRecord(userId: string, record: Uint8Array, now: number): Promise<void>;
+
+  /** Stores a pending (sealed) login state until `expiresAt`. */
+  putPending(id: string, sealed: Uint8Array, expiresAt: number): Promise<void>;
+  /** Removes and returns a pending state; `null` when missing or expired. Atomic: a state is taken once. */
+  takePending(id: string, now: number): Promise<Uint8Array | null>;
+
+  /** Stores a new session. */
+  createSession(session: StoredSession): Promise<void>;
+  /** A live session, or `null` when missing or expired at `now`. */
+  getSession(id: string, now: number): Promise<StoredSession | null>;
+  /** Revokes one session. */
+  deleteSession(id: string): Promise<void>;
+  /** Revokes every session of a user. */
+  deleteUserSessions(userId: string): Promise<void>;
+
+  /**
+   * Records a request nonce for a session until `expiresAt`.
+   * @returns `false` when the nonce was already recorded (a replay)
+   */
+  rememberNonce(sessionId: string, nonce: string, expiresAt: number): Promise<boolean>;
+
+  /**
+   * Takes `cost` tokens (negative refunds) from the bucket `key`.
+   * @returns whether the tokens were available (a refund always succeeds),
+   *   and when the bucket will next have a token
+   */
+  takeToken(key: string, policy: BucketPolicy, now: number, cost?: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
+
+  /** The versioned ciphertext store of one user. */
+  blobs(userId: string): BlobStore;
+
+  /** Deletes expired pending states, sessions and nonces. */
+  purgeExpired(now: number): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+/** Monitoring event names (DESIGN.md: continuous monitoring). */
+export type ServerEventType =
+  | 'register'
+  | 'password_changed'
+  | 'login'
+  | 'logout'
+  | 'auth_failed'
+  | 'rate_limited'
+  | 'replay'
+  | 'stale'
+  | 'forged'
+  | 'error';
+
+/** One monitoring event. Never holds a key, a password or record data. */
+export interface ServerEvent {
+  readonly type: ServerEventType;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  /** The normalized user id, when known. */
+  readonly userId?: string;
+  /** The client address, when the adapter knows it. */
+  readonly address?: string;
+  /** A short machine-readable reason, e.g. `bad-finalization`, `session-expired`. */
+  readonly reason?: string;
+}
+
+/** A monitoring listener. Exceptions it throws are caught and ignored. */
+export type ServerEventListener = (event: ServerEvent) => void;

@@ -1,0 +1,129 @@
+/**
+ * The import graph obeys DESIGN.md's arrows, and no `node:` module is
+ * reachable from a browser entry point.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const IMPORT = /(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/**
+ * Specifiers a file imports. Type-only imports count for the layer arrows
+ * (they still couple layers) but not for runtime reachability.
+ */
+function importsOf(file: string, runtimeOnly = false): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(IMPORT)]
+    .filter((m) => !(runtimeOnly && m[1] !== undefined))
+    .map((m) => (m[2] ?? m[3]) as string);
+}
+
+/** Resolves a relative or `#backend` specifier to a source file, for a given platform. */
+function resolveLocal(from: string, specifier: string, platform: 'node' | 'web'): string | undefined {
+  if (specifier === '#backend') return join(src, 'crypto', platform === 'node' ? 'backend-node.ts' : 'backend-web.ts');
+  if (!specifier.startsWith('.')) return undefined;
+  const target = resolve(dirname(from), specifier).replace(/\.js$/, '.ts');
+  return existsSync(target) ? target : undefined;
+}
+
+/** The layer of a source file: its first folder under src, or the root file. */
+function layerOf(file: string): string {
+  const rel = relative(src, file).split(/[\\/]/);
+  return rel.length === 1 ? `root:${rel[0]}` : (rel[0] as string);
+}
+
+// Who may import whom, directly (DESIGN.md "Layers"). Everything may import errors.ts.
+const ALLOWED: Record<string, readonly string[]> = {
+  crypto: ['crypto'],
+  envelope: ['envelope', 'crypto'],
+  opaque: ['opaque', 'crypto'],
+  seal: ['seal', 'crypto'],
+  store: ['store', 'crypto/bytes', 'crypto/assert'],
+  client: ['client', 'envelope', 'opaque', 'store', 'crypto'],
+  server: ['server', 'opaque', 'store/types', 'crypto'],
+  cli: ['cli', 'server', 'client', 'seal', 'store', 'crypto', 'root'],
+};
+
+const NODE_ALLOWED = [/^crypto\/backend-node\.ts$/, /^store\/fs\.ts$/, /^server\/node\.ts$/, /^cli\//];
+
+const files = walk(src);
+
+describe('architecture', () => {
+  test('the source tree is not empty', () => {
+    expect(files.length).toBeGreaterThan(5);
+  });
+
+  test('imports follow the layer arrows', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const layer = layerOf(file);
+      for (const specifier of importsOf(file)) {
+        const target = resolveLocal(file, specifier, 'node');
+        if (target === undefined) continue;
+        const targetRel = relative(src, target).replace(/\\/g, '/');
+        if (targetRel === 'errors.ts') continue;
+        if (layer.startsWith('root:')) continue; // entry points re-export layers
+        const allowed = ALLOWED[layer];
+        if (allowed === undefined) {
+          violations.push(`${relative(src, file)}: unknown layer ${layer}`);
+          continue;
+        }
+        const targetLayer = layerOf(target);
+        const ok = allowed.some((a) => (a === 'root' ? targetLayer.startsWith('root:') : targetRel === `${a}.ts` || targetRel.startsWith(`${a}/`) || targetRel.startsWith(`${a}.`)));
+        if (!ok) violations.push(`${relative(src, file)} -> ${targetRel}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  test('node: built-ins appear only where DESIGN.md allows them', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const rel = relative(src, file).replace(/\\/g, '/');
+      const usesNode = importsOf(file).some((s) => s.startsWith('node:'));
+      if (usesNode && !NODE_ALLOWED.some((re) => re.test(rel))) violations.push(rel);
+    }
+    expect(violations).toEqual([]);
+  });
+
+  test('no bare Node built-in names are imported (only the node: form)', () => {
+    const builtins = ['crypto', 'fs', 'path', 'http', 'https', 'os', 'stream', 'url', 'buffer', 'util', 'fs/promises'];
+    const violations = files.filter((file) => importsOf(file).some((s) => builtins.includes(s)));
+    expect(violations.map((f) => relative(src, f))).toEqual([]);
+  });
+
+  const browserEntries = ['index.ts', 'idb.ts', 'seal/index.ts', 'opaque/index.ts', 'server/index.ts'];
+  for (const entry of browserEntries) {
+    test(`no node: module is reachable from the browser entry ${entry}`, () => {
+      const start = join(src, entry);
+      if (!existsSync(start)) throw new Error(`entry ${entry} is missing`);
+      const seen = new Set<string>();
+      const stack = [start];
+      const reached: string[] = [];
+      while (stack.length > 0) {
+        const file = stack.pop() as string;
+        if (seen.has(file)) continue;
+        seen.add(file);
+        for (const specifier of importsOf(file, true)) {
+          if (specifier.startsWith('node:')) reached.push(`${relative(src, file)} -> ${specifier}`);
+          const target = resolveLocal(file, specifier, 'web');
+          if (target !== undefined) stack.push(target);
+        }
+      }
+      expect(seen.size).toBeGreaterThan(0);
+      expect(reached).toEqual([]);
+    });
+  }
+});

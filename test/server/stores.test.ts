@@ -1,0 +1,151 @@
+/**
+ * Every server store passes the same conformance suite: the BlobStore suite
+ * on its per-user blob half, and the account/session/nonce/bucket contract.
+ * PostgreSQL runs against a real server (`.ci/run` starts one and sets
+ * ZEROVAULT_PG_URL); without it the suite is skipped loudly, and under CI its
+ * absence is a failure.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
+import { randomBytes } from '../../src/crypto/random.js';
+import { createServer, generateServerSetup, memoryServerStore, type ServerStore } from '../../src/server/index.js';
+import { postgresStore } from '../../src/server/postgres.js';
+import { sqliteStore } from '../../src/server/sqlite.js';
+import { blobStoreConformance } from '../store/conformance.js';
+import { BASE, login, register, signed } from './harness.js';
+
+const PG_URL = process.env.ZEROVAULT_PG_URL;
+const dirs: string[] = [];
+const stores: ServerStore[] = [];
+
+afterAll(async () => {
+  for (const store of stores) await store.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const owner = (): string => `u-${toBase64url(randomBytes(6))}`;
+
+interface Kind {
+  name: string;
+  create: () => ServerStore;
+}
+
+const kinds: Kind[] = [
+  { name: 'memory', create: () => memoryServerStore() },
+  {
+    name: 'sqlite',
+    create: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'zv-sqlite-'));
+      dirs.push(dir);
+      return sqliteStore({ path: join(dir, 'zerovault.db') });
+    },
+  },
+];
+// One table prefix per run: tests never see another run's rows.
+const pgPrefix = `zv_t${Date.now().toString(36)}_`;
+if (PG_URL !== undefined) {
+  kinds.push({ name: 'postgres', create: () => postgresStore({ connectionString: PG_URL, tablePrefix: pgPrefix }) });
+} else {
+  console.warn('\n!!! SKIPPED: PostgreSQL server store tests (set ZEROVAULT_PG_URL; .ci/run starts a server).\n');
+  test.runIf(process.env.CI === 'true')('PostgreSQL is available under CI', () => {
+    expect(PG_URL, 'ZEROVAULT_PG_URL must be set in CI').toBeDefined();
+  });
+}
+
+for (const kind of kinds) {
+  const shared = kind.create();
+  stores.push(shared);
+
+  blobStoreConformance(`${kind.name} server store, blob half`, async () => ({ store: shared.blobs(owner()) }), {
+    propertyRuns: kind.name === 'memory' ? 100 : 25,
+  });
+
+  describe(`${kind.name} server store, accounts and sessions`, () => {
+    const now = 1_800_000_000_000;
+
+    test('users: create once, read, update', async () => {
+      const id = owner();
+      expect(await shared.getUserRecord(id)).toBeNull();
+      await shared.createUser(id, utf8('record-1'), now);
+      await expect(shared.createUser(id, utf8('record-2'), now)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await shared.getUserRecord(id)).toEqual(utf8('record-1'));
+      await shared.updateUserRecord(id, utf8('record-3'), now);
+      expect(await shared.getUserRecord(id)).toEqual(utf8('record-3'));
+      await expect(shared.updateUserRecord(owner(), utf8('x'), now)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    test('pending logins are taken once and expire', async () => {
+      const id = toBase64url(randomBytes(16));
+      await shared.putPending(id, utf8('state'), now + 1000);
+      expect(await shared.takePending(id, now)).toEqual(utf8('state'));
+      expect(await shared.takePending(id, now)).toBeNull();
+      const expired = toBase64url(randomBytes(16));
+      await shared.putPending(expired, utf8('state'), now + 1000);
+      expect(await shared.takePending(expired, now + 1000)).toBeNull();
+    });
+
+    test('sessions: live, expired, revoked one by one and per user', async () => {
+      const user = owner();
+      const make = (expiresAt: number) => ({ id: toBase64url(randomBytes(16)), userId: user, sealedMacKey: randomBytes(60), createdAt: now, expiresAt });
+      const a = make(now + 1000);
+      const b = make(now + 1000);
+      const old = make(now - 1);
+      for (const s of [a, b, old]) await shared.createSession(s);
+      expect(await shared.getSession(a.id, now)).toEqual(a);
+      expect(await shared.getSession(old.id, now)).toBeNull();
+      await shared.deleteSession(a.id);
+      expect(await shared.getSession(a.id, now)).toBeNull();
+      expect(await shared.getSession(b.id, now)).toEqual(b);
+      await shared.deleteUserSessions(user);
+      expect(await shared.getSession(b.id, now)).toBeNull();
+    });
+
+    test('nonces are accepted once per session, even concurrently', async () => {
+      const session = toBase64url(randomBytes(16));
+      const results = await Promise.all(Array.from({ length: 8 }, () => shared.rememberNonce(session, 'n1', now + 1000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await shared.rememberNonce(`${session}x`, 'n1', now + 1000)).toBe(true);
+      await shared.purgeExpired(now + 2000);
+      expect(await shared.rememberNonce(session, 'n1', now + 3000)).toBe(true);
+    });
+
+    test('token buckets: burst, refill, refund, and no double spend under concurrency', async () => {
+      const key = `bucket-${owner()}`;
+      const policy = { capacity: 3, refillMs: 1000 };
+      const burst = await Promise.all(Array.from({ length: 6 }, () => shared.takeToken(key, policy, now)));
+      expect(burst.filter((r) => r.allowed)).toHaveLength(3);
+      const denied = burst.find((r) => !r.allowed);
+      expect(denied?.retryAfterMs).toBe(1000);
+      expect((await shared.takeToken(key, policy, now + 1000)).allowed).toBe(true);
+      expect((await shared.takeToken(key, policy, now + 1000)).allowed).toBe(false);
+      await shared.takeToken(key, policy, now + 1000, -1);
+      expect((await shared.takeToken(key, policy, now + 1000)).allowed).toBe(true);
+      // Refills never exceed capacity.
+      const after = await Promise.all(Array.from({ length: 5 }, () => shared.takeToken(key, policy, now + 100_000)));
+      expect(after.filter((r) => r.allowed)).toHaveLength(3);
+    });
+  });
+}
+
+describe.runIf(PG_URL !== undefined)('scale-out: two stateless servers on one PostgreSQL', () => {
+  test('a login on one server is a session on the other; versions hold across both', async () => {
+    const setup = generateServerSetup();
+    const prefix = `${pgPrefix}x_`;
+    const a = createServer({ setup, store: postgresStore({ connectionString: PG_URL as string, tablePrefix: prefix }), basePath: '/zv' });
+    const storeB = postgresStore({ connectionString: PG_URL as string, tablePrefix: prefix });
+    const b = createServer({ setup, store: storeB, basePath: '/zv' });
+    stores.push(storeB);
+    expect((await register(a, 'zoe', 'pw')).status).toBe(201);
+    const session = await login(b, 'zoe', 'pw');
+    const body = { data: toBase64url(utf8('hello')) };
+    expect((await a.fetch(signed(session, 'PUT', '/blobs/v/r', { body, headers: { 'if-none-match': '*' } }))).status).toBe(201);
+    expect((await b.fetch(signed(session, 'PUT', '/blobs/v/r', { body, headers: { 'if-none-match': '*' } }))).status).toBe(412);
+    const replayed = signed(session, 'GET', '/blobs/v/r');
+    expect((await a.fetch(replayed.clone())).status).toBe(200);
+    expect((await b.fetch(replayed)).status).toBe(401);
+    expect(BASE).toContain('/zv');
+  });
+});

@@ -1,0 +1,46 @@
+import { defineConfig, type Options } from 'tsup';
+
+/**
+ * Two builds of the same sources. The `#backend` import condition is resolved
+ * here, at build time: the node build bundles `backend-node.ts`
+ * (`node:crypto`), the web build `backend-web.ts` (WebCrypto + noble). The
+ * package's `exports` map then sends Node to `dist/node` and everything else
+ * (browsers, workers, Deno, Bun's browser target) to `dist/web`, so no Node
+ * built-in is reachable from a browser entry.
+ */
+const shared: Options = {
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  treeshake: true,
+  splitting: true,
+  minify: false,
+  // Runtime dependencies stay imports; the consumer's bundler dedupes them.
+  external: ['@noble/ciphers', '@noble/curves', '@noble/hashes', 'hash-wasm', 'idb'],
+};
+
+const browserSafe = {
+  index: 'src/index.ts',
+  idb: 'src/idb.ts',
+  seal: 'src/seal/index.ts',
+  opaque: 'src/opaque/index.ts',
+  server: 'src/server/index.ts',
+};
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: { ...browserSafe, fs: 'src/fs.ts' },
+    outDir: 'dist/node',
+    platform: 'node',
+    target: 'node20',
+  },
+  {
+    ...shared,
+    entry: browserSafe,
+    outDir: 'dist/web',
+    platform: 'browser',
+    target: 'es2022',
+  },
+]);
