@@ -36,6 +36,26 @@ export interface RouteContext {
   };
 }
 
+/**
+ * A user holds up to two OPAQUE credentials: `password`, and `recovery`
+ * (registered by a logged-in user with a random recovery key as its
+ * "password"). Both log in to the same account. The recovery credential is
+ * stored, and its OPRF key derived, under `userId ‖ 0x00 ‖ "recovery"`, which
+ * no normalized user id can equal (ids hold no control characters).
+ */
+export type CredentialKind = 'password' | 'recovery';
+
+function credentialKind(value: string | undefined): CredentialKind {
+  if (value === undefined || value === 'password') return 'password';
+  if (value === 'recovery') return 'recovery';
+  throw new ZeroVaultError('INVALID_INPUT', 'credential must be password or recovery');
+}
+
+/** The store key and OPAQUE credential identifier of a user's credential. */
+export function credentialId(userId: string, kind: CredentialKind): string {
+  return kind === 'password' ? userId : `${userId}\u0000recovery`;
+}
+
 /** Largest OPAQUE record we accept (a P-256 record is 161 bytes, ristretto255 192). */
 const MAX_RECORD_BYTES = 1024;
 const LOGIN_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -46,23 +66,27 @@ function where(context: RouteContext): { address?: string } {
 
 /** `POST /register/start`: `{ userId, request }` → `{ response }`. Stateless. */
 export async function registerStart(context: RouteContext, body: Uint8Array): Promise<Response> {
-  const input = parseJsonBody(body, { userId: 'string', request: 'bytes' });
+  const input = parseJsonBody(body, { userId: 'string', request: 'bytes', credential: 'string?' });
   const userId = normalizeUserId(input.userId);
-  const { response } = createRegistrationResponse({ setup: context.setup, userId, request: input.request });
+  const kind = credentialKind(input.credential);
+  const { response } = createRegistrationResponse({ setup: context.setup, userId: credentialId(userId, kind), request: input.request });
   return json(200, { response: toBase64url(response) });
 }
 
 /**
- * `POST /register/finish`: `{ userId, record }` → 201. Without a session it
- * creates an account and refuses (409) to replace one; with a session of the
- * same user it replaces the record (password change) and revokes every
- * session of that user.
+ * `POST /register/finish`: `{ userId, record, credential? }` → 201. Without
+ * a session it creates an account's password credential and refuses (409) to
+ * replace one; with a session of the same user it replaces the password
+ * credential (password change; every other session of the user is revoked)
+ * or sets the recovery credential, which always needs a session.
  */
 export async function registerFinish(context: RouteContext, body: Uint8Array, session: StoredSession | null): Promise<Response> {
-  const input = parseJsonBody(body, { userId: 'string', record: 'bytes' });
+  const input = parseJsonBody(body, { userId: 'string', record: 'bytes', credential: 'string?' });
   const userId = normalizeUserId(input.userId);
+  const kind = credentialKind(input.credential);
   if (input.record.length === 0 || input.record.length > MAX_RECORD_BYTES) throw new ZeroVaultError('INVALID_INPUT', 'record has an invalid length');
   const now = context.now();
+  if (session === null && kind === 'recovery') return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401);
   if (session === null) {
     try {
       await context.store.createUser(userId, input.record, now);
@@ -77,28 +101,41 @@ export async function registerFinish(context: RouteContext, body: Uint8Array, se
     context.emit({ type: 'auth_failed', userId: session.userId, reason: 'record-for-other-user', ...where(context) });
     return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 403);
   }
+  if (kind === 'recovery') {
+    const key = credentialId(userId, kind);
+    try {
+      await context.store.createUser(key, input.record, now);
+    } catch (err) {
+      if (!isZeroVaultError(err, 'CONFLICT')) throw err;
+      await context.store.updateUserRecord(key, input.record, now);
+    }
+    context.emit({ type: 'recovery_set', userId, ...where(context) });
+    return json(201, {});
+  }
   await context.store.updateUserRecord(userId, input.record, now);
-  await context.store.deleteUserSessions(userId);
+  // A stolen session must not outlive a password change; the caller's own session stays.
+  await context.store.deleteUserSessions(userId, session.id);
   context.emit({ type: 'password_changed', userId, ...where(context) });
   return json(201, {});
 }
 
 interface Pending {
   readonly userId: string;
+  readonly kind: CredentialKind;
   readonly address?: string;
   readonly state: Uint8Array;
 }
 
 function sealPending(context: RouteContext, loginId: string, pending: Pending): Promise<Uint8Array> {
-  const text = JSON.stringify({ u: pending.userId, a: pending.address ?? null, s: toBase64url(pending.state) });
+  const text = JSON.stringify({ u: pending.userId, k: pending.kind, a: pending.address ?? null, s: toBase64url(pending.state) });
   return aeadSeal(context.key, utf8(text), utf8(`pending:${loginId}`));
 }
 
 async function openPending(context: RouteContext, loginId: string, sealed: Uint8Array): Promise<Pending> {
   const plain = await aeadOpen(context.key, sealed, utf8(`pending:${loginId}`));
-  const value = JSON.parse(fromUtf8(plain)) as { u: string; a: string | null; s: string };
+  const value = JSON.parse(fromUtf8(plain)) as { u: string; k: CredentialKind; a: string | null; s: string };
   wipe(plain);
-  return { userId: value.u, ...(value.a === null ? {} : { address: value.a }), state: fromBase64url(value.s, 'state') };
+  return { userId: value.u, kind: value.k, ...(value.a === null ? {} : { address: value.a }), state: fromBase64url(value.s, 'state') };
 }
 
 async function refund(context: RouteContext, userId: string, address: string | undefined): Promise<void> {
@@ -109,8 +146,9 @@ async function refund(context: RouteContext, userId: string, address: string | u
 
 /** `POST /login/start`: `{ userId, request }` → `{ loginId, response }`, or 429. */
 export async function loginStart(context: RouteContext, body: Uint8Array): Promise<Response> {
-  const input = parseJsonBody(body, { userId: 'string', request: 'bytes' });
+  const input = parseJsonBody(body, { userId: 'string', request: 'bytes', credential: 'string?' });
   const userId = normalizeUserId(input.userId);
+  const kind = credentialKind(input.credential);
   const now = context.now();
   const byUser = await context.store.takeToken(`login-user:${userId}`, context.limits.userLoginLimit, now);
   let retryAfterMs = byUser.retryAfterMs;
@@ -129,10 +167,11 @@ export async function loginStart(context: RouteContext, body: Uint8Array): Promi
       'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
     });
   }
-  const record = await context.store.getUserRecord(userId);
-  const { state, response } = startServerLogin({ setup: context.setup, userId, record, request: input.request });
+  const id = credentialId(userId, kind);
+  const record = await context.store.getUserRecord(id);
+  const { state, response } = startServerLogin({ setup: context.setup, userId: id, record, request: input.request });
   const loginId = randomId();
-  const sealed = await sealPending(context, loginId, { userId, ...where(context), state });
+  const sealed = await sealPending(context, loginId, { userId, kind, ...where(context), state });
   wipe(state);
   await context.store.putPending(loginId, sealed, now + context.limits.loginTimeoutMs);
   return json(200, { loginId, response: toBase64url(response) });
@@ -160,14 +199,14 @@ export async function loginFinish(context: RouteContext, body: Uint8Array): Prom
     wipe(pending.state);
   }
   // Defence in depth: a fake-record login cannot produce a valid KE3, but never open a session for a missing user.
-  if ((await context.store.getUserRecord(pending.userId)) === null) {
+  if ((await context.store.getUserRecord(credentialId(pending.userId, pending.kind))) === null) {
     wipe(sessionKey);
     return fail('unknown-user');
   }
   const session = await createSession(context.store, context.key, pending.userId, sessionKey, now, context.limits.sessionTtlMs);
   wipe(sessionKey);
   await refund(context, pending.userId, pending.address);
-  context.emit({ type: 'login', userId: pending.userId, ...where(context) });
+  context.emit({ type: 'login', userId: pending.userId, ...(pending.kind === 'recovery' ? { reason: 'recovery' } : {}), ...where(context) });
   return json(200, { sessionId: session.id, expiresAt: session.expiresAt });
 }
 

@@ -82,11 +82,11 @@ function invalid(message: string): ZeroVaultError {
   return new ZeroVaultError('INVALID_INPUT', message);
 }
 
-/** Field kinds of a {@link parseJsonBody} schema. */
-export type FieldKind = 'string' | 'bytes';
+/** Field kinds of a {@link parseJsonBody} schema; `string?` is an optional string. */
+export type FieldKind = 'string' | 'bytes' | 'string?';
 
 /** Parsed values per field kind. */
-type FieldValue<K extends FieldKind> = K extends 'bytes' ? Uint8Array : string;
+type FieldValue<K extends FieldKind> = K extends 'bytes' ? Uint8Array : K extends 'string' ? string : string | undefined;
 
 /**
  * Parses a JSON object body against a schema: exactly the listed fields, each
@@ -106,6 +106,7 @@ export function parseJsonBody<S extends Record<string, FieldKind>>(body: Uint8Ar
   const out: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(schema)) {
     const field = record[key];
+    if (field === undefined && kind === 'string?') continue;
     if (typeof field !== 'string') throw invalid(`${key} must be a string`);
     out[key] = kind === 'bytes' ? fromBase64url(field, key) : field;
   }

@@ -51,8 +51,8 @@ export function memoryServerStore(): ServerStore {
     async deleteSession(id) {
       sessions.delete(id);
     },
-    async deleteUserSessions(userId) {
-      for (const [id, session] of sessions) if (session.userId === userId) sessions.delete(id);
+    async deleteUserSessions(userId, exceptId) {
+      for (const [id, session] of sessions) if (session.userId === userId && id !== exceptId) sessions.delete(id);
     },
     async rememberNonce(sessionId, nonce, expiresAt) {
       const key = `${sessionId}:${nonce}`;

@@ -226,8 +226,8 @@ export function postgresStore(options: PostgresStoreOptions): ServerStore {
     async deleteSession(id) {
       await affected(`DELETE FROM ${p}sessions WHERE id = $1`, [id]);
     },
-    async deleteUserSessions(userId) {
-      await affected(`DELETE FROM ${p}sessions WHERE user_id = $1`, [userId]);
+    async deleteUserSessions(userId, exceptId) {
+      await affected(`DELETE FROM ${p}sessions WHERE user_id = $1 AND id <> $2`, [userId, exceptId ?? '']);
     },
     async rememberNonce(sessionId, nonce, expiresAt) {
       const count = await affected(`INSERT INTO ${p}nonces (session_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [

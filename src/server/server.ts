@@ -9,9 +9,9 @@
  *
  * | route | auth | body → result |
  * | --- | --- | --- |
- * | `POST /register/start` | – | `{ userId, request }` → `{ response }` |
- * | `POST /register/finish` | – (a session of the same user to replace a record) | `{ userId, record }` → 201 `{}` |
- * | `POST /login/start` | – | `{ userId, request }` → `{ loginId, response }` |
+ * | `POST /register/start` | – | `{ userId, request, credential? }` → `{ response }` |
+ * | `POST /register/finish` | – (a session of the same user to replace a record or set `credential: "recovery"`) | `{ userId, record, credential? }` → 201 `{}` |
+ * | `POST /login/start` | – | `{ userId, request, credential? }` → `{ loginId, response }` |
  * | `POST /login/finish` | – | `{ loginId, finalization }` → `{ sessionId, expiresAt }` |
  * | `POST /logout` | session | → 204 |
  * | `GET /blobs/:vault/:id` | session | → `{ data, version }` + `ETag` |

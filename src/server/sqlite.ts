@@ -212,9 +212,9 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
       run((db) => {
         db.prepare('DELETE FROM zv_sessions WHERE id = ?').run(id);
       }),
-    deleteUserSessions: (userId) =>
+    deleteUserSessions: (userId, exceptId) =>
       run((db) => {
-        db.prepare('DELETE FROM zv_sessions WHERE user_id = ?').run(userId);
+        db.prepare('DELETE FROM zv_sessions WHERE user_id = ? AND id <> ?').run(userId, exceptId ?? '');
       }),
     rememberNonce: (sessionId, nonce, expiresAt) =>
       run((db) => {

@@ -59,8 +59,8 @@ export interface ServerStore {
   getSession(id: string, now: number): Promise<StoredSession | null>;
   /** Revokes one session. */
   deleteSession(id: string): Promise<void>;
-  /** Revokes every session of a user. */
-  deleteUserSessions(userId: string): Promise<void>;
+  /** Revokes every session of a user, except `exceptId` when given. */
+  deleteUserSessions(userId: string, exceptId?: string): Promise<void>;
 
   /**
    * Records a request nonce for a session until `expiresAt`.
@@ -88,6 +88,7 @@ export interface ServerStore {
 export type ServerEventType =
   | 'register'
   | 'password_changed'
+  | 'recovery_set'
   | 'login'
   | 'logout'
   | 'auth_failed'

@@ -59,6 +59,6 @@ export function signed(
   return new Request(`${BASE}${path}`, {
     method,
     headers: { ...(options.headers ?? {}), authorization: formatAuthorization({ sessionId: session.sessionId, timestamp, nonce, mac }) },
-    ...(body.length > 0 ? { body } : {}),
+    ...(body.length > 0 ? { body: body as Uint8Array<ArrayBuffer> } : {}),
   });
 }

@@ -101,10 +101,11 @@ describe('accounts', () => {
     await login(server, 'frank', 'pw');
   });
 
-  test('password change needs a session of the same user and revokes sessions', async () => {
+  test('password change needs a session of the same user and revokes her other sessions', async () => {
     await register(server, 'heidi', 'old');
     await register(server, 'ivan', 'pw');
     const heidi = await login(server, 'heidi', 'old');
+    const stolen = await login(server, 'heidi', 'old');
     const { startRegistration, finishRegistration } = await import('../../src/opaque/index.js');
     const { TEST_KSF } = await import('./harness.js');
     const start = await startRegistration({ password: 'new' });
@@ -115,7 +116,8 @@ describe('accounts', () => {
     const ivan = await login(server, 'ivan', 'pw');
     expect((await server.fetch(signed(ivan, 'POST', '/register/finish', { body: { userId: 'heidi', record: toBase64url(record) } }))).status).toBe(403);
     expect((await server.fetch(signed(heidi, 'POST', '/register/finish', { body: { userId: 'heidi', record: toBase64url(record) } }))).status).toBe(201);
-    expect((await server.fetch(signed(heidi, 'GET', '/blobs/v'))).status).toBe(401);
+    expect((await server.fetch(signed(stolen, 'GET', '/blobs/v'))).status).toBe(401);
+    expect((await server.fetch(signed(heidi, 'GET', '/blobs/v'))).status).toBe(200);
     await expect(login(server, 'heidi', 'old')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
     await login(server, 'heidi', 'new');
   });

@@ -1,0 +1,83 @@
+/**
+ * OPAQUE over the account routes: registration and login flows for both
+ * credentials (password and recovery), as the client runs them.
+ *
+ * @module
+ */
+import { toBase64url, wipe } from '../crypto/bytes.js';
+import { requestMacKey } from '../crypto/request-mac.js';
+import { finishLogin, finishRegistration, startLogin, startRegistration, type Argon2idParams, type SuiteName } from '../opaque/index.js';
+import { bytesField, postJson, stringField, type Endpoint, type SigningKey } from './api.js';
+
+/** Which OPAQUE credential of the account. */
+export type Credential = 'password' | 'recovery';
+
+/** OPAQUE settings the client pins (never taken from the server). */
+export interface OpaqueSettings {
+  readonly ksf: Argon2idParams;
+  readonly suite: SuiteName;
+}
+
+/** A credential registered locally but not yet submitted: its record and export key. */
+export interface PreparedCredential {
+  readonly record: Uint8Array;
+  readonly exportKey: Uint8Array;
+}
+
+/** Runs the OPAQUE registration up to the record (the server keeps no state for it). */
+export async function prepareCredential(
+  endpoint: Endpoint,
+  settings: OpaqueSettings,
+  userId: string,
+  credential: Credential,
+  password: string | Uint8Array,
+): Promise<PreparedCredential> {
+  const start = await startRegistration({ password, suite: settings.suite });
+  const extra = credential === 'password' ? {} : { credential };
+  const started = await postJson(endpoint, '/register/start', { userId, request: toBase64url(start.request), ...extra });
+  const finished = await finishRegistration({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf });
+  wipe(start.state);
+  return { record: finished.record, exportKey: finished.exportKey };
+}
+
+/**
+ * Uploads a prepared record. Without `key` the server creates the account and
+ * refuses to replace one (`CONFLICT`); with a session `key` it replaces the
+ * password credential or sets the recovery credential.
+ */
+export async function submitCredential(endpoint: Endpoint, userId: string, credential: Credential, record: Uint8Array, key?: SigningKey): Promise<void> {
+  const extra = credential === 'password' ? {} : { credential };
+  await postJson(endpoint, '/register/finish', { userId, record: toBase64url(record), ...extra }, key);
+}
+
+/** A finished login: the request-signing key and the export key. */
+export interface LoginResult {
+  readonly signing: SigningKey;
+  readonly exportKey: Uint8Array;
+  readonly expiresAt: number;
+}
+
+/**
+ * Logs in with a credential.
+ * @throws `AUTH_FAILED` for a wrong password or unknown user (one message), `RATE_LIMITED`, `NETWORK`
+ */
+export async function loginCredential(
+  endpoint: Endpoint,
+  settings: OpaqueSettings,
+  userId: string,
+  credential: Credential,
+  password: string | Uint8Array,
+): Promise<LoginResult> {
+  const start = await startLogin({ password, suite: settings.suite });
+  const extra = credential === 'password' ? {} : { credential };
+  const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra });
+  const loginId = stringField(started, 'loginId', /^[A-Za-z0-9_-]{22}$/);
+  const finished = await finishLogin({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf });
+  wipe(start.state);
+  const done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) });
+  const sessionId = stringField(done, 'sessionId', /^[A-Za-z0-9_-]{16,64}$/);
+  const expiresAt = typeof done.expiresAt === 'number' ? done.expiresAt : Number.POSITIVE_INFINITY;
+  const macKey = requestMacKey(finished.sessionKey, sessionId);
+  wipe(finished.sessionKey);
+  return { signing: { sessionId, macKey }, exportKey: finished.exportKey, expiresAt };
+}

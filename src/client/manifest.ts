@@ -1,0 +1,99 @@
+/**
+ * Rollback detection. Each vault keeps a manifest: for every record id, the
+ * highest content version this client has seen and whether it was deleted,
+ * with the store version it was seen at. A store that serves an older
+ * version, drops a record or resurrects a deleted one is caught with
+ * `ROLLBACK`.
+ *
+ * The manifest is sealed as a record of its vault (`_zv.manifest`) and saved
+ * at `vault.flush()`, after deletes and at logout, so a later session starts
+ * from it. What it cannot do: a brand-new device, or one whose manifest the
+ * store rolled back as a whole, trusts the first state it sees.
+ *
+ * Encoding (sealed): `"ZM" | 0x01 | count (u32) | count × (id length (u16) | id UTF-8 | cv (u64) | store version (u64) | deleted (u8))`.
+ *
+ * @module
+ */
+import { concat, fromUtf8, utf8 } from '../crypto/bytes.js';
+import { ZeroVaultError } from '../errors.js';
+
+/** What the client knows of one record. */
+export interface ManifestEntry {
+  /** Highest content version seen. */
+  readonly cv: number;
+  /** The store version at which it was seen (for writes without a read). */
+  readonly storeVersion: number;
+  /** Whether the last thing seen was this client's delete. */
+  readonly deleted: boolean;
+}
+
+/** A vault's manifest. */
+export type Manifest = Map<string, ManifestEntry>;
+
+function u64(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, Math.floor(n / 2 ** 32));
+  view.setUint32(4, n >>> 0);
+  return out;
+}
+
+/** Encodes a manifest (ids sorted, so equal manifests encode equally). */
+export function encodeManifest(manifest: Manifest): Uint8Array {
+  const ids = [...manifest.keys()].sort();
+  const parts: Uint8Array[] = [Uint8Array.of(0x5a, 0x4d, 0x01), u64(ids.length).subarray(4)];
+  for (const id of ids) {
+    const entry = manifest.get(id) as ManifestEntry;
+    const idBytes = utf8(id);
+    parts.push(Uint8Array.of(idBytes.length >>> 8, idBytes.length & 0xff), idBytes, u64(entry.cv), u64(entry.storeVersion), Uint8Array.of(entry.deleted ? 1 : 0));
+  }
+  return concat(...parts);
+}
+
+/**
+ * Decodes a manifest strictly.
+ * @throws `INVALID_INPUT` when malformed, `UNSUPPORTED` for an unknown version
+ */
+export function decodeManifest(bytes: Uint8Array): Manifest {
+  const bad = (): ZeroVaultError => new ZeroVaultError('INVALID_INPUT', 'manifest is malformed');
+  if (bytes.length < 7 || bytes[0] !== 0x5a || bytes[1] !== 0x4d) throw bad();
+  if (bytes[2] !== 0x01) throw new ZeroVaultError('UNSUPPORTED', 'unknown manifest version');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint32(3);
+  const manifest: Manifest = new Map();
+  let offset = 7;
+  const readU64 = (at: number): number => {
+    const n = view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+    if (!Number.isSafeInteger(n)) throw bad();
+    return n;
+  };
+  for (let i = 0; i < count; i++) {
+    if (offset + 2 > bytes.length) throw bad();
+    const length = view.getUint16(offset);
+    offset += 2;
+    if (offset + length + 17 > bytes.length) throw bad();
+    const id = fromUtf8(bytes.subarray(offset, offset + length));
+    offset += length;
+    const deletedByte = bytes[offset + 16];
+    if (deletedByte !== 0 && deletedByte !== 1) throw bad();
+    manifest.set(id, { cv: readU64(offset), storeVersion: readU64(offset + 8), deleted: deletedByte === 1 });
+    offset += 17;
+  }
+  if (offset !== bytes.length) throw bad();
+  return manifest;
+}
+
+/**
+ * Checks a read against the manifest.
+ * @throws `ROLLBACK` when the store served less than this client has seen
+ */
+export function checkRead(manifest: Manifest, id: string, seen: { cv: number } | null): void {
+  const known = manifest.get(id);
+  if (known === undefined) return;
+  const rollback = (): ZeroVaultError => new ZeroVaultError('ROLLBACK', 'the store served an older state of a record than this client has seen');
+  if (seen === null) {
+    if (!known.deleted) throw rollback();
+    return;
+  }
+  if (seen.cv < known.cv || (known.deleted && seen.cv === known.cv)) throw rollback();
+}
