@@ -17,7 +17,7 @@ const shared: Options = {
   splitting: true,
   minify: false,
   // Runtime dependencies stay imports; the consumer's bundler dedupes them.
-  external: ['@noble/ciphers', '@noble/curves', '@noble/hashes', 'hash-wasm', 'idb'],
+  external: ['@noble/ciphers', '@noble/curves', '@noble/hashes', 'hash-wasm', 'idb', 'better-sqlite3', 'pg'],
 };
 
 const browserSafe = {
@@ -31,7 +31,8 @@ const browserSafe = {
 export default defineConfig([
   {
     ...shared,
-    entry: { ...browserSafe, fs: 'src/fs.ts' },
+    // Node adds the database-backed server stores and the file-system store.
+    entry: { ...browserSafe, server: 'src/server/index-node.ts', fs: 'src/fs.ts', cli: 'src/cli/index.ts' },
     outDir: 'dist/node',
     platform: 'node',
     target: 'node20',

@@ -214,7 +214,10 @@ export class Vault {
     let batch: string[] = [];
     const drain = async () => {
       const records = await this.getMany(batch);
-      const out = batch.flatMap((id, i) => (records[i] ? [{ id, ...(records[i] as { data: Uint8Array; version: number }) }] : []));
+      const out = batch.flatMap((id, i) => {
+        const record = records[i];
+        return record ? [{ id, data: record.data, version: record.version }] : [];
+      });
       batch = [];
       return out;
     };

@@ -12,6 +12,7 @@ import { getBackend } from '#backend';
 import { decryptFailed } from '../errors.js';
 import { assertBytes } from './assert.js';
 import { AES_KEY_LENGTH, GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type AesGcmKey, type Backend } from './backend.js';
+import { sealWithNoncePrefixOf } from './backend-checks.js';
 import { randomBytes } from './random.js';
 
 export type { AesGcmKey } from './backend.js';
@@ -44,6 +45,9 @@ export async function seal(
 ): Promise<Uint8Array> {
   assertBytes(plaintext, 'plaintext');
   const nonce = randomBytes(GCM_NONCE_LENGTH);
+  // A backend with a synchronous one-buffer seal saves a full copy of the ciphertext and a promise.
+  const prefixed = sealWithNoncePrefixOf(backend);
+  if (prefixed !== undefined) return prefixed(key, nonce, plaintext, aad);
   const body = await backend.aesGcmSeal(key, nonce, plaintext, aad);
   const out = new Uint8Array(GCM_NONCE_LENGTH + body.length);
   out.set(nonce, 0);

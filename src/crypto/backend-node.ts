@@ -19,8 +19,18 @@ import {
 } from 'node:crypto';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes } from './assert.js';
-import { GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
-import { checkAesKey, checkGcmArgs, checkHash, checkHkdfLength, checkSharedSecret, checkX25519 } from './backend-checks.js';
+import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
+import {
+  SEAL_WITH_NONCE_PREFIX,
+  checkAesKey,
+  checkGcmArgs,
+  checkHash,
+  checkHkdfLength,
+  checkPrk,
+  checkSharedSecret,
+  checkX25519,
+  type SealWithNoncePrefix,
+} from './backend-checks.js';
 
 const NAME = 'node';
 
@@ -62,9 +72,57 @@ function x25519Private(secretKey: Uint8Array): KeyObject {
   }
 }
 
+/**
+ * AES-256-GCM into one fresh buffer of `offset + plaintext + tag` bytes, the
+ * ciphertext at `offset`; the caller fills `[0, offset)`. One allocation and
+ * one copy of the body, the least `node:crypto` allows (`update()` cannot
+ * write into a buffer we give it).
+ */
+function sealInto(keyObject: KeyObject, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, offset: number): Uint8Array {
+  const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
+  if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
+  const body = cipher.update(plaintext);
+  const rest = cipher.final();
+  // GCM is a stream mode: body and rest together are exactly the plaintext's length.
+  if (body.length + rest.length !== plaintext.length) throw new ZeroVaultError('UNSUPPORTED', 'unexpected AES-GCM output length');
+  // allocUnsafeSlow: never from Node's shared pool (so `.buffer` exposes nothing else) and not
+  // zero-filled, which at 16 MiB is a measurable cost; every byte past `offset` is written here.
+  const out = plain(Buffer.allocUnsafeSlow(offset + plaintext.length + GCM_TAG_LENGTH));
+  out.set(body, offset);
+  out.set(rest, offset + body.length);
+  out.set(cipher.getAuthTag(), offset + plaintext.length);
+  return out;
+}
+
+/** The largest `info` Node's `hkdfSync` takes. */
+const HKDF_SYNC_MAX_INFO = 1024;
+
+/** HKDF-Expand (RFC 5869 §2.3): node:crypto has no expand-only call, so T(i) = HMAC(PRK, T(i-1) | info | i). */
+function expand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let previous: Uint8Array = new Uint8Array(0);
+  for (let offset = 0, i = 1; offset < length; i++) {
+    const block = createHmac(NODE_HASH[hash], prk).update(previous).update(info).update(Uint8Array.of(i)).digest();
+    out.set(block.subarray(0, Math.min(block.length, length - offset)), offset);
+    offset += block.length;
+    previous.fill(0);
+    previous = block;
+  }
+  previous.fill(0);
+  return out;
+}
+
 /** Creates the `node:crypto` backend. */
 export function createNodeBackend(): Backend {
-  return {
+  const sealWithNoncePrefix: SealWithNoncePrefix = (key, nonce, plaintext, aad) => {
+    const keyObject = keyObjectOf(key);
+    checkGcmArgs(nonce, plaintext, aad);
+    const out = sealInto(keyObject, nonce, plaintext, aad, GCM_NONCE_LENGTH);
+    out.set(nonce, 0);
+    return out;
+  };
+  const backend: Backend & { [SEAL_WITH_NONCE_PREFIX]: SealWithNoncePrefix } = {
+    [SEAL_WITH_NONCE_PREFIX]: sealWithNoncePrefix,
     name: NAME,
 
     async importAesGcmKey(raw) {
@@ -76,16 +134,7 @@ export function createNodeBackend(): Backend {
     async aesGcmSeal(key, nonce, plaintext, aad) {
       const keyObject = keyObjectOf(key);
       checkGcmArgs(nonce, plaintext, aad);
-      const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
-      if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
-      // One output buffer: update() writes the body, the tag goes after it.
-      const out = new Uint8Array(plaintext.length + GCM_TAG_LENGTH);
-      const body = cipher.update(plaintext);
-      out.set(body, 0);
-      const rest = cipher.final();
-      out.set(rest, body.length);
-      out.set(cipher.getAuthTag(), plaintext.length);
-      return out;
+      return sealInto(keyObject, nonce, plaintext, aad, 0);
     },
 
     async aesGcmOpen(key, nonce, sealed, aad) {
@@ -135,19 +184,10 @@ export function createNodeBackend(): Backend {
 
     hkdfExpand(hash, prk, info, length) {
       checkHash(hash);
-      assertBytes(prk, 'prk');
+      checkPrk(hash, prk);
       assertBytes(info, 'info');
       checkHkdfLength(hash, length);
-      // node:crypto has no expand-only call; T(i) = HMAC(PRK, T(i-1) | info | i).
-      const out = new Uint8Array(length);
-      let previous: Uint8Array = new Uint8Array(0);
-      for (let offset = 0, i = 1; offset < length; i++) {
-        const block = createHmac(NODE_HASH[hash], prk).update(previous).update(info).update(Uint8Array.of(i)).digest();
-        out.set(block.subarray(0, Math.min(block.length, length - offset)), offset);
-        offset += block.length;
-        previous = block;
-      }
-      return out;
+      return expand(hash, prk, info, length);
     },
 
     hkdf(hash, ikm, salt, info, length) {
@@ -157,6 +197,15 @@ export function createNodeBackend(): Backend {
       assertBytes(info, 'info');
       checkHkdfLength(hash, length);
       if (length === 0) return new Uint8Array(0);
+      // Node caps hkdfSync's info at 1024 bytes (RFC 5869 has no cap): longer info takes the HMAC route.
+      if (info.length > HKDF_SYNC_MAX_INFO) {
+        const prk = createHmac(NODE_HASH[hash], salt).update(ikm).digest();
+        try {
+          return expand(hash, prk, info, length);
+        } finally {
+          prk.fill(0);
+        }
+      }
       // OpenSSL's one-shot HKDF: one native call instead of 2 + L/HashLen HMACs.
       return new Uint8Array(hkdfSync(NODE_HASH[hash], ikm, salt, info, length));
     },
@@ -182,6 +231,7 @@ export function createNodeBackend(): Backend {
       return checkSharedSecret(plain(shared));
     },
   };
+  return backend;
 }
 
 let cached: Backend | undefined;

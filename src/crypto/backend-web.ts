@@ -18,7 +18,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes } from './assert.js';
 import { GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
-import { checkAesKey, checkGcmArgs, checkHash, checkHkdfLength, checkSharedSecret, checkX25519 } from './backend-checks.js';
+import { checkAesKey, checkGcmArgs, checkHash, checkHkdfLength, checkPrk, checkSharedSecret, checkX25519 } from './backend-checks.js';
 
 const HASHES = { 'SHA-256': sha256, 'SHA-512': sha512 } as const;
 
@@ -70,7 +70,7 @@ function syncPrimitives(): Omit<Backend, 'name' | 'importAesGcmKey' | 'aesGcmSea
     },
     hkdfExpand(hash, prk, info, length) {
       checkHash(hash);
-      assertBytes(prk, 'prk');
+      checkPrk(hash, prk);
       assertBytes(info, 'info');
       checkHkdfLength(hash, length);
       if (length === 0) return new Uint8Array(0);

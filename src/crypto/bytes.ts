@@ -144,6 +144,8 @@ export function fromHex(text: string, name = 'value'): Uint8Array {
 
 /** Big-endian encoding of a non-negative integer below 2^53 in `length` bytes (I2OSP). */
 export function i2osp(value: number, length: number): Uint8Array {
+  // A bad width would otherwise surface as a RangeError (negative) or a silently truncated field (fractional).
+  if (!Number.isSafeInteger(length) || length < 0) throw new ZeroVaultError('INVALID_INPUT', 'length must be a non-negative integer');
   if (!Number.isSafeInteger(value) || value < 0) throw new ZeroVaultError('INVALID_INPUT', 'integer out of range');
   if (length < 7 && value >= 2 ** (8 * length)) throw new ZeroVaultError('INVALID_INPUT', 'integer too large for its field');
   const out = new Uint8Array(length);

@@ -1,0 +1,158 @@
+/**
+ * The key stretching function (KSF) of OPAQUE (RFC 9807 §2.3, §7): Argon2id
+ * (RFC 9106), version 0x13, salt = 16 zero bytes, no secret, no associated
+ * data, output length = the suite's Nh. This is what opaque-ke and
+ * `@serenity-kit/opaque` compute, so records interoperate.
+ *
+ * The salt is constant on purpose: the input is already the OPRF output, a
+ * per-user, server-keyed value, so it cannot be precomputed (RFC 9807 §10.11).
+ *
+ * Implementations, same output: `hash-wasm` (WASM, the default, in Node and
+ * browsers) and `@noble/hashes` (pure JS, ~5× slower) when WebAssembly is
+ * unavailable, e.g. under a CSP without `wasm-unsafe-eval`. The fallback is
+ * not silent: {@link argon2id} reports which one ran when asked.
+ *
+ * Parameters are checked against a floor and a ceiling (see
+ * {@link assertArgon2idParams}); the client pins them, a server never
+ * chooses them.
+ *
+ * @module
+ */
+import { argon2idAsync } from '@noble/hashes/argon2.js';
+import { argon2id as argon2idWasm } from 'hash-wasm';
+import { ZeroVaultError } from '../errors.js';
+import { assertBytes, assertInteger, assertObject } from './assert.js';
+
+/** Argon2id cost parameters. */
+export interface Argon2idParams {
+  /** Passes over memory (t). */
+  readonly iterations: number;
+  /** Memory in KiB (m). */
+  readonly memoryKiB: number;
+  /** Lanes (p). Does not change the result's strength in single-threaded JS, only its layout. */
+  readonly parallelism: number;
+}
+
+/**
+ * The default profile: RFC 9106 §4's second recommended option (t=3,
+ * m=64 MiB, p=4), which is also opaque-ke's / `@serenity-kit/opaque`'s
+ * default ("memory-constrained"). ~0.3 s with WASM on a laptop core.
+ */
+export const ARGON2ID_DEFAULT: Argon2idParams = Object.freeze({ iterations: 3, memoryKiB: 65536, parallelism: 4 });
+
+/**
+ * RFC 9106 §4's first recommended option, also RFC 9807 §7's (t=1,
+ * m=2 GiB, p=4). Strongest, but 2 GiB is more than many browsers grant a
+ * WASM instance; use only where every client can afford it.
+ */
+export const ARGON2ID_RFC9106_FIRST: Argon2idParams = Object.freeze({ iterations: 1, memoryKiB: 2 ** 21, parallelism: 4 });
+
+/**
+ * The floor, from OWASP's password storage cheat sheet, whose weakest
+ * accepted Argon2id setting is m=19 MiB, t=2, p=1: we require
+ * `memoryKiB ≥ 19456` and `memoryKiB × iterations ≥ 38912` (so t=1 needs
+ * ≥ 38 MiB, in line with OWASP's m=46 MiB/t=1 row and RFC 9106's t=1 option).
+ */
+export const ARGON2ID_FLOOR = Object.freeze({ memoryKiB: 19456, work: 19456 * 2 });
+
+/**
+ * The ceiling: 2 GiB of memory (RFC 9106's largest recommendation and the
+ * practical WASM limit), 16 passes, 16 lanes. Above that a profile is far more
+ * likely a mistake or a denial of service than a choice.
+ */
+export const ARGON2ID_CEILING = Object.freeze({ memoryKiB: 2 ** 21, iterations: 16, parallelism: 16 });
+
+/** Which Argon2id implementation to run. `auto`: WASM, falling back to pure JS if WASM fails to load. */
+export type Argon2idImplementation = 'auto' | 'wasm' | 'js';
+
+/** Argon2id salt for OPAQUE: 16 zero bytes (opaque-ke's `[0; RECOMMENDED_SALT_LEN]`). */
+const ZERO_SALT = new Uint8Array(16);
+
+/**
+ * Validates a profile against Argon2's own rules (RFC 9106 §3.1) and our
+ * floor and ceiling (RFC 9106 §4, OWASP), and returns a frozen copy.
+ *
+ * @throws `INVALID_INPUT` naming the parameter that is out of bounds
+ */
+export function assertArgon2idParams(params: unknown, name = 'ksf'): Argon2idParams {
+  assertObject(params, name);
+  const { iterations, memoryKiB, parallelism } = params;
+  assertInteger(iterations, `${name}.iterations`, 1, ARGON2ID_CEILING.iterations);
+  assertInteger(parallelism, `${name}.parallelism`, 1, ARGON2ID_CEILING.parallelism);
+  assertInteger(memoryKiB, `${name}.memoryKiB`, ARGON2ID_FLOOR.memoryKiB, ARGON2ID_CEILING.memoryKiB);
+  if (memoryKiB * iterations < ARGON2ID_FLOOR.work) {
+    throw new ZeroVaultError('INVALID_INPUT', `${name}: memoryKiB × iterations must be at least ${ARGON2ID_FLOOR.work}`);
+  }
+  return Object.freeze({ iterations, memoryKiB, parallelism });
+}
+
+/** Options for {@link argon2id}. */
+export interface Argon2idOptions {
+  /** Output length in bytes (the suite's Nh: 64 for SHA-512 suites, 32 for SHA-256). */
+  outputLength: number;
+  /** Implementation; default `auto`. */
+  implementation?: Argon2idImplementation;
+}
+
+/** What {@link argon2id} returns. */
+export interface Argon2idResult {
+  /** The stretched output; the caller owns and wipes it. */
+  readonly output: Uint8Array;
+  /** The implementation that actually ran. */
+  readonly implementation: 'wasm' | 'js';
+}
+
+/**
+ * Argon2id v0x13 over `input` with OPAQUE's zero salt (RFC 9807 §7,
+ * RFC 9106 §3). Validates `params` against the floor and ceiling first.
+ *
+ * @throws `INVALID_INPUT` on bad parameters; `UNSUPPORTED` if `wasm` was
+ *   forced and WebAssembly cannot run
+ */
+export async function argon2id(input: Uint8Array, params: Argon2idParams, options: Argon2idOptions): Promise<Argon2idResult> {
+  return argon2idUnchecked(input, assertArgon2idParams(params), options);
+}
+
+/**
+ * {@link argon2id} (RFC 9106 §3) without the floor and ceiling, for tests and benchmarks
+ * that need a cheap profile. Argon2's own limits still apply (m ≥ 8p).
+ * Production code must call {@link argon2id}.
+ */
+export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParams, options: Argon2idOptions): Promise<Argon2idResult> {
+  assertBytes(input, 'input', { max: 0xffff });
+  const { iterations, memoryKiB, parallelism } = params;
+  assertInteger(iterations, 'iterations', 1, 2 ** 32 - 1);
+  assertInteger(parallelism, 'parallelism', 1, 2 ** 24 - 1);
+  assertInteger(memoryKiB, 'memoryKiB', 8 * parallelism, 2 ** 32 - 1);
+  const { outputLength, implementation = 'auto' } = options;
+  assertInteger(outputLength, 'outputLength', 4, 1024);
+
+  if (implementation !== 'js') {
+    try {
+      const output = await argon2idWasm({
+        password: input,
+        salt: ZERO_SALT,
+        iterations,
+        memorySize: memoryKiB,
+        parallelism,
+        hashLength: outputLength,
+        outputType: 'binary',
+      });
+      return { output, implementation: 'wasm' };
+    } catch (cause) {
+      if (implementation === 'wasm') {
+        throw new ZeroVaultError('UNSUPPORTED', 'WebAssembly Argon2id is unavailable', { cause });
+      }
+      // No WebAssembly here (CSP without wasm-unsafe-eval, old runtime): same result in pure JS.
+    }
+  }
+  const output = await argon2idAsync(input, ZERO_SALT, {
+    t: iterations,
+    m: memoryKiB,
+    p: parallelism,
+    dkLen: outputLength,
+    version: 0x13,
+    maxmem: memoryKiB * 1024 + 2 ** 20,
+  });
+  return { output, implementation: 'js' };
+}

@@ -1,0 +1,386 @@
+/**
+ * `restStore({ baseUrl })`: a `BlobStore` speaking the zerovault server's
+ * blob routes (DESIGN.md "Server contract"):
+ *
+ * | call | request | success |
+ * | --- | --- | --- |
+ * | get | `GET {base}/blobs/:vault/:id` | 200 `{ "data": b64url }` + `ETag: "v"`; 404 → `null` |
+ * | put | `PUT {base}/blobs/:vault/:id`, body `{ "data": b64url }`, `If-Match: "v"` or `If-None-Match: *` | 200/201 + `ETag: "v"` |
+ * | delete | `DELETE {base}/blobs/:vault/:id`, optional `If-Match: "v"` | 200/204; 404 → nothing to delete |
+ * | list | `GET {base}/blobs/:vault?after=&limit=` | 200 `{ "items": [{ "id", "version" }], "next"? }` |
+ *
+ * Bytes travel as unpadded base64url inside JSON, like every other route of
+ * the contract. The version is the `ETag` (a quoted decimal); a JSON
+ * `version` field is accepted too (a cross-origin browser sees `ETag` only if
+ * the server exposes it) and must agree when both are present.
+ *
+ * Status mapping: 404 as above, 409/412 → `CONFLICT`, 401/403 →
+ * `AUTH_FAILED`, 429 → `RATE_LIMITED`, 400/413/422 → `INVALID_INPUT`,
+ * 408/5xx, a thrown `fetch` and a timeout → `NETWORK`, anything else or a
+ * malformed body → `NETWORK` ("invalid server response"). The server's JSON is
+ * never trusted: every field is type-checked, base64url is decoded strictly,
+ * list pages must be ordered, bounded and make progress.
+ *
+ * @module
+ */
+import { equal, fromBase64url, toBase64url } from '../crypto/bytes.js';
+import { authFailed, ZeroVaultError } from '../errors.js';
+import {
+  assertData,
+  assertIds,
+  assertName,
+  conflict,
+  isName,
+  isVersion,
+  MAX_BLOB_BYTES,
+  parseDeleteOptions,
+  parseListOptions,
+  parsePutOptions,
+  type BlobRecord,
+  type BlobStore,
+  type DeleteOptions,
+  type ListEntry,
+  type ListOptions,
+  type ListPage,
+  type PutOptions,
+  type PutResult,
+} from './types.js';
+
+/** Options for {@link restStore}. */
+export interface RestStoreOptions {
+  /** The server's base URL (`http:` or `https:`, no query or fragment), e.g. `https://api.example.com/zv`. */
+  readonly baseUrl: string | URL;
+  /** The `fetch` to use; default: the global `fetch`, read at call time. In-process servers pass their handler. */
+  readonly fetch?: (request: Request) => Promise<Response>;
+  /**
+   * Adds authentication (the session's request MAC) to a request. Called
+   * once per attempt with a fresh `Request`, so every retry gets its own
+   * timestamp and nonce and is never a replay. It may read a clone of the
+   * body and must resolve to the request to send.
+   */
+  readonly sign?: (request: Request) => Promise<Request>;
+  /** Per-attempt timeout (request and response body), in ms. Default 30 000. */
+  readonly timeoutMs?: number;
+  /** Extra attempts for requests that are safe to repeat. Default 3. */
+  readonly retries?: number;
+  /** Backoff base in ms: attempt n waits a random time below `min(maxRetryDelayMs, retryDelayMs · 2^n)`. Default 200. */
+  readonly retryDelayMs?: number;
+  /** Backoff ceiling in ms. Default 5 000. */
+  readonly maxRetryDelayMs?: number;
+}
+
+/** A REST `BlobStore`; `getMany` issues bounded concurrent GETs (there is no batch route). */
+export type RestStore = BlobStore & Required<Pick<BlobStore, 'getMany'>>;
+
+/** A transport-level failure (thrown fetch, timeout, 408/5xx): the only retryable kind. */
+class Transient extends Error {
+  constructor(
+    readonly detail: string,
+    readonly originalCause?: unknown,
+  ) {
+    super(detail);
+  }
+}
+
+interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  /** 0 for the first attempt. */
+  readonly attempt: number;
+}
+
+// Largest acceptable response body: base64url of the largest blob plus JSON framing.
+const MAX_RESPONSE_CHARS = Math.ceil((MAX_BLOB_BYTES * 4) / 3) + 4096;
+const GET_MANY_CONCURRENCY = 6;
+const ETAG = /^(?:W\/)?"([1-9][0-9]{0,15})"$/;
+
+function invalidResponse(): ZeroVaultError {
+  return new ZeroVaultError('NETWORK', 'invalid server response');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function parseJson(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidResponse();
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidResponse();
+  return value as Record<string, unknown>;
+}
+
+/** The version from `ETag` and/or the JSON `version`: at least one, and they agree. */
+function replyVersion(reply: Reply, body: Record<string, unknown> | undefined): number {
+  const etag = reply.headers.get('etag');
+  let fromHeader: number | undefined;
+  if (etag !== null) {
+    const match = ETAG.exec(etag.trim());
+    fromHeader = match === null ? undefined : Number(match[1]);
+    if (!isVersion(fromHeader)) throw invalidResponse();
+  }
+  const fromBody = body?.version;
+  if (fromBody !== undefined && !isVersion(fromBody)) throw invalidResponse();
+  if (fromHeader !== undefined && fromBody !== undefined && fromHeader !== fromBody) throw invalidResponse();
+  const version = fromHeader ?? fromBody;
+  if (version === undefined) throw invalidResponse();
+  return version;
+}
+
+/** Maps a non-success status that no operation handles itself. */
+function statusError(status: number): ZeroVaultError {
+  if (status === 401 || status === 403) return authFailed();
+  if (status === 429) return new ZeroVaultError('RATE_LIMITED', 'rate limited by the server');
+  if (status === 409 || status === 412) return conflict();
+  if (status === 400 || status === 413 || status === 422) return new ZeroVaultError('INVALID_INPUT', `the server rejected the request (status ${status})`);
+  if (status === 408 || status >= 500) return new ZeroVaultError('NETWORK', `server error (status ${status})`);
+  return new ZeroVaultError('NETWORK', `unexpected response status ${status}`);
+}
+
+function integerOption(value: unknown, name: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ZeroVaultError('INVALID_INPUT', `${name} must be an integer of at least ${min}`);
+  }
+  return value;
+}
+
+class RestBlobStore implements RestStore {
+  readonly #base: string;
+  readonly #fetch: ((request: Request) => Promise<Response>) | undefined;
+  readonly #sign: ((request: Request) => Promise<Request>) | undefined;
+  readonly #timeoutMs: number;
+  readonly #retries: number;
+  readonly #delayMs: number;
+  readonly #maxDelayMs: number;
+
+  constructor(base: string, options: RestStoreOptions) {
+    this.#base = base;
+    this.#fetch = options.fetch;
+    this.#sign = options.sign;
+    this.#timeoutMs = integerOption(options.timeoutMs, 'timeoutMs', 30_000, 1);
+    this.#retries = integerOption(options.retries, 'retries', 3, 0);
+    this.#delayMs = integerOption(options.retryDelayMs, 'retryDelayMs', 200, 0);
+    this.#maxDelayMs = integerOption(options.maxRetryDelayMs, 'maxRetryDelayMs', 5_000, 0);
+  }
+
+  #url(vault: string, id?: string): string {
+    const path = `${this.#base}/blobs/${encodeURIComponent(vault)}`;
+    return id === undefined ? path : `${path}/${encodeURIComponent(id)}`;
+  }
+
+  /** One attempt: build, sign, fetch and read the body, all under one timeout. */
+  async #attempt(method: string, url: string, headers: Record<string, string>, body: string | undefined): Promise<Omit<Reply, 'attempt'>> {
+    const controller = new AbortController();
+    let request = new Request(url, { method, headers, signal: controller.signal, ...(body === undefined ? {} : { body }) });
+    if (this.#sign !== undefined) {
+      try {
+        request = await this.#sign(request);
+      } catch (err) {
+        if (err instanceof ZeroVaultError) throw err;
+        throw new ZeroVaultError('NETWORK', 'request signing failed', { cause: err });
+      }
+      if (!(request instanceof Request)) throw new ZeroVaultError('INVALID_INPUT', 'sign must resolve to a Request');
+    }
+    const fetchFn = this.#fetch ?? (globalThis as { fetch?: (request: Request) => Promise<Response> }).fetch;
+    if (fetchFn === undefined) throw new ZeroVaultError('NETWORK', 'fetch is not available');
+    // Racing the abort signal as well as passing it: a signer may drop the
+    // signal, and a custom fetch may ignore it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Transient('request timed out'));
+      }, this.#timeoutMs);
+    });
+    let response: Response | undefined;
+    try {
+      response = await Promise.race([fetchFn.call(globalThis, request), timedOut]);
+      const length = Number(response.headers.get('content-length') ?? '0');
+      if (length > MAX_RESPONSE_CHARS) throw invalidResponse();
+      const text = await Promise.race([response.text(), timedOut]);
+      if (text.length > MAX_RESPONSE_CHARS) throw invalidResponse();
+      if (response.status === 408 || response.status >= 500) throw new Transient(`server error (status ${response.status})`);
+      return { status: response.status, headers: response.headers, text };
+    } catch (err) {
+      if (err instanceof ZeroVaultError || err instanceof Transient) throw err;
+      throw new Transient('request failed', err);
+    } finally {
+      clearTimeout(timer);
+      if (controller.signal.aborted) void response?.body?.cancel().catch(() => {});
+    }
+  }
+
+  /**
+   * Sends a request, retrying transport failures with full-jitter
+   * exponential backoff when `retry` says repeating it is safe.
+   */
+  async #send(method: string, url: string, headers: Record<string, string>, body: string | undefined, retry: boolean): Promise<Reply> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return { ...(await this.#attempt(method, url, headers, body)), attempt };
+      } catch (err) {
+        if (!(err instanceof Transient)) throw err;
+        if (!retry || attempt >= this.#retries) throw new ZeroVaultError('NETWORK', err.detail, { cause: err.originalCause });
+        await sleep(Math.random() * Math.min(this.#maxDelayMs, this.#delayMs * 2 ** attempt));
+      }
+    }
+  }
+
+  async get(vault: string, id: string): Promise<BlobRecord | null> {
+    assertName(vault, 'vault');
+    assertName(id, 'id');
+    return this.#get(vault, id);
+  }
+
+  async #get(vault: string, id: string): Promise<BlobRecord | null> {
+    // GET is safe: retrying cannot change anything.
+    const reply = await this.#send('GET', this.#url(vault, id), { accept: 'application/json' }, undefined, true);
+    if (reply.status === 404) return null;
+    if (reply.status !== 200) throw statusError(reply.status);
+    const body = parseJson(reply.text);
+    if (typeof body.data !== 'string') throw invalidResponse();
+    let data: Uint8Array;
+    try {
+      data = fromBase64url(body.data, 'data');
+    } catch {
+      throw invalidResponse();
+    }
+    if (data.length > MAX_BLOB_BYTES) throw invalidResponse();
+    return { data, version: replyVersion(reply, body) };
+  }
+
+  async getMany(vault: string, ids: readonly string[]): Promise<(BlobRecord | null)[]> {
+    assertName(vault, 'vault');
+    assertIds(ids);
+    const list = [...ids];
+    const out: (BlobRecord | null)[] = new Array<BlobRecord | null>(list.length).fill(null);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < list.length) {
+        const i = next++;
+        out[i] = await this.#get(vault, list[i] as string);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(GET_MANY_CONCURRENCY, list.length) }, worker));
+    return out;
+  }
+
+  async put(vault: string, id: string, data: Uint8Array, options?: PutOptions): Promise<PutResult> {
+    assertName(vault, 'vault');
+    assertName(id, 'id');
+    assertData(data);
+    const ifVersion = parsePutOptions(options);
+    const bytes = new Uint8Array(data);
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    if (ifVersion === null) headers['if-none-match'] = '*';
+    else if (ifVersion !== undefined) headers['if-match'] = `"${ifVersion}"`;
+    // Retry only conditional writes. A precondition makes a PUT apply at most
+    // once: if an attempt landed but its response was lost, the repeat finds
+    // the version moved and fails with 412 instead of writing again, so no
+    // one else's write can be overwritten. An unconditional PUT repeated late
+    // could overwrite a newer write by someone else (a lost update), so it
+    // is sent once and a transport failure is reported as `NETWORK`
+    // (outcome unknown).
+    const reply = await this.#send('PUT', this.#url(vault, id), headers, JSON.stringify({ data: toBase64url(bytes) }), ifVersion !== undefined);
+    if (reply.status === 200 || reply.status === 201) {
+      const version = replyVersion(reply, reply.text.length === 0 ? undefined : parseJson(reply.text));
+      if (typeof ifVersion === 'number' && version <= ifVersion) throw invalidResponse();
+      return { version };
+    }
+    const stale = reply.status === 412 || reply.status === 409 || (reply.status === 404 && typeof ifVersion === 'number');
+    if (!stale) throw statusError(reply.status);
+    if (reply.attempt > 0) {
+      // A repeat failed its precondition: maybe because an earlier attempt
+      // landed. If the record now holds exactly our bytes (sealed records are
+      // randomized, so no one else writes them), that write was ours.
+      const current = await this.#get(vault, id);
+      if (current !== null && equal(current.data, bytes) && (ifVersion === null || (ifVersion !== undefined && current.version > ifVersion))) {
+        return { version: current.version };
+      }
+    }
+    throw conflict();
+  }
+
+  async delete(vault: string, id: string, options?: DeleteOptions): Promise<void> {
+    assertName(vault, 'vault');
+    assertName(id, 'id');
+    const ifVersion = parseDeleteOptions(options);
+    const headers: Record<string, string> = {};
+    if (ifVersion !== undefined) headers['if-match'] = `"${ifVersion}"`;
+    // As for PUT: `If-Match` deletes exactly version `ifVersion` at most once,
+    // so it is safe to repeat. An unconditional DELETE repeated late could
+    // delete a record someone re-created meanwhile, so it is sent once.
+    const reply = await this.#send('DELETE', this.#url(vault, id), headers, undefined, ifVersion !== undefined);
+    if (reply.status === 200 || reply.status === 204) return;
+    if (reply.status === 404 && ifVersion === undefined) return;
+    const stale = reply.status === 412 || reply.status === 409 || reply.status === 404;
+    if (!stale) throw statusError(reply.status);
+    // A repeat that finds the record gone: an earlier attempt (or another
+    // client) deleted it, and "gone" is the state asked for.
+    if (reply.attempt > 0 && (await this.#get(vault, id)) === null) return;
+    throw conflict();
+  }
+
+  async list(vault: string, options?: ListOptions): Promise<ListPage> {
+    assertName(vault, 'vault');
+    const { after, limit } = parseListOptions(options);
+    const query = new URLSearchParams();
+    if (after !== undefined) query.set('after', after);
+    query.set('limit', String(limit));
+    const reply = await this.#send('GET', `${this.#url(vault)}?${query.toString()}`, { accept: 'application/json' }, undefined, true);
+    if (reply.status === 404) return { items: [] };
+    if (reply.status !== 200) throw statusError(reply.status);
+    return parsePage(parseJson(reply.text), after, limit);
+  }
+}
+
+/** Validates a list page: bounded, valid, strictly ordered after `after`, and a `next` that makes progress. */
+function parsePage(body: Record<string, unknown>, after: string | undefined, limit: number): ListPage {
+  const { items, next } = body;
+  if (!Array.isArray(items) || items.length > limit) throw invalidResponse();
+  const out: ListEntry[] = [];
+  let previous = after;
+  for (const item of items as unknown[]) {
+    if (typeof item !== 'object' || item === null) throw invalidResponse();
+    const { id, version } = item as Record<string, unknown>;
+    if (!isName(id) || !isVersion(version) || (previous !== undefined && id <= previous)) throw invalidResponse();
+    out.push({ id, version });
+    previous = id;
+  }
+  if (next === undefined || next === null) return { items: out };
+  if (!isName(next) || (after !== undefined && next <= after) || (previous !== undefined && next < previous)) throw invalidResponse();
+  return { items: out, next };
+}
+
+/**
+ * Creates a `BlobStore` that talks to a zerovault server's blob routes.
+ *
+ * Retries (with exponential backoff and full jitter): GET and list always;
+ * conditional PUT and DELETE, which cannot apply twice; never unconditional
+ * writes. Every attempt is signed afresh and bounded by `timeoutMs`.
+ *
+ * @example
+ * const store = restStore({ baseUrl: 'https://api.example.com/zv', sign: session.sign })
+ *
+ * @throws `INVALID_INPUT` on bad options; operations throw as described in the module comment
+ */
+export function restStore(options: RestStoreOptions): RestStore {
+  if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+  let url: URL;
+  try {
+    url = new URL(options.baseUrl);
+  } catch {
+    throw new ZeroVaultError('INVALID_INPUT', 'baseUrl must be an absolute URL');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ZeroVaultError('INVALID_INPUT', 'baseUrl must be an http(s) URL without query, fragment or credentials');
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'fetch must be a function');
+  if (options.sign !== undefined && typeof options.sign !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'sign must be a function');
+  return new RestBlobStore(url.origin + url.pathname.replace(/\/+$/, ''), options);
+}

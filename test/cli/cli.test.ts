@@ -1,0 +1,82 @@
+/**
+ * The `zerovault` CLI as a user runs it: keygen, pubkey, seal, open, with
+ * files and pipes; failures exit non-zero and leave no partial output.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const dir = mkdtempSync(join(tmpdir(), 'zv-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** A path in the test's temporary folder (the CLI runs from the repo root, where tsx resolves). */
+const f = (name: string): string => join(dir, name);
+
+function cli(args: string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], { cwd: root, encoding: 'buffer', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+    else child.stdin?.end();
+  });
+}
+
+describe('zerovault CLI', () => {
+  test('keygen, pubkey, seal and open a file round-trip; output files are atomic', async () => {
+    expect((await cli(['keygen', '-o', f('alice.key')])).code).toBe(0);
+    const keyText = readFileSync(f('alice.key'), 'utf8');
+    const pub = (await cli(['pubkey', f('alice.key')])).stdout.toString().trim();
+    expect(pub).toMatch(/^zvpk1/);
+    expect(keyText).toContain(`# public key: ${pub}`);
+    const data = randomBytes(300_000);
+    writeFileSync(f('plain.bin'), data);
+    const sealed = await cli(['seal', '-r', pub, '-o', f('blob.zv'), '--progress', f('plain.bin')]);
+    expect(sealed.code).toBe(0);
+    expect(sealed.stderr).toContain('MiB');
+    const opened = await cli(['open', '-i', f('alice.key'), '-o', f('back.bin'), f('blob.zv')]);
+    expect(opened.code).toBe(0);
+    expect(readFileSync(f('back.bin')).equals(data)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  test('pipes work: seal from stdin to stdout and back', async () => {
+    const key = (await cli(['keygen'])).stdout;
+    writeFileSync(f('pipe.key'), key);
+    const pub = (await cli(['pubkey', f('pipe.key')])).stdout.toString().trim();
+    const sealed = await cli(['seal', '-r', pub], Buffer.from('hello over a pipe'));
+    expect(sealed.code).toBe(0);
+    const opened = await cli(['open', '-i', f('pipe.key')], sealed.stdout);
+    expect(opened.stdout.toString()).toBe('hello over a pipe');
+  });
+
+  test('wrong key or a truncated blob fails with a code and leaves no output file', async () => {
+    await cli(['keygen', '-o', f('bob.key')]);
+    await cli(['keygen', '-o', f('eve.key')]);
+    const bob = (await cli(['pubkey', f('bob.key')])).stdout.toString().trim();
+    writeFileSync(f('secret.txt'), randomBytes(200_000));
+    await cli(['seal', '-r', bob, '-o', f('for-bob.zv'), f('secret.txt')]);
+    const wrong = await cli(['open', '-i', f('eve.key'), '-o', f('stolen.txt'), f('for-bob.zv')]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/DECRYPT_FAILED/);
+    expect(existsSync(f('stolen.txt'))).toBe(false);
+    const blob = readFileSync(f('for-bob.zv'));
+    writeFileSync(f('cut.zv'), blob.subarray(0, blob.length - 100_000));
+    const cut = await cli(['open', '-i', f('bob.key'), '-o', f('partial.txt'), f('cut.zv')]);
+    expect(cut.code).toBe(1);
+    expect(existsSync(f('partial.txt'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  test('usage errors exit 2; a mistyped public key is rejected', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['seal'])).code).toBe(2);
+    const typo = await cli(['seal', '-r', 'zvpk1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq'], Buffer.from('x'));
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toMatch(/INVALID_INPUT/);
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * Shared test fixtures for the envelope suites: the backends every suite runs
+ * against, deterministic "randomness", and error assertions.
+ */
+import { expect } from 'vitest';
+import type { Backend } from '../../src/crypto/backend.js';
+import { createNodeBackend } from '../../src/crypto/backend-node.js';
+import { createWebBackend } from '../../src/crypto/backend-web.js';
+import { isZeroVaultError, type ZeroVaultErrorCode } from '../../src/errors.js';
+import type { RandomPurpose, RecordInternals } from '../../src/envelope/record.js';
+
+/** Every backend route: node:crypto, WebCrypto, and the noble fallback. */
+export const BACKENDS: ReadonlyArray<readonly [string, Backend]> = [
+  ['node', createNodeBackend()],
+  ['web', createWebBackend()],
+  ['web-noble', createWebBackend({ subtle: null })],
+];
+
+/** Bytes 0..n-1 plus `seed`, a cheap recognisable pattern. */
+export function pattern(length: number, seed = 0): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (i + seed) & 0xff;
+  return out;
+}
+
+/** Internals with fixed draws: the same inputs always give the same record. */
+export function fixedDraws(
+  backend: Backend,
+  draws: { dek?: Uint8Array; wrapNonce?: Uint8Array; nonce?: Uint8Array },
+): RecordInternals {
+  const table: Record<RandomPurpose, Uint8Array | undefined> = {
+    dek: draws.dek,
+    'wrap-nonce': draws.wrapNonce,
+    nonce: draws.nonce,
+  };
+  return {
+    backend,
+    random: (purpose, length) => {
+      const bytes = table[purpose];
+      if (bytes === undefined || bytes.length !== length) throw new Error(`no fixed draw for ${purpose}`);
+      return bytes;
+    },
+  };
+}
+
+/** Awaits `promise` and asserts it rejects with a ZeroVaultError of `code`. */
+export async function expectCode(promise: Promise<unknown> | (() => unknown), code: ZeroVaultErrorCode): Promise<void> {
+  let error: unknown;
+  try {
+    await (typeof promise === 'function' ? promise() : promise);
+  } catch (err) {
+    error = err;
+  }
+  expect(error, `expected ${code}`).toBeDefined();
+  expect(isZeroVaultError(error) ? error.code : String(error)).toBe(code);
+}
+
+/** Returns the error code of a rejection, or 'RESOLVED' when it did not reject. */
+export async function outcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'RESOLVED';
+  } catch (err) {
+    return isZeroVaultError(err) ? err.code : `UNTYPED: ${String(err)}`;
+  }
+}
+
+/** Fast byte equality for large buffers (deep-equal of big typed arrays is slow). */
+export function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length).toBe(expected.length);
+  expect(Buffer.from(actual.buffer, actual.byteOffset, actual.length).equals(expected)).toBe(true);
+}
