@@ -151,7 +151,7 @@ export class Session {
    *
    * @param name - 1..100 of `[A-Za-z0-9._-]`, not starting with `_zv`
    */
-  vault(name: string): Promise<Vault> {
+  async vault(name: string): Promise<Vault> {
     this.#open();
     assertName(name, 'name');
     if (name.startsWith(RESERVED_PREFIX)) throw new ZeroVaultError('INVALID_INPUT', `name must not start with ${RESERVED_PREFIX}`);

@@ -14,16 +14,30 @@ import { assertBytes, assertInteger } from './assert.js';
 import type { Backend, HashName } from './backend.js';
 import { concat, utf8 } from './bytes.js';
 
-/** Every HKDF label zerovault uses. Changing one is a format break. */
+/**
+ * Every HKDF label zerovault derives keys with, in one place, so two uses can
+ * never share a key by accident. Changing one is a format break. Modules
+ * import their label from here.
+ */
 export const LABELS = Object.freeze({
-  /** OPAQUE export key → root key. */
+  /** OPAQUE export key → the unlock key that wraps the root key (password slot). */
   root: 'zerovault/v1/root',
+  /** Export key → the 8-byte id of its unlock-slot entry. */
+  unlockKid: 'zerovault/v1/unlock/kid',
+  /** Recovery credential's export key → the unlock key of the recovery slot. */
+  unlockRecovery: 'zerovault/v1/unlock/recovery',
   /** Record DEK → AES-256-GCM key of the payload. */
   recordKey: 'zerovault/v1/record/key',
   /** Record DEK → 32-byte key commitment. */
   recordCommitment: 'zerovault/v1/record/commitment',
   /** OPAQUE session key → request-MAC key. */
   requestMac: 'zerovault/v1/session/request-mac',
+  /** Server setup → the key that seals session keys and login states at rest. */
+  serverAtRest: 'zerovault/v1/server/at-rest',
+  /** Sealed blob file key → header MAC key. */
+  sealHeader: 'zerovault/v1/seal/header',
+  /** Sealed blob file key → payload key. */
+  sealPayload: 'zerovault/v1/seal/payload',
 } as const);
 
 /** One of the {@link LABELS}. */

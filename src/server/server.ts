@@ -51,6 +51,8 @@ export interface CreateServerOptions {
   userLoginLimit?: BucketPolicy;
   /** Unfinished or failed logins allowed per client address; default 100 per 15 minutes. */
   addressLoginLimit?: BucketPolicy;
+  /** How often expired pending logins, sessions and nonces are purged, in ms; default 60 s. */
+  purgeIntervalMs?: number;
   /** The clock, in ms since the epoch; tests inject one. Default `Date.now`. */
   now?: () => number;
 }
@@ -113,7 +115,9 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     loginTimeoutMs: positive(options.loginTimeoutMs, 60 * 1000, 'loginTimeoutMs'),
     userLoginLimit: policy(options.userLoginLimit, { capacity: 10, refillMs: FIFTEEN_MINUTES / 10 }, 'userLoginLimit'),
     addressLoginLimit: policy(options.addressLoginLimit, { capacity: 100, refillMs: FIFTEEN_MINUTES / 100 }, 'addressLoginLimit'),
+    purgeIntervalMs: positive(options.purgeIntervalMs, 60 * 1000, 'purgeIntervalMs'),
   };
+  let lastPurge = now();
   const listeners = new Map<string, Set<ServerEventListener>>();
   let key: Promise<AesGcmKey> | undefined;
 
@@ -130,7 +134,20 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     }
   };
 
+  // Expired rows are swept as a side effect of traffic, so no timer keeps an edge runtime alive.
+  const maybePurge = async (): Promise<void> => {
+    const at = now();
+    if (at - lastPurge < limits.purgeIntervalMs) return;
+    lastPurge = at;
+    try {
+      await store.purgeExpired(at);
+    } catch {
+      emit({ type: 'error', reason: 'purge-failed' });
+    }
+  };
+
   const handle = async (request: Request, info: RequestInfo): Promise<Response> => {
+    await maybePurge();
     const url = new URL(request.url);
     if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
     const path = url.pathname.slice(basePath.length) || '/';
