@@ -36,9 +36,16 @@ async function readSecretKey(path: string): Promise<Uint8Array> {
   return decodeSecretKey(line.trim());
 }
 
-function reporter(enabled: boolean | undefined, verb: string): ((bytes: number) => void) | undefined {
-  if (enabled !== true) return undefined;
-  return (bytes) => process.stderr.write(`\r${verb} ${(bytes / 1048576).toFixed(1)} MiB`);
+/** Progress on stderr: with `--progress`, or by default when stderr is a terminal (never into a pipe or log). */
+function reporter(requested: boolean | undefined, verb: string): ((bytes: number, final: boolean) => void) | undefined {
+  if (requested !== true && process.stderr.isTTY !== true) return undefined;
+  let shown = false;
+  return (bytes, final) => {
+    // Unrequested progress starts only for large inputs: small ones finish before it would help.
+    if (!shown && requested !== true && bytes < 8 * 1048576) return;
+    shown = true;
+    process.stderr.write(`\r${verb} ${(bytes / 1048576).toFixed(1)} MiB${final ? '\n' : ''}`);
+  };
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -18,8 +18,8 @@ export function inputStream(path: string | undefined): ReadableStream<Uint8Array
   return Readable.toWeb(source) as ReadableStream<Uint8Array>;
 }
 
-/** Counts bytes through a stream, reporting progress at most every `intervalMs`. */
-export function progress(report: ((bytes: number) => void) | undefined, intervalMs = 500): TransformStream<Uint8Array, Uint8Array> {
+/** Counts bytes through a stream, reporting progress at most every `intervalMs` and once at the end. */
+export function progress(report: ((bytes: number, final: boolean) => void) | undefined, intervalMs = 500): TransformStream<Uint8Array, Uint8Array> {
   let bytes = 0;
   let last = 0;
   return new TransformStream({
@@ -28,12 +28,12 @@ export function progress(report: ((bytes: number) => void) | undefined, interval
       const now = Date.now();
       if (report && now - last >= intervalMs) {
         last = now;
-        report(bytes);
+        report(bytes, false);
       }
       controller.enqueue(chunk);
     },
     flush() {
-      report?.(bytes);
+      report?.(bytes, true);
     },
   });
 }
