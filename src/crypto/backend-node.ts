@@ -73,24 +73,39 @@ function x25519Private(secretKey: Uint8Array): KeyObject {
 }
 
 /**
+ * Plaintexts above this are encrypted in pieces of this size. Why: `update()`
+ * cannot write into a buffer we give it, so one call on 16 MiB makes a
+ * second 16 MiB buffer that we then copy out of RAM again; 256 KiB pieces
+ * stay in cache between encryption and copy, and the piece buffers are small
+ * enough for the allocator to recycle. Measured: equal to or faster than raw
+ * `update()` + `Buffer.concat` from 1 MiB up (one call would be ~20% slower
+ * at 16 MiB); below 256 KiB nothing changes.
+ */
+const SEAL_PIECE = 256 * 1024;
+
+/**
  * AES-256-GCM into one fresh buffer of `offset + plaintext + tag` bytes, the
- * ciphertext at `offset`; the caller fills `[0, offset)`. One allocation and
- * one copy of the body, the least `node:crypto` allows (`update()` cannot
- * write into a buffer we give it).
+ * ciphertext at `offset`; the caller fills `[0, offset)`.
  */
 function sealInto(keyObject: KeyObject, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, offset: number): Uint8Array {
   const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
   if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
-  const body = cipher.update(plaintext);
-  const rest = cipher.final();
-  // GCM is a stream mode: body and rest together are exactly the plaintext's length.
-  if (body.length + rest.length !== plaintext.length) throw new ZeroVaultError('UNSUPPORTED', 'unexpected AES-GCM output length');
+  const length = plaintext.length;
   // allocUnsafeSlow: never from Node's shared pool (so `.buffer` exposes nothing else) and not
-  // zero-filled, which at 16 MiB is a measurable cost; every byte past `offset` is written here.
-  const out = plain(Buffer.allocUnsafeSlow(offset + plaintext.length + GCM_TAG_LENGTH));
-  out.set(body, offset);
-  out.set(rest, offset + body.length);
-  out.set(cipher.getAuthTag(), offset + plaintext.length);
+  // zero-filled, a measurable cost at 16 MiB; every byte past `offset` is written below.
+  const out = plain(Buffer.allocUnsafeSlow(offset + length + GCM_TAG_LENGTH));
+  let at = offset;
+  for (let start = 0; start < length; start += SEAL_PIECE) {
+    const piece = cipher.update(length <= SEAL_PIECE ? plaintext : plaintext.subarray(start, Math.min(length, start + SEAL_PIECE)));
+    out.set(piece, at);
+    at += piece.length;
+  }
+  const rest = cipher.final();
+  out.set(rest, at);
+  at += rest.length;
+  // GCM is a stream mode, so this always holds; checked because a gap would expose uninitialised memory.
+  if (at !== offset + length) throw new ZeroVaultError('UNSUPPORTED', 'unexpected AES-GCM output length');
+  out.set(cipher.getAuthTag(), at);
   return out;
 }
 

@@ -10,7 +10,7 @@
  */
 import { getBackend } from '#backend';
 import { ZeroVaultError } from '../errors.js';
-import { assertBytes, assertInteger } from './assert.js';
+import { assertBytes, assertInteger, assertObject } from './assert.js';
 import type { Backend, HashName } from './backend.js';
 import { concat, utf8 } from './bytes.js';
 
@@ -43,7 +43,8 @@ export const LABELS = Object.freeze({
 /** One of the {@link LABELS}. */
 export type Label = (typeof LABELS)[keyof typeof LABELS];
 
-const LABEL_PATTERN = /^zerovault\/v\d+\/[a-z0-9/-]+$/;
+// `zerovault/v<N>/` then one or more non-empty lower-case segments (no `//`, no trailing `/`).
+const LABEL_PATTERN = /^zerovault\/v\d+(?:\/[a-z0-9-]+)+$/;
 
 /** Options for {@link deriveKey}. */
 export interface DeriveKeyOptions {
@@ -68,6 +69,7 @@ export interface DeriveKeyOptions {
  * @throws `INVALID_INPUT` on a malformed label, short ikm or bad length
  */
 export function deriveKey(options: DeriveKeyOptions, backend: Backend = getBackend()): Uint8Array {
+  assertObject(options, 'options');
   const { ikm, label, context = new Uint8Array(0), length = 32, salt = new Uint8Array(0), hash = 'SHA-256' } = options;
   assertBytes(ikm, 'ikm', { min: 16 });
   if (typeof label !== 'string' || !LABEL_PATTERN.test(label)) {
@@ -119,6 +121,7 @@ export interface DeriveKeysOptions extends Omit<DeriveKeyOptions, 'label'> {
  * @throws `INVALID_INPUT` as {@link deriveKey}
  */
 export function deriveKeys(options: DeriveKeysOptions, backend: Backend = getBackend()): Uint8Array[] {
+  assertObject(options, 'options');
   const { ikm, labels, context = new Uint8Array(0), length = 32, salt = new Uint8Array(0), hash = 'SHA-256' } = options;
   assertBytes(ikm, 'ikm', { min: 16 });
   // A separate binding: Array.isArray would narrow `labels` to any[].
