@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { gcm } from '@noble/ciphers/aes.js';
+import type { gcm as gcmType } from '@noble/ciphers/aes.js';
 import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
 import { expand as hkdfExpandNoble, extract as hkdfExtractNoble, hkdf as hkdfNoble } from '@noble/hashes/hkdf.js';
 import { hmac as hmacNoble } from '@noble/hashes/hmac.js';
@@ -143,6 +143,16 @@ function subtleBackend(subtle: SubtleCrypto): Backend {
   };
 }
 
+/**
+ * `@noble/ciphers`' AES-GCM, loaded on first use: only runtimes without
+ * `crypto.subtle` need it, so bundlers split it out of the main chunk.
+ */
+let nobleGcm: Promise<typeof gcmType> | undefined;
+function loadGcm(): Promise<typeof gcmType> {
+  nobleGcm ??= import('@noble/ciphers/aes.js').then((m) => m.gcm);
+  return nobleGcm;
+}
+
 function nobleBackend(): Backend {
   const name = 'web-noble';
   const rawOf = (key: AesGcmKey): Uint8Array => {
@@ -162,12 +172,14 @@ function nobleBackend(): Backend {
     async aesGcmSeal(key, nonce, plaintext, aad) {
       const raw = rawOf(key);
       checkGcmArgs(nonce, plaintext, aad);
+      const gcm = await loadGcm();
       return gcm(raw, nonce, aad).encrypt(plaintext);
     },
     async aesGcmOpen(key, nonce, sealed, aad) {
       const raw = rawOf(key);
       checkGcmArgs(nonce, sealed, aad);
       if (sealed.length < GCM_TAG_LENGTH) throw decryptFailed();
+      const gcm = await loadGcm();
       try {
         return gcm(raw, nonce, aad).decrypt(sealed);
       } catch {

@@ -18,7 +18,6 @@
  *
  * @module
  */
-import { argon2idAsync } from '@noble/hashes/argon2.js';
 import { argon2id as argon2idWasm } from 'hash-wasm';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes, assertInteger, assertObject } from './assert.js';
@@ -146,6 +145,8 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
       // No WebAssembly here (CSP without wasm-unsafe-eval, old runtime): same result in pure JS.
     }
   }
+  // Loaded only when WebAssembly is unavailable, so bundles carry it as a separate chunk.
+  const { argon2idAsync } = await import('@noble/hashes/argon2.js');
   const output = await argon2idAsync(input, ZERO_SALT, {
     t: iterations,
     m: memoryKiB,

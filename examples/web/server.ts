@@ -1,0 +1,40 @@
+/**
+ * `npm run example:web`: the encrypted-notes page with the reference
+ * zerovault server on http://127.0.0.1:5173 (`PORT` to change it), SQLite in
+ * a temporary folder that is removed on exit. Imports the built package, as
+ * an app would, and bundles the page against its web build.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, generateServerSetup, normalizeUserId, sqliteStore } from 'zerovault/server';
+import { buildApp } from './build.js';
+import { notesHandler } from './host.js';
+
+const port = Number(process.env.PORT ?? 5173);
+const dir = mkdtempSync(join(tmpdir(), 'zerovault-notes-'));
+const store = sqliteStore({ path: join(dir, 'zerovault.db') });
+// A fresh server setup each run: accounts live as long as the process.
+const zv = createServer({ setup: generateServerSetup(), store, basePath: '/zv' });
+zv.on('*', (event) => console.log(`[server] ${event.type}${event.reason === undefined ? '' : ` (${event.reason})`}${event.userId === undefined ? '' : ` ${event.userId}`}`));
+
+const script = await buildApp();
+const http = createHttpServer(notesHandler({ zeroVault: zv.node(), store, normalizeUserId, script }));
+http.listen(port, '127.0.0.1', () => {
+  console.log(`Encrypted notes: http://127.0.0.1:${port}  (Ctrl+C to stop; data is deleted on exit)`);
+});
+
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  http.close();
+  http.closeAllConnections();
+  void store.close().finally(() => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  });
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

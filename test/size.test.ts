@@ -1,0 +1,50 @@
+/**
+ * Size budgets of the browser entry points (minified + gzipped, without the
+ * Argon2id WASM; see scripts/size.ts for how they are measured). A failure
+ * names the overage and what dominates the bundle.
+ */
+import { beforeAll, expect, test } from 'vitest';
+import { BUDGETS, KB, formatReport, measureSizes, topContributors, type Bundle, type SizeReport } from '../scripts/size.js';
+
+let report: SizeReport;
+
+beforeAll(async () => {
+  report = await measureSizes();
+  console.log(`\nBundle sizes (esbuild, browser, minified, gzip -9):\n${formatReport(report)}\n`);
+}, 120_000);
+
+function explain(name: string, gzipped: number, budget: number, bundle: Bundle): string {
+  const over = gzipped - budget;
+  const top = topContributors(bundle, 'file', 6)
+    .map(({ name: n, bytes }) => `${n} (${(bytes / KB).toFixed(1)} KB min)`)
+    .join(', ');
+  return `${name}: ${gzipped} B gzipped, budget ${budget} B, ${over > 0 ? `over by ${over} B` : 'within'}; largest inputs: ${top}`;
+}
+
+test('the bundles are built for the browser: WebCrypto backend, no Node built-in', () => {
+  for (const bundle of [report.coreTotal, report.sealTotal, report.coreWithIdb]) {
+    const inputs = Object.keys(bundle.inputs);
+    expect(inputs).toContain('src/crypto/backend-web.ts');
+    expect(inputs).not.toContain('src/crypto/backend-node.ts');
+    expect(inputs.filter((path) => path.startsWith('node:'))).toEqual([]);
+  }
+});
+
+test('the Argon2id WASM is excluded from the budget figures and counted in the totals', () => {
+  expect(Object.keys(report.core.inputs).some((path) => path.includes('hash-wasm'))).toBe(false);
+  expect(Object.keys(report.coreTotal.inputs).some((path) => path.includes('hash-wasm'))).toBe(true);
+  expect(report.coreTotal.gzipped).toBeGreaterThan(report.core.gzipped);
+});
+
+test(`zerovault core ≤ ${BUDGETS.core / KB} KB min+gz`, () => {
+  expect(report.core.gzipped, explain('zerovault', report.core.gzipped, BUDGETS.core, report.core)).toBeLessThanOrEqual(BUDGETS.core);
+});
+
+test(`zerovault/seal ≤ ${BUDGETS.seal / KB} KB min+gz`, () => {
+  expect(report.seal.gzipped, explain('zerovault/seal', report.seal.gzipped, BUDGETS.seal, report.seal)).toBeLessThanOrEqual(BUDGETS.seal);
+});
+
+test(`zerovault/idb adds ≤ ${BUDGETS.idb / KB} KB min+gz over zerovault`, () => {
+  expect(report.idbIncrement, `zerovault/idb adds ${report.idbIncrement} B, budget ${BUDGETS.idb} B`).toBeLessThanOrEqual(BUDGETS.idb);
+  expect(report.idbIncrement).toBeGreaterThan(0);
+});
