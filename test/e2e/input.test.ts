@@ -1,0 +1,279 @@
+/**
+ * Hostile input at every route, over loopback HTTP: malformed JSON,
+ * malformed and non-canonical base64url, bad headers, names and queries
+ * (400 `{ error: { code } }`, never a stack trace), bodies over the limit
+ * (413), and an internal failure (500 with a generic message).
+ */
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
+import { startLogin, startRegistration } from '../../src/opaque/index.js';
+import type { ServerStore } from '../../src/server/index.js';
+import { expectError, lowLogin, lowRegister, postRaw, sdk, signedFetch, startServer, type LowSession, type Running } from './helpers.js';
+
+const LIMIT = 4096;
+let running: Running;
+let session: LowSession;
+let ke1: string;
+let regRequest: string;
+
+beforeAll(async () => {
+  running = await startServer({
+    maxBodyBytes: LIMIT,
+    userLoginLimit: { capacity: 1000, refillMs: 1 },
+    addressLoginLimit: { capacity: 1000, refillMs: 1 },
+  });
+  expect((await lowRegister(running.base, 'olga', 'pw-olga')).status).toBe(201);
+  session = await lowLogin(running.base, 'olga', 'pw-olga');
+  ke1 = toBase64url((await startLogin({ password: 'x' })).request);
+  regRequest = toBase64url((await startRegistration({ password: 'x' })).request);
+});
+afterAll(async () => {
+  await running.close();
+});
+
+/** A route that takes a JSON body, and a valid body for it. */
+interface JsonRoute {
+  readonly name: string;
+  readonly send: (body: string | Uint8Array) => Promise<Response>;
+  readonly valid: () => Record<string, string>;
+  /** The fields holding base64url bytes. */
+  readonly bytesFields: readonly string[];
+}
+
+const routes = (): JsonRoute[] => [
+  {
+    name: 'POST /register/start',
+    send: (body) => postRaw(running.base, '/register/start', body),
+    valid: () => ({ userId: 'newbie', request: regRequest }),
+    bytesFields: ['request'],
+  },
+  {
+    name: 'POST /register/finish (no session)',
+    send: (body) => postRaw(running.base, '/register/finish', body),
+    valid: () => ({ userId: 'newbie', record: toBase64url(new Uint8Array(192)) }),
+    bytesFields: ['record'],
+  },
+  {
+    name: 'POST /register/finish (session)',
+    send: (body) => signedFetch(running.base, session, 'POST', '/register/finish', { body, headers: { 'content-type': 'application/json' } }),
+    valid: () => ({ userId: 'olga', record: toBase64url(new Uint8Array(192)), credential: 'recovery' }),
+    bytesFields: ['record'],
+  },
+  {
+    name: 'POST /login/start',
+    send: (body) => postRaw(running.base, '/login/start', body),
+    valid: () => ({ userId: 'olga', request: ke1 }),
+    bytesFields: ['request'],
+  },
+  {
+    name: 'POST /login/finish',
+    send: (body) => postRaw(running.base, '/login/finish', body),
+    valid: () => ({ loginId: 'A'.repeat(22), finalization: toBase64url(new Uint8Array(64)) }),
+    bytesFields: ['finalization'],
+  },
+  {
+    name: 'PUT /blobs/:vault/:id',
+    send: (body) => signedFetch(running.base, session, 'PUT', '/blobs/v/r', { body, headers: { 'content-type': 'application/json' } }),
+    valid: () => ({ data: toBase64url(utf8('sealed bytes')) }),
+    bytesFields: ['data'],
+  },
+];
+
+/** Bodies that are not a JSON object of the right shape, whatever the route. */
+function malformedBodies(valid: Record<string, string>): [string, string | Uint8Array][] {
+  const fields = Object.keys(valid);
+  const first = fields[0] as string;
+  const withoutFirst = Object.fromEntries(Object.entries(valid).filter(([k]) => k !== first));
+  return [
+    ['empty', ''],
+    ['truncated', JSON.stringify(valid).slice(0, -1)],
+    ['null', 'null'],
+    ['array', JSON.stringify([valid])],
+    ['string', JSON.stringify(JSON.stringify(valid))],
+    ['number', '42'],
+    ['trailing garbage', `${JSON.stringify(valid)}x`],
+    ['single quotes', JSON.stringify(valid).replace(/"/g, "'")],
+    ['invalid UTF-8', Uint8Array.of(...utf8(JSON.stringify(valid)).slice(0, -2), 0xff, 0x22, 0x7d)],
+    ['unknown field', JSON.stringify({ ...valid, extra: 'x' })],
+    ['missing field', JSON.stringify(withoutFirst)],
+    ['number for string', JSON.stringify({ ...valid, [first]: 1 })],
+    ['null for string', JSON.stringify({ ...valid, [first]: null })],
+    ['object for string', JSON.stringify({ ...valid, [first]: { x: 1 } })],
+    // Unknown fields named like Object.prototype members: see findings.test.ts.
+  ];
+}
+
+/** Encodings of `bytes` that a strict decoder must refuse (and the reason). */
+function badBase64url(canonical: string): [string, string][] {
+  // A value whose last character has unused bits, to make them non-zero.
+  const odd = canonical.length % 4 === 0 ? canonical.slice(0, -1) : canonical;
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(odd.at(-1) as string);
+  const nonZeroTail = odd.slice(0, -1) + alphabet[(last & ~3) | 1];
+  return [
+    ['padding', `${odd}=`],
+    ['double padding', `${canonical}==`],
+    ['standard alphabet +', `+${canonical.slice(1)}`],
+    ['standard alphabet /', `${canonical.slice(0, -1)}/`],
+    ['space inside', `${canonical.slice(0, 4)} ${canonical.slice(4)}`],
+    ['newline inside', `${canonical.slice(0, 4)}\n${canonical.slice(4)}`],
+    ['leading space', ` ${canonical}`],
+    ['length 4n+1', `${canonical.slice(0, canonical.length - (canonical.length % 4))}A`],
+    ['non-zero trailing bits', nonZeroTail],
+    ['non-ASCII', `${canonical.slice(0, -1)}é`],
+    ['percent-encoded', `${canonical.slice(0, -1)}%3D`],
+    ['dot', `${canonical.slice(0, -1)}.`],
+  ];
+}
+
+describe('malformed JSON at every route → 400 INVALID_INPUT', () => {
+  test.each(routes().map((r) => [r.name, r] as const))('%s', async (_name, route) => {
+    for (const [what, body] of malformedBodies(route.valid())) {
+      const response = await route.send(body);
+      await expectError(response, 400, 'INVALID_INPUT').catch((err: unknown) => {
+        throw new Error(`${route.name}, ${what}: ${String(err)}`);
+      });
+    }
+  });
+});
+
+describe('malformed or non-canonical base64url in every bytes field → 400 INVALID_INPUT', () => {
+  test.each(routes().map((r) => [r.name, r] as const))('%s', async (_name, route) => {
+    const valid = route.valid();
+    for (const field of route.bytesFields) {
+      for (const [what, encoded] of badBase64url(valid[field] as string)) {
+        const response = await route.send(JSON.stringify({ ...valid, [field]: encoded }));
+        const error = await expectError(response, 400, 'INVALID_INPUT').catch((err: unknown) => {
+          throw new Error(`${route.name}, ${field}, ${what}: ${String(err)}`);
+        });
+        // Refused by the strict decoder itself, naming the field and never echoing the value.
+        expect(error.message, `${route.name} ${what}`).toBe(`${field} is not canonical base64url`);
+      }
+    }
+  });
+});
+
+describe('other malformed input → 400, unknown routes → 404, wrong methods → 405', () => {
+  test('user ids, credentials and login ids', async () => {
+    const bad: [string, Record<string, string>][] = [
+      ['/register/start', { userId: ' padded', request: regRequest }],
+      ['/register/start', { userId: '', request: regRequest }],
+      ['/register/start', { userId: 'x'.repeat(255), request: regRequest }],
+      ['/register/start', { userId: 'tab\tbed', request: regRequest }],
+      ['/register/start', { userId: 'zero\u200bwidth', request: regRequest }],
+      ['/register/start', { userId: 'ok', request: regRequest, credential: 'admin' }],
+      ['/register/start', { userId: 'ok', request: '' }],
+      ['/register/start', { userId: 'ok', request: toBase64url(new Uint8Array(31)) }],
+      ['/login/start', { userId: 'ok', request: toBase64url(new Uint8Array(95)) }],
+      ['/login/start', { userId: 'ok\u0000recovery', request: ke1 }],
+      ['/login/finish', { loginId: 'short', finalization: toBase64url(new Uint8Array(64)) }],
+      ['/login/finish', { loginId: `${'A'.repeat(21)}=`, finalization: toBase64url(new Uint8Array(64)) }],
+      ['/register/finish', { userId: 'ok', record: '' }],
+      ['/register/finish', { userId: 'ok', record: toBase64url(new Uint8Array(2000)) }],
+    ];
+    for (const [path, body] of bad) await expectError(await postRaw(running.base, path, body), 400, 'INVALID_INPUT');
+  });
+
+  test('blob routes: names, preconditions and queries', async () => {
+    const put = (path: string, headers: Record<string, string> = {}) =>
+      signedFetch(running.base, session, 'PUT', path, { body: JSON.stringify({ data: 'AAAA' }), headers });
+    const bad: Promise<Response>[] = [
+      put('/blobs/v/r', { 'if-match': '1' }),
+      put('/blobs/v/r', { 'if-match': 'W/"1"' }),
+      put('/blobs/v/r', { 'if-match': '"01"' }),
+      put('/blobs/v/r', { 'if-match': '"1", "2"' }),
+      put('/blobs/v/r', { 'if-match': '"0"' }),
+      put('/blobs/v/r', { 'if-none-match': '"1"' }),
+      put('/blobs/v/r', { 'if-match': '"1"', 'if-none-match': '*' }),
+      put('/blobs/v/r?x=1'),
+      put('/blobs/v%20x/r'),
+      put(`/blobs/v/${'a'.repeat(101)}`),
+      put('/blobs/v/%C3%A9'),
+      signedFetch(running.base, session, 'GET', '/blobs/v?limit=0'),
+      signedFetch(running.base, session, 'GET', '/blobs/v?limit=abc'),
+      signedFetch(running.base, session, 'GET', '/blobs/v?limit=1001'),
+      signedFetch(running.base, session, 'GET', '/blobs/v?after=a%20b'),
+      signedFetch(running.base, session, 'GET', '/blobs/v?cursor=1'),
+      signedFetch(running.base, session, 'GET', '/blobs/_x?limit=-1'),
+      signedFetch(running.base, session, 'DELETE', '/blobs/v/r', { headers: { 'if-match': 'nope' } }),
+    ];
+    for (const response of await Promise.all(bad)) await expectError(response, 400, 'INVALID_INPUT');
+    await expectError(await signedFetch(running.base, session, 'GET', '/blobs/v/r/extra'), 404, 'NOT_FOUND');
+    await expectError(await postRaw(running.base, '/nope', {}), 404, 'NOT_FOUND');
+    await expectError(await fetch(`${running.base}/login/start`), 404, 'NOT_FOUND');
+    await expectError(await fetch(`${running.base.replace('/zv', '/other')}/login/start`, { method: 'POST', body: '{}' }), 404, 'NOT_FOUND');
+    await expectError(await signedFetch(running.base, session, 'PATCH', '/blobs/v/r', { body: '{}' }), 405, 'INVALID_INPUT');
+    await expectError(await signedFetch(running.base, session, 'POST', '/blobs/v', { body: '{}' }), 405, 'INVALID_INPUT');
+  });
+});
+
+/** Sends a raw request with node:http: optionally chunked (no Content-Length). */
+function rawPost(url: string, body: Uint8Array, chunked: boolean, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': String(body.length) }), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (chunked) {
+      // Several writes without a length: the server must count while streaming.
+      for (let i = 0; i < body.length; i += 1000) req.write(body.subarray(i, i + 1000));
+      req.end();
+    } else {
+      req.end(body);
+    }
+  });
+}
+
+describe('body limits → 413', () => {
+  const big = utf8(JSON.stringify({ userId: 'x', request: 'A'.repeat(LIMIT) }));
+
+  test('every route, with and without Content-Length; just under the limit is parsed', async () => {
+    const paths = ['/register/start', '/register/finish', '/login/start', '/login/finish', '/logout', '/blobs/v/r', '/nope'];
+    for (const path of paths) {
+      for (const chunked of [false, true]) {
+        const response = await rawPost(`${running.base}${path}`, big, chunked);
+        expect(response.status, `${path} chunked=${chunked}`).toBe(413);
+        expect(JSON.parse(response.text)).toEqual({ error: { code: 'INVALID_INPUT', message: 'body too large' } });
+      }
+    }
+    // A signed PUT over the limit is refused before verification.
+    const put = await signedFetch(running.base, session, 'PUT', '/blobs/v/r', { body: JSON.stringify({ data: 'A'.repeat(LIMIT) }) });
+    await expectError(put, 413, 'INVALID_INPUT');
+    const under = await rawPost(`${running.base}/login/start`, utf8(JSON.stringify({ userId: 'x', request: 'A'.repeat(LIMIT - 100) })), true);
+    expect(under.status).toBe(400);
+  });
+
+  test('the SDK maps 413 to INVALID_INPUT', async () => {
+    const s = await sdk(running).register({ userId: 'pete', password: 'pw-pete' });
+    const vault = await s.vault('v');
+    await expect(vault.put('big', new Uint8Array(LIMIT))).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect((await vault.put('small', new Uint8Array(100))).version).toBe(1);
+    await s.logout();
+  });
+});
+
+describe('internal failures', () => {
+  test('a store that throws gives 500 STORAGE "internal error" and an error event, nothing more', async () => {
+    const failing = await startServer({
+      wrap: (store: ServerStore): ServerStore => ({
+        ...store,
+        getUserRecord: async () => {
+          throw new Error('SQLITE_CORRUPT at /var/lib/secret/zerovault.db (src/server/sqlite.ts:99)');
+        },
+      }),
+    });
+    try {
+      const response = await postRaw(failing.base, '/login/start', { userId: 'x', request: ke1 });
+      const error = await expectError(response, 500, 'STORAGE');
+      expect(error.message).toBe('internal error');
+      expect(failing.events.at(-1)).toMatchObject({ type: 'error' });
+      expect(JSON.stringify(failing.events)).not.toContain('SQLITE_CORRUPT');
+    } finally {
+      await failing.close();
+    }
+  });
+});
