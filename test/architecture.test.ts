@@ -51,7 +51,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   opaque: ['opaque', 'crypto'],
   seal: ['seal', 'crypto'],
   store: ['store', 'crypto/bytes', 'crypto/assert'],
-  client: ['client', 'envelope', 'opaque', 'store', 'crypto'],
+  // Grants are sealed to the grantee with HPKE auth mode (`zerovault/seal`).
+  client: ['client', 'envelope', 'opaque', 'store', 'seal', 'crypto'],
   // The in-memory server store reuses memoryStore for its per-user blobs
   // rather than a second copy of the same logic (see the closing notes).
   server: ['server', 'opaque', 'store/types', 'store/memory', 'crypto'],

@@ -91,10 +91,26 @@ async function failure(response: Response): Promise<ZeroVaultError> {
  * @throws mapped `ZeroVaultError`s; `NETWORK` when the server is unreachable or answers nonsense
  */
 export async function postJson(endpoint: Endpoint, path: string, body: Record<string, unknown>, key?: SigningKey): Promise<Record<string, unknown>> {
+  return requestJson(endpoint, 'POST', path, body, key);
+}
+
+/**
+ * Sends a JSON request (any method; `body` only when given) and returns the
+ * parsed response object (`{}` for 204), signing it when `key` is given.
+ * @throws mapped `ZeroVaultError`s (404 → `NOT_FOUND`, 401/403 → `AUTH_FAILED`, ...);
+ *   `NETWORK` when the server is unreachable or answers nonsense
+ */
+export async function requestJson(
+  endpoint: Endpoint,
+  method: string,
+  path: string,
+  body: Record<string, unknown> | undefined,
+  key?: SigningKey,
+): Promise<Record<string, unknown>> {
   let request = new Request(`${endpoint.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    method,
+    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (key !== undefined) request = await signRequest(endpoint, key, request);
   let response: Response;

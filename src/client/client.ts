@@ -15,8 +15,10 @@ import { restStore } from '../store/rest.js';
 import type { BlobStore } from '../store/types.js';
 import { normalizeBaseUrl, signRequest, type Endpoint, type FetchFn, type SigningKey } from './api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
+import { publishOwnKeys } from './directory.js';
 import { parseRecoveryKey } from './recovery-key.js';
 import { PASSWORD_SLOT, RECOVERY_SLOT, Session, addSlotEntry, changePasswordWith, loadKeyring, readMeta, writeKeyring } from './session.js';
+import { SharingApi } from './sharing-api.js';
 import { decodeSlot, unwrapRoot, wrapRoot } from './slots.js';
 
 /** Options of {@link Client}. */
@@ -97,9 +99,12 @@ export class Client {
 
   /**
    * Logs in: OPAQUE login, then the root key from the password slot, then
-   * the keyring. A first login after `register` sets the account up.
+   * the keyring. A first login after `register` sets the account up. The
+   * account's public keys are published to the server's key directory (first
+   * login) or checked against it (every login).
    *
-   * @throws `AUTH_FAILED` (one message) for a wrong password or unknown user;
+   * @throws `AUTH_FAILED` (one message) for a wrong password or unknown user,
+   *   or when the server's key directory holds other keys for this account;
    *   `RATE_LIMITED`; `DECRYPT_FAILED` / `ROLLBACK` when the store misbehaves
    */
   async login(options: Credentials): Promise<Session> {
@@ -114,6 +119,7 @@ export class Client {
       const rootKey = await this.#unlock(store, credential, exportKey);
       const loaded = await loadKeyring(store, rootKey);
       if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
+      await publishOwnKeys(new SharingApi(this.#endpoint, signing), userId, loaded.keyring);
       return new Session({
         userId,
         endpoint: this.#endpoint,
@@ -125,6 +131,7 @@ export class Client {
         keyringVersion: loaded.version,
         keyringCv: loaded.cv,
         expiresAt,
+        serverStore: this.#store === undefined,
       });
     } finally {
       wipe(exportKey);
@@ -171,6 +178,7 @@ export class Client {
       await changePasswordWith(this.#endpoint, this.#settings, store, options.userId, signing, rootKey, options.newPassword);
       const loaded = await loadKeyring(store, rootKey);
       if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
+      await publishOwnKeys(new SharingApi(this.#endpoint, signing), options.userId, loaded.keyring);
       return new Session({
         userId: options.userId,
         endpoint: this.#endpoint,
@@ -182,6 +190,7 @@ export class Client {
         keyringVersion: loaded.version,
         keyringCv: loaded.cv,
         expiresAt,
+        serverStore: this.#store === undefined,
       });
     } finally {
       wipe(key);

@@ -1,10 +1,24 @@
 /**
- * The client SDK: `Client` → `Session` → `Vault`.
+ * The client SDK: `Client` → `Session` → `Vault`, and sharing vaults
+ * between users (`docs/sharing.md`).
  *
  * @module
  */
 export { Client, type ClientOptions, type Credentials } from './client.js';
-export { Session } from './session.js';
-export { Vault, type DeleteOptions as VaultDeleteOptions, type PutOptions as VaultPutOptions, type RotateOptions, type RotateProgress } from './vault.js';
+export { Session, type SharedVaultInfo, type VaultOptions } from './session.js';
+export {
+  Vault,
+  type DeleteOptions as VaultDeleteOptions,
+  type PutOptions as VaultPutOptions,
+  type RevokeOptions,
+  type RevokeResult,
+  type RotateOptions,
+  type RotateProgress,
+  type ShareOptions,
+  type VaultMember,
+  type VaultRole,
+} from './vault.js';
+export type { Contact } from './directory.js';
+export type { Role } from './grant.js';
 export { formatRecoveryKey, parseRecoveryKey } from './recovery-key.js';
 export type { FetchFn } from './api.js';

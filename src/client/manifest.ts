@@ -15,7 +15,12 @@
  * @module
  */
 import { concat, fromUtf8, utf8 } from '../crypto/bytes.js';
-import { ZeroVaultError } from '../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import type { BlobStore } from '../store/types.js';
+import { unframe } from './frame.js';
+
+/** The record id of a vault's own manifest. */
+const MANIFEST_ID = '_zv.manifest';
 
 /** What the client knows of one record. */
 export interface ManifestEntry {
@@ -96,4 +101,42 @@ export function checkRead(manifest: Manifest, id: string, seen: { cv: number } |
     return;
   }
   if (seen.cv < known.cv || (known.deleted && seen.cv === known.cv)) throw rollback();
+}
+
+/** Where a manifest is kept: loaded with its store version and content version, saved conditionally. */
+export interface ManifestStore {
+  load(): Promise<{ manifest: Manifest; version: number; cv: number } | null>;
+  /** @throws `CONFLICT` when the stored version is not `ifVersion` */
+  save(manifest: Manifest, cv: number, ifVersion: number | null): Promise<void>;
+}
+
+/**
+ * The manifest as the record `_zv.manifest` of its vault, opened and sealed
+ * by the vault (under its KEK; signed and checked in a shared vault).
+ */
+export function vaultManifestStore(
+  store: BlobStore,
+  vault: string,
+  framing: { open(data: Uint8Array): Promise<{ data: Uint8Array; cv: number }>; seal(cv: number, plaintext: Uint8Array): Promise<Uint8Array> },
+): ManifestStore {
+  return {
+    async load() {
+      const stored = await store.get(vault, MANIFEST_ID);
+      if (stored === null) return null;
+      let opened: { data: Uint8Array; cv: number };
+      try {
+        opened = await framing.open(stored.data);
+      } catch (err) {
+        // In a shared vault, a manifest the owner did not sign (a session still in private mode
+        // wrote it, or someone else did) is not trusted, and not fatal: start from nothing, as a
+        // new device does, and overwrite it at the next flush.
+        if (!isZeroVaultError(err, 'AUTH_FAILED')) throw err;
+        return { manifest: new Map(), version: stored.version, cv: unframe(stored.data).contentVersion };
+      }
+      return { manifest: decodeManifest(opened.data), version: stored.version, cv: opened.cv };
+    },
+    async save(manifest, cv, ifVersion) {
+      await store.put(vault, MANIFEST_ID, await framing.seal(cv, encodeManifest(manifest)), { ifVersion });
+    },
+  };
 }

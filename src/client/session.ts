@@ -12,15 +12,23 @@
  */
 import { equal, wipe } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
-import { addKekVersion, openKeyring, sealKeyring, type Keyring, type KeyringKek } from '../envelope/index.js';
+import { addKekVersion, openKeyring, sealKeyring, type Keyring } from '../envelope/index.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertName, type BlobStore } from '../store/types.js';
 import { postJson, type Endpoint, type SigningKey } from './api.js';
 import { prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
+import { Directory, type Contact } from './directory.js';
 import { frame, unframe } from './frame.js';
+import { PinStore } from './pins.js';
 import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from './recovery-key.js';
+import { MemberVault } from './shared-vault.js';
+import { OwnedVault } from './sharing.js';
+import { SharingApi, type SharedRow } from './sharing-api.js';
+import type { KeyAccess, SharingContext } from './sharing-context.js';
 import { decodeSlot, encodeSlot, keyIdOf, wrapRoot, type SlotEntry } from './slots.js';
-import { RESERVED_PREFIX, Vault, type VaultHost } from './vault.js';
+import { normalizeUserId } from './user-id.js';
+import { RESERVED_PREFIX, Vault } from './vault.js';
+import { keyAccess, ownVaultHost, sharedVaultHost } from './vault-hosts.js';
 
 /** The reserved vault of meta records. */
 export const META_VAULT = '_zv';
@@ -42,7 +50,18 @@ export interface SessionInit {
   readonly keyringVersion: number;
   readonly keyringCv: number;
   readonly expiresAt: number;
+  /** Whether `store` is the server's blob routes (sharing needs it); default false. */
+  readonly serverStore?: boolean;
 }
+
+/** Options of {@link Session.vault}. */
+export interface VaultOptions {
+  /** The user who owns the vault, when it is one shared with this account; default this account. */
+  owner?: string;
+}
+
+/** A vault shared with this account, as the server lists it (the role is checked when the vault is opened). */
+export type SharedVaultInfo = SharedRow;
 
 /** Reads the meta record `id`, or `null`. */
 export async function readMeta(store: BlobStore, id: string): Promise<{ data: Uint8Array; version: number } | null> {
@@ -93,6 +112,8 @@ export class Session {
   #keyringVersion: number;
   #keyringCv: number;
   #closed = false;
+  readonly #serverStore: boolean;
+  #sharingContext: SharingContext | undefined;
   /** The user id as given at login. */
   readonly userId: string;
   /** When the server will expire this session (ms since the epoch). */
@@ -110,6 +131,7 @@ export class Session {
     this.#keyringVersion = init.keyringVersion;
     this.#keyringCv = init.keyringCv;
     this.expiresAt = init.expiresAt;
+    this.#serverStore = init.serverStore ?? false;
   }
 
   #open(): void {
@@ -146,51 +168,121 @@ export class Session {
   }
 
   /**
-   * Opens a vault, creating its key on first use. The same name gives the
-   * same `Vault` object for the life of the session.
+   * Opens a vault. Without `owner`: one of this account's vaults, created
+   * (its key added to the keyring) on first use. With `owner`: a vault that
+   * user shared with this account, after verifying the owner's keys, this
+   * account's grant and the owner-signed membership list
+   * (`docs/sharing.md`). The same name (and owner) gives the same `Vault`
+   * object for the life of the session.
    *
    * @param name - 1..100 of `[A-Za-z0-9._-]`, not starting with `_zv`
+   * @throws `INVALID_INPUT`; for a shared vault `NOT_FOUND` (not shared with
+   *   this account), `AUTH_FAILED` (keys, grant or membership list do not
+   *   verify, or the owner's keys changed since accepted), `ROLLBACK`
    */
-  async vault(name: string): Promise<Vault> {
+  async vault(name: string, options: VaultOptions = {}): Promise<Vault> {
     this.#open();
     assertName(name, 'name');
     if (name.startsWith(RESERVED_PREFIX)) throw new ZeroVaultError('INVALID_INPUT', `name must not start with ${RESERVED_PREFIX}`);
-    let pending = this.#vaults.get(name);
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+    const ctx = this.#sharing();
+    const owner = options.owner === undefined ? ctx.self : normalizeUserId(options.owner, 'owner');
+    const key = owner === ctx.self ? name : `${owner}\u0000${name}`;
+    let pending = this.#vaults.get(key);
     if (pending === undefined) {
-      pending = (async () => {
-        if (!this.#keyring.keks.some((k) => k.id === name)) {
-          await this.#updateKeyring((keyring) => (keyring.keks.some((k) => k.id === name) ? keyring : addKekVersion({ keyring, id: name }).keyring));
-        }
-        return Vault.open(this.#host(), name);
-      })();
-      pending.catch(() => this.#vaults.delete(name));
-      this.#vaults.set(name, pending);
+      pending = owner === ctx.self ? this.#openOwn(name) : this.#openShared(owner, name);
+      pending.catch(() => this.#vaults.delete(key));
+      this.#vaults.set(key, pending);
     }
     return pending;
   }
 
-  /** Names of the vaults this account has keys for. */
+  async #openOwn(name: string): Promise<Vault> {
+    if (!this.#keyring.keks.some((k) => k.id === name)) {
+      await this.#updateKeyring((keyring) => (keyring.keks.some((k) => k.id === name) ? keyring : addKekVersion({ keyring, id: name }).keyring));
+    }
+    const keys = this.#keyAccess();
+    const owned = await OwnedVault.load(this.#sharing(), keys, name);
+    return Vault.open(ownVaultHost(this.#store, () => this.#keyring, keys, owned), name);
+  }
+
+  async #openShared(owner: string, name: string): Promise<Vault> {
+    return Vault.open(sharedVaultHost(await MemberVault.open(this.#sharing(), owner, name)), name);
+  }
+
+  /** Names of the vaults this account has keys for (its own; see {@link sharedVaults} for the others). */
   vaults(): string[] {
     return [...new Set(this.#keyring.keks.map((k) => k.id))].sort();
   }
 
-  #host(): VaultHost {
-    return {
+  /**
+   * The vaults other users shared with this account, as the server lists
+   * them. Open one with `session.vault(vault, { owner })`, which verifies it.
+   */
+  async sharedVaults(): Promise<SharedVaultInfo[]> {
+    this.#open();
+    return this.#sharing().api.sharedWithMe();
+  }
+
+  /**
+   * What this account knows of another user's keys: fetched from the key
+   * directory, verified, and compared with (or, on first use, recorded as)
+   * this account's pin. Includes the safety number to compare out of band.
+   *
+   * @throws `NOT_FOUND` when the user has published no keys; `AUTH_FAILED`
+   *   when the key log does not verify or forks from the pinned one (a
+   *   swapped key); `ROLLBACK` when it is older than the pinned one
+   */
+  async contact(userId: string): Promise<Contact> {
+    this.#open();
+    return this.#sharing().directory.contact(userId);
+  }
+
+  /** The safety number of this account and `userId` (12 groups of 5 digits); see {@link contact}. */
+  async safetyNumber(userId: string): Promise<string> {
+    return (await this.contact(userId)).safetyNumber;
+  }
+
+  /**
+   * Marks `userId` verified: `safetyNumber` (as the other user reads it out;
+   * spaces ignored) must be the safety number of their current keys. Also
+   * the way to accept a user's new keys after they changed.
+   *
+   * @throws `AUTH_FAILED` when the numbers differ; `INVALID_INPUT` when it is not 60 digits
+   */
+  async verify(userId: string, safetyNumber: string): Promise<void> {
+    this.#open();
+    await this.#sharing().directory.verify(userId, safetyNumber);
+  }
+
+  /** Accepts `userId`'s current keys without comparing safety numbers (after a key change; not verified). */
+  async trust(userId: string): Promise<void> {
+    this.#open();
+    await this.#sharing().directory.trust(userId);
+  }
+
+  #sharing(): SharingContext {
+    if (this.#sharingContext !== undefined) return this.#sharingContext;
+    const self = normalizeUserId(this.userId);
+    const api = new SharingApi(this.#endpoint, this.#signing);
+    const pins = new PinStore(this.#store, this.#rootKey);
+    const keys = this.#keyring;
+    const directory = new Directory(api, pins, { userId: self, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey });
+    this.#sharingContext = {
+      api,
+      directory,
+      pins,
+      self,
       store: this.#store,
+      rootKey: this.#rootKey,
+      serverStore: this.#serverStore,
       keyring: () => this.#keyring,
-      addKekVersion: async (vault) => {
-        let added: KeyringKek | undefined;
-        await this.#updateKeyring((keyring) => {
-          const result = addKekVersion({ keyring, id: vault, activate: true });
-          added = result.kek;
-          return result.keyring;
-        });
-        return added as KeyringKek;
-      },
-      dropOldKeks: async (vault) => {
-        await this.#updateKeyring((keyring) => ({ ...keyring, keks: keyring.keks.filter((k) => k.id !== vault || k.active) }));
-      },
     };
+    return this.#sharingContext;
+  }
+
+  #keyAccess(): KeyAccess {
+    return keyAccess(() => this.#keyring, (change) => this.#updateKeyring(change));
   }
 
   /**

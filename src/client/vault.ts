@@ -1,72 +1,63 @@
 /**
  * `Vault`: one named collection of records, each sealed under a fresh DEK
- * wrapped by the vault's KEK, stored framed in the session's `BlobStore`.
+ * wrapped by the vault's KEK, stored framed in a `BlobStore`: the session's
+ * own store, or, for a vault another user shared, the owner's namespace on
+ * the server (`docs/sharing.md`).
  *
  * Versions: `version` in results and `ifVersion` in options are the
  * store's versions (optimistic concurrency: a stale `ifVersion` is
  * `CONFLICT`, nothing is overwritten). The AAD binds the record's *content
  * version* (see `frame.ts`), which the manifest uses to catch rollbacks.
  *
+ * In a shared vault every record is signed by its writer and checked
+ * against the owner-signed membership list before it is decrypted
+ * (`frame-policy.ts`).
+ *
  * @module
  */
 import { fromUtf8, utf8 } from '../crypto/bytes.js';
-import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, sealRecord, type Keyring, type KeyringKek } from '../envelope/index.js';
+import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, sealRecord, type KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
-import { assertName, type BlobStore } from '../store/types.js';
+import { assertName } from '../store/types.js';
 import { frame, unframe } from './frame.js';
-import { checkRead, decodeManifest, encodeManifest, type Manifest } from './manifest.js';
+import { MANIFEST_ID, readOnly } from './frame-policy.js';
+import { checkRead, vaultManifestStore, type Manifest } from './manifest.js';
+import { MEMBERS_ID } from './membership.js';
+import type {
+  DeleteOptions,
+  ManifestStore,
+  PassOptions,
+  PutOptions,
+  RevokeOptions,
+  RevokeResult,
+  RotateOptions,
+  ShareOptions,
+  VaultHandle,
+  VaultHost,
+  VaultMember,
+  VaultRole,
+} from './vault-types.js';
+
+export type * from './vault-types.js';
 
 /** Record ids and vault names starting with this are the SDK's own. */
 export const RESERVED_PREFIX = '_zv';
-const MANIFEST_ID = '_zv.manifest';
 const WRITE_RETRIES = 8;
-
-/** What a vault needs from its session. */
-export interface VaultHost {
-  readonly store: BlobStore;
-  /** The current keyring (it changes on rotation). */
-  keyring(): Keyring;
-  /** Adds a KEK version for `vault` and makes it active; returns it. */
-  addKekVersion(vault: string): Promise<KeyringKek>;
-  /** Drops every KEK version of `vault` except the active one. */
-  dropOldKeks(vault: string): Promise<void>;
-}
-
-/** Options of {@link Vault.put}. */
-export interface PutOptions {
-  /** `null`: the record must not exist; a number: it must be at that version; absent: overwrite. */
-  ifVersion?: number | null;
-}
-
-/** Options of {@link Vault.delete}. */
-export interface DeleteOptions {
-  /** The record must be at this version. */
-  ifVersion?: number;
-}
-
-/** Progress of {@link Vault.rotate}. */
-export interface RotateProgress {
-  /** Records re-wrapped so far (in this call). */
-  readonly done: number;
-  /** Records found under an older KEK version so far. */
-  readonly total: number;
-}
-
-/** Options of {@link Vault.rotate}. */
-export interface RotateOptions {
-  /** Called after each re-wrapped record. */
-  onProgress?: (progress: RotateProgress) => void;
-}
 
 function assertRecordId(id: unknown): asserts id is string {
   assertName(id, 'id');
   if (id.startsWith(RESERVED_PREFIX)) throw new ZeroVaultError('INVALID_INPUT', `id must not start with ${RESERVED_PREFIX}`);
 }
 
+function ownerOnly(): ZeroVaultError {
+  return new ZeroVaultError('AUTH_FAILED', 'only the owner can rotate, share or revoke a vault');
+}
+
 /** A vault of a logged-in session. Get one from `session.vault(name)`. */
 export class Vault {
   readonly #host: VaultHost;
   readonly #manifest: Manifest;
+  readonly #manifests: ManifestStore;
   #manifestDirty = false;
   /** The vault's name. */
   readonly name: string;
@@ -76,17 +67,30 @@ export class Vault {
     this.#host = host;
     this.name = name;
     this.#manifest = manifest;
+    this.#manifests =
+      host.manifests ??
+      vaultManifestStore(host.store, name, {
+        open: (data) => this.#openFramed(MANIFEST_ID, data),
+        seal: (cv, plaintext) => this.#sealFramed(MANIFEST_ID, cv, plaintext),
+      });
   }
 
   /** @internal Loads a vault and its manifest. */
   static async open(host: VaultHost, name: string): Promise<Vault> {
     const vault = new Vault(host, name, new Map());
-    const stored = await host.store.get(name, MANIFEST_ID);
-    if (stored !== null) {
-      const plaintext = await vault.#openFramed(MANIFEST_ID, stored.data);
-      for (const [id, entry] of decodeManifest(plaintext.data)) vault.#manifest.set(id, entry);
-    }
+    const loaded = await vault.#manifests.load();
+    if (loaded !== null) for (const [id, entry] of loaded.manifest) vault.#manifest.set(id, entry);
     return vault;
+  }
+
+  /** The normalized user id of the vault's owner. */
+  get owner(): string {
+    return this.#host.owner;
+  }
+
+  /** This session's role: `owner`, or the `read` / `write` role it was granted. */
+  get role(): VaultRole {
+    return this.#host.role();
   }
 
   #activeKek(): KeyringKek {
@@ -96,25 +100,38 @@ export class Vault {
   }
 
   async #openFramed(id: string, data: Uint8Array): Promise<{ data: Uint8Array; cv: number }> {
-    const { contentVersion, sealed } = unframe(data);
+    const parsed = unframe(data);
+    await this.#host.frames.check(id, parsed);
+    const { kekId, kekVersion } = parseRecordHeader(parsed.sealed);
+    const known = (): boolean => this.#host.keyring().keks.some((k) => k.id === kekId && k.version === kekVersion);
+    if (!known() && this.#host.refreshKeys !== undefined) await this.#host.refreshKeys();
+    const { contentVersion, sealed } = parsed;
     const plaintext = await openRecord({ keyring: this.#host.keyring(), vaultId: this.name, recordId: id, version: contentVersion, sealed });
     return { data: plaintext, cv: contentVersion };
   }
 
   async #sealFramed(id: string, cv: number, plaintext: Uint8Array): Promise<Uint8Array> {
-    return frame(cv, await sealRecord({ kek: this.#activeKek(), vaultId: this.name, recordId: id, version: cv, plaintext }));
+    const sealed = await sealRecord({ kek: this.#activeKek(), vaultId: this.name, recordId: id, version: cv, plaintext });
+    return this.#host.frames.frame(id, cv, sealed);
+  }
+
+  async #beforeWrite(): Promise<void> {
+    await this.#host.beforeWrite?.();
+    if (this.#host.role() === 'read') throw readOnly();
   }
 
   /**
    * Reads and decrypts a record.
    * @returns the plaintext and the record's store version
-   * @throws `NOT_FOUND`; `DECRYPT_FAILED` (tampered, moved or renamed by the store); `ROLLBACK`
+   * @throws `NOT_FOUND`; `DECRYPT_FAILED` (tampered, moved or renamed by the store); `ROLLBACK`;
+   *   in a shared vault `AUTH_FAILED` when the record was not written by the owner or a current writer
    */
   async get(id: string): Promise<{ data: Uint8Array; version: number }> {
     assertRecordId(id);
     const stored = await this.#host.store.get(this.name, id);
     if (stored === null) {
-      checkRead(this.#manifest, id, null);
+      // In a shared vault another member may have deleted it: only older versions are a rollback there.
+      if (!this.#host.frames.shared) checkRead(this.#manifest, id, null);
       throw new ZeroVaultError('NOT_FOUND', 'record not found');
     }
     const opened = await this.#openFramed(id, stored.data);
@@ -161,12 +178,14 @@ export class Vault {
   /**
    * Encrypts and stores a record. Only ciphertext reaches the store.
    * @returns the new store version
-   * @throws `CONFLICT` when `ifVersion` is stale (nothing is written); `INVALID_INPUT`
+   * @throws `CONFLICT` when `ifVersion` is stale (nothing is written); `INVALID_INPUT`;
+   *   `AUTH_FAILED` in a vault shared with this user read-only
    */
   async put(id: string, data: Uint8Array, options: PutOptions = {}): Promise<{ version: number }> {
     assertRecordId(id);
     if (!(data instanceof Uint8Array)) throw new ZeroVaultError('INVALID_INPUT', 'data must be a Uint8Array');
     if (data.length > MAX_RECORD_PLAINTEXT) throw new ZeroVaultError('INVALID_INPUT', 'data is larger than a record may be; use zerovault/seal streams');
+    await this.#beforeWrite();
     const conditional = options.ifVersion !== undefined;
     for (let attempt = 0; ; attempt++) {
       const { cv, ifVersion } = await this.#nextCv(id, options.ifVersion);
@@ -185,10 +204,11 @@ export class Vault {
 
   /**
    * Deletes a record.
-   * @throws `CONFLICT` when `ifVersion` is given and stale
+   * @throws `CONFLICT` when `ifVersion` is given and stale; `AUTH_FAILED` in a vault shared with this user read-only
    */
   async delete(id: string, options: DeleteOptions = {}): Promise<void> {
     assertRecordId(id);
+    if (this.#host.role() === 'read') throw readOnly();
     const known = this.#manifest.get(id);
     await this.#host.store.delete(this.name, id, options.ifVersion === undefined ? {} : { ifVersion: options.ifVersion });
     if (known !== undefined) {
@@ -243,20 +263,18 @@ export class Vault {
   async flush(): Promise<void> {
     if (!this.#manifestDirty) return;
     for (let attempt = 0; ; attempt++) {
-      const stored = await this.#host.store.get(this.name, MANIFEST_ID);
+      const stored = await this.#manifests.load();
       let cv = 1;
       if (stored !== null) {
         // Merge what another session saved, so no knowledge is lost.
-        const theirs = await this.#openFramed(MANIFEST_ID, stored.data);
-        for (const [id, entry] of decodeManifest(theirs.data)) {
+        for (const [id, entry] of stored.manifest) {
           const mine = this.#manifest.get(id);
           if (mine === undefined || entry.cv > mine.cv) this.#manifest.set(id, entry);
         }
-        cv = theirs.cv + 1;
+        cv = stored.cv + 1;
       }
-      const framed = await this.#sealFramed(MANIFEST_ID, cv, encodeManifest(this.#manifest));
       try {
-        await this.#host.store.put(this.name, MANIFEST_ID, framed, { ifVersion: stored === null ? null : stored.version });
+        await this.#manifests.save(this.#manifest, cv, stored === null ? null : stored.version);
         this.#manifestDirty = false;
         return;
       } catch (err) {
@@ -270,46 +288,102 @@ export class Vault {
    * under it (payloads untouched), then drops the old versions. Resumable: if
    * it stops part-way, old and new versions coexist, every record still
    * opens, and the next `rotate()` finishes the job instead of starting over.
+   * In a shared vault the members' grants follow each step.
    *
    * @returns how many records were re-wrapped
+   * @throws `AUTH_FAILED` when this session is not the owner
    */
   async rotate(options: RotateOptions = {}): Promise<{ rewrapped: number; kekVersion: number }> {
+    if (this.#host.role() !== 'owner') throw ownerOnly();
     const versions = this.#host.keyring().keks.filter((k) => k.id === this.name);
     const active = versions.length > 1 ? this.#activeKek() : await this.#host.addKekVersion(this.name);
+    const rewrapped = await this.#pass({ to: active, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+    await this.#host.dropOldKeks(this.name);
+    return { rewrapped, kekVersion: active.version };
+  }
+
+  /**
+   * Shares the vault with another user (or changes their role): verifies the
+   * user's keys against their key log and this account's pins, seals the
+   * vault's KEKs to them (HPKE auth mode), signs the membership list, and
+   * stores the grant. The first share of a vault also signs its existing
+   * records. Only the owner can share; sharing needs the server's blob store.
+   *
+   * @throws `INVALID_INPUT`; `NOT_FOUND` when the user has no published keys;
+   *   `AUTH_FAILED` when their key log does not verify or their keys changed
+   *   since this account accepted them (see `session.contact`); `ROLLBACK`
+   */
+  async share(options: ShareOptions): Promise<void> {
+    if (this.#host.role() !== 'owner') throw ownerOnly();
+    await this.#host.sharing.share(this.#handle(), options);
+  }
+
+  /**
+   * Ends a user's access: deletes their grant (the server stops serving the
+   * vault to them), rotates the KEK to a version they never get, re-grants it
+   * to the remaining members, and re-signs as the owner any record the
+   * revoked user wrote while a writer. What they already read stays read.
+   *
+   * @throws `NOT_FOUND` when the user is not a member
+   */
+  async revoke(options: RevokeOptions): Promise<RevokeResult> {
+    if (this.#host.role() !== 'owner') throw ownerOnly();
+    return this.#host.sharing.revoke(this.#handle(), options);
+  }
+
+  /** The owner and members of the vault, from the owner-signed membership list (just the owner for a private vault). */
+  async members(): Promise<VaultMember[]> {
+    return this.#host.sharing.members();
+  }
+
+  #handle(): VaultHandle {
+    return { name: this.name, pass: (options) => this.#pass(options) };
+  }
+
+  /** Visits every record: re-wraps it under `to` and/or replaces its signature. */
+  async #pass(options: PassOptions): Promise<number> {
     let done = 0;
     let total = 0;
     let after: string | undefined;
     for (;;) {
       const page = await this.#host.store.list(this.name, { ...(after === undefined ? {} : { after }), limit: 100 });
       for (const item of page.items) {
-        if (await this.#rewrap(item.id, active, () => total++)) {
+        if (item.id === MEMBERS_ID) continue;
+        if (await this.#maintain(item.id, options, () => total++)) {
           done++;
           options.onProgress?.({ done, total });
         }
       }
-      if (page.next === undefined) break;
+      if (page.next === undefined) return done;
       after = page.next;
     }
-    await this.#host.dropOldKeks(this.name);
-    return { rewrapped: done, kekVersion: active.version };
   }
 
-  async #rewrap(id: string, to: KeyringKek, found: () => void): Promise<boolean> {
+  /** One record of a pass. @returns whether it was re-wrapped */
+  async #maintain(id: string, options: PassOptions, found: () => void): Promise<boolean> {
+    const to = options.to;
     for (let attempt = 0; ; attempt++) {
       const stored = await this.#host.store.get(this.name, id);
       if (stored === null) return false;
-      const { contentVersion, sealed } = unframe(stored.data);
+      const parsed = unframe(stored.data);
+      const { contentVersion, sealed } = parsed;
       const header = parseRecordHeader(sealed);
-      if (header.kekVersion === to.version && header.kekId === to.id) return false;
-      if (attempt === 0) found();
-      const from = this.#host.keyring().keks.find((k) => k.id === header.kekId && k.version === header.kekVersion);
-      if (from === undefined) throw new ZeroVaultError('DECRYPT_FAILED', 'decryption failed');
-      const rewrapped = await rewrapRecord({ sealed, from, to, vaultId: this.name, recordId: id, version: contentVersion });
+      const rewrap = to !== undefined && !(header.kekVersion === to.version && header.kekId === to.id);
+      const signature = options.resign?.(id, parsed);
+      if (!rewrap && signature === undefined) return false;
+      if (rewrap && attempt === 0) found();
+      let next = sealed;
+      if (rewrap) {
+        const from = this.#host.keyring().keks.find((k) => k.id === header.kekId && k.version === header.kekVersion);
+        if (from === undefined) throw new ZeroVaultError('DECRYPT_FAILED', 'decryption failed');
+        next = await rewrapRecord({ sealed, from, to, vaultId: this.name, recordId: id, version: contentVersion });
+      }
+      const kept = signature ?? parsed.signature;
       try {
-        const { version } = await this.#host.store.put(this.name, id, frame(contentVersion, rewrapped), { ifVersion: stored.version });
+        const { version } = await this.#host.store.put(this.name, id, frame(contentVersion, next, kept), { ifVersion: stored.version });
         const known = this.#manifest.get(id);
         if (known !== undefined && known.cv === contentVersion) this.#manifest.set(id, { ...known, storeVersion: version });
-        return true;
+        return rewrap;
       } catch (err) {
         // Someone wrote the record meanwhile: look again (it may already be under the new KEK).
         if (!isZeroVaultError(err, 'CONFLICT') || attempt >= WRITE_RETRIES) throw err;

@@ -10,5 +10,5 @@ export { createServer, type CreateServerOptions, type RequestInfo, type ZeroVaul
 export { memoryServerStore } from './memory.js';
 export { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 export { normalizeUserId, MAX_USER_ID_LENGTH } from './user-id.js';
-export type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore, StoredSession } from './types.js';
+export type { BucketPolicy, GrantRole, ServerEvent, ServerEventListener, ServerEventType, ServerStore, SharingStore, StoredGrant, StoredSession } from './types.js';
 export { generateServerSetup, serverSetupFromText, serverSetupToText } from './setup.js';

@@ -8,7 +8,18 @@ import { ZeroVaultError } from '../errors.js';
 import { memoryStore } from '../store/memory.js';
 import type { BlobStore } from '../store/types.js';
 import { refill } from './bucket.js';
-import type { BucketPolicy, ServerStore, StoredSession } from './types.js';
+import type { BucketPolicy, ServerStore, StoredGrant, StoredSession } from './types.js';
+
+const grantKey = (owner: string, vault: string, grantee: string): string => `${owner}\u0000${vault}\u0000${grantee}`;
+const copyGrant = (g: StoredGrant): StoredGrant => ({ ...g, data: Uint8Array.from(g.data) });
+
+/** UTF-8 byte order, as the SQL stores sort (`COLLATE "C"`, SQLite's BINARY). */
+function byteOrder(a: string, b: string): number {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+  return x.length - y.length;
+}
 
 /** Creates an in-memory {@link ServerStore}. */
 export function memoryServerStore(): ServerStore {
@@ -18,6 +29,8 @@ export function memoryServerStore(): ServerStore {
   const nonces = new Map<string, number>();
   const buckets = new Map<string, { tokens: number; updatedAt: number }>();
   const blobStores = new Map<string, BlobStore>();
+  const keyLogs = new Map<string, Uint8Array[]>();
+  const grants = new Map<string, StoredGrant>();
 
   return {
     async getUserRecord(userId) {
@@ -77,6 +90,33 @@ export function memoryServerStore(): ServerStore {
         blobStores.set(userId, store);
       }
       return store;
+    },
+    async appendKeyEvent(userId, seq, event) {
+      const log = keyLogs.get(userId) ?? [];
+      if (seq !== log.length + 1) throw new ZeroVaultError('CONFLICT', 'key log changed');
+      keyLogs.set(userId, [...log, Uint8Array.from(event)]);
+    },
+    async getKeyEvents(userId) {
+      return (keyLogs.get(userId) ?? []).map((e) => Uint8Array.from(e));
+    },
+    async putGrant(grant) {
+      grants.set(grantKey(grant.owner, grant.vault, grant.grantee), copyGrant(grant));
+    },
+    async getGrant(owner, vault, grantee) {
+      const grant = grants.get(grantKey(owner, vault, grantee));
+      return grant === undefined ? null : copyGrant(grant);
+    },
+    async deleteGrant(owner, vault, grantee) {
+      return grants.delete(grantKey(owner, vault, grantee));
+    },
+    async listGrantsByOwner(owner, vault) {
+      return [...grants.values()].filter((g) => g.owner === owner && g.vault === vault).sort((a, b) => byteOrder(a.grantee, b.grantee)).map(copyGrant);
+    },
+    async listGrantsForGrantee(grantee) {
+      return [...grants.values()]
+        .filter((g) => g.grantee === grantee)
+        .sort((a, b) => byteOrder(a.owner, b.owner) || byteOrder(a.vault, b.vault))
+        .map(copyGrant);
     },
     async purgeExpired(now) {
       for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);

@@ -14,7 +14,7 @@ import type { Pool, PoolConfig } from 'pg';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
-import type { BucketPolicy, ServerStore } from './types.js';
+import type { BucketPolicy, ServerStore, StoredGrant } from './types.js';
 
 /** Options for {@link postgresStore}. */
 export interface PostgresStoreOptions {
@@ -35,6 +35,9 @@ CREATE INDEX IF NOT EXISTS ${p}sessions_user ON ${p}sessions (user_id);
 CREATE TABLE IF NOT EXISTS ${p}nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS ${p}buckets (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, updated_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${p}blobs (owner TEXT COLLATE "C" NOT NULL, vault TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, version BIGINT NOT NULL, data BYTEA, deleted BOOLEAN NOT NULL DEFAULT FALSE, PRIMARY KEY (owner, vault, id));
+CREATE TABLE IF NOT EXISTS ${p}key_events (user_id TEXT COLLATE "C" NOT NULL, seq BIGINT NOT NULL, event BYTEA NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (user_id, seq));
+CREATE TABLE IF NOT EXISTS ${p}grants (owner TEXT COLLATE "C" NOT NULL, vault TEXT COLLATE "C" NOT NULL, grantee TEXT COLLATE "C" NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BYTEA NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (owner, vault, grantee));
+CREATE INDEX IF NOT EXISTS ${p}grants_grantee ON ${p}grants (grantee, owner, vault);
 `;
 }
 
@@ -46,6 +49,12 @@ function storageError(cause: unknown): ZeroVaultError {
 function bytes(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new ZeroVaultError('STORAGE', 'postgres returned a non-binary value');
   return Uint8Array.from(value);
+}
+
+function grantOf(row: Record<string, unknown>): StoredGrant {
+  const role = row.role;
+  if (role !== 'read' && role !== 'write') throw new ZeroVaultError('STORAGE', 'postgres returned an unknown role');
+  return { owner: String(row.owner), vault: String(row.vault), grantee: String(row.grantee), role, data: bytes(row.data), updatedAt: int(row.updated_at) };
 }
 
 /** BIGINT columns arrive as strings; versions and times are safe integers. */
@@ -254,6 +263,40 @@ export function postgresStore(options: PostgresStoreOptions): ServerStore {
       return { allowed: false, retryAfterMs: Math.ceil((cost - tokens) * policy.refillMs) };
     },
     blobs: (userId) => blobStore(userId),
+    async appendKeyEvent(userId, seq, event, now) {
+      // Only the next number; a concurrent append of the same number loses on the primary key.
+      const count = await affected(
+        `INSERT INTO ${p}key_events (user_id, seq, event, created_at)
+         SELECT $1, $2, $3, $4 WHERE (SELECT COUNT(*) FROM ${p}key_events WHERE user_id = $1) = $2::bigint - 1
+         ON CONFLICT DO NOTHING`,
+        [userId, seq, Buffer.from(event), now],
+      );
+      if (count === 0) throw new ZeroVaultError('CONFLICT', 'key log changed');
+    },
+    async getKeyEvents(userId) {
+      const rows = await query(`SELECT event FROM ${p}key_events WHERE user_id = $1 ORDER BY seq`, [userId]);
+      return rows.map((r) => bytes(r.event));
+    },
+    async putGrant(grant) {
+      await affected(
+        `INSERT INTO ${p}grants (owner, vault, grantee, role, data, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (owner, vault, grantee) DO UPDATE SET role = EXCLUDED.role, data = EXCLUDED.data, updated_at = EXCLUDED.updated_at`,
+        [grant.owner, grant.vault, grant.grantee, grant.role, Buffer.from(grant.data), grant.updatedAt],
+      );
+    },
+    async getGrant(owner, vault, grantee) {
+      const rows = await query(`SELECT * FROM ${p}grants WHERE owner = $1 AND vault = $2 AND grantee = $3`, [owner, vault, grantee]);
+      return rows[0] === undefined ? null : grantOf(rows[0]);
+    },
+    async deleteGrant(owner, vault, grantee) {
+      return (await affected(`DELETE FROM ${p}grants WHERE owner = $1 AND vault = $2 AND grantee = $3`, [owner, vault, grantee])) > 0;
+    },
+    async listGrantsByOwner(owner, vault) {
+      return (await query(`SELECT * FROM ${p}grants WHERE owner = $1 AND vault = $2 ORDER BY grantee`, [owner, vault])).map(grantOf);
+    },
+    async listGrantsForGrantee(grantee) {
+      return (await query(`SELECT * FROM ${p}grants WHERE grantee = $1 ORDER BY owner, vault`, [grantee])).map(grantOf);
+    },
     async purgeExpired(now) {
       await affected(`DELETE FROM ${p}pending WHERE expires_at <= $1`, [now]);
       await affected(`DELETE FROM ${p}sessions WHERE expires_at <= $1`, [now]);

@@ -18,6 +18,7 @@
  * | `PUT /blobs/:vault/:id` | session | `{ data }` + `If-Match` / `If-None-Match: *` → `{ version }` + `ETag` |
  * | `DELETE /blobs/:vault/:id` | session | `If-Match`? → 204 |
  * | `GET /blobs/:vault?after=&limit=` | session | → `{ items, next? }` |
+ * | key directory, grants, shared blobs | session | see `sharing-routes.ts` |
  *
  * @module
  */
@@ -29,6 +30,7 @@ import { blobRoute } from './blob-routes.js';
 import { BodyTooLarge, errorResponse, readBody } from './http.js';
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 import { atRestKey, verifyRequest, VerificationError } from './sessions.js';
+import { isSharingPath, sharingRoute } from './sharing-routes.js';
 import type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore } from './types.js';
 
 /** Options for {@link createServer}. */
@@ -177,7 +179,8 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
       }
     }
 
-    const authenticated = path === '/logout' || path.startsWith('/blobs/') || (path === '/register/finish' && request.headers.has('authorization'));
+    const authenticated =
+      path === '/logout' || path.startsWith('/blobs/') || isSharingPath(path) || (path === '/register/finish' && request.headers.has('authorization'));
     if (!authenticated) {
       if (method === 'POST' && path === '/register/finish') return registerFinish(context, body, null);
       return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
@@ -195,6 +198,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     if (method === 'POST' && path === '/logout') return logout(context, session);
     if (method === 'POST' && path === '/register/finish') return registerFinish(context, body, session);
     if (path.startsWith('/blobs/')) return blobRoute(store.blobs(session.userId), method, path, url.searchParams, request.headers, body);
+    if (isSharingPath(path)) return sharingRoute(context, session, { method, path, params: url.searchParams, headers: request.headers, body });
     return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
   };
 

@@ -15,7 +15,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
-import type { BucketPolicy, ServerStore, StoredSession } from './types.js';
+import type { BucketPolicy, ServerStore, StoredGrant, StoredSession } from './types.js';
 
 /** Options for {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -35,7 +35,19 @@ CREATE INDEX IF NOT EXISTS zv_sessions_user ON zv_sessions (user_id);
 CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS zv_blobs (owner TEXT NOT NULL, vault TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, data BLOB, deleted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (owner, vault, id));
+CREATE TABLE IF NOT EXISTS zv_key_events (user_id TEXT NOT NULL, seq INTEGER NOT NULL, event BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, seq));
+CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (owner, vault, grantee));
+CREATE INDEX IF NOT EXISTS zv_grants_grantee ON zv_grants (grantee, owner, vault);
 `;
+
+interface GrantRow {
+  owner: string;
+  vault: string;
+  grantee: string;
+  role: string;
+  data: Uint8Array;
+  updated_at: number;
+}
 
 function storageError(cause: unknown): ZeroVaultError {
   if (isZeroVaultError(cause)) return cause;
@@ -45,6 +57,11 @@ function storageError(cause: unknown): ZeroVaultError {
 function bytes(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new ZeroVaultError('STORAGE', 'sqlite returned a non-binary value');
   return Uint8Array.from(value);
+}
+
+function grantOf(row: GrantRow): StoredGrant {
+  if (row.role !== 'read' && row.role !== 'write') throw new ZeroVaultError('STORAGE', 'sqlite returned an unknown role');
+  return { owner: row.owner, vault: row.vault, grantee: row.grantee, role: row.role, data: bytes(row.data), updatedAt: row.updated_at };
 }
 
 /**
@@ -240,6 +257,42 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
         return { allowed: false, retryAfterMs: Math.ceil((cost - tokens) * policy.refillMs) };
       }),
     blobs: (userId) => blobStore(userId),
+    appendKeyEvent: (userId, seq, event, now) =>
+      run((db) => {
+        // Only the next number: the previous one must exist (or this is the first), and this one must not.
+        const result = db
+          .prepare(
+            `INSERT INTO zv_key_events (user_id, seq, event, created_at)
+             SELECT @userId, @seq, @event, @now
+             WHERE (SELECT COUNT(*) FROM zv_key_events WHERE user_id = @userId) = @seq - 1
+             ON CONFLICT DO NOTHING`,
+          )
+          .run({ userId, seq, event: Buffer.from(event), now });
+        if (result.changes === 0) throw new ZeroVaultError('CONFLICT', 'key log changed');
+      }),
+    getKeyEvents: (userId) =>
+      run((db) => {
+        const rows = db.prepare('SELECT event FROM zv_key_events WHERE user_id = ? ORDER BY seq').all(userId) as { event: Uint8Array }[];
+        return rows.map((r) => bytes(r.event));
+      }),
+    putGrant: (grant) =>
+      run((db) => {
+        db.prepare(
+          `INSERT INTO zv_grants (owner, vault, grantee, role, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (owner, vault, grantee) DO UPDATE SET role = excluded.role, data = excluded.data, updated_at = excluded.updated_at`,
+        ).run(grant.owner, grant.vault, grant.grantee, grant.role, Buffer.from(grant.data), grant.updatedAt);
+      }),
+    getGrant: (owner, vault, grantee) =>
+      run((db) => {
+        const row = db.prepare('SELECT * FROM zv_grants WHERE owner = ? AND vault = ? AND grantee = ?').get(owner, vault, grantee) as GrantRow | undefined;
+        return row === undefined ? null : grantOf(row);
+      }),
+    deleteGrant: (owner, vault, grantee) =>
+      run((db) => db.prepare('DELETE FROM zv_grants WHERE owner = ? AND vault = ? AND grantee = ?').run(owner, vault, grantee).changes > 0),
+    listGrantsByOwner: (owner, vault) =>
+      run((db) => (db.prepare('SELECT * FROM zv_grants WHERE owner = ? AND vault = ? ORDER BY grantee').all(owner, vault) as GrantRow[]).map(grantOf)),
+    listGrantsForGrantee: (grantee) =>
+      run((db) => (db.prepare('SELECT * FROM zv_grants WHERE grantee = ? ORDER BY owner, vault').all(grantee) as GrantRow[]).map(grantOf)),
     purgeExpired: (now) =>
       run((db) => {
         db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);

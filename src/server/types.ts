@@ -35,12 +35,60 @@ export interface BucketPolicy {
   readonly refillMs: number;
 }
 
+/** A member's role in a shared vault. */
+export type GrantRole = 'read' | 'write';
+
+/**
+ * A grant as the server stores it: who may reach which vault of whom, with
+ * which role (what the server enforces), and the grant bytes (the vault's
+ * keys sealed to the grantee, opaque to the server).
+ */
+export interface StoredGrant {
+  /** The vault owner's normalized user id. */
+  readonly owner: string;
+  readonly vault: string;
+  /** The grantee's normalized user id. */
+  readonly grantee: string;
+  readonly role: GrantRole;
+  readonly data: Uint8Array;
+  /** Milliseconds since the epoch. */
+  readonly updatedAt: number;
+}
+
+/**
+ * The sharing half of a database: key directory logs and grants. Every
+ * method is atomic on its own.
+ */
+export interface SharingStore {
+  /**
+   * Appends `event` to `userId`'s key log as number `seq`, which must be the
+   * log's length + 1. `CONFLICT` otherwise (another append won the race).
+   */
+  appendKeyEvent(userId: string, seq: number, event: Uint8Array, now: number): Promise<void>;
+  /** A user's key log, in order (empty when none). */
+  getKeyEvents(userId: string): Promise<Uint8Array[]>;
+  /** Creates or replaces the grant of `(owner, vault, grantee)`. */
+  putGrant(grant: StoredGrant): Promise<void>;
+  /** One grant, or `null`. */
+  getGrant(owner: string, vault: string, grantee: string): Promise<StoredGrant | null>;
+  /** Deletes a grant. @returns whether one existed */
+  deleteGrant(owner: string, vault: string, grantee: string): Promise<boolean>;
+  /** The grants of one vault, ordered by grantee (byte order). */
+  listGrantsByOwner(owner: string, vault: string): Promise<StoredGrant[]>;
+  /** The grants a user received, ordered by owner, then vault (byte order). */
+  listGrantsForGrantee(grantee: string): Promise<StoredGrant[]>;
+}
+
 /**
  * A database for the server. Every method is atomic on its own; the blob
  * half enforces versions inside the database (a conditional update), never by
  * read-then-write in JS.
+ *
+ * The {@link SharingStore} methods are optional so that stores written
+ * before sharing keep working; without them the sharing routes answer 404.
+ * `memoryServerStore`, `sqliteStore` and `postgresStore` implement them.
  */
-export interface ServerStore {
+export interface ServerStore extends Partial<SharingStore> {
   /** The OPAQUE registration record of a user, or `null`. */
   getUserRecord(userId: string): Promise<Uint8Array | null>;
   /** Creates a user. `CONFLICT` when the user exists. */
@@ -96,6 +144,10 @@ export type ServerEventType =
   | 'replay'
   | 'stale'
   | 'forged'
+  | 'key_published'
+  | 'grant_created'
+  | 'grant_deleted'
+  | 'access_denied'
   | 'error';
 
 /** One monitoring event. Never holds a key, a password or record data. */

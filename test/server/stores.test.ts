@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { createServer, generateServerSetup, memoryServerStore, type ServerStore } from '../../src/server/index.js';
+import { createServer, generateServerSetup, memoryServerStore, type ServerStore, type SharingStore } from '../../src/server/index.js';
 import { postgresStore } from '../../src/server/postgres.js';
 import { sqliteStore } from '../../src/server/sqlite.js';
 import { blobStoreConformance } from '../store/conformance.js';
@@ -126,6 +126,56 @@ for (const kind of kinds) {
       // Refills never exceed capacity.
       const after = await Promise.all(Array.from({ length: 5 }, () => shared.takeToken(key, policy, now + 100_000)));
       expect(after.filter((r) => r.allowed)).toHaveLength(3);
+    });
+  });
+  describe(`${kind.name} server store, sharing`, () => {
+    const now = 1_800_000_000_000;
+    const sharing = (): SharingStore => {
+      const { appendKeyEvent, getKeyEvents, putGrant, getGrant, deleteGrant, listGrantsByOwner, listGrantsForGrantee } = shared;
+      if (!appendKeyEvent || !getKeyEvents || !putGrant || !getGrant || !deleteGrant || !listGrantsByOwner || !listGrantsForGrantee) {
+        throw new Error('sharing methods missing');
+      }
+      return shared as SharingStore;
+    };
+
+    test('key logs: append only the next number, once, even concurrently', async () => {
+      const store = sharing();
+      const user = owner();
+      expect(await store.getKeyEvents(user)).toEqual([]);
+      await expect(store.appendKeyEvent(user, 2, utf8('e2'), now)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await store.appendKeyEvent(user, 1, utf8('e1'), now);
+      const race = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.appendKeyEvent(user, 2, utf8(`e2-${i}`), now)));
+      expect(race.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of race) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+      const log = await store.getKeyEvents(user);
+      expect(log).toHaveLength(2);
+      expect(log[0]).toEqual(utf8('e1'));
+      await expect(store.appendKeyEvent(user, 1, utf8('again'), now)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await store.getKeyEvents(owner())).toEqual([]);
+    });
+
+    test('grants: create, replace, list in byte order, delete', async () => {
+      const store = sharing();
+      const o = owner();
+      const grantees = [`${o}-b`, `${o}-a`, `${o}-\u00e9`, `${o}-Z`];
+      for (const [i, grantee] of grantees.entries()) {
+        await store.putGrant({ owner: o, vault: 'v', grantee, role: i % 2 === 0 ? 'read' : 'write', data: utf8(`g${i}`), updatedAt: now });
+      }
+      await store.putGrant({ owner: o, vault: 'w', grantee: grantees[0] as string, role: 'write', data: utf8('other'), updatedAt: now });
+      const listed = await store.listGrantsByOwner(o, 'v');
+      expect(listed.map((g) => g.grantee)).toEqual([...grantees].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+      expect(listed.find((g) => g.grantee === grantees[1])).toEqual({ owner: o, vault: 'v', grantee: grantees[1], role: 'write', data: utf8('g1'), updatedAt: now });
+      await store.putGrant({ owner: o, vault: 'v', grantee: grantees[1] as string, role: 'read', data: utf8('g1b'), updatedAt: now + 1 });
+      expect(await store.getGrant(o, 'v', grantees[1] as string)).toEqual({ owner: o, vault: 'v', grantee: grantees[1], role: 'read', data: utf8('g1b'), updatedAt: now + 1 });
+      expect((await store.listGrantsForGrantee(grantees[0] as string)).map((g) => [g.owner, g.vault, g.role])).toEqual([
+        [o, 'v', 'read'],
+        [o, 'w', 'write'],
+      ]);
+      expect(await store.getGrant(o, 'x', grantees[0] as string)).toBeNull();
+      expect(await store.deleteGrant(o, 'v', grantees[0] as string)).toBe(true);
+      expect(await store.deleteGrant(o, 'v', grantees[0] as string)).toBe(false);
+      expect(await store.getGrant(o, 'v', grantees[0] as string)).toBeNull();
+      expect(await store.listGrantsByOwner(o, 'v')).toHaveLength(3);
     });
   });
 }

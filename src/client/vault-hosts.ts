@@ -1,0 +1,75 @@
+/**
+ * The hosts a session gives its vaults: one for a vault of its own (its
+ * keyring's KEKs; re-grants to members after a rotation), one for a vault
+ * another user shared with it (the grant's KEKs; no owner operations).
+ *
+ * @module
+ */
+import { addKekVersion, type Keyring, type KeyringKek } from '../envelope/index.js';
+import { ZeroVaultError } from '../errors.js';
+import type { BlobStore } from '../store/types.js';
+import { sharedFrames } from './frame-policy.js';
+import type { MemberVault } from './shared-vault.js';
+import { memberSharing, type OwnedVault } from './sharing.js';
+import type { KeyAccess } from './sharing-context.js';
+import type { VaultHost } from './vault-types.js';
+
+/** KEK operations on the session's keyring; `update` saves a changed keyring (retrying on conflicts). */
+export function keyAccess(keyring: () => Keyring, update: (change: (keyring: Keyring) => Keyring) => Promise<void>): KeyAccess {
+  return {
+    keks: (vault) => keyring().keks.filter((k) => k.id === vault),
+    addVersion: async (vault) => {
+      let added: KeyringKek | undefined;
+      await update((current) => {
+        const result = addKekVersion({ keyring: current, id: vault, activate: true });
+        added = result.kek;
+        return result.keyring;
+      });
+      return added as KeyringKek;
+    },
+    dropOld: async (vault) => {
+      await update((current) => ({ ...current, keks: current.keks.filter((k) => k.id !== vault || k.active) }));
+    },
+  };
+}
+
+/** The host of one of the session's own vaults. */
+export function ownVaultHost(store: BlobStore, keyring: () => Keyring, keys: KeyAccess, owned: OwnedVault): VaultHost {
+  return {
+    store,
+    owner: owned.owner,
+    role: () => 'owner',
+    keyring,
+    addKekVersion: async (vault) => {
+      const kek = await keys.addVersion(vault);
+      await owned.afterKeyChange();
+      return kek;
+    },
+    dropOldKeks: async (vault) => {
+      await keys.dropOld(vault);
+      await owned.afterKeyChange();
+    },
+    frames: sharedFrames(owned),
+    sharing: owned,
+  };
+}
+
+/** The host of a vault another user shared with the session. */
+export function sharedVaultHost(member: MemberVault): VaultHost {
+  const refuse = async (): Promise<never> => {
+    throw new ZeroVaultError('AUTH_FAILED', 'only the owner can rotate, share or revoke a vault');
+  };
+  return {
+    store: member.store,
+    owner: member.owner,
+    role: () => member.role(),
+    keyring: () => ({ keks: member.keks() }),
+    addKekVersion: refuse,
+    dropOldKeks: refuse,
+    frames: sharedFrames(member),
+    sharing: memberSharing(() => member.members()),
+    manifests: member.manifests(),
+    refreshKeys: () => member.refreshKeys(),
+    beforeWrite: () => member.beforeWrite(),
+  };
+}
