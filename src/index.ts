@@ -14,7 +14,24 @@
  * @module
  */
 export { Client, Session, Vault, formatRecoveryKey, parseRecoveryKey } from './client/index.js';
-export type { ClientOptions, Credentials, FetchFn, RotateOptions, RotateProgress, VaultDeleteOptions, VaultPutOptions } from './client/index.js';
+export type {
+  ClientOptions,
+  Contact,
+  Credentials,
+  FetchFn,
+  RevokeOptions,
+  RevokeResult,
+  Role,
+  RotateOptions,
+  RotateProgress,
+  ShareOptions,
+  SharedVaultInfo,
+  VaultDeleteOptions,
+  VaultMember,
+  VaultOptions,
+  VaultPutOptions,
+  VaultRole,
+} from './client/index.js';
 export { memoryStore, restStore } from './store/index.js';
 export type * from './store/types.js';
 export type { RestStoreOptions } from './store/rest.js';

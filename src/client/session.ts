@@ -148,6 +148,24 @@ export class Session {
     return { x25519: this.#keyring.x25519.publicKey, ed25519: this.#keyring.ed25519.publicKey };
   }
 
+  /**
+   * Re-reads the keyring when the store holds a newer one than this session
+   * (another device rotated a vault key or added a vault): one small read to
+   * compare store versions, and an open only when they differ.
+   * @returns whether the keyring changed
+   * @throws `ROLLBACK` when the store serves an older keyring than this session has seen
+   */
+  async #refreshKeyring(): Promise<boolean> {
+    const stored = await readMeta(this.#store, KEYRING_ID);
+    if (stored === null) throw new ZeroVaultError('ROLLBACK', 'the keyring disappeared from the store');
+    if (stored.version === this.#keyringVersion) return false;
+    const fresh = await loadKeyring(this.#store, this.#rootKey);
+    if (fresh === null) throw new ZeroVaultError('ROLLBACK', 'the keyring disappeared from the store');
+    if (fresh.cv < this.#keyringCv) throw new ZeroVaultError('ROLLBACK', 'the store served an older keyring');
+    ({ keyring: this.#keyring, version: this.#keyringVersion, cv: this.#keyringCv } = fresh);
+    return true;
+  }
+
   /** Applies `change` to the keyring and saves it, re-reading and retrying when another session saved first. */
   async #updateKeyring(change: (keyring: Keyring) => Keyring): Promise<void> {
     for (let attempt = 0; ; attempt++) {
@@ -203,7 +221,7 @@ export class Session {
     }
     const keys = this.#keyAccess();
     const owned = await OwnedVault.load(this.#sharing(), keys, name);
-    return Vault.open(ownVaultHost(this.#store, () => this.#keyring, keys, owned), name);
+    return Vault.open(ownVaultHost(this.#store, () => this.#keyring, keys, owned, () => this.#refreshKeyring()), name);
   }
 
   async #openShared(owner: string, name: string): Promise<Vault> {
@@ -318,15 +336,26 @@ export class Session {
     }
   }
 
-  /** Saves every open vault's manifest, revokes the session on the server, and forgets the keys. */
+  /**
+   * Saves every open vault's manifest, revokes the session on the server, and
+   * forgets the keys. The revocation is sent even when saving a manifest
+   * fails (that error is thrown afterwards): a logout must never leave a live
+   * server session behind.
+   */
   async logout(): Promise<void> {
     if (this.#closed) return;
     try {
+      let flushError: Error | undefined;
       for (const pending of this.#vaults.values()) {
         const vault = await pending.catch(() => undefined);
-        await vault?.flush();
+        try {
+          await vault?.flush();
+        } catch (err) {
+          flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'saving a manifest failed', { cause: err });
+        }
       }
       await postJson(this.#endpoint, '/logout', {}, this.#signing);
+      if (flushError !== undefined) throw flushError;
     } finally {
       this.#closed = true;
       wipe(this.#rootKey, this.#signing.macKey);

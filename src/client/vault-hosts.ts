@@ -33,13 +33,22 @@ export function keyAccess(keyring: () => Keyring, update: (change: (keyring: Key
   };
 }
 
-/** The host of one of the session's own vaults. */
-export function ownVaultHost(store: BlobStore, keyring: () => Keyring, keys: KeyAccess, owned: OwnedVault): VaultHost {
+/**
+ * The host of one of the session's own vaults. `refreshKeyring` re-reads the
+ * keyring when the store holds a newer one: before every write (so a device
+ * never seals under a KEK version another device has rotated away or revoked)
+ * and when a record names a KEK version this session does not know.
+ */
+export function ownVaultHost(store: BlobStore, keyring: () => Keyring, keys: KeyAccess, owned: OwnedVault, refreshKeyring: () => Promise<boolean>): VaultHost {
   return {
     store,
     owner: owned.owner,
     role: () => 'owner',
     keyring,
+    refreshKeys: refreshKeyring,
+    beforeWrite: async () => {
+      await refreshKeyring();
+    },
     addKekVersion: async (vault) => {
       const kek = await keys.addVersion(vault);
       await owned.afterKeyChange();

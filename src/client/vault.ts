@@ -21,7 +21,7 @@ import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertName } from '../store/types.js';
 import { frame, unframe } from './frame.js';
 import { MANIFEST_ID, readOnly } from './frame-policy.js';
-import { checkRead, vaultManifestStore, type Manifest } from './manifest.js';
+import { checkRead, vaultManifestStore, type Manifest, type ManifestEntry } from './manifest.js';
 import { MEMBERS_ID } from './membership.js';
 import type {
   DeleteOptions,
@@ -43,6 +43,14 @@ export type * from './vault-types.js';
 /** Record ids and vault names starting with this are the SDK's own. */
 export const RESERVED_PREFIX = '_zv';
 const WRITE_RETRIES = 8;
+
+/**
+ * Whether manifest entry `a` is later knowledge than `b`: a higher content
+ * version, or at the same one a delete (a delete does not raise it).
+ */
+function newer(a: ManifestEntry, b: ManifestEntry): boolean {
+  return a.cv > b.cv || (a.cv === b.cv && a.deleted && !b.deleted);
+}
 
 function assertRecordId(id: unknown): asserts id is string {
   assertName(id, 'id');
@@ -131,7 +139,7 @@ export class Vault {
     const stored = await this.#host.store.get(this.name, id);
     if (stored === null) {
       // In a shared vault another member may have deleted it: only older versions are a rollback there.
-      if (!this.#host.frames.shared) checkRead(this.#manifest, id, null);
+      if (!this.#host.frames.shared) await this.#checkMissing(id);
       throw new ZeroVaultError('NOT_FOUND', 'record not found');
     }
     const opened = await this.#openFramed(id, stored.data);
@@ -142,6 +150,23 @@ export class Vault {
       this.#manifestDirty = true;
     }
     return { data: opened.data, version: stored.version };
+  }
+
+  /**
+   * A record this session knows as live is missing. Another device may have
+   * deleted it honestly: its sealed manifest then says so, and the store
+   * cannot forge that. Otherwise the store dropped it: `ROLLBACK`.
+   */
+  async #checkMissing(id: string): Promise<void> {
+    const known = this.#manifest.get(id);
+    if (known === undefined || known.deleted) return;
+    const saved = await this.#manifests.load();
+    const theirs = saved?.manifest.get(id);
+    if (theirs !== undefined && theirs.deleted && !newer(known, theirs)) {
+      this.#manifest.set(id, theirs);
+      return;
+    }
+    checkRead(this.#manifest, id, null);
   }
 
   /** Reads several records (`null` for missing ones), concurrently. */
@@ -269,7 +294,7 @@ export class Vault {
         // Merge what another session saved, so no knowledge is lost.
         for (const [id, entry] of stored.manifest) {
           const mine = this.#manifest.get(id);
-          if (mine === undefined || entry.cv > mine.cv) this.#manifest.set(id, entry);
+          if (mine === undefined || newer(entry, mine)) this.#manifest.set(id, entry);
         }
         cv = stored.cv + 1;
       }
@@ -297,7 +322,15 @@ export class Vault {
     if (this.#host.role() !== 'owner') throw ownerOnly();
     const versions = this.#host.keyring().keks.filter((k) => k.id === this.name);
     const active = versions.length > 1 ? this.#activeKek() : await this.#host.addKekVersion(this.name);
-    const rewrapped = await this.#pass({ to: active, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+    let rewrapped = await this.#pass({ to: active, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+    // Another device may have sealed under the old version while the pass ran (it re-reads the
+    // keyring before each write, so only a write already in flight can): sweep until a pass finds
+    // nothing, and only then drop the old versions, so no acknowledged write becomes unreadable.
+    for (let sweep = 0; sweep < WRITE_RETRIES; sweep++) {
+      const late = await this.#pass({ to: active });
+      rewrapped += late;
+      if (late === 0) break;
+    }
     await this.#host.dropOldKeks(this.name);
     return { rewrapped, kekVersion: active.version };
   }

@@ -136,12 +136,30 @@ function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOr
   const hashToGroupDst = concat(utf8('HashToGroup-'), contextString(spec.oprfSuite));
   const deriveKeyPairDst = concat(utf8('DeriveKeyPair'), contextString(spec.oprfSuite));
 
+  // Elements decoded recently, by the array that held them: a protocol step
+  // checks a message's elements when it parses the message and then uses
+  // the same arrays for its scalar multiplications (3DH uses the peer's key
+  // share twice), and decoding (a square root) costs about a tenth of a
+  // multiplication. Elements are public values. A hit also requires the
+  // array to still hold the bytes it was decoded from, so a caller that
+  // overwrites an array gets a fresh decode. Weak keys: no entry outlives
+  // its array.
+  const decoded = new WeakMap<Uint8Array, { readonly bytes: Uint8Array; readonly point: P }>();
+
+  function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
   // Strict decoding: noble's decoders are canonical-only already (RFC 9496
   // §4.3.1 for ristretto255; for P-256 a 0x02/0x03 prefix, x < p, on the
   // curve), so with the exact length and the identity check nothing else can
   // slip through. The test suite feeds non-canonical encodings to prove it.
   function toPoint(bytes: Uint8Array, name: string): P {
     assertBytes(bytes, name, spec.elementLength);
+    const known = decoded.get(bytes);
+    if (known !== undefined && sameBytes(known.bytes, bytes)) return known.point;
     let point: P;
     try {
       point = Point.fromBytes(bytes);
@@ -149,6 +167,7 @@ function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOr
       throw invalid(`${name} is not a valid ${spec.name} element`);
     }
     if (point.is0()) throw invalid(`${name} is the identity element`);
+    decoded.set(bytes, { bytes: Uint8Array.from(bytes), point });
     return point;
   }
 

@@ -23,7 +23,7 @@
  */
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes } from '../crypto/assert.js';
-import { fromUtf8, i2osp, utf8 } from '../crypto/bytes.js';
+import { fromUtf8, utf8 } from '../crypto/bytes.js';
 
 /** `"ZV"`. */
 export const MAGIC = Object.freeze([0x5a, 0x56] as const);
@@ -171,16 +171,14 @@ export function writeRecord(fields: Omit<RecordFields, 'kekId'>, body: Uint8Arra
   out[4] = k;
   let offset = 5;
   out.set(fields.kekIdBytes, offset);
-  offset += k;
-  out.set(i2osp(fields.kekVersion, 4), offset);
-  offset += 4;
+  offset = putU32(out, offset + k, fields.kekVersion);
   out.set(fields.wrappedDek, offset);
   offset += WRAPPED_DEK_LENGTH;
   out.set(fields.nonce, offset);
   offset += NONCE_LENGTH;
   out.set(fields.commitment, offset);
   offset += COMMITMENT_LENGTH;
-  out.set(i2osp(fields.plaintextLength, 4), offset);
+  putU32(out, offset, fields.plaintextLength);
   out.set(body, header);
   return out;
 }

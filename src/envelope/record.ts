@@ -19,8 +19,9 @@ import { getBackend } from '#backend';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes, assertObject } from '../crypto/assert.js';
 import type { AesGcmKey, Backend } from '../crypto/backend.js';
-import { concat, equal, wipe } from '../crypto/bytes.js';
-import { LABELS, deriveKeys } from '../crypto/kdf.js';
+import { sealWithNoncePrefixOf } from '../crypto/backend-checks.js';
+import { concat, equal, utf8, wipe } from '../crypto/bytes.js';
+import { LABELS } from '../crypto/kdf.js';
 import { randomBytes } from '../crypto/random.js';
 import {
   DEK_LENGTH,
@@ -109,14 +110,35 @@ function drawSeal(internals: RecordInternals): { dek: Uint8Array; wrapNonce: Uin
   };
 }
 
+const EMPTY = new Uint8Array(0);
+
+/**
+ * `info || 0x01` for a record label: with SHA-256 and a 32-byte output,
+ * HKDF-Expand is the single block `T(1) = HMAC(PRK, info || 0x01)` (RFC 5869
+ * §2.3), and `info = label || 0x00 || prefix` as `deriveKey` builds it.
+ */
+function expandBlockInput(label: string): Uint8Array {
+  return concat(utf8(label), Uint8Array.of(0), PREFIX, Uint8Array.of(1));
+}
+
+const KEY_BLOCK_INPUT = expandBlockInput(LABELS.recordKey);
+const COMMITMENT_BLOCK_INPUT = expandBlockInput(LABELS.recordCommitment);
+
 /**
  * The payload key and the commitment from one HKDF-Extract:
- * `HKDF(DEK, info = label || 0x00 || prefix)` for the two record labels.
- * The caller wipes `key`.
+ * `HKDF(DEK, info = label || 0x00 || prefix)` for the two record labels,
+ * byte for byte what `deriveKeys` computes, in three HMAC calls (extract,
+ * then one block per label) with the inputs built once at load: this runs
+ * on every seal and open. The caller wipes `key`.
  */
 export function deriveRecordKeys(dek: Uint8Array, backend: Backend): { key: Uint8Array; commitment: Uint8Array } {
-  const [key, commitment] = deriveKeys({ ikm: dek, labels: [LABELS.recordKey, LABELS.recordCommitment], context: PREFIX }, backend);
-  return { key: key as Uint8Array, commitment: commitment as Uint8Array };
+  assertBytes(dek, 'dek', DEK_LENGTH);
+  const prk = backend.hkdfExtract('SHA-256', EMPTY, dek);
+  try {
+    return { key: backend.hmac('SHA-256', prk, KEY_BLOCK_INPUT), commitment: backend.hmac('SHA-256', prk, COMMITMENT_BLOCK_INPUT) };
+  } finally {
+    wipe(prk);
+  }
 }
 
 /** The record's 32-byte key commitment: HKDF(DEK, "zerovault/v1/record/commitment"). */
@@ -144,7 +166,11 @@ async function wrapDek(
   fields: AadFields,
   backend: Backend,
 ): Promise<Uint8Array> {
-  return concat(wrapNonce, await backend.aesGcmSeal(kek, wrapNonce, dek, wrapAad(identity, fields)));
+  const aad = wrapAad(identity, fields);
+  // The wrapped DEK is the one-buffer route's exact output format.
+  const prefixed = sealWithNoncePrefixOf(backend);
+  if (prefixed !== undefined) return prefixed(kek, wrapNonce, dek, aad);
+  return concat(wrapNonce, await backend.aesGcmSeal(kek, wrapNonce, dek, aad));
 }
 
 /**
@@ -197,6 +223,14 @@ export async function sealRecordWith(options: SealRecordOptions, internals: Reco
       plaintextLength: plaintext.length,
     };
     const [kekKey, key] = await Promise.all([kekHandle(kek, backend), importPayloadKey(derived.key, backend)]);
+    const prefixed = sealWithNoncePrefixOf(backend);
+    if (prefixed !== undefined) {
+      // A synchronous backend (node): no promise per AEAD call, and the wrap
+      // comes out as the wrapped-DEK field itself.
+      const wrappedDek = prefixed(kekKey, wrapNonce, dek, wrapAad(identity, fields));
+      const body = prefixed(key, nonce, plaintext, payloadAad(identity, fields));
+      return writeRecord({ ...fields, wrappedDek }, body.subarray(NONCE_LENGTH));
+    }
     // Independent AEAD calls run concurrently (one round trip on WebCrypto).
     const [wrappedDek, body] = await Promise.all([
       wrapDek(kekKey, dek, wrapNonce, identity, fields, backend),
@@ -204,9 +238,9 @@ export async function sealRecordWith(options: SealRecordOptions, internals: Reco
     ]);
     // Payload copies: the caller's plaintext is read in place (not copied);
     // the backend encrypts into a new `ciphertext || tag` buffer (the node
-    // backend moves it once more internally, to append the tag); writeRecord
-    // copies it once after the header: the envelope's only copy. Peak memory
-    // is about three payloads: plaintext, body, record.
+    // backend writes it in cache-sized pieces); writeRecord copies it once
+    // after the header: the envelope's only copy. Peak memory is about three
+    // payloads: plaintext, body, record.
     return writeRecord({ ...fields, wrappedDek }, body);
   } finally {
     wipe(dek);

@@ -40,6 +40,7 @@ export {
 
 /** Server: {@link createServerSetup}, {@link createRegistrationResponse}, {@link startServerLogin}, {@link finishServerLogin}. */
 export {
+  assertRegistrationRecord,
   createRegistrationResponse,
   createServerSetup,
   finishServerLogin,

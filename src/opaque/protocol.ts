@@ -59,7 +59,9 @@ function xor(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** The per-user OPRF key (RFC 9807 §5.2.2): `DeriveKeyPair(Expand(oprf_seed, id ‖ "OprfKey", Nok), "OPAQUE-DeriveKeyPair")`. */
 export function deriveOprfKey(s: Suite, oprfSeed: Uint8Array, credentialIdentifier: Uint8Array): Uint8Array {
   const seed = expand(s, oprfSeed, concat(credentialIdentifier, LABEL_OPRF_KEY), s.Nok);
-  const { secretKey } = s.group.deriveKeyPair(seed, OPRF_KEY_INFO);
+  // The secret half of DeriveKeyPair only: the server never uses the OPRF
+  // public key, so its base-point multiplication would be wasted work.
+  const secretKey = s.group.deriveSecretKey(seed, OPRF_KEY_INFO);
   wipe(seed);
   return secretKey;
 }

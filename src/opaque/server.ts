@@ -80,6 +80,26 @@ export function createRegistrationResponse(options: CreateRegistrationResponseOp
   return { response };
 }
 
+/**
+ * Checks that `record` is a well-formed RegistrationRecord (RFC 9807 §5.1)
+ * for the setup's suite: exact length, and a client public key that is a
+ * valid, non-identity group element. A server calls it before storing a
+ * record, so a malformed upload cannot lock an account or make its login
+ * answers differ from an unknown user's.
+ *
+ * @throws `INVALID_INPUT` naming `record`
+ */
+export function assertRegistrationRecord(options: { setup: Uint8Array; record: Uint8Array }): void {
+  assertObject(options, 'options');
+  const { suite, setup } = readServerSetup(options.setup);
+  try {
+    const record = decodeRecord(suite, options.record);
+    wipe(record.maskingKey);
+  } finally {
+    wipe(setup.oprfSeed, setup.serverPrivateKey);
+  }
+}
+
 /** Options of {@link startServerLogin}. */
 export interface StartServerLoginOptions {
   /** The encoded server setup. */

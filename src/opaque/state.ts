@@ -24,6 +24,7 @@
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes, assertObject } from '../crypto/assert.js';
 import { concat, equal, utf8, wipe } from '../crypto/bytes.js';
+import { digest } from '../crypto/kdf.js';
 import { ke1Length } from './messages.js';
 import type { ClientLoginState } from './protocol.js';
 import { getSuite, suiteById, type Suite, type SuiteName } from './suite.js';
@@ -95,14 +96,18 @@ export function validateServerSetup(setup: ServerSetup): ResolvedSetup {
   if (!equal(group.publicKey(setup.serverPrivateKey), setup.serverPublicKey)) {
     throw invalid('setup.serverPublicKey does not match setup.serverPrivateKey');
   }
-  const copy: ServerSetup = Object.freeze({
+  return { suite, setup: frozenCopy(suite, setup) };
+}
+
+/** A frozen private copy of an already validated setup. */
+function frozenCopy(suite: Suite, setup: ServerSetup): ServerSetup {
+  return Object.freeze({
     suite: suite.name,
     oprfSeed: Uint8Array.from(setup.oprfSeed),
     serverPrivateKey: Uint8Array.from(setup.serverPrivateKey),
     serverPublicKey: Uint8Array.from(setup.serverPublicKey),
     fakeClientPublicKey: Uint8Array.from(setup.fakeClientPublicKey),
   });
-  return { suite, setup: copy };
 }
 
 /**
@@ -117,6 +122,18 @@ export function encodeServerSetup(setup: ServerSetup): Uint8Array {
   return concat(header(KIND.serverSetup, suite), v.oprfSeed, v.serverPrivateKey, v.serverPublicKey, v.fakeClientPublicKey);
 }
 
+/**
+ * Encoded setups that passed {@link validateServerSetup}, by the array that
+ * holds them, with a SHA-256 fingerprint of the bytes that were checked. A
+ * server hands the same setup to every call; checking it again each time (a
+ * base-point multiplication and two element decodings) was about a twentieth
+ * of a login. A hit needs the array to still hold those bytes (fingerprints
+ * compared in constant time), so the result is exactly what a full check
+ * would give. The fingerprint is one-way: it keeps nothing of the secret
+ * setup usable; weak keys: no entry outlives its array.
+ */
+const validatedSetups = new WeakMap<Uint8Array, Uint8Array>();
+
 /** Decodes and validates a server setup (kind 0x01). */
 export function readServerSetup(bytes: Uint8Array): ResolvedSetup {
   const { suite, body } = open(bytes, KIND.serverSetup, setupBodyLength);
@@ -130,9 +147,16 @@ export function readServerSetup(bytes: Uint8Array): ResolvedSetup {
     fakeClientPublicKey: take(suite.Npk),
   };
   wipe(body);
-  const resolved = validateServerSetup(setup);
-  wipe(setup.oprfSeed, setup.serverPrivateKey);
-  return resolved;
+  try {
+    const fingerprint = digest('SHA-256', bytes);
+    const known = validatedSetups.get(bytes);
+    if (known !== undefined && equal(known, fingerprint)) return { suite, setup: frozenCopy(suite, setup) };
+    const resolved = validateServerSetup(setup);
+    validatedSetups.set(bytes, fingerprint);
+    return resolved;
+  } finally {
+    wipe(setup.oprfSeed, setup.serverPrivateKey);
+  }
 }
 
 /**

@@ -14,7 +14,7 @@
 import { open as aeadOpen, seal as aeadSeal, type AesGcmKey } from '../crypto/aead.js';
 import { fromBase64url, fromUtf8, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
-import { createRegistrationResponse, finishServerLogin, startServerLogin } from '../opaque/index.js';
+import { assertRegistrationRecord, createRegistrationResponse, finishServerLogin, startServerLogin } from '../opaque/index.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
 import { createSession, randomId } from './sessions.js';
 import type { BucketPolicy, ServerEvent, ServerStore, StoredSession } from './types.js';
@@ -85,6 +85,13 @@ export async function registerFinish(context: RouteContext, body: Uint8Array, se
   const userId = normalizeUserId(input.userId);
   const kind = credentialKind(input.credential);
   if (input.record.length === 0 || input.record.length > MAX_RECORD_BYTES) throw new ZeroVaultError('INVALID_INPUT', 'record has an invalid length');
+  // Parse it now: a malformed record stored here would lock the account and make its
+  // login answers differ from an unknown user's.
+  try {
+    assertRegistrationRecord({ setup: context.setup, record: input.record });
+  } catch {
+    throw new ZeroVaultError('INVALID_INPUT', 'record is not a registration record for this server');
+  }
   const now = context.now();
   if (session === null && kind === 'recovery') return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401);
   if (session === null) {
@@ -211,7 +218,9 @@ export async function loginFinish(context: RouteContext, body: Uint8Array): Prom
 }
 
 /** `POST /logout` (authenticated): revokes the session → 204. */
-export async function logout(context: RouteContext, session: StoredSession): Promise<Response> {
+export async function logout(context: RouteContext, session: StoredSession, body: Uint8Array): Promise<Response> {
+  // No fields, but the body is still strict: empty, or an empty JSON object.
+  if (body.length > 0) parseJsonBody(body, {});
   await context.store.deleteSession(session.id);
   context.emit({ type: 'logout', userId: session.userId, ...where(context) });
   return json(204, null);

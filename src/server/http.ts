@@ -21,7 +21,8 @@ const STATUS: Readonly<Record<ZeroVaultErrorCode, number>> = {
   NETWORK: 502,
 };
 
-const BASE_HEADERS: Readonly<Record<string, string>> = {
+/** Headers every response carries (also the node adapter's own 413/500). */
+export const BASE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
@@ -102,7 +103,7 @@ export function parseJsonBody<S extends Record<string, FieldKind>>(body: Uint8Ar
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('body must be a JSON object');
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!(key in schema)) throw invalid(`unexpected field ${key.slice(0, 32)}`);
+  for (const key of Object.keys(record)) if (!Object.hasOwn(schema, key)) throw invalid(`unexpected field ${key.slice(0, 32)}`);
   const out: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(schema)) {
     const field = record[key];

@@ -9,6 +9,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BASE_HEADERS } from './http.js';
 
 /** The part of a server this adapter needs. */
 export interface FetchHandler {
@@ -66,7 +67,7 @@ export function toNodeHandler(server: FetchHandler, options: NodeHandlerOptions 
         const method = (req.method ?? 'GET').toUpperCase();
         const body: Uint8Array<ArrayBuffer> | null = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await readRaw(req, limit);
         if (body === null) {
-          res.writeHead(413, { 'content-type': 'application/json; charset=utf-8' });
+          res.writeHead(413, { ...BASE_HEADERS });
           res.end(JSON.stringify({ error: { code: 'INVALID_INPUT', message: 'body too large' } }));
           return;
         }
@@ -92,7 +93,7 @@ export function toNodeHandler(server: FetchHandler, options: NodeHandlerOptions 
         res.writeHead(response.status, outHeaders);
         res.end(response.body === null ? undefined : new Uint8Array(await response.arrayBuffer()));
       } catch {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        if (!res.headersSent) res.writeHead(500, { ...BASE_HEADERS });
         res.end(JSON.stringify({ error: { code: 'STORAGE', message: 'internal error' } }));
       }
     })();

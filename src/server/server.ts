@@ -195,7 +195,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
       return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401, { 'www-authenticate': 'ZV1' });
     }
     const session = verified.session;
-    if (method === 'POST' && path === '/logout') return logout(context, session);
+    if (method === 'POST' && path === '/logout') return logout(context, session, body);
     if (method === 'POST' && path === '/register/finish') return registerFinish(context, body, session);
     if (path.startsWith('/blobs/')) return blobRoute(store.blobs(session.userId), method, path, url.searchParams, request.headers, body);
     if (isSharingPath(path)) return sharingRoute(context, session, { method, path, params: url.searchParams, headers: request.headers, body });
