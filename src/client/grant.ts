@@ -21,8 +21,15 @@
  */
 import { concat, utf8, wipe } from '../crypto/bytes.js';
 import { ZeroVaultError } from '../errors.js';
-import { open, seal } from '../seal/index.js';
+import type * as sealApi from '../seal/index.js';
 import { Reader, labelled, lp, u32, u8 } from './codec.js';
+
+type SealModule = typeof sealApi;
+
+/** HPKE sealing, loaded on first use: only sharing needs it, so apps that never share don't download it. */
+function loadSeal(): Promise<SealModule> {
+  return import('../seal/index.js');
+}
 
 /** A member's role in a shared vault. */
 export type Role = 'read' | 'write';
@@ -156,6 +163,7 @@ export async function sealGrant(options: SealGrantOptions): Promise<Uint8Array> 
   const head = header(options.role, options.epoch);
   const plaintext = encodeKeks(options.keks);
   try {
+    const { seal } = await loadSeal();
     const sealed = await seal(plaintext, { to: options.recipient, from: options.sender, aad: aad(options, head) });
     return concat(head, sealed);
   } finally {
@@ -172,6 +180,7 @@ export async function openGrant(options: OpenGrantOptions): Promise<OpenedGrant>
   const grant = Uint8Array.from(options.grant);
   const { role, epoch } = parseGrantHeader(grant);
   const head = grant.subarray(0, HEADER_LENGTH);
+  const { open } = await loadSeal();
   const plaintext = await open(grant.subarray(HEADER_LENGTH), { secretKey: options.secretKey, from: options.sender, aad: aad(options, head) });
   try {
     return { role, epoch, keks: decodeKeks(plaintext) };

@@ -11,7 +11,7 @@
  * @module
  */
 import type { gcm as gcmType } from '@noble/ciphers/aes.js';
-import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
+import { x25519 as nobleX25519 } from './x25519.js';
 import { expand as hkdfExpandNoble, extract as hkdfExtractNoble, hkdf as hkdfNoble } from '@noble/hashes/hkdf.js';
 import { hmac as hmacNoble } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
