@@ -6,7 +6,7 @@
  */
 import { fromBase64url } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
-import { REQUEST_NONCE_LENGTH, bodyHash, computeRequestMac, formatAuthorization } from '../crypto/request-mac.js';
+import { REQUEST_NONCE_LENGTH, bodyHash, computeRequestMac, formatAuthorization, preconditionsOf } from '../crypto/request-mac.js';
 import { ZeroVaultError, authFailed, type ZeroVaultErrorCode } from '../errors.js';
 
 /** A `fetch`-shaped function: the global `fetch`, or an in-process server's handler. */
@@ -66,7 +66,15 @@ export async function signRequest(endpoint: Endpoint, key: SigningKey, request: 
   const timestamp = Date.now();
   const nonce = randomBytes(REQUEST_NONCE_LENGTH);
   const pathAndQuery = url.pathname.slice(basePath.length) + url.search;
-  const mac = computeRequestMac(key.macKey, { method: request.method.toUpperCase(), pathAndQuery, bodyHash: bodyHash(body), timestamp, nonce, sessionId: key.sessionId });
+  const mac = computeRequestMac(key.macKey, {
+    method: request.method.toUpperCase(),
+    pathAndQuery,
+    bodyHash: bodyHash(body),
+    timestamp,
+    nonce,
+    sessionId: key.sessionId,
+    ...preconditionsOf(request.headers),
+  });
   const headers = new Headers(request.headers);
   headers.set('authorization', formatAuthorization({ sessionId: key.sessionId, timestamp, nonce, mac }));
   return new Request(request.url, { method: request.method, headers, ...(body.length > 0 ? { body } : {}) });

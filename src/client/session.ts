@@ -325,11 +325,15 @@ export class Session {
     this.#open();
     const key = randomBytes(RECOVERY_KEY_LENGTH);
     try {
-      // Slot first, then the server record: the key is shown only when both are in place.
+      // As for a password change: add the new wrap beside the old one, switch the server's
+      // credential, then forget the old wrap. A failure at any step leaves the old recovery
+      // key working; the new one is shown only when both halves are in place.
       const prepared = await prepareCredential(this.#endpoint, this.#settings, this.userId, 'recovery', key);
-      await addSlotEntry(this.#store, 'recovery', await wrapRoot('recovery', prepared.exportKey, this.#rootKey), true);
+      const entry = await wrapRoot('recovery', prepared.exportKey, this.#rootKey);
       wipe(prepared.exportKey);
+      await addSlotEntry(this.#store, 'recovery', entry, false);
       await submitCredential(this.#endpoint, this.userId, 'recovery', prepared.record, this.#signing);
+      await pruneSlot(this.#store, RECOVERY_SLOT, entry.kid);
       return formatRecoveryKey(key);
     } finally {
       wipe(key);
@@ -358,7 +362,7 @@ export class Session {
       if (flushError !== undefined) throw flushError;
     } finally {
       this.#closed = true;
-      wipe(this.#rootKey, this.#signing.macKey);
+      wipe(this.#rootKey, this.#signing.macKey, this.#keyring.x25519.secretKey, this.#keyring.ed25519.secretKey, ...this.#keyring.keks.map((k) => k.key));
       this.#vaults.clear();
     }
   }
@@ -385,10 +389,22 @@ export async function changePasswordWith(
   //    which the server no longer lets anyone obtain).
   const keep = keyIdOf(prepared.exportKey);
   wipe(prepared.exportKey);
-  const stored = await readMeta(store, PASSWORD_SLOT);
-  if (stored !== null) {
+  await pruneSlot(store, PASSWORD_SLOT, keep);
+}
+
+/**
+ * Keeps only the entry `keep` of a slot. Best effort: a leftover entry only
+ * unlocks with an export key the server no longer lets anyone obtain, so a
+ * failure here is not worth failing the operation that already succeeded.
+ */
+async function pruneSlot(store: BlobStore, id: string, keep: Uint8Array): Promise<void> {
+  try {
+    const stored = await readMeta(store, id);
+    if (stored === null) return;
     const entries = decodeSlot(stored.data).filter((e) => equal(e.kid, keep));
-    if (entries.length > 0) await store.put(META_VAULT, PASSWORD_SLOT, encodeSlot(entries), { ifVersion: stored.version }).catch(() => undefined);
+    if (entries.length > 0) await store.put(META_VAULT, id, encodeSlot(entries), { ifVersion: stored.version });
+  } catch {
+    // see above
   }
 }
 

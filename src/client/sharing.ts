@@ -193,8 +193,10 @@ export class OwnedVault implements SignerSource, VaultSharing {
     const removed = this.#membership?.members.find((m) => m.userId === target);
     const deleted = await this.#ctx.api.deleteGrant(this.vault, target);
     if (removed === undefined && !deleted) throw new ZeroVaultError('NOT_FOUND', 'the user is not a member of this vault');
-    const versions = this.#keys.keks(this.vault);
-    const kek: KeyringKek = versions.length > 1 ? (versions.find((k) => k.active) as KeyringKek) : await this.#keys.addVersion(this.vault);
+    // Always a new version: every existing version may be in the revoked user's grant
+    // (after a lazy revoke or an interrupted rotation several coexist). Repeating this
+    // after a crash only adds one more version, which is harmless.
+    const kek: KeyringKek = await this.#keys.addVersion(this.vault);
     const list = await this.#mutate((members) => members.filter((m) => m.userId !== target));
     await Promise.all(list.members.map((m) => this.#grant(m, list.epoch)));
     const adopt =

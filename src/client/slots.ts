@@ -23,8 +23,8 @@ import { ZeroVaultError, decryptFailed } from '../errors.js';
 /** Labels of the unlock derivations. */
 export const UNLOCK_LABELS = Object.freeze({
   password: LABELS.root,
-  kid: 'zerovault/v1/unlock/kid',
-  recovery: 'zerovault/v1/unlock/recovery',
+  kid: LABELS.unlockKid,
+  recovery: LABELS.unlockRecovery,
 } as const);
 
 const KID_LENGTH = 8;

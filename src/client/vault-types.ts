@@ -59,6 +59,8 @@ export interface PassOptions {
   /** A record's new signature, or `undefined` to keep its frame as it is. */
   readonly resign?: (id: string, parsed: Frame) => FrameSignature | undefined;
   readonly onProgress?: (progress: RotateProgress) => void;
+  /** Called for a record the pass skipped: it does not parse, or names a KEK this vault never had. */
+  readonly onSkip?: (id: string) => void;
 }
 
 /** What sharing code may do with a vault. */
@@ -123,5 +125,7 @@ export interface RotateProgress {
 export interface RotateOptions {
   /** Called after each re-wrapped record. */
   onProgress?: (progress: RotateProgress) => void;
+  /** Called with the id of each record skipped because it does not parse (a writer stored junk) or names a key this vault never had. */
+  onSkip?: (id: string) => void;
 }
 

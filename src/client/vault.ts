@@ -19,7 +19,7 @@ import { fromUtf8, utf8 } from '../crypto/bytes.js';
 import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, sealRecord, type KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertName } from '../store/types.js';
-import { frame, unframe } from './frame.js';
+import { frame, unframe, type Frame } from './frame.js';
 import { MANIFEST_ID, readOnly } from './frame-policy.js';
 import { checkRead, vaultManifestStore, type Manifest, type ManifestEntry } from './manifest.js';
 import { MEMBERS_ID } from './membership.js';
@@ -322,7 +322,8 @@ export class Vault {
     if (this.#host.role() !== 'owner') throw ownerOnly();
     const versions = this.#host.keyring().keks.filter((k) => k.id === this.name);
     const active = versions.length > 1 ? this.#activeKek() : await this.#host.addKekVersion(this.name);
-    let rewrapped = await this.#pass({ to: active, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+    const skip = options.onSkip === undefined ? {} : { onSkip: options.onSkip };
+    let rewrapped = await this.#pass({ to: active, ...skip, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
     // Another device may have sealed under the old version while the pass ran (it re-reads the
     // keyring before each write, so only a write already in flight can): sweep until a pass finds
     // nothing, and only then drop the old versions, so no acknowledged write becomes unreadable.
@@ -398,9 +399,19 @@ export class Vault {
     for (let attempt = 0; ; attempt++) {
       const stored = await this.#host.store.get(this.name, id);
       if (stored === null) return false;
-      const parsed = unframe(stored.data);
+      // A record that does not even parse (junk a writer stored, or a store fault) cannot be
+      // re-wrapped or re-signed, and readers reject it anyway: skip it rather than let one
+      // bad record stop every rotation and revocation of the vault.
+      let parsed: Frame;
+      let header: { kekId: string; kekVersion: number };
+      try {
+        parsed = unframe(stored.data);
+        header = parseRecordHeader(parsed.sealed);
+      } catch {
+        options.onSkip?.(id);
+        return false;
+      }
       const { contentVersion, sealed } = parsed;
-      const header = parseRecordHeader(sealed);
       const rewrap = to !== undefined && !(header.kekVersion === to.version && header.kekId === to.id);
       const signature = options.resign?.(id, parsed);
       if (!rewrap && signature === undefined) return false;
@@ -408,7 +419,11 @@ export class Vault {
       let next = sealed;
       if (rewrap) {
         const from = this.#host.keyring().keks.find((k) => k.id === header.kekId && k.version === header.kekVersion);
-        if (from === undefined) throw new ZeroVaultError('DECRYPT_FAILED', 'decryption failed');
+        if (from === undefined) {
+          // Names a key this vault never had: not ours to re-wrap (readers cannot open it either).
+          options.onSkip?.(id);
+          return false;
+        }
         next = await rewrapRecord({ sealed, from, to, vaultId: this.name, recordId: id, version: contentVersion });
       }
       const kept = signature ?? parsed.signature;

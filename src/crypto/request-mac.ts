@@ -46,6 +46,18 @@ export interface RequestMacFields {
   nonce: Uint8Array;
   /** The session id the server issued at login. */
   sessionId: string;
+  /**
+   * The `If-Match` and `If-None-Match` header values, exactly as sent (absent:
+   * empty). They decide whether a write is conditional, so a man in the middle
+   * who strips one would turn a guarded write into an overwrite.
+   */
+  ifMatch?: string | null;
+  ifNoneMatch?: string | null;
+}
+
+/** The precondition headers a request MAC covers, read from `headers`. */
+export function preconditionsOf(headers: Headers): { ifMatch: string | null; ifNoneMatch: string | null } {
+  return { ifMatch: headers.get('if-match'), ifNoneMatch: headers.get('if-none-match') };
 }
 
 /** A parsed `Authorization: ZV1 ...` header. */
@@ -70,10 +82,16 @@ export function bodyHash(body: Uint8Array): Uint8Array {
 
 /**
  * The canonical message the MAC covers:
- * `"zerovault/v1/request" \n METHOD \n path?query \n b64url(SHA-256(body)) \n ts \n b64url(nonce) \n sessionId`.
+ * `"zerovault/v1/request" \n METHOD \n path?query \n b64url(SHA-256(body)) \n ts \n b64url(nonce) \n sessionId \n If-Match \n If-None-Match`
+ * (an absent header is an empty line).
  */
 export function requestMacMessage(fields: RequestMacFields): Uint8Array {
   const { method, pathAndQuery, bodyHash: hash, timestamp, nonce, sessionId } = fields;
+  const ifMatch = fields.ifMatch ?? '';
+  const ifNoneMatch = fields.ifNoneMatch ?? '';
+  for (const [name, value] of [['ifMatch', ifMatch], ['ifNoneMatch', ifNoneMatch]] as const) {
+    if (typeof value !== 'string' || value.length > 256 || /[\r\n]/.test(value)) throw new ZeroVaultError('INVALID_INPUT', `${name} must be a header value of at most 256 characters`);
+  }
   if (typeof method !== 'string' || !METHOD_PATTERN.test(method)) throw new ZeroVaultError('INVALID_INPUT', 'method must be an upper-case HTTP method');
   assertString(pathAndQuery, 'pathAndQuery', 1, 8192);
   if (!pathAndQuery.startsWith('/') || /[\s]/.test(pathAndQuery)) {
@@ -83,7 +101,7 @@ export function requestMacMessage(fields: RequestMacFields): Uint8Array {
   assertInteger(timestamp, 'timestamp');
   assertBytes(nonce, 'nonce', REQUEST_NONCE_LENGTH);
   checkSessionId(sessionId);
-  return utf8([DOMAIN, method, pathAndQuery, toBase64url(hash), String(timestamp), toBase64url(nonce), sessionId].join('\n'));
+  return utf8([DOMAIN, method, pathAndQuery, toBase64url(hash), String(timestamp), toBase64url(nonce), sessionId, ifMatch, ifNoneMatch].join('\n'));
 }
 
 /** HMAC-SHA-256 over {@link requestMacMessage}. */

@@ -19,8 +19,9 @@ export interface FetchHandler {
 /** Options for {@link toNodeHandler}. */
 export interface NodeHandlerOptions {
   /**
-   * Take the client address from the first `X-Forwarded-For` entry. Only
-   * behind a proxy you run: a client can send any header.
+   * Take the client address from the last `X-Forwarded-For` entry, the one
+   * your proxy appended. Only behind exactly one proxy you run: a client can
+   * send any header, and only the proxy's own entry is trustworthy.
    */
   trustProxy?: boolean;
   /** Largest body read before answering 413; default 96 MiB. */
@@ -82,9 +83,11 @@ export function toNodeHandler(server: FetchHandler, options: NodeHandlerOptions 
           headers,
           ...(body.length > 0 ? { body } : {}),
         });
+        // Proxies append the address they saw; earlier entries are whatever the client sent.
+        // So the trusted one is the rightmost (one trusted proxy in front of this server).
         const forwarded = options.trustProxy === true ? req.headers['x-forwarded-for'] : undefined;
-        const forwardedFirst = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-        const address = forwardedFirst ?? req.socket.remoteAddress;
+        const forwardedLast = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
+        const address = forwardedLast !== undefined && forwardedLast !== '' ? forwardedLast : req.socket.remoteAddress;
         const response = await server.fetch(request, address === undefined ? {} : { address });
         const outHeaders: Record<string, string> = {};
         response.headers.forEach((value, name) => {

@@ -29,6 +29,7 @@ import { loginFinish, loginStart, logout, registerFinish, registerStart, type Ro
 import { blobRoute } from './blob-routes.js';
 import { BodyTooLarge, errorResponse, readBody } from './http.js';
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
+import { preconditionsOf } from '../crypto/request-mac.js';
 import { atRestKey, verifyRequest, VerificationError } from './sessions.js';
 import { isSharingPath, sharingRoute } from './sharing-routes.js';
 import type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore } from './types.js';
@@ -78,6 +79,8 @@ export interface ZeroVaultServer {
 }
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
+/** Body limit of every route but blob writes (OPAQUE messages, grants and key events are small). */
+const SMALL_BODY_BYTES = 64 * 1024;
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   const v = value ?? fallback;
@@ -161,7 +164,10 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
 
     let body: Uint8Array;
     try {
-      body = await readBody(request, limits.maxBodyBytes);
+      // Only blob writes carry large bodies; every other route (most of them reachable
+      // without a session) is capped small, so an anonymous client cannot make the
+      // server buffer and parse megabytes.
+      body = await readBody(request, path.includes('/blobs/') ? limits.maxBodyBytes : Math.min(limits.maxBodyBytes, SMALL_BODY_BYTES));
     } catch (err) {
       if (err instanceof BodyTooLarge) return errorResponse(new ZeroVaultError('INVALID_INPUT', 'body too large'), 413);
       throw err;
@@ -188,7 +194,13 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
 
     let verified;
     try {
-      verified = await verifyRequest(store, context.key, { method, pathAndQuery, authorization: request.headers.get('authorization'), body }, now(), limits.requestWindowMs);
+      verified = await verifyRequest(
+        store,
+        context.key,
+        { method, pathAndQuery, authorization: request.headers.get('authorization'), body, ...preconditionsOf(request.headers) },
+        now(),
+        limits.requestWindowMs,
+      );
     } catch (err) {
       if (!(err instanceof VerificationError)) throw err;
       emit({ type: err.event, reason: err.reason, ...(err.userId === undefined ? {} : { userId: err.userId }), ...(address === undefined ? {} : { address }) });

@@ -18,13 +18,13 @@
  */
 import { importKey, open as aeadOpen, seal as aeadSeal, type AesGcmKey } from '../crypto/aead.js';
 import { equal, toBase64url, utf8, wipe } from '../crypto/bytes.js';
-import { deriveKey } from '../crypto/kdf.js';
+import { LABELS, deriveKey } from '../crypto/kdf.js';
 import { randomBytes } from '../crypto/random.js';
 import { bodyHash, computeRequestMac, parseAuthorization, requestMacKey } from '../crypto/request-mac.js';
 import type { ServerEventType, ServerStore, StoredSession } from './types.js';
 
 /** HKDF label of the server's at-rest key (seals session keys and login states). */
-export const AT_REST_LABEL = 'zerovault/v1/server/at-rest';
+export const AT_REST_LABEL = LABELS.serverAtRest;
 
 /** Derives and imports the at-rest key from the encoded OPAQUE server setup. */
 export async function atRestKey(setup: Uint8Array): Promise<AesGcmKey> {
@@ -85,7 +85,7 @@ export class VerificationError extends Error {
 export async function verifyRequest(
   store: ServerStore,
   key: AesGcmKey,
-  request: { method: string; pathAndQuery: string; authorization: string | null; body: Uint8Array },
+  request: { method: string; pathAndQuery: string; authorization: string | null; body: Uint8Array; ifMatch: string | null; ifNoneMatch: string | null },
   now: number,
   windowMs: number,
 ): Promise<VerifiedRequest> {
@@ -111,6 +111,8 @@ export async function verifyRequest(
     timestamp: auth.timestamp,
     nonce: auth.nonce,
     sessionId: session.id,
+    ifMatch: request.ifMatch,
+    ifNoneMatch: request.ifNoneMatch,
   });
   wipe(macKey);
   if (!equal(expected, auth.mac)) throw new VerificationError('forged', 'bad-request-mac', session.userId);

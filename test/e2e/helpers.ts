@@ -14,7 +14,7 @@ import { expect } from 'vitest';
 import { Client } from '../../src/client/index.js';
 import { fromBase64url, toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { bodyHash, computeRequestMac, formatAuthorization, requestMacKey } from '../../src/crypto/request-mac.js';
+import { bodyHash, computeRequestMac, formatAuthorization, preconditionsOf, requestMacKey } from '../../src/crypto/request-mac.js';
 import { finishLogin, finishRegistration, startLogin, startRegistration } from '../../src/opaque/index.js';
 import { createServer, generateServerSetup, type CreateServerOptions, type ServerEvent, type ServerStore, type ZeroVaultServer } from '../../src/server/index.js';
 import { sqliteStore } from '../../src/server/sqlite.js';
@@ -154,6 +154,7 @@ export function signedRequest(base: string, session: Pick<LowSession, 'sessionId
     timestamp,
     nonce,
     sessionId: session.sessionId,
+    ...preconditionsOf(new Headers(options.headers ?? {})),
   });
   return new Request(`${base}${path}`, {
     method,

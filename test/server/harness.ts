@@ -4,7 +4,7 @@
  */
 import { toBase64url, fromBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { bodyHash, computeRequestMac, formatAuthorization, requestMacKey } from '../../src/crypto/request-mac.js';
+import { bodyHash, computeRequestMac, formatAuthorization, preconditionsOf, requestMacKey } from '../../src/crypto/request-mac.js';
 import { finishLogin, finishRegistration, startLogin, startRegistration } from '../../src/opaque/index.js';
 import type { ZeroVaultServer } from '../../src/server/index.js';
 
@@ -55,7 +55,15 @@ export function signed(
   const body = options.body === undefined ? new Uint8Array(0) : utf8(JSON.stringify(options.body));
   const timestamp = options.timestamp ?? Date.now();
   const nonce = options.nonce ?? randomBytes(16);
-  const mac = computeRequestMac(session.macKey, { method, pathAndQuery: path, bodyHash: bodyHash(body), timestamp, nonce, sessionId: session.sessionId });
+  const mac = computeRequestMac(session.macKey, {
+    method,
+    pathAndQuery: path,
+    bodyHash: bodyHash(body),
+    timestamp,
+    nonce,
+    sessionId: session.sessionId,
+    ...preconditionsOf(new Headers(options.headers ?? {})),
+  });
   return new Request(`${BASE}${path}`, {
     method,
     headers: { ...(options.headers ?? {}), authorization: formatAuthorization({ sessionId: session.sessionId, timestamp, nonce, mac }) },

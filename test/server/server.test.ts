@@ -164,6 +164,20 @@ describe('request verification', () => {
     expect(events.map((e) => e.type)).toEqual(['forged', 'forged', 'forged', 'forged']);
   });
 
+  test('stripping or changing If-Match / If-None-Match breaks the MAC (a guarded write cannot become an overwrite)', async () => {
+    const body = JSON.stringify({ data: toBase64url(utf8('x')) });
+    for (const headers of [{ 'if-match': '"1"' }, { 'if-none-match': '*' }]) {
+      const original = signed(session, 'PUT', '/blobs/notes/p', { body: { data: toBase64url(utf8('x')) }, headers });
+      const auth = original.headers.get('authorization') as string;
+      const stripped = new Request(`${BASE}/blobs/notes/p`, { method: 'PUT', headers: { authorization: auth }, body });
+      expect((await server.fetch(stripped)).status).toBe(401);
+    }
+    const original = signed(session, 'PUT', '/blobs/notes/p', { body: { data: toBase64url(utf8('x')) }, headers: { 'if-match': '"1"' } });
+    const changed = new Request(`${BASE}/blobs/notes/p`, { method: 'PUT', headers: { authorization: original.headers.get('authorization') as string, 'if-match': '"2"' }, body });
+    expect((await server.fetch(changed)).status).toBe(401);
+    expect(events.map((e) => e.type)).toEqual(['forged', 'forged', 'forged']);
+  });
+
   test('a MAC under another key, a malformed header or an expired session is rejected', async () => {
     const other = { ...session, macKey: new Uint8Array(32).fill(1) };
     expect((await server.fetch(signed(other, 'GET', '/blobs/notes'))).status).toBe(401);
