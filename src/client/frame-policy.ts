@@ -11,9 +11,6 @@ import { ZeroVaultError, authFailed } from '../errors.js';
 import { frame, type Frame } from './frame.js';
 import { signRecord, verifyRecord } from './record-signature.js';
 
-/** The record id of a vault's manifest (`vault.ts`). */
-export const MANIFEST_ID = '_zv.manifest';
-
 /** Frames records for a vault and checks frames read back. */
 export interface FramePolicy {
   /** True once the vault is shared (it has a membership list): frames are checked. */
@@ -67,7 +64,6 @@ export function sharedFrames(source: SignerSource): FramePolicy {
       if (!source.shared) return;
       const signature = parsed.signature;
       if (signature === undefined) throw authFailed();
-      if (id === MANIFEST_ID && signature.signer !== source.owner) throw authFailed();
       let key = source.writerKey(signature.signer);
       if (key === undefined && (await source.refresh())) key = source.writerKey(signature.signer);
       if (key === undefined) throw authFailed();

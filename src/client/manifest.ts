@@ -5,22 +5,26 @@
  * version, drops a record or resurrects a deleted one is caught with
  * `ROLLBACK`.
  *
- * The manifest is sealed as a record of its vault (`_zv.manifest`) and saved
- * at `vault.flush()`, after deletes and at logout, so a later session starts
- * from it. What it cannot do: a brand-new device, or one whose manifest the
+ * The manifest is a private record of the account (`_zv/own.<hash of the
+ * vault name>`, or `_zv/shared.<hash>` for a vault shared with it), sealed
+ * under the root key, and saved at `vault.flush()`, after deletes and at
+ * logout, so a later session starts from it. Nobody else — not a member of a
+ * shared vault — can write it. What it cannot do: a brand-new device, or one whose manifest the
  * store rolled back as a whole, trusts the first state it sees.
  *
  * Encoding (sealed): `"ZM" | 0x01 | count (u32) | count × (id length (u16) | id UTF-8 | cv (u64) | store version (u64) | deleted (u8))`.
  *
  * @module
  */
-import { concat, fromUtf8, utf8 } from '../crypto/bytes.js';
-import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { concat, fromUtf8, toBase64url, utf8 } from '../crypto/bytes.js';
+import { digest } from '../crypto/kdf.js';
+import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
-import { unframe } from './frame.js';
+import { loadMeta, saveMeta } from './meta-record.js';
+
+const sha256 = (data: Uint8Array): Uint8Array => digest('SHA-256', data);
 
 /** The record id of a vault's own manifest. */
-const MANIFEST_ID = '_zv.manifest';
 
 /** What the client knows of one record. */
 export interface ManifestEntry {
@@ -111,32 +115,24 @@ export interface ManifestStore {
 }
 
 /**
- * The manifest as the record `_zv.manifest` of its vault, opened and sealed
- * by the vault (under its KEK; signed and checked in a shared vault).
+ * A manifest kept as a private record of the account (`_zv/<id>`, sealed
+ * under the root key, see `meta-record.ts`): nobody but this account can
+ * write it — not a member of a shared vault, not another user — so a vault's
+ * members cannot reset its owner's rollback protection, and vice versa.
  */
-export function vaultManifestStore(
-  store: BlobStore,
-  vault: string,
-  framing: { open(data: Uint8Array): Promise<{ data: Uint8Array; cv: number }>; seal(cv: number, plaintext: Uint8Array): Promise<Uint8Array> },
-): ManifestStore {
+export function metaManifestStore(store: BlobStore, rootKey: Uint8Array, id: string): ManifestStore {
   return {
     async load() {
-      const stored = await store.get(vault, MANIFEST_ID);
-      if (stored === null) return null;
-      let opened: { data: Uint8Array; cv: number };
-      try {
-        opened = await framing.open(stored.data);
-      } catch (err) {
-        // In a shared vault, a manifest the owner did not sign (a session still in private mode
-        // wrote it, or someone else did) is not trusted, and not fatal: start from nothing, as a
-        // new device does, and overwrite it at the next flush.
-        if (!isZeroVaultError(err, 'AUTH_FAILED')) throw err;
-        return { manifest: new Map(), version: stored.version, cv: unframe(stored.data).contentVersion };
-      }
-      return { manifest: decodeManifest(opened.data), version: stored.version, cv: opened.cv };
+      const loaded = await loadMeta(store, rootKey, id);
+      return loaded === null ? null : { manifest: decodeManifest(loaded.plaintext), version: loaded.version, cv: loaded.cv };
     },
     async save(manifest, cv, ifVersion) {
-      await store.put(vault, MANIFEST_ID, await framing.seal(cv, encodeManifest(manifest)), { ifVersion });
+      await saveMeta(store, rootKey, id, cv, encodeManifest(manifest), ifVersion);
     },
   };
+}
+
+/** The meta-record id of the manifest of one of this account's own vaults. */
+export function ownManifestId(vault: string): string {
+  return `own.${toBase64url(sha256(utf8(vault)))}`;
 }

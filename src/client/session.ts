@@ -28,6 +28,7 @@ import type { KeyAccess, SharingContext } from './sharing-context.js';
 import { decodeSlot, encodeSlot, keyIdOf, wrapRoot, type SlotEntry } from './slots.js';
 import { normalizeUserId } from './user-id.js';
 import { RESERVED_PREFIX, Vault } from './vault.js';
+import { metaManifestStore, ownManifestId } from './manifest.js';
 import { keyAccess, ownVaultHost, sharedVaultHost } from './vault-hosts.js';
 
 /** The reserved vault of meta records. */
@@ -221,7 +222,8 @@ export class Session {
     }
     const keys = this.#keyAccess();
     const owned = await OwnedVault.load(this.#sharing(), keys, name);
-    return Vault.open(ownVaultHost(this.#store, () => this.#keyring, keys, owned, () => this.#refreshKeyring()), name);
+    const manifests = metaManifestStore(this.#store, this.#rootKey, ownManifestId(name));
+    return Vault.open(ownVaultHost(this.#store, () => this.#keyring, keys, owned, () => this.#refreshKeyring(), manifests), name);
   }
 
   async #openShared(owner: string, name: string): Promise<Vault> {

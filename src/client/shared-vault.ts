@@ -26,9 +26,8 @@ import { lp } from './codec.js';
 import type { AcceptedKeys } from './directory.js';
 import type { SignerSource } from './frame-policy.js';
 import { openGrant, type OpenedGrant, type Role } from './grant.js';
-import { decodeManifest, encodeManifest } from './manifest.js';
+import { metaManifestStore } from './manifest.js';
 import { MEMBERS_ID, openMembership, type Membership } from './membership.js';
-import { loadMeta, saveMeta } from './meta-record.js';
 import { checkEpoch, type SharingContext } from './sharing-context.js';
 import { sha256 } from './signature.js';
 import type { ManifestStore, VaultMember } from './vault.js';
@@ -167,16 +166,7 @@ export class MemberVault implements SignerSource {
 
   /** This member's manifest of the vault, in its own `_zv` records under its root key. */
   manifests(): ManifestStore {
-    const id = memberManifestId(this.owner, this.vault);
-    const { store, rootKey } = this.#ctx;
-    return {
-      load: async () => {
-        const loaded = await loadMeta(store, rootKey, id);
-        return loaded === null ? null : { manifest: decodeManifest(loaded.plaintext), version: loaded.version, cv: loaded.cv };
-      },
-      save: async (manifest, cv, ifVersion) => {
-        await saveMeta(store, rootKey, id, cv, encodeManifest(manifest), ifVersion);
-      },
-    };
+    return metaManifestStore(this.#ctx.store, this.#ctx.rootKey, memberManifestId(this.owner, this.vault));
   }
+
 }

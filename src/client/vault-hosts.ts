@@ -12,6 +12,7 @@ import { sharedFrames } from './frame-policy.js';
 import type { MemberVault } from './shared-vault.js';
 import { memberSharing, type OwnedVault } from './sharing.js';
 import type { KeyAccess } from './sharing-context.js';
+import type { ManifestStore } from './manifest.js';
 import type { VaultHost } from './vault-types.js';
 
 /** KEK operations on the session's keyring; `update` saves a changed keyring (retrying on conflicts). */
@@ -39,9 +40,17 @@ export function keyAccess(keyring: () => Keyring, update: (change: (keyring: Key
  * never seals under a KEK version another device has rotated away or revoked)
  * and when a record names a KEK version this session does not know.
  */
-export function ownVaultHost(store: BlobStore, keyring: () => Keyring, keys: KeyAccess, owned: OwnedVault, refreshKeyring: () => Promise<boolean>): VaultHost {
+export function ownVaultHost(
+  store: BlobStore,
+  keyring: () => Keyring,
+  keys: KeyAccess,
+  owned: OwnedVault,
+  refreshKeyring: () => Promise<boolean>,
+  manifests: ManifestStore,
+): VaultHost {
   return {
     store,
+    manifests,
     owner: owned.owner,
     role: () => 'owner',
     keyring,

@@ -93,8 +93,8 @@ export interface VaultHost {
   /** How records are framed, signed and checked. */
   readonly frames: FramePolicy;
   readonly sharing: VaultSharing;
-  /** Where the manifest lives; default `_zv.manifest` in the vault, sealed under its KEK. */
-  readonly manifests?: ManifestStore;
+  /** Where the manifest lives: a private record of the account (`manifest.ts`). */
+  readonly manifests: ManifestStore;
   /** Fetches newer KEKs (a member's grant); true when something changed. */
   refreshKeys?(): Promise<boolean>;
   /** Runs before every write (a member refreshes its grant, so it writes under the newest KEK). */

@@ -20,8 +20,8 @@ import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, seal
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertName } from '../store/types.js';
 import { frame, unframe, type Frame } from './frame.js';
-import { MANIFEST_ID, readOnly } from './frame-policy.js';
-import { checkRead, vaultManifestStore, type Manifest, type ManifestEntry } from './manifest.js';
+import { readOnly } from './frame-policy.js';
+import { checkRead, type Manifest, type ManifestEntry } from './manifest.js';
 import { MEMBERS_ID } from './membership.js';
 import type {
   DeleteOptions,
@@ -75,12 +75,7 @@ export class Vault {
     this.#host = host;
     this.name = name;
     this.#manifest = manifest;
-    this.#manifests =
-      host.manifests ??
-      vaultManifestStore(host.store, name, {
-        open: (data) => this.#openFramed(MANIFEST_ID, data),
-        seal: (cv, plaintext) => this.#sealFramed(MANIFEST_ID, cv, plaintext),
-      });
+    this.#manifests = host.manifests;
   }
 
   /** @internal Loads a vault and its manifest. */

@@ -15,7 +15,7 @@ import { expectError, lowLogin, lowRegister, postRaw, sdk, signedFetch, startSer
 let running: Running;
 let failManifestWrites = false;
 
-/** Blob writes of vault manifests fail (as a database outage would) while `failManifestWrites` is set. */
+/** Writes of vault manifests (private `_zv/own.*` records) fail, as a database outage would, while `failManifestWrites` is set. */
 function failingManifests(store: ServerStore): ServerStore {
   return {
     ...store,
@@ -26,7 +26,7 @@ function failingManifests(store: ServerStore): ServerStore {
         list: (vault, options) => blobs.list(vault, options),
         delete: (vault, id, options) => blobs.delete(vault, id, options),
         put: async (vault, id, data, options) => {
-          if (failManifestWrites && id === '_zv.manifest') throw new Error('disk full');
+          if (failManifestWrites && vault === '_zv' && id.startsWith('own.')) throw new Error('disk full');
           return blobs.put(vault, id, data, options);
         },
       };
