@@ -3,7 +3,7 @@
  * owner. Stored in the clear as the record `_zv.members` of the vault, in the
  * owner's namespace; every member reads it to check who wrote each record.
  *
- *     "ZA" (0x5a 0x41) | 0x01 | epoch (u32, ≥ 1) | u8 len | owner | u8 len | vault
+ *     "ZA" (0x5a 0x41) | 0x01 | epoch (u32, ≥ 1) | kekVersion (u32) | u8 len | owner | u8 len | vault
  *       | count (u16) | count × ( u8 len | userId | role (u8: 1 read, 2 write) | x25519 public (32) | ed25519 public (32) )
  *       | signature (64)
  *
@@ -14,6 +14,10 @@
  * `"zerovault/v1/membership" || 0x00 || every byte before it`. The epoch
  * grows with every change of members or keys, and clients remember the
  * highest epoch they have seen, so a store cannot bring back an older list.
+ * `kekVersion` is the vault's active KEK version when the list was signed:
+ * a member refuses to write with a grant whose active version is older, so a
+ * store that serves a stale grant (one from before a revocation) cannot make
+ * a member seal new records under a key the revoked user holds.
  *
  * @module
  */
@@ -47,6 +51,8 @@ export interface Membership {
   readonly owner: string;
   readonly vault: string;
   readonly epoch: number;
+  /** The vault's active KEK version when the list was signed; grants used for writing must carry at least this one. */
+  readonly kekVersion: number;
   /** Sorted by user id bytes. */
   readonly members: readonly Member[];
 }
@@ -70,7 +76,8 @@ function body(list: Membership): Uint8Array {
     if (m.x25519.length !== PUBLIC_KEY_LENGTH || m.ed25519.length !== PUBLIC_KEY_LENGTH) throw new ZeroVaultError('INVALID_INPUT', 'member keys must be 32 bytes');
     return concat(str8(m.userId, 'userId'), u8(roleCode(m.role)), m.x25519, m.ed25519);
   });
-  return concat(Uint8Array.of(MAGIC_0, MAGIC_1, VERSION), u32(list.epoch), str8(list.owner, 'owner'), str8(list.vault, 'vault'), u16(entries.length), ...entries);
+  if (!Number.isSafeInteger(list.kekVersion) || list.kekVersion < 0 || list.kekVersion > 0xffffffff) throw new ZeroVaultError('INVALID_INPUT', 'kekVersion out of range');
+  return concat(Uint8Array.of(MAGIC_0, MAGIC_1, VERSION), u32(list.epoch), u32(list.kekVersion), str8(list.owner, 'owner'), str8(list.vault, 'vault'), u16(entries.length), ...entries);
 }
 
 /** Encodes a membership list and signs it with the owner's Ed25519 seed. */
@@ -90,6 +97,7 @@ export function decodeMembership(bytes: Uint8Array): Membership & { readonly bod
   reader.bytes(3);
   const epoch = reader.u32();
   if (epoch < 1) throw malformed();
+  const kekVersion = reader.u32();
   const owner = reader.str8();
   const vault = reader.str8();
   const count = reader.u16();
@@ -106,7 +114,7 @@ export function decodeMembership(bytes: Uint8Array): Membership & { readonly bod
   const bodyLength = reader.offset;
   const signature = reader.bytes(SIGNATURE_LENGTH);
   reader.end();
-  return { owner, vault, epoch, members, body: bytes.slice(0, bodyLength), signature };
+  return { owner, vault, epoch, kekVersion, members, body: bytes.slice(0, bodyLength), signature };
 }
 
 /**
@@ -124,5 +132,5 @@ export function openMembership(bytes: Uint8Array, expected: { owner: string; vau
   if (list.owner !== expected.owner || list.vault !== expected.vault || !verify(expected.ownerEd25519, list.signature, LABEL, list.body)) {
     throw authFailed();
   }
-  return { owner: list.owner, vault: list.vault, epoch: list.epoch, members: list.members };
+  return { owner: list.owner, vault: list.vault, epoch: list.epoch, kekVersion: list.kekVersion, members: list.members };
 }

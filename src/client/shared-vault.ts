@@ -151,10 +151,20 @@ export class MemberVault implements SignerSource {
     return changed;
   }
 
-  /** Before a write: the newest grant (and list, when the role seems to have changed). */
+  /**
+   * Before a write: the newest grant and membership list, and a grant at
+   * least as new as the list's KEK version. A store that serves a grant from
+   * before a revocation would otherwise make this member seal under a key
+   * the revoked user holds.
+   * @throws `ROLLBACK` when the grant is older than the owner-signed list requires
+   */
   async beforeWrite(): Promise<void> {
     await this.refreshKeys();
-    if (this.#grant?.role !== this.#membership?.members.find((m) => m.userId === this.self)?.role) await this.refresh();
+    await this.refresh();
+    const active = this.#grant?.keks.find((k) => k.active)?.version ?? -1;
+    if (active < (this.#membership?.kekVersion ?? 0)) {
+      throw new ZeroVaultError('ROLLBACK', 'the store served a grant older than the vault\'s membership list');
+    }
   }
 
   /** The owner and members, from the verified membership list. */

@@ -115,6 +115,7 @@ export class OwnedVault implements SignerSource, VaultSharing {
         owner: this.owner,
         vault: this.vault,
         epoch: (this.#membership?.epoch ?? 0) + 1,
+        kekVersion: this.#keys.keks(this.vault).find((k) => k.active)?.version ?? 0,
         members: change(this.#membership?.members ?? []),
       };
       try {

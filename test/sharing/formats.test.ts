@@ -120,12 +120,12 @@ describe('membership lists', () => {
 
   test('round trip, canonical order, and only the owner signs', () => {
     fc.assert(
-      fc.property(userId, fc.uniqueArray(member, { selector: (m) => m.userId, maxLength: 5 }), fc.integer({ min: 1, max: 0xffffffff }), seed, (owner, members, epoch, s) => {
-        const bytes = signMembership({ owner, vault: 'v', epoch, members }, s);
+      fc.property(userId, fc.uniqueArray(member, { selector: (m) => m.userId, maxLength: 5 }), fc.integer({ min: 1, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), seed, (owner, members, epoch, kekVersion, s) => {
+        const bytes = signMembership({ owner, vault: 'v', epoch, kekVersion, members }, s);
         const opened = openMembership(bytes, { owner, vault: 'v', ownerEd25519: ed25519.getPublicKey(s) });
         const byId = (a: Member, b: Member): number => (Buffer.from(a.userId) < Buffer.from(b.userId) ? -1 : 1);
-        expect(opened).toEqual({ owner, vault: 'v', epoch, members: [...members].sort(byId) });
-        expect(equal(signMembership({ owner, vault: 'v', epoch, members: [...members].reverse() }, s), bytes)).toBe(true);
+        expect(opened).toEqual({ owner, vault: 'v', epoch, kekVersion, members: [...members].sort(byId) });
+        expect(equal(signMembership({ owner, vault: 'v', epoch, kekVersion, members: [...members].reverse() }, s), bytes)).toBe(true);
         expect(() => openMembership(bytes, { owner, vault: 'w', ownerEd25519: ed25519.getPublicKey(s) })).toThrow(expect.objectContaining({ code: 'AUTH_FAILED' }));
       }),
       { numRuns: 30 },
@@ -134,7 +134,7 @@ describe('membership lists', () => {
 
   test('every bit flip and truncation is rejected', () => {
     const s = ed25519.utils.randomSecretKey();
-    const bytes = signMembership({ owner: 'o', vault: 'v', epoch: 2, members: [{ userId: 'm', role: 'write', x25519: new Uint8Array(32), ed25519: new Uint8Array(32).fill(1) }] }, s);
+    const bytes = signMembership({ owner: 'o', vault: 'v', epoch: 2, kekVersion: 1, members: [{ userId: 'm', role: 'write', x25519: new Uint8Array(32), ed25519: new Uint8Array(32).fill(1) }] }, s);
     for (const bad of [...flips(bytes), ...Array.from({ length: bytes.length }, (_, n) => bytes.subarray(0, n))]) {
       expect(() => openMembership(bad, { owner: 'o', vault: 'v', ownerEd25519: ed25519.getPublicKey(s) })).toThrow(expect.objectContaining({ code: 'AUTH_FAILED' }));
     }

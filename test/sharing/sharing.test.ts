@@ -172,6 +172,30 @@ describe('three users', () => {
     for (const s of [owner, writer, revoked]) await s.logout();
   });
 
+  test('a revoke after a lazy revoke still moves to a key the second revoked user never had', async () => {
+    const owner = await server.register('lena');
+    const b = await server.register('lb');
+    const c = await server.register('lc');
+    const vault = await owner.vault('twice');
+    await vault.put('r', utf8('before'));
+    await vault.share({ userId: 'lb', role: 'read' });
+    await vault.share({ userId: 'lc', role: 'read' });
+    // After a lazy revoke v1 and v2 coexist, and lc's fresh grant carries both.
+    expect((await vault.revoke({ userId: 'lb', rewrap: 'lazy' })).kekVersion).toBe(2);
+    const cKeyring = await keyringOf(server, 'lc');
+    const lena = await c.contact('lena');
+    const grant = (await server.store.getGrant?.('lena', 'twice', 'lc'))!;
+    const held = await openGrant({ grant: grant.data, owner: 'lena', vault: 'twice', grantee: 'lc', secretKey: cKeyring.x25519.secretKey, sender: lena.publicKeys.x25519 });
+    // Revoking lc must not reuse v2, which lc holds.
+    const second = await vault.revoke({ userId: 'lc' });
+    expect(held.keks.map((k) => k.version)).not.toContain(second.kekVersion);
+    await vault.put('after', utf8('secret'));
+    const f = unframe((await server.store.blobs('lena').get('twice', 'after'))!.data);
+    const keks = held.keks.map((k) => ({ id: 'twice', version: k.version, key: k.key }));
+    await expect(openRecord({ keyring: { keks }, vaultId: 'twice', recordId: 'after', version: f.contentVersion, sealed: f.sealed })).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    for (const s of [owner, b, c]) await s.logout();
+  });
+
   test('revoking a writer: their earlier records stay valid (re-signed by the owner), their later ones are refused', async () => {
     const owner = await server.register('ola');
     const writer = await server.register('wil');
