@@ -21,8 +21,13 @@ export interface Endpoint {
 
 /** The session credentials needed to sign requests. */
 export interface SigningKey {
-  readonly sessionId: string;
-  readonly macKey: Uint8Array;
+  /**
+   * Mutable on purpose: when a session re-authenticates (a fresh OPAQUE
+   * login before replacing a credential) it updates this object in place,
+   * so every signer holding it (the rest store, the sharing API) follows.
+   */
+  sessionId: string;
+  macKey: Uint8Array;
 }
 
 const STATUS_CODES: Readonly<Record<number, ZeroVaultErrorCode>> = {

@@ -16,7 +16,7 @@ import { addKekVersion, openKeyring, sealKeyring, type Keyring } from '../envelo
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertName, type BlobStore } from '../store/types.js';
 import { postJson, type Endpoint, type SigningKey } from './api.js';
-import { prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
+import { loginCredential, prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
 import { Directory, type Contact } from './directory.js';
 import { frame, unframe } from './frame.js';
 import { PinStore } from './pins.js';
@@ -310,11 +310,36 @@ export class Session {
    * wrapped for the new export key. No record is re-encrypted. Crash-safe:
    * until the server swaps the OPAQUE record the old password works, after
    * it the new one does. Other sessions of the account are revoked.
+   *
+   * The server accepts this only from a fresh login (10 minutes by default):
+   * pass `currentPassword` when the session may be older, and it logs in
+   * again first.
+   * @throws `AUTH_FAILED` when the session is not fresh and no (or a wrong) `currentPassword` is given
    */
-  async changePassword(options: { newPassword: string }): Promise<void> {
+  async changePassword(options: { newPassword: string; currentPassword?: string }): Promise<void> {
     this.#open();
     if (typeof options?.newPassword !== 'string' || options.newPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'newPassword must be a non-empty string');
+    await this.#reauthenticate(options.currentPassword);
     await changePasswordWith(this.#endpoint, this.#settings, this.#store, this.userId, this.#signing, this.#rootKey, options.newPassword);
+  }
+
+  /**
+   * The server replaces a credential only for a fresh login (within its
+   * re-authentication window, 10 minutes by default), so a stolen session
+   * key cannot take over the account. With `currentPassword` the session
+   * logs in again first and continues on the new server session (the old
+   * one is revoked by the change); without it, a session older than the
+   * window gets `AUTH_FAILED`.
+   */
+  async #reauthenticate(currentPassword: string | undefined): Promise<void> {
+    if (currentPassword === undefined) return;
+    if (typeof currentPassword !== 'string' || currentPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
+    const fresh = await loginCredential(this.#endpoint, this.#settings, this.userId, 'password', currentPassword);
+    wipe(fresh.exportKey);
+    const old = this.#signing.macKey;
+    this.#signing.sessionId = fresh.signing.sessionId;
+    this.#signing.macKey = fresh.signing.macKey;
+    wipe(old);
   }
 
   /**
@@ -323,8 +348,9 @@ export class Session {
    *
    * @returns the key as text, to show the user once; it is not stored anywhere readable
    */
-  async createRecoveryKey(): Promise<string> {
+  async createRecoveryKey(options: { currentPassword?: string } = {}): Promise<string> {
     this.#open();
+    await this.#reauthenticate(options.currentPassword);
     const key = randomBytes(RECOVERY_KEY_LENGTH);
     try {
       // As for a password change: add the new wrap beside the old one, switch the server's

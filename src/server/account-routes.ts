@@ -31,6 +31,7 @@ export interface RouteContext {
   readonly limits: {
     readonly sessionTtlMs: number;
     readonly loginTimeoutMs: number;
+    readonly reauthWindowMs: number;
     readonly userLoginLimit: BucketPolicy;
     readonly addressLoginLimit: BucketPolicy;
   };
@@ -107,6 +108,12 @@ export async function registerFinish(context: RouteContext, body: Uint8Array, se
   if (session.userId !== userId) {
     context.emit({ type: 'auth_failed', userId: session.userId, reason: 'record-for-other-user', ...where(context) });
     return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 403);
+  }
+  // Replacing a credential takes a *fresh* login: a session key stolen from a
+  // long-lived session must not become permanent control of the account.
+  if (now - session.createdAt > context.limits.reauthWindowMs) {
+    context.emit({ type: 'auth_failed', userId, reason: 'login-not-fresh', ...where(context) });
+    return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401);
   }
   if (kind === 'recovery') {
     const key = credentialId(userId, kind);

@@ -50,6 +50,11 @@ export interface CreateServerOptions {
   requestWindowMs?: number;
   /** Lifetime of a pending login between start and finish, in ms; default 60 s. */
   loginTimeoutMs?: number;
+  /**
+   * How fresh a session must be to replace the account's password or
+   * recovery credential, in ms since its login; default 10 minutes.
+   */
+  reauthWindowMs?: number;
   /** Unfinished or failed logins allowed per user id; default 10 per 15 minutes. */
   userLoginLimit?: BucketPolicy;
   /** Unfinished or failed logins allowed per client address; default 100 per 15 minutes. */
@@ -118,6 +123,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     sessionTtlMs: positive(options.sessionTtlMs, 60 * 60 * 1000, 'sessionTtlMs'),
     requestWindowMs: positive(options.requestWindowMs, 2 * 60 * 1000, 'requestWindowMs'),
     loginTimeoutMs: positive(options.loginTimeoutMs, 60 * 1000, 'loginTimeoutMs'),
+    reauthWindowMs: positive(options.reauthWindowMs, 10 * 60 * 1000, 'reauthWindowMs'),
     userLoginLimit: policy(options.userLoginLimit, { capacity: 10, refillMs: FIFTEEN_MINUTES / 10 }, 'userLoginLimit'),
     addressLoginLimit: policy(options.addressLoginLimit, { capacity: 100, refillMs: FIFTEEN_MINUTES / 100 }, 'addressLoginLimit'),
     purgeIntervalMs: positive(options.purgeIntervalMs, 60 * 1000, 'purgeIntervalMs'),

@@ -159,6 +159,22 @@ describe('password change and recovery', () => {
     expect((await store.get('v', 'r'))?.data).toEqual(before?.data);
   });
 
+  test('replacing a credential needs a fresh login: a stale session must re-enter the current password', async () => {
+    // A 2.5 s re-authentication window stands in for "this session logged in long ago".
+    server = createServer({ setup, store: memoryServerStore(), basePath: '/zv', reauthWindowMs: 2500 });
+    const session = await client().register({ userId: 'stale', password: 'old' });
+    await (await session.vault('v')).put('r', utf8('kept'));
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    await expect(session.changePassword({ newPassword: 'new' })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(session.createRecoveryKey()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(session.changePassword({ newPassword: 'new', currentPassword: 'wrong' })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await session.changePassword({ newPassword: 'new', currentPassword: 'old' });
+    // The session carried on under its fresh login.
+    expect((await (await session.vault('v')).get('r')).data).toEqual(utf8('kept'));
+    await expect(client().login({ userId: 'stale', password: 'old' })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await client().login({ userId: 'stale', password: 'new' });
+  });
+
   test('recovery key: shown once, typo-proof, recovers the account with a new password', async () => {
     const session = await client().register({ userId: 'ivan', password: 'forgotten' });
     await (await session.vault('v')).put('r', utf8('precious'));
