@@ -30,6 +30,10 @@ export default tseslint.config(
     // (`npm run typecheck:examples`), so lint them without type information.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'examples/**/*.ts'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { parserOptions: { projectService: false, project: null } },
+    languageOptions: {
+      parserOptions: { projectService: false, project: null },
+      // Plain scripts run under Node.
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
   },
 );
