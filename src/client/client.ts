@@ -13,7 +13,7 @@ import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../errors.js';
 import { ARGON2ID_DEFAULT, assertArgon2idParams, DEFAULT_SUITE, type Argon2idParams, type SuiteName } from '../opaque/index.js';
 import { restStore } from '../store/rest.js';
 import type { BlobStore } from '../store/types.js';
-import { normalizeBaseUrl, signRequest, type Endpoint, type FetchFn, type SigningKey } from './api.js';
+import { normalizeBaseUrl, postJson, signRequest, type Endpoint, type FetchFn, type SigningKey } from './api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
 import { publishOwnKeys } from './directory.js';
 import { parseRecoveryKey } from './recovery-key.js';
@@ -114,9 +114,26 @@ export class Client {
 
   async #loginWith(userId: string, credential: Credential, secret: string | Uint8Array): Promise<Session> {
     const { signing, exportKey, expiresAt } = await loginCredential(this.#endpoint, this.#settings, userId, credential, secret);
+    const store = this.#storeFor(signing);
+    let rootKey: Uint8Array;
     try {
-      const store = this.#storeFor(signing);
-      const rootKey = await this.#unlock(store, credential, exportKey);
+      rootKey = await this.#unlock(store, credential, exportKey);
+    } catch (err) {
+      await this.#abandon(signing);
+      throw err;
+    } finally {
+      wipe(exportKey);
+    }
+    return this.#openSession(userId, signing, store, rootKey, expiresAt);
+  }
+
+  /**
+   * Loads the keyring with the root key, publishes this account's keys, and
+   * returns the session. On any failure the keys are wiped and the server
+   * session revoked (best effort), so a half-opened login leaves nothing live.
+   */
+  async #openSession(userId: string, signing: SigningKey, store: BlobStore, rootKey: Uint8Array, expiresAt: number): Promise<Session> {
+    try {
       const loaded = await loadKeyring(store, rootKey);
       if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
       await publishOwnKeys(new SharingApi(this.#endpoint, signing), userId, loaded.keyring);
@@ -133,9 +150,17 @@ export class Client {
         expiresAt,
         serverStore: this.#store === undefined,
       });
-    } finally {
-      wipe(exportKey);
+    } catch (err) {
+      wipe(rootKey);
+      await this.#abandon(signing);
+      throw err;
     }
+  }
+
+  /** Revokes a session that will not be handed out (best effort) and wipes its MAC key. */
+  async #abandon(signing: SigningKey): Promise<void> {
+    await postJson(this.#endpoint, '/logout', {}, signing).catch(() => undefined);
+    wipe(signing.macKey);
   }
 
   /** The root key: from the slot, or, on an account's very first login, a new one. */
@@ -168,32 +193,32 @@ export class Client {
     if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
     checkCredentials({ userId: options.userId, password: options.newPassword });
     const key = parseRecoveryKey(options.recoveryKey);
+    let login: Awaited<ReturnType<typeof loginCredential>>;
     try {
-      const { signing, exportKey, expiresAt } = await loginCredential(this.#endpoint, this.#settings, options.userId, 'recovery', key);
-      const store = this.#storeFor(signing);
-      const slot = await readMeta(store, RECOVERY_SLOT);
-      if (slot === null) throw decryptFailed();
-      const rootKey = await unwrapRoot('recovery', exportKey, decodeSlot(slot.data));
-      wipe(exportKey);
-      await changePasswordWith(this.#endpoint, this.#settings, store, options.userId, signing, rootKey, options.newPassword);
-      const loaded = await loadKeyring(store, rootKey);
-      if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
-      await publishOwnKeys(new SharingApi(this.#endpoint, signing), options.userId, loaded.keyring);
-      return new Session({
-        userId: options.userId,
-        endpoint: this.#endpoint,
-        signing,
-        store,
-        settings: this.#settings,
-        rootKey,
-        keyring: loaded.keyring,
-        keyringVersion: loaded.version,
-        keyringCv: loaded.cv,
-        expiresAt,
-        serverStore: this.#store === undefined,
-      });
+      login = await loginCredential(this.#endpoint, this.#settings, options.userId, 'recovery', key);
     } finally {
       wipe(key);
     }
+    const { signing, exportKey, expiresAt } = login;
+    const store = this.#storeFor(signing);
+    let rootKey: Uint8Array;
+    try {
+      const slot = await readMeta(store, RECOVERY_SLOT);
+      if (slot === null) throw decryptFailed();
+      rootKey = await unwrapRoot('recovery', exportKey, decodeSlot(slot.data));
+    } catch (err) {
+      await this.#abandon(signing);
+      throw err;
+    } finally {
+      wipe(exportKey);
+    }
+    try {
+      await changePasswordWith(this.#endpoint, this.#settings, store, options.userId, signing, rootKey, options.newPassword);
+    } catch (err) {
+      wipe(rootKey);
+      await this.#abandon(signing);
+      throw err;
+    }
+    return this.#openSession(options.userId, signing, store, rootKey, expiresAt);
   }
 }

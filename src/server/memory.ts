@@ -8,7 +8,7 @@ import { ZeroVaultError } from '../errors.js';
 import { memoryStore } from '../store/memory.js';
 import type { BlobStore } from '../store/types.js';
 import { refill } from './bucket.js';
-import type { BucketPolicy, ServerStore, StoredGrant, StoredSession } from './types.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 const grantKey = (owner: string, vault: string, grantee: string): string => `${owner}\u0000${vault}\u0000${grantee}`;
 const copyGrant = (g: StoredGrant): StoredGrant => ({ ...g, data: Uint8Array.from(g.data) });
@@ -122,6 +122,7 @@ export function memoryServerStore(): ServerStore {
       for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
       for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
       for (const [key, expiresAt] of nonces) if (expiresAt <= now) nonces.delete(key);
+      for (const [key, bucket] of buckets) if (bucket.updatedAt <= now - IDLE_BUCKET_MS) buckets.delete(key);
     },
     async close() {},
   };

@@ -14,7 +14,7 @@ import type { Pool, PoolConfig } from 'pg';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
-import type { BucketPolicy, ServerStore, StoredGrant } from './types.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant } from './types.js';
 
 /** Options for {@link postgresStore}. */
 export interface PostgresStoreOptions {
@@ -301,6 +301,7 @@ export function postgresStore(options: PostgresStoreOptions): ServerStore {
       await affected(`DELETE FROM ${p}pending WHERE expires_at <= $1`, [now]);
       await affected(`DELETE FROM ${p}sessions WHERE expires_at <= $1`, [now]);
       await affected(`DELETE FROM ${p}nonces WHERE expires_at <= $1`, [now]);
+      await affected(`DELETE FROM ${p}buckets WHERE updated_at <= $1`, [now - IDLE_BUCKET_MS]);
     },
     async close() {
       if (ready === undefined) return;

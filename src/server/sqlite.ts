@@ -15,7 +15,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
-import type { BucketPolicy, ServerStore, StoredGrant, StoredSession } from './types.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteStore}. */
 export interface SqliteStoreOptions {
@@ -298,6 +298,7 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
         db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);
         db.prepare('DELETE FROM zv_sessions WHERE expires_at <= ?').run(now);
         db.prepare('DELETE FROM zv_nonces WHERE expires_at <= ?').run(now);
+        db.prepare('DELETE FROM zv_buckets WHERE updated_at <= ?').run(now - IDLE_BUCKET_MS);
       }),
     close: async () => {
       if (opened === undefined) return;

@@ -27,6 +27,9 @@ export interface StoredSession {
   readonly expiresAt: number;
 }
 
+/** Buckets idle this long are purged (7 days: any sane policy has refilled them by then). */
+export const IDLE_BUCKET_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** Token-bucket parameters. */
 export interface BucketPolicy {
   /** Tokens a full bucket holds (the burst). */
@@ -126,7 +129,11 @@ export interface ServerStore extends Partial<SharingStore> {
   /** The versioned ciphertext store of one user. */
   blobs(userId: string): BlobStore;
 
-  /** Deletes expired pending states, sessions and nonces. */
+  /**
+   * Deletes expired pending states, sessions and nonces, and rate-limit
+   * buckets untouched for {@link IDLE_BUCKET_MS} (long refilled: a missing
+   * bucket is a full one).
+   */
   purgeExpired(now: number): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;

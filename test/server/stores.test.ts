@@ -14,6 +14,7 @@ import { randomBytes } from '../../src/crypto/random.js';
 import { createServer, generateServerSetup, memoryServerStore, type ServerStore, type SharingStore } from '../../src/server/index.js';
 import { postgresStore } from '../../src/server/postgres.js';
 import { sqliteStore } from '../../src/server/sqlite.js';
+import { IDLE_BUCKET_MS } from '../../src/server/types.js';
 import { blobStoreConformance } from '../store/conformance.js';
 import { BASE, login, register, signed } from './harness.js';
 
@@ -126,6 +127,13 @@ for (const kind of kinds) {
       // Refills never exceed capacity.
       const after = await Promise.all(Array.from({ length: 5 }, () => shared.takeToken(key, policy, now + 100_000)));
       expect(after.filter((r) => r.allowed)).toHaveLength(3);
+      // Idle buckets are purged; a purged bucket is a full one.
+      const idle = `idle-${owner()}`;
+      const slow = { capacity: 1, refillMs: 30 * 24 * 60 * 60 * 1000 };
+      expect((await shared.takeToken(idle, slow, now)).allowed).toBe(true);
+      expect((await shared.takeToken(idle, slow, now + 1000)).allowed).toBe(false);
+      await shared.purgeExpired(now + 1000 + IDLE_BUCKET_MS);
+      expect((await shared.takeToken(idle, slow, now + 1000 + IDLE_BUCKET_MS + 1)).allowed).toBe(true);
     });
   });
   describe(`${kind.name} server store, sharing`, () => {
