@@ -25,7 +25,7 @@ import { GENESIS_PREV, createKeyEvent, verifyKeyLog, type KeyEvent } from './key
 import type { PinStore } from './pins.js';
 import { safetyNumber, sameSafetyNumber } from './safety-number.js';
 import type { SharingApi } from './sharing-api.js';
-import { normalizeUserId } from './user-id.js';
+import { normalizeUserId } from '../opaque/user-id.js';
 
 /** What this account knows of another user's keys. */
 export interface Contact {

@@ -26,7 +26,7 @@ import { OwnedVault } from './sharing.js';
 import { SharingApi, type SharedRow } from './sharing-api.js';
 import type { KeyAccess, SharingContext } from './sharing-context.js';
 import { decodeSlot, encodeSlot, keyIdOf, wrapRoot, type SlotEntry } from './slots.js';
-import { normalizeUserId } from './user-id.js';
+import { normalizeUserId } from '../opaque/user-id.js';
 import { RESERVED_PREFIX, Vault } from './vault.js';
 import { metaManifestStore, ownManifestId } from './manifest.js';
 import { keyAccess, ownVaultHost, sharedVaultHost } from './vault-hosts.js';

@@ -26,7 +26,7 @@ import { assertRole, sealGrant } from './grant.js';
 import { MEMBERS_ID, openMembership, signMembership, type Member, type Membership } from './membership.js';
 import { signRecord, verifyRecord } from './record-signature.js';
 import { accessPin, checkEpoch, grantKeks, type KeyAccess, type SharingContext } from './sharing-context.js';
-import { normalizeUserId } from './user-id.js';
+import { normalizeUserId } from '../opaque/user-id.js';
 import type { Frame, FrameSignature } from './frame.js';
 import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMember, VaultSharing } from './vault.js';
 

@@ -29,7 +29,7 @@ import { blobRoute } from './blob-routes.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
 import { MAX_KEY_EVENT_BYTES, checkAppend } from './key-log.js';
 import type { GrantRole, SharingStore, StoredGrant, StoredSession } from './types.js';
-import { normalizeUserId } from './user-id.js';
+import { normalizeUserId } from '../opaque/user-id.js';
 
 /** Largest grant accepted: a 255-version grant is about 9.4 KB. */
 const MAX_GRANT_BYTES = 64 * 1024;

@@ -16,7 +16,7 @@ import { decodeMembership, openMembership, signMembership, type Member } from '.
 import { decodePins, encodePins } from '../../src/client/pins.js';
 import { signRecord, verifyRecord } from '../../src/client/record-signature.js';
 import { fingerprintDigits, parseSafetyNumber, safetyNumber } from '../../src/client/safety-number.js';
-import { normalizeUserId } from '../../src/client/user-id.js';
+import { normalizeUserId } from '../../src/opaque/user-id.js';
 import { checkAppend } from '../../src/server/key-log.js';
 import { generateKeyPair } from '../../src/seal/index.js';
 
