@@ -7,24 +7,10 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { gcm } from '@noble/ciphers/aes.js';
 import { expect } from 'vitest';
 import { decryptFailed, isZeroVaultError } from '../../src/errors.js';
-import type { Backend } from '../../src/crypto/backend.js';
-import { createNodeBackend } from '../../src/crypto/backend-node.js';
-import { createWebBackend } from '../../src/crypto/backend-web.js';
 import { AES_256_GCM, EXPORT_ONLY, type AeadCipher, type HpkeAead } from '../../src/seal/suite.js';
 
-/** Backends, by the name each must report. */
-export const BACKENDS: readonly (readonly [string, () => Backend])[] = [
-  ['node', () => createNodeBackend()],
-  ['web', () => createWebBackend()],
-  ['web-noble', () => createWebBackend({ subtle: null })],
-];
-
-/** Creates a backend and checks it is the route its name promises. */
-export function makeBackend(name: string, create: () => Backend): Backend {
-  const backend = create();
-  expect(backend.name).toBe(name);
-  return backend;
-}
+/** Backends, by the name each must report (one list for every suite). */
+export { BACKENDS, makeBackend } from '../crypto/backends.js';
 
 function nobleAead(id: number, nk: number, make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array }): HpkeAead {
   return {
