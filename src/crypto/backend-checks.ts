@@ -79,3 +79,21 @@ export function sealWithNoncePrefixOf(backend: Backend): SealWithNoncePrefix | u
   const candidate = (backend as Backend & { [SEAL_WITH_NONCE_PREFIX]?: unknown })[SEAL_WITH_NONCE_PREFIX];
   return typeof candidate === 'function' ? (candidate as SealWithNoncePrefix) : undefined;
 }
+
+/**
+ * A second optional capability, like {@link SEAL_WITH_NONCE_PREFIX}: seal
+ * into one fresh buffer of `prefix + ciphertext + tag` bytes, so a format
+ * with a header (a sealed record) writes its header in place instead of
+ * copying the whole ciphertext behind it. The first `prefix` bytes are
+ * uninitialised: the caller must overwrite every one of them.
+ */
+export const SEAL_AFTER_PREFIX: unique symbol = Symbol.for('zerovault.backend.sealAfterPrefix');
+
+/** The signature behind {@link SEAL_AFTER_PREFIX}. */
+export type SealAfterPrefix = (key: AesGcmKey, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, prefix: number) => Uint8Array;
+
+/** The backend's {@link SealAfterPrefix}, when it has one. */
+export function sealAfterPrefixOf(backend: Backend): SealAfterPrefix | undefined {
+  const candidate = (backend as Backend & { [SEAL_AFTER_PREFIX]?: unknown })[SEAL_AFTER_PREFIX];
+  return typeof candidate === 'function' ? (candidate as SealAfterPrefix) : undefined;
+}

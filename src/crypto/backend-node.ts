@@ -21,6 +21,7 @@ import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes } from './assert.js';
 import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
 import {
+  SEAL_AFTER_PREFIX,
   SEAL_WITH_NONCE_PREFIX,
   checkAesKey,
   checkGcmArgs,
@@ -29,6 +30,7 @@ import {
   checkPrk,
   checkSharedSecret,
   checkX25519,
+  type SealAfterPrefix,
   type SealWithNoncePrefix,
 } from './backend-checks.js';
 
@@ -156,8 +158,15 @@ export function createNodeBackend(): Backend {
     out.set(nonce, 0);
     return out;
   };
-  const backend: Backend & { [SEAL_WITH_NONCE_PREFIX]: SealWithNoncePrefix } = {
+  const sealAfterPrefix: SealAfterPrefix = (key, nonce, plaintext, aad, prefix) => {
+    const keyObject = keyObjectOf(key);
+    checkGcmArgs(nonce, plaintext, aad);
+    if (!Number.isSafeInteger(prefix) || prefix < 0 || prefix > 65536) throw new ZeroVaultError('INVALID_INPUT', 'prefix must be 0 to 65536 bytes');
+    return sealInto(keyObject, nonce, plaintext, aad, prefix);
+  };
+  const backend: Backend & { [SEAL_WITH_NONCE_PREFIX]: SealWithNoncePrefix; [SEAL_AFTER_PREFIX]: SealAfterPrefix } = {
     [SEAL_WITH_NONCE_PREFIX]: sealWithNoncePrefix,
+    [SEAL_AFTER_PREFIX]: sealAfterPrefix,
     name: NAME,
 
     async importAesGcmKey(raw) {

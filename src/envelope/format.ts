@@ -164,9 +164,20 @@ export function parseRecord(sealed: unknown): ParsedRecord {
  * (`ciphertext || tag`) after it: the one copy of the payload a seal makes.
  */
 export function writeRecord(fields: Omit<RecordFields, 'kekId'>, body: Uint8Array): Uint8Array {
-  const k = fields.kekIdBytes.length;
-  const header = headerLength(k);
+  const header = headerLength(fields.kekIdBytes.length);
   const out = new Uint8Array(header + body.length);
+  writeRecordHeader(out, fields);
+  out.set(body, header);
+  return out;
+}
+
+/**
+ * Writes every byte of a record's header (`headerLength(kekId)` bytes) at the
+ * start of `out`, whose remainder already holds `ciphertext || tag`: the
+ * in-place path for backends that seal after a prefix (no payload copy).
+ */
+export function writeRecordHeader(out: Uint8Array, fields: Omit<RecordFields, 'kekId'>): void {
+  const k = fields.kekIdBytes.length;
   out.set(PREFIX, 0);
   out[4] = k;
   let offset = 5;
@@ -179,8 +190,6 @@ export function writeRecord(fields: Omit<RecordFields, 'kekId'>, body: Uint8Arra
   out.set(fields.commitment, offset);
   offset += COMMITMENT_LENGTH;
   putU32(out, offset, fields.plaintextLength);
-  out.set(body, header);
-  return out;
 }
 
 function putU32(out: Uint8Array, offset: number, value: number): number {

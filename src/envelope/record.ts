@@ -19,7 +19,7 @@ import { getBackend } from '#backend';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes, assertObject } from '../crypto/assert.js';
 import type { AesGcmKey, Backend } from '../crypto/backend.js';
-import { sealWithNoncePrefixOf } from '../crypto/backend-checks.js';
+import { sealAfterPrefixOf, sealWithNoncePrefixOf } from '../crypto/backend-checks.js';
 import { concat, equal, utf8, wipe } from '../crypto/bytes.js';
 import { LABELS } from '../crypto/kdf.js';
 import { randomBytes } from '../crypto/random.js';
@@ -31,7 +31,9 @@ import {
   parseRecord,
   payloadAad,
   wrapAad,
+  headerLength,
   writeRecord,
+  writeRecordHeader,
   type AadFields,
   type ParsedRecord,
   type RecordIdentity,
@@ -228,6 +230,15 @@ export async function sealRecordWith(options: SealRecordOptions, internals: Reco
       // A synchronous backend (node): no promise per AEAD call, and the wrap
       // comes out as the wrapped-DEK field itself.
       const wrappedDek = prefixed(kekKey, wrapNonce, dek, wrapAad(identity, fields));
+      const after = sealAfterPrefixOf(backend);
+      if (after !== undefined) {
+        // The payload is encrypted straight behind room for the header, which is then
+        // written in place: the ciphertext is never copied (at 16 MiB that copy was
+        // half the cost of a seal).
+        const out = after(key, nonce, plaintext, payloadAad(identity, fields), headerLength(kek.idBytes.length));
+        writeRecordHeader(out, { ...fields, wrappedDek });
+        return out;
+      }
       const body = prefixed(key, nonce, plaintext, payloadAad(identity, fields));
       return writeRecord({ ...fields, wrappedDek }, body.subarray(NONCE_LENGTH));
     }
