@@ -97,3 +97,20 @@ export function sealAfterPrefixOf(backend: Backend): SealAfterPrefix | undefined
   const candidate = (backend as Backend & { [SEAL_AFTER_PREFIX]?: unknown })[SEAL_AFTER_PREFIX];
   return typeof candidate === 'function' ? (candidate as SealAfterPrefix) : undefined;
 }
+
+/**
+ * A third optional capability: AES-256-GCM returning `[ciphertext, tag]` as
+ * two buffers, synchronously, so a stream can emit both without copying the
+ * ciphertext to append 16 bytes (about a fifth of a 64 KiB chunk's cost).
+ * Each buffer is the caller's alone (never a view into a shared pool).
+ */
+export const SEAL_PARTS: unique symbol = Symbol.for('zerovault.backend.sealParts');
+
+/** The signature behind {@link SEAL_PARTS}. */
+export type SealParts = (key: AesGcmKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) => [Uint8Array, Uint8Array];
+
+/** The backend's {@link SealParts}, when it has one. */
+export function sealPartsOf(backend: Backend): SealParts | undefined {
+  const candidate = (backend as Backend & { [SEAL_PARTS]?: unknown })[SEAL_PARTS];
+  return typeof candidate === 'function' ? (candidate as SealParts) : undefined;
+}

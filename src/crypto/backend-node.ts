@@ -22,6 +22,7 @@ import { assertBytes } from './assert.js';
 import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
 import {
   SEAL_AFTER_PREFIX,
+  SEAL_PARTS,
   SEAL_WITH_NONCE_PREFIX,
   checkAesKey,
   checkGcmArgs,
@@ -31,6 +32,7 @@ import {
   checkSharedSecret,
   checkX25519,
   type SealAfterPrefix,
+  type SealParts,
   type SealWithNoncePrefix,
 } from './backend-checks.js';
 
@@ -131,6 +133,15 @@ function sealInto(keyObject: KeyObject, nonce: Uint8Array, plaintext: Uint8Array
   return out;
 }
 
+/**
+ * A Node Buffer as a Uint8Array the caller may own: a view when the Buffer
+ * has its ArrayBuffer to itself, a copy when it sits in Node's shared pool
+ * (small Buffers do), so `.buffer` never exposes unrelated memory.
+ */
+function owned(buffer: Buffer): Uint8Array {
+  return buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength ? plain(buffer) : Uint8Array.from(buffer);
+}
+
 /** The largest `info` Node's `hkdfSync` takes. */
 const HKDF_SYNC_MAX_INFO = 1024;
 
@@ -164,9 +175,20 @@ export function createNodeBackend(): Backend {
     if (!Number.isSafeInteger(prefix) || prefix < 0 || prefix > 65536) throw new ZeroVaultError('INVALID_INPUT', 'prefix must be 0 to 65536 bytes');
     return sealInto(keyObject, nonce, plaintext, aad, prefix);
   };
-  const backend: Backend & { [SEAL_WITH_NONCE_PREFIX]: SealWithNoncePrefix; [SEAL_AFTER_PREFIX]: SealAfterPrefix } = {
+  const sealParts: SealParts = (key, nonce, plaintext, aad) => {
+    const keyObject = keyObjectOf(key);
+    checkGcmArgs(nonce, plaintext, aad);
+    const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
+    if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
+    const body = cipher.update(plaintext);
+    const rest = cipher.final();
+    const ciphertext = rest.length === 0 ? owned(body) : Uint8Array.from(Buffer.concat([body, rest]));
+    return [ciphertext, Uint8Array.from(cipher.getAuthTag())];
+  };
+  const backend: Backend & { [SEAL_WITH_NONCE_PREFIX]: SealWithNoncePrefix; [SEAL_AFTER_PREFIX]: SealAfterPrefix; [SEAL_PARTS]: SealParts } = {
     [SEAL_WITH_NONCE_PREFIX]: sealWithNoncePrefix,
     [SEAL_AFTER_PREFIX]: sealAfterPrefix,
+    [SEAL_PARTS]: sealParts,
     name: NAME,
 
     async importAesGcmKey(raw) {

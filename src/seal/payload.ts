@@ -13,6 +13,7 @@
  */
 import { decryptFailed, ZeroVaultError } from '../errors.js';
 import type { AesGcmKey, Backend } from '../crypto/backend.js';
+import { sealPartsOf } from '../crypto/backend-checks.js';
 import { wipe } from '../crypto/bytes.js';
 import { CHUNK_SIZE, MAX_CHUNKS, SEALED_CHUNK_SIZE, TAG_LENGTH, chunkNonce, sealedPayloadLength } from './format.js';
 
@@ -21,6 +22,17 @@ import { CHUNK_SIZE, MAX_CHUNKS, SEALED_CHUNK_SIZE, TAG_LENGTH, chunkNonce, seal
  * overlap; 16 × 64 KiB bounds the memory in flight to about 1 MiB.
  */
 export const BATCH = 16;
+
+/**
+ * Seals chunk `counter` as one or more buffers to emit in order
+ * (`ciphertext`, `tag` on backends that can hand them over without a copy).
+ */
+export async function sealChunkParts(backend: Backend, key: AesGcmKey, counter: number, last: boolean, plaintext: Uint8Array): Promise<Uint8Array[]> {
+  if (counter >= MAX_CHUNKS) throw new ZeroVaultError('INVALID_INPUT', 'payload exceeds the maximum sealed size');
+  const parts = sealPartsOf(backend);
+  if (parts !== undefined) return parts(key, chunkNonce(counter, last), plaintext);
+  return [await backend.aesGcmSeal(key, chunkNonce(counter, last), plaintext)];
+}
 
 /** Seals chunk `counter`. */
 export function sealChunk(backend: Backend, key: AesGcmKey, counter: number, last: boolean, plaintext: Uint8Array): Promise<Uint8Array> {

@@ -17,7 +17,7 @@ import { defaultEnv, type SealEnv } from './env.js';
 import { CHUNK_SIZE, PRELUDE_LENGTH, SEALED_CHUNK_SIZE, parsePrelude } from './format.js';
 import { openHeader, sealHeader } from './header.js';
 import { openParams, sealParams, type OpenOptions, type SealOptions } from './options.js';
-import { BATCH, openChunk, sealChunk } from './payload.js';
+import { BATCH, openChunk, sealChunkParts } from './payload.js';
 
 type Controller = TransformStreamDefaultController<Uint8Array>;
 
@@ -41,8 +41,8 @@ export function sealStreamWith(env: SealEnv, options: SealOptions): TransformStr
   async function sealAll(controller: Controller, jobs: readonly Uint8Array[], owned: Uint8Array | undefined): Promise<void> {
     for (let first = 0; first < jobs.length; first += BATCH) {
       const batch = jobs.slice(first, first + BATCH);
-      const sealed = await Promise.all(batch.map((plaintext) => sealChunk(backend, key as AesGcmKey, counter++, false, plaintext)));
-      for (const chunk of sealed) controller.enqueue(chunk);
+      const sealed = await Promise.all(batch.map((plaintext) => sealChunkParts(backend, key as AesGcmKey, counter++, false, plaintext)));
+      for (const parts of sealed) for (const part of parts) controller.enqueue(part);
     }
     // Every backend has consumed its input once the seal resolved. Not wiped
     // here: the next chunk overwrites it, and flush wipes both buffers.
@@ -95,7 +95,7 @@ export function sealStreamWith(env: SealEnv, options: SealOptions): TransformStr
 
     async flush(controller) {
       try {
-        controller.enqueue(await sealChunk(backend, key as AesGcmKey, counter++, true, buffer.subarray(0, filled)));
+        for (const part of await sealChunkParts(backend, key as AesGcmKey, counter++, true, buffer.subarray(0, filled))) controller.enqueue(part);
       } finally {
         wipe(buffer);
         if (spare !== undefined) wipe(spare);

@@ -40,7 +40,11 @@ describe('sealStream equals seal, byte for byte', () => {
     const data = pattern(2 * CHUNK_SIZE + 10);
     const { chunks, error } = await pipe(sealStream({ to: bob.publicKey }), [new Uint8Array(0), data, new Uint8Array(0)]);
     expect(error).toBeUndefined();
-    expect(chunks.map((c) => c.length)).toEqual([headerLength(1), SEALED_CHUNK_SIZE, SEALED_CHUNK_SIZE, 26]);
+    // A backend may emit a sealed chunk as `ciphertext` then `tag` (no copy), so count
+    // bytes, not stream chunks: header, two full sealed chunks, a final 10 + 16.
+    expect(chunks[0]?.length).toBe(headerLength(1));
+    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(headerLength(1) + 2 * SEALED_CHUNK_SIZE + 26);
+    expect(chunks.every((c) => c.length > 0)).toBe(true);
   });
 
   test('the seal side copies what it buffers: mutating a written chunk afterwards changes nothing', async () => {
