@@ -23,6 +23,7 @@ import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type AesGcmKey, type Backend, type Ha
 import {
   SEAL_AFTER_PREFIX,
   SEAL_PARTS,
+  SYNC_AEAD,
   SEAL_WITH_NONCE_PREFIX,
   checkAesKey,
   checkGcmArgs,
@@ -33,6 +34,7 @@ import {
   checkX25519,
   type SealAfterPrefix,
   type SealParts,
+  type SyncAead,
   type SealWithNoncePrefix,
 } from './backend-checks.js';
 
@@ -175,35 +177,13 @@ export function createNodeBackend(): Backend {
     if (!Number.isSafeInteger(prefix) || prefix < 0 || prefix > 65536) throw new ZeroVaultError('INVALID_INPUT', 'prefix must be 0 to 65536 bytes');
     return sealInto(keyObject, nonce, plaintext, aad, prefix);
   };
-  const sealParts: SealParts = (key, nonce, plaintext, aad) => {
-    const keyObject = keyObjectOf(key);
-    checkGcmArgs(nonce, plaintext, aad);
-    const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
-    if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
-    const body = cipher.update(plaintext);
-    const rest = cipher.final();
-    const ciphertext = rest.length === 0 ? owned(body) : Uint8Array.from(Buffer.concat([body, rest]));
-    return [ciphertext, Uint8Array.from(cipher.getAuthTag())];
-  };
-  const backend: Backend & { [SEAL_WITH_NONCE_PREFIX]: SealWithNoncePrefix; [SEAL_AFTER_PREFIX]: SealAfterPrefix; [SEAL_PARTS]: SealParts } = {
-    [SEAL_WITH_NONCE_PREFIX]: sealWithNoncePrefix,
-    [SEAL_AFTER_PREFIX]: sealAfterPrefix,
-    [SEAL_PARTS]: sealParts,
-    name: NAME,
-
-    async importAesGcmKey(raw) {
+  const syncAead: SyncAead = {
+    importKey(raw) {
       checkAesKey(raw);
       const key: NodeAesKey = { algorithm: 'AES-256-GCM', backend: NAME, keyObject: createSecretKey(raw) };
       return key;
     },
-
-    async aesGcmSeal(key, nonce, plaintext, aad) {
-      const keyObject = keyObjectOf(key);
-      checkGcmArgs(nonce, plaintext, aad);
-      return sealInto(keyObject, nonce, plaintext, aad, 0);
-    },
-
-    async aesGcmOpen(key, nonce, sealed, aad) {
+    open(key, nonce, sealed, aad) {
       const keyObject = keyObjectOf(key);
       checkGcmArgs(nonce, sealed, aad);
       if (sealed.length < GCM_TAG_LENGTH) throw decryptFailed();
@@ -225,6 +205,42 @@ export function createNodeBackend(): Backend {
         body.fill(0);
         throw decryptFailed();
       }
+    },
+  };
+  const sealParts: SealParts = (key, nonce, plaintext, aad) => {
+    const keyObject = keyObjectOf(key);
+    checkGcmArgs(nonce, plaintext, aad);
+    const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
+    if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
+    const body = cipher.update(plaintext);
+    const rest = cipher.final();
+    const ciphertext = rest.length === 0 ? owned(body) : Uint8Array.from(Buffer.concat([body, rest]));
+    return [ciphertext, Uint8Array.from(cipher.getAuthTag())];
+  };
+  const backend: Backend & {
+    [SEAL_WITH_NONCE_PREFIX]: SealWithNoncePrefix;
+    [SEAL_AFTER_PREFIX]: SealAfterPrefix;
+    [SEAL_PARTS]: SealParts;
+    [SYNC_AEAD]: SyncAead;
+  } = {
+    [SYNC_AEAD]: syncAead,
+    [SEAL_WITH_NONCE_PREFIX]: sealWithNoncePrefix,
+    [SEAL_AFTER_PREFIX]: sealAfterPrefix,
+    [SEAL_PARTS]: sealParts,
+    name: NAME,
+
+    async importAesGcmKey(raw) {
+      return syncAead.importKey(raw);
+    },
+
+    async aesGcmSeal(key, nonce, plaintext, aad) {
+      const keyObject = keyObjectOf(key);
+      checkGcmArgs(nonce, plaintext, aad);
+      return sealInto(keyObject, nonce, plaintext, aad, 0);
+    },
+
+    async aesGcmOpen(key, nonce, sealed, aad) {
+      return syncAead.open(key, nonce, sealed, aad);
     },
 
     digest(hash, data) {

@@ -17,9 +17,9 @@
  */
 import { getBackend } from '#backend';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
-import { assertBytes, assertObject } from '../crypto/assert.js';
+import { assertBytes, assertObject, isBytes } from '../crypto/assert.js';
 import type { AesGcmKey, Backend } from '../crypto/backend.js';
-import { sealAfterPrefixOf, sealWithNoncePrefixOf } from '../crypto/backend-checks.js';
+import { sealAfterPrefixOf, sealWithNoncePrefixOf, syncAeadOf } from '../crypto/backend-checks.js';
 import { concat, equal, utf8, wipe } from '../crypto/bytes.js';
 import { LABELS } from '../crypto/kdf.js';
 import { randomBytes } from '../crypto/random.js';
@@ -224,9 +224,12 @@ export async function sealRecordWith(options: SealRecordOptions, internals: Reco
       commitment: derived.commitment,
       plaintextLength: plaintext.length,
     };
-    const [kekKey, key] = await Promise.all([kekHandle(kek, backend), importPayloadKey(derived.key, backend)]);
     const prefixed = sealWithNoncePrefixOf(backend);
-    if (prefixed !== undefined) {
+    const sync = syncAeadOf(backend);
+    if (prefixed !== undefined && sync !== undefined) {
+      const kekKey = isBytes(kek.key) ? sync.importKey(kek.key) : kek.key;
+      const key = sync.importKey(derived.key);
+      wipe(derived.key);
       // A synchronous backend (node): no promise per AEAD call, and the wrap
       // comes out as the wrapped-DEK field itself.
       const wrappedDek = prefixed(kekKey, wrapNonce, dek, wrapAad(identity, fields));
@@ -242,6 +245,7 @@ export async function sealRecordWith(options: SealRecordOptions, internals: Reco
       const body = prefixed(key, nonce, plaintext, payloadAad(identity, fields));
       return writeRecord({ ...fields, wrappedDek }, body.subarray(NONCE_LENGTH));
     }
+    const [kekKey, key] = await Promise.all([kekHandle(kek, backend), importPayloadKey(derived.key, backend)]);
     // Independent AEAD calls run concurrently (one round trip on WebCrypto).
     const [wrappedDek, body] = await Promise.all([
       wrapDek(kekKey, dek, wrapNonce, identity, fields, backend),
@@ -289,6 +293,22 @@ export async function openRecordWith(options: OpenRecordOptions, internals: Reco
     kek = checkKek(found, 'keyring.keks[]', backend);
   }
 
+  const sync = syncAeadOf(backend);
+  if (sync !== undefined) {
+    // A synchronous backend (node): the same steps without four promise hops.
+    const kekKey = isBytes(kek.key) ? sync.importKey(kek.key) : kek.key;
+    const { wrappedDek } = record;
+    const dek = sync.open(kekKey, wrappedDek.subarray(0, NONCE_LENGTH), wrappedDek.subarray(NONCE_LENGTH), wrapAad(identity, record));
+    const { key: raw, commitment } = deriveRecordKeys(dek, backend);
+    wipe(dek);
+    if (!equal(commitment, record.commitment)) {
+      wipe(raw);
+      throw decryptFailed();
+    }
+    const key = sync.importKey(raw);
+    wipe(raw);
+    return sync.open(key, record.nonce, record.body, payloadAad(identity, record));
+  }
   const unwrapped = await unwrapDek(await kekHandle(kek, backend), record, identity, backend);
   wipe(unwrapped.dek);
   const key = await importPayloadKey(unwrapped.key, backend);
