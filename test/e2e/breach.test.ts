@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { getBackend } from '#backend';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { open as aeadOpen } from '../../src/crypto/aead.js';
-import { SEAL_WITH_NONCE_PREFIX, sealWithNoncePrefixOf, type SealWithNoncePrefix } from '../../src/crypto/backend-checks.js';
+import { SEAL_WITH_NONCE_PREFIX, SYNC_AEAD, sealWithNoncePrefixOf, syncAeadOf, type SealWithNoncePrefix, type SyncAead } from '../../src/crypto/backend-checks.js';
 import { equal, toBase64url, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { loadKeyring, PASSWORD_SLOT, META_VAULT } from '../../src/client/session.js';
 import { decodeSlot, unwrapRoot } from '../../src/client/slots.js';
@@ -90,8 +90,8 @@ vi.mock('../../src/client/slots.js', async (importOriginal) => {
 // Every AES key the process imports (KEKs, unlock keys, payload keys, the
 // server's at-rest key), and every 32-byte value it seals or opens (DEKs, the
 // root key, request-MAC keys), copied before the code under test wipes them.
-// Both seal routes of the backend are wrapped: the plain one and the
-// one-buffer route the envelope prefers when the backend has it.
+// Every route of the backend is wrapped: the plain ones, the one-buffer seal
+// and the synchronous import/open the envelope prefers when the backend has them.
 const backend = getBackend();
 const importAesGcmKey = backend.importAesGcmKey.bind(backend);
 const aesGcmSeal = backend.aesGcmSeal.bind(backend);
@@ -119,6 +119,22 @@ if (prefixed !== undefined) {
     return prefixed(key, nonce, plaintext, aad);
   };
   Object.assign(backend, { [SEAL_WITH_NONCE_PREFIX]: wrapped });
+}
+// The synchronous route (key import and open) the envelope takes on node:crypto.
+const sync = syncAeadOf(backend);
+if (sync !== undefined) {
+  const wrappedSync: SyncAead = {
+    importKey: (raw) => {
+      spy.aesKeys.push(Uint8Array.from(raw));
+      return sync.importKey(raw);
+    },
+    open: (key, nonce, sealed, aad) => {
+      const plaintext = sync.open(key, nonce, sealed, aad);
+      keep32(plaintext);
+      return plaintext;
+    },
+  };
+  Object.assign(backend, { [SYNC_AEAD]: wrappedSync });
 }
 
 const USER = 'alice@example.com';
