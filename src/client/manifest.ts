@@ -16,10 +16,11 @@
  *
  * @module
  */
-import { concat, fromUtf8, toBase64url, utf8 } from '../crypto/bytes.js';
+import { concat, toBase64url, utf8 } from '../crypto/bytes.js';
 import { digest } from '../crypto/kdf.js';
 import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
+import { Reader, u16, u32, u64, u8 } from './codec.js';
 import { loadMeta, saveMeta } from './meta-record.js';
 
 const sha256 = (data: Uint8Array): Uint8Array => digest('SHA-256', data);
@@ -39,22 +40,14 @@ export interface ManifestEntry {
 /** A vault's manifest. */
 export type Manifest = Map<string, ManifestEntry>;
 
-function u64(n: number): Uint8Array {
-  const out = new Uint8Array(8);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, Math.floor(n / 2 ** 32));
-  view.setUint32(4, n >>> 0);
-  return out;
-}
-
 /** Encodes a manifest (ids sorted, so equal manifests encode equally). */
 export function encodeManifest(manifest: Manifest): Uint8Array {
   const ids = [...manifest.keys()].sort();
-  const parts: Uint8Array[] = [Uint8Array.of(0x5a, 0x4d, 0x01), u64(ids.length).subarray(4)];
+  const parts: Uint8Array[] = [Uint8Array.of(0x5a, 0x4d, 0x01), u32(ids.length)];
   for (const id of ids) {
     const entry = manifest.get(id) as ManifestEntry;
     const idBytes = utf8(id);
-    parts.push(Uint8Array.of(idBytes.length >>> 8, idBytes.length & 0xff), idBytes, u64(entry.cv), u64(entry.storeVersion), Uint8Array.of(entry.deleted ? 1 : 0));
+    parts.push(u16(idBytes.length), idBytes, u64(entry.cv), u64(entry.storeVersion), u8(entry.deleted ? 1 : 0));
   }
   return concat(...parts);
 }
@@ -65,30 +58,21 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
  */
 export function decodeManifest(bytes: Uint8Array): Manifest {
   const bad = (): ZeroVaultError => new ZeroVaultError('INVALID_INPUT', 'manifest is malformed');
-  if (bytes.length < 7 || bytes[0] !== 0x5a || bytes[1] !== 0x4d) throw bad();
+  if (bytes.length < 3 || bytes[0] !== 0x5a || bytes[1] !== 0x4d) throw bad();
   if (bytes[2] !== 0x01) throw new ZeroVaultError('UNSUPPORTED', 'unknown manifest version');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = view.getUint32(3);
+  const reader = new Reader(bytes, bad);
+  reader.bytes(3);
+  const count = reader.u32();
   const manifest: Manifest = new Map();
-  let offset = 7;
-  const readU64 = (at: number): number => {
-    const n = view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
-    if (!Number.isSafeInteger(n)) throw bad();
-    return n;
-  };
   for (let i = 0; i < count; i++) {
-    if (offset + 2 > bytes.length) throw bad();
-    const length = view.getUint16(offset);
-    offset += 2;
-    if (offset + length + 17 > bytes.length) throw bad();
-    const id = fromUtf8(bytes.subarray(offset, offset + length));
-    offset += length;
-    const deletedByte = bytes[offset + 16];
-    if (deletedByte !== 0 && deletedByte !== 1) throw bad();
-    manifest.set(id, { cv: readU64(offset), storeVersion: readU64(offset + 8), deleted: deletedByte === 1 });
-    offset += 17;
+    const id = reader.str16();
+    const cv = reader.u64();
+    const storeVersion = reader.u64();
+    const deleted = reader.u8();
+    if (deleted !== 0 && deleted !== 1) throw bad();
+    manifest.set(id, { cv, storeVersion, deleted: deleted === 1 });
   }
-  if (offset !== bytes.length) throw bad();
+  reader.end();
   return manifest;
 }
 

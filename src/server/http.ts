@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fromBase64url } from '../crypto/bytes.js';
+import { concat, fromBase64url } from '../crypto/bytes.js';
 import { ZeroVaultError, isZeroVaultError, type ZeroVaultErrorCode } from '../errors.js';
 
 /** The status each error code maps to. */
@@ -70,13 +70,7 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concat(...chunks);
 }
 
 function invalid(message: string): ZeroVaultError {

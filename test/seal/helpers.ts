@@ -6,6 +6,7 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { gcm } from '@noble/ciphers/aes.js';
 import { expect } from 'vitest';
+import { pattern } from '../helpers/pattern.js';
 import { decryptFailed, isZeroVaultError } from '../../src/errors.js';
 import { AES_256_GCM, EXPORT_ONLY, type AeadCipher, type HpkeAead } from '../../src/seal/suite.js';
 
@@ -67,18 +68,8 @@ export async function codeOf(fn: () => unknown): Promise<string> {
   return 'no error';
 }
 
-/** Deterministic pseudo-random bytes (xorshift), for payloads in tests. */
-export function pattern(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+/** Deterministic pseudo-random bytes, for payloads in tests. */
+export { pattern };
 
 /** A randomness source that replays `bytes` and fails loudly when exhausted. */
 export function replay(...chunks: Uint8Array[]): (length: number) => Uint8Array {

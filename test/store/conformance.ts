@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { utf8 } from '../../src/crypto/bytes.js';
 import type { ZeroVaultErrorCode } from '../../src/errors.js';
+import { pattern } from '../helpers/pattern.js';
 import { MAX_LIST_LIMIT, MAX_NAME_LENGTH, type BlobStore, type ListEntry } from '../../src/store/types.js';
 
 /** A fresh, empty store and how to dispose of it. */
@@ -51,18 +52,6 @@ async function listAll(store: BlobStore, vault: string, limit?: number): Promise
     after = page.next;
   }
   throw new Error('listing did not terminate');
-}
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 const sortIds = (ids: string[]): string[] => [...ids].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
