@@ -9,20 +9,21 @@
  * long-lived service should hold) and as 32 raw bytes (what the keyring
  * hands the client's `Vault`). Rows marked "(ref)" are hand-written on
  * node:crypto for context: a bare envelope (fresh DEK, GCM payload,
- * GCM-wrapped DEK, no commitment), and the same plus the v1 key commitment
- * (HKDF-Extract and one HMAC block per label): the native calls every v1
- * record costs, with no parsing, AAD or checks around them.
+ * GCM-wrapped DEK, no commitment), and the same plus suite 2's key
+ * commitment (one HMAC-SHA-512 block): the native calls every record of the
+ * current suite costs, with no parsing, AAD or checks around them; and the
+ * open of a suite-1 record (HKDF-SHA-256: three HMACs).
  *
  * A benchmark, not a test: it fails only when the routes disagree on bytes.
  */
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes as nodeRandomBytes } from 'node:crypto';
 import { importKek, openRecord, sealRecord, type Kek } from '../src/envelope/index.js';
+import { sealRecordWith } from '../src/envelope/record.js';
 import { measure, pairedRatio, rawRoutes, fixed, sizeLabel, verdict, type Route, type Table } from './measure.js';
 import type { RunSettings } from './options.js';
 
 const TAG = 16;
 const NONCE = 12;
-const EMPTY = new Uint8Array(0);
 const SIZES = [1024, 16 * 1024 * 1024];
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
@@ -105,35 +106,40 @@ async function cases(size: number): Promise<EnvelopeCase[]> {
   };
   if (!same(bareOpen(), plaintext)) throw new Error(`bare envelope disagrees at ${size} B`);
 
-  // The same plus the format's key commitment (HKDF-Extract, then one HMAC block per label):
-  // the native calls any v1 record seal or open makes on node:crypto, with nothing else around them.
-  const keyInfo = new Uint8Array(nodeRandomBytes(28));
-  const commitmentInfo = new Uint8Array(nodeRandomBytes(35));
+  // The same with suite 2's DEK (64 bytes) and key commitment (one HMAC-SHA-512 block,
+  // split into payload key and commitment), raw keys straight to the cipher: the native
+  // calls a suite-2 record seal or open makes on node:crypto, with nothing else around them.
+  const keysInfo = new Uint8Array(nodeRandomBytes(30));
   const derive = (dek: Uint8Array): { key: Buffer; commitment: Buffer } => {
-    const prk = createHmac('sha256', EMPTY).update(dek).digest();
-    return { key: createHmac('sha256', prk).update(keyInfo).digest(), commitment: createHmac('sha256', prk).update(commitmentInfo).digest() };
+    const block = createHmac('sha512', dek).update(keysInfo).digest();
+    return { key: block.subarray(0, 32), commitment: block.subarray(32) };
   };
   const committedSeal = (): Uint8Array[] => {
-    const fresh = nodeRandomBytes(32 + 2 * NONCE);
-    const dek = fresh.subarray(0, 32);
+    const fresh = nodeRandomBytes(64 + 2 * NONCE);
+    const dek = fresh.subarray(0, 64);
     const { key, commitment } = derive(dek);
-    const wrap = createCipheriv('aes-256-gcm', kekObject, fresh.subarray(32, 32 + NONCE), { authTagLength: TAG });
+    const wrap = createCipheriv('aes-256-gcm', kekObject, fresh.subarray(64, 64 + NONCE), { authTagLength: TAG });
     const wrapped = Buffer.concat([wrap.update(dek), wrap.final(), wrap.getAuthTag()]);
-    const cipher = createCipheriv('aes-256-gcm', createSecretKey(key), fresh.subarray(32 + NONCE), { authTagLength: TAG });
+    const cipher = createCipheriv('aes-256-gcm', key, fresh.subarray(64 + NONCE), { authTagLength: TAG });
     return [wrapped, commitment, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()];
   };
+  const committedDek = new Uint8Array(nodeRandomBytes(64));
+  const committedWrapped = (() => {
+    const wrap = createCipheriv('aes-256-gcm', kekObject, bareWrapNonce, { authTagLength: TAG });
+    return Buffer.concat([wrap.update(committedDek), wrap.final(), wrap.getAuthTag()]);
+  })();
   const committedBody = (() => {
-    const cipher = createCipheriv('aes-256-gcm', createSecretKey(derive(bareDek).key), nonce, { authTagLength: TAG });
+    const cipher = createCipheriv('aes-256-gcm', derive(committedDek).key, nonce, { authTagLength: TAG });
     return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   })();
   const committedOpen = (): Uint8Array => {
     const unwrap = createDecipheriv('aes-256-gcm', kekObject, bareWrapNonce, { authTagLength: TAG });
-    unwrap.setAuthTag(bareWrapped.subarray(32));
-    const dek = unwrap.update(bareWrapped.subarray(0, 32));
+    unwrap.setAuthTag(committedWrapped.subarray(64));
+    const dek = unwrap.update(committedWrapped.subarray(0, 64));
     unwrap.final();
     const { key, commitment } = derive(dek);
     if (commitment.length !== 32) throw new Error('unreachable');
-    const decipher = createDecipheriv('aes-256-gcm', createSecretKey(key), nonce, { authTagLength: TAG });
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG });
     decipher.setAuthTag(committedBody.subarray(size));
     const body = decipher.update(committedBody.subarray(0, size));
     decipher.final();
@@ -142,6 +148,9 @@ async function cases(size: number): Promise<EnvelopeCase[]> {
   if (!same(committedOpen(), plaintext)) throw new Error(`committed envelope disagrees at ${size} B`);
 
   const record = await sealRecord({ ...where, kek: kekImported, plaintext });
+  // A record of the first suite (three HMACs per open), which every release keeps opening.
+  const suite1Record = await sealRecordWith({ ...where, kek: kekImported, plaintext }, { suite: 1 });
+  if (!same(await openRecord({ ...where, kek: kekImported, sealed: suite1Record }), plaintext)) throw new Error(`suite-1 record fails at ${size} B`);
   if (!same(await openRecord({ ...where, kek: kekBytes, sealed: record }), plaintext)) throw new Error(`record round-trip fails at ${size} B`);
   if (!same(await openRecord({ ...where, kek: kekImported, sealed: await sealRecord({ ...where, kek: kekBytes, plaintext }) }), plaintext)) {
     throw new Error(`record round-trip (raw KEK) fails at ${size} B`);
@@ -157,7 +166,7 @@ async function cases(size: number): Promise<EnvelopeCase[]> {
         { name: 'raw node:crypto, one call', ours: false, fn: nodeSeal },
         { name: 'raw WebCrypto, one call', ours: false, fn: webSeal },
         { name: '(ref) bare envelope, node:crypto', ours: false, reference: true, fn: bareSeal },
-        { name: '(ref) bare + HKDF commitment, node:crypto', ours: false, reference: true, fn: committedSeal },
+        { name: '(ref) bare + suite-2 commitment, node:crypto', ours: false, reference: true, fn: committedSeal },
       ],
     },
     {
@@ -169,7 +178,8 @@ async function cases(size: number): Promise<EnvelopeCase[]> {
         { name: 'raw node:crypto, one call', ours: false, fn: nodeOpen },
         { name: 'raw WebCrypto, one call', ours: false, fn: webOpen },
         { name: '(ref) bare envelope, node:crypto', ours: false, reference: true, fn: bareOpen },
-        { name: '(ref) bare + HKDF commitment, node:crypto', ours: false, reference: true, fn: committedOpen },
+        { name: '(ref) bare + suite-2 commitment, node:crypto', ours: false, reference: true, fn: committedOpen },
+        { name: '(ref) zerovault openRecord, a suite-1 record', ours: false, reference: true, fn: () => openRecord({ ...where, kek: kekImported, sealed: suite1Record }) },
       ],
     },
   ];

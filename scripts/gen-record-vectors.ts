@@ -1,8 +1,10 @@
 /**
  * Generates test/vectors/zerovault/records-v1.json: known-answer vectors for
- * sealed records v1 (fixed DEK, nonces, KEK and ids → exact bytes), re-wrap
- * and keyring vectors, and negative vectors. Deterministic: running it twice
- * gives the same file. `test/envelope/vectors.test.ts` re-derives every value.
+ * sealed records v1 in both suites (fixed DEK, nonces, KEK and ids → exact
+ * bytes), re-wrap, two-key collision and keyring vectors, and negative
+ * vectors. Deterministic: running it twice gives the same file, and the
+ * suite-1 records are byte for byte those published before suite 2 existed.
+ * `test/envelope/vectors.test.ts` re-derives every value.
  *
  *   npx tsx scripts/gen-record-vectors.ts
  */
@@ -15,13 +17,15 @@ import { fromHex, toHex, utf8 } from '../src/crypto/bytes.js';
 import { LABELS, deriveKey } from '../src/crypto/kdf.js';
 import {
   AAD_LABELS,
-  PREFIX,
+  RECORD_SUITES,
   headerLength,
   parseRecord,
   payloadAad,
   wrapAad,
   writeRecord,
   type AadFields,
+  type RecordSuite,
+  type RecordSuiteId,
 } from '../src/envelope/format.js';
 import { encodeId } from '../src/envelope/inputs.js';
 import { encodeKeyring, type Keyring } from '../src/envelope/keyring.js';
@@ -36,9 +40,26 @@ function seq(length: number, start: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
 }
 
-function fixed(dek: Uint8Array, wrapNonce: Uint8Array, nonce: Uint8Array): RecordInternals {
+function fixed(suite: RecordSuiteId, dek: Uint8Array, wrapNonce: Uint8Array, nonce: Uint8Array): RecordInternals {
   const table = { dek, 'wrap-nonce': wrapNonce, nonce } as const;
-  return { backend, random: (purpose) => table[purpose] };
+  return { backend, suite, random: (purpose) => table[purpose] };
+}
+
+/**
+ * A suite's payload key and commitment from the KDF's definition, not from
+ * `deriveRecordKeys`: suite 1 is two HKDF-SHA-256 calls, suite 2 one
+ * HKDF-Expand-SHA-512 of 64 bytes split in two.
+ */
+function keysOf(dek: Uint8Array, suite: RecordSuite): { key: Uint8Array; commitment: Uint8Array } {
+  if (suite.id === 1) {
+    return {
+      key: deriveKey({ ikm: dek, label: LABELS.recordKey, context: suite.prefix }, backend),
+      commitment: deriveKey({ ikm: dek, label: LABELS.recordCommitment, context: suite.prefix }, backend),
+    };
+  }
+  const info = new Uint8Array([...utf8(LABELS.recordKeys), 0, ...suite.prefix]);
+  const block = backend.hkdfExpand('SHA-512', dek, info, 64);
+  return { key: block.slice(0, 32), commitment: block.slice(32) };
 }
 
 interface KekJson {
@@ -89,20 +110,30 @@ const inputs = [
   },
 ];
 
+// Suite 1 first (the vectors published with it), then the same inputs in
+// suite 2, whose DEK is 64 bytes: the suite-1 DEK followed by 32 more.
+const allInputs = [
+  ...inputs.map((v) => ({ suite: 1 as const, ...v })),
+  ...inputs.map((v, i) => ({ suite: 2 as const, ...v, name: `${v.name} (suite 2)`, dek: v.dek + toHex(seq(32, 0x11 * (i + 1))) })),
+];
+
 const valid = [];
-for (const v of inputs) {
+for (const v of allInputs) {
   const dek = fromHex(v.dek);
+  const suite = RECORD_SUITES[v.suite];
   const sealed = await sealRecordWith(
     { kek: kekOf(v.kek), vaultId: v.vaultId, recordId: v.recordId, version: v.version, plaintext: fromHex(v.plaintext) },
-    fixed(dek, fromHex(v.wrapNonce), fromHex(v.nonce)),
+    fixed(v.suite, dek, fromHex(v.wrapNonce), fromHex(v.nonce)),
   );
   const parsed = parseRecord(sealed);
   const identity = identityOf(v);
+  const keys = keysOf(dek, suite);
+  if (toHex(deriveCommitment(dek, suite, backend)) !== toHex(keys.commitment)) throw new Error('commitment routes disagree');
   valid.push({
     ...v,
     intermediate: {
-      payloadKey: toHex(deriveKey({ ikm: dek, label: LABELS.recordKey, context: PREFIX }, backend)),
-      commitment: toHex(deriveCommitment(dek, backend)),
+      payloadKey: toHex(keys.key),
+      commitment: toHex(keys.commitment),
       wrapAad: toHex(wrapAad(identity, parsed)),
       payloadAad: toHex(payloadAad(identity, parsed)),
       header: toHex(sealed.subarray(0, parsed.headerLength)),
@@ -111,71 +142,98 @@ for (const v of inputs) {
   });
 }
 
-const base = valid[1]!;
-const baseSealed = fromHex(base.sealed);
 const rewrapTo = { id: 'vault-1', version: 2, key: toHex(seq(32, 0x10)) };
 const rewrapNonce = seq(12, 0x30);
-const rewrapped = await rewrapRecordWith(
-  { sealed: baseSealed, from: kekOf(base.kek), to: kekOf(rewrapTo), vaultId: base.vaultId, recordId: base.recordId, version: base.version },
-  { backend, random: () => rewrapNonce },
-);
 
 const flip = (bytes: Uint8Array, at: number, mask = 1): Uint8Array => {
   const copy = Uint8Array.from(bytes);
   copy[at]! ^= mask;
   return copy;
 };
-const k = utf8(base.kek.id).length;
-const where = { kek: base.kek, vaultId: base.vaultId, recordId: base.recordId, version: base.version };
-const invalid = [
-  { name: 'tampered header: commitment bit', ...where, sealed: toHex(flip(baseSealed, 81 + k)), error: 'DECRYPT_FAILED' },
-  { name: 'tampered header: payload nonce bit', ...where, sealed: toHex(flip(baseSealed, 69 + k)), error: 'DECRYPT_FAILED' },
-  { name: 'tampered header: wrapped DEK bit', ...where, sealed: toHex(flip(baseSealed, 30 + k)), error: 'DECRYPT_FAILED' },
-  {
-    name: 'tampered header: KEK version rewritten to 2, opened with the same key as version 2',
-    ...where,
-    kek: { ...base.kek, version: 2 },
-    sealed: toHex(flip(baseSealed, 8 + k, 3)),
-    error: 'DECRYPT_FAILED',
-  },
-  { name: 'tampered ciphertext: last tag bit', ...where, sealed: toHex(flip(baseSealed, baseSealed.length - 1, 0x80)), error: 'DECRYPT_FAILED' },
-  { name: 'wrong AAD: another record id (renamed)', ...where, recordId: 'notes/ete', sealed: base.sealed, error: 'DECRYPT_FAILED' },
-  { name: 'wrong AAD: another vault (moved)', ...where, vaultId: 'vault-2', sealed: base.sealed, error: 'DECRYPT_FAILED' },
-  { name: 'wrong AAD: another record version (replayed)', ...where, version: 43, sealed: base.sealed, error: 'DECRYPT_FAILED' },
-  { name: 'wrong KEK version: the header names version 1', ...where, kek: { ...base.kek, version: 2 }, sealed: base.sealed, error: 'DECRYPT_FAILED' },
-  { name: 'wrong KEK: right id and version, other key', ...where, kek: { ...base.kek, key: rewrapTo.key }, sealed: base.sealed, error: 'DECRYPT_FAILED' },
-  { name: 'truncated: last byte missing', ...where, sealed: toHex(baseSealed.subarray(0, baseSealed.length - 1)), error: 'INVALID_INPUT' },
-  { name: 'truncated: header only', ...where, sealed: toHex(baseSealed.subarray(0, headerLength(k))), error: 'INVALID_INPUT' },
-  { name: 'trailing byte', ...where, sealed: toHex(Uint8Array.from([...baseSealed, 0])), error: 'INVALID_INPUT' },
-  { name: 'bad magic', ...where, sealed: toHex(flip(baseSealed, 1, 0x20)), error: 'INVALID_INPUT' },
-  { name: 'unknown format version 2', ...where, sealed: toHex(flip(baseSealed, 2, 3)), error: 'UNSUPPORTED' },
-  { name: 'unknown suite 0', ...where, sealed: toHex(flip(baseSealed, 3, 1)), error: 'UNSUPPORTED' },
-  { name: 'empty KEK id', ...where, sealed: toHex(flip(baseSealed, 4, k)), error: 'INVALID_INPUT' },
-  { name: 'declared plaintext length above 64 MiB', ...where, sealed: toHex(flip(baseSealed, 113 + k, 0x04)), error: 'INVALID_INPUT' },
-];
+
+const rewrap = [];
+const invalid = [];
+// The "short text" vector of each suite is the base of its re-wrap and negative vectors.
+for (const base of [valid[1]!, valid[inputs.length + 1]!]) {
+  const suite = RECORD_SUITES[base.suite];
+  const baseSealed = fromHex(base.sealed);
+  const rewrapped = await rewrapRecordWith(
+    { sealed: baseSealed, from: kekOf(base.kek), to: kekOf(rewrapTo), vaultId: base.vaultId, recordId: base.recordId, version: base.version },
+    { backend, random: () => rewrapNonce },
+  );
+  rewrap.push({
+    name: `suite ${suite.id}: vault-1 v1 → v2 of the "short text" vector`,
+    suite: suite.id,
+    from: base.kek,
+    to: rewrapTo,
+    vaultId: base.vaultId,
+    recordId: base.recordId,
+    version: base.version,
+    wrapNonce: toHex(rewrapNonce),
+    sealed: base.sealed,
+    rewrapped: toHex(rewrapped),
+  });
+
+  const k = utf8(base.kek.id).length;
+  const header = headerLength(suite, k);
+  // Field offsets from the end of the header: length (4), commitment (32), payload nonce (12).
+  const lengthAt = header - 4;
+  const commitmentAt = lengthAt - 32;
+  const nonceAt = commitmentAt - 12;
+  const where = { suite: suite.id, kek: base.kek, vaultId: base.vaultId, recordId: base.recordId, version: base.version };
+  const name = (what: string) => `suite ${suite.id}: ${what}`;
+  invalid.push(
+    { name: name('tampered header: commitment bit'), ...where, sealed: toHex(flip(baseSealed, commitmentAt)), error: 'DECRYPT_FAILED' },
+    { name: name('tampered header: payload nonce bit'), ...where, sealed: toHex(flip(baseSealed, nonceAt)), error: 'DECRYPT_FAILED' },
+    { name: name('tampered header: wrapped DEK bit'), ...where, sealed: toHex(flip(baseSealed, 30 + k)), error: 'DECRYPT_FAILED' },
+    {
+      name: name('tampered header: KEK version rewritten to 2, opened with the same key as version 2'),
+      ...where,
+      kek: { ...base.kek, version: 2 },
+      sealed: toHex(flip(baseSealed, 8 + k, 3)),
+      error: 'DECRYPT_FAILED',
+    },
+    { name: name('tampered ciphertext: last tag bit'), ...where, sealed: toHex(flip(baseSealed, baseSealed.length - 1, 0x80)), error: 'DECRYPT_FAILED' },
+    { name: name('wrong AAD: another record id (renamed)'), ...where, recordId: 'notes/ete', sealed: base.sealed, error: 'DECRYPT_FAILED' },
+    { name: name('wrong AAD: another vault (moved)'), ...where, vaultId: 'vault-2', sealed: base.sealed, error: 'DECRYPT_FAILED' },
+    { name: name('wrong AAD: another record version (replayed)'), ...where, version: 43, sealed: base.sealed, error: 'DECRYPT_FAILED' },
+    { name: name('wrong KEK version: the header names version 1'), ...where, kek: { ...base.kek, version: 2 }, sealed: base.sealed, error: 'DECRYPT_FAILED' },
+    { name: name('wrong KEK: right id and version, other key'), ...where, kek: { ...base.kek, key: rewrapTo.key }, sealed: base.sealed, error: 'DECRYPT_FAILED' },
+    { name: name('truncated: last byte missing'), ...where, sealed: toHex(baseSealed.subarray(0, baseSealed.length - 1)), error: 'INVALID_INPUT' },
+    { name: name('truncated: header only'), ...where, sealed: toHex(baseSealed.subarray(0, header)), error: 'INVALID_INPUT' },
+    { name: name('trailing byte'), ...where, sealed: toHex(Uint8Array.from([...baseSealed, 0])), error: 'INVALID_INPUT' },
+    { name: name('bad magic'), ...where, sealed: toHex(flip(baseSealed, 1, 0x20)), error: 'INVALID_INPUT' },
+    { name: name('unknown format version 2'), ...where, sealed: toHex(flip(baseSealed, 2, 3)), error: 'UNSUPPORTED' },
+    { name: name('unknown suite 0'), ...where, sealed: toHex(flip(baseSealed, 3, suite.id)), error: 'UNSUPPORTED' },
+    // Suite 1 ↔ 2 changes the DEK length the reader expects, so every later field shifts.
+    { name: name('suite byte switched to the other suite'), ...where, sealed: toHex(flip(baseSealed, 3, 3)), error: 'INVALID_INPUT' },
+    { name: name('empty KEK id'), ...where, sealed: toHex(flip(baseSealed, 4, k)), error: 'INVALID_INPUT' },
+    { name: name('declared plaintext length above 64 MiB'), ...where, sealed: toHex(flip(baseSealed, lengthAt, 0x04)), error: 'INVALID_INPUT' },
+  );
+}
 
 // Two-key collision: DEK1 and DEK2 under two KEKs with the same id and version;
 // one payload that AES-GCM accepts under both derived keys and the record's
 // AAD; one commitment (DEK1's). Record A opens; record B (same payload and
 // commitment, DEK2 under KEK B) must be rejected.
-const collision = await (async () => {
-  const dek1 = seq(32, 0x01);
-  const dek2 = seq(32, 0x02);
+async function collisionVector(suite: RecordSuite) {
+  const dek1 = seq(suite.dekLength, 0x01);
+  const dek2 = seq(suite.dekLength, 0x02);
   const kekA = { id: 'shared', version: 1, key: toHex(seq(32, 0x11)) };
   const kekB = { id: 'shared', version: 1, key: toHex(seq(32, 0x22)) };
   const at = { vaultId: 'vault-c', recordId: 'message', version: 1 };
   const identity = identityOf(at);
   const nonce = seq(12, 0x33);
-  const commitment = deriveCommitment(dek1, backend);
-  const fields: AadFields = { kekIdBytes: utf8('shared'), kekVersion: 1, nonce, commitment, plaintextLength: 32 };
+  const commitment = keysOf(dek1, suite).commitment;
+  const fields: AadFields = { suite, kekIdBytes: utf8('shared'), kekVersion: 1, nonce, commitment, plaintextLength: 32 };
   const aad = payloadAad(identity, fields);
-  const k1 = deriveKey({ ikm: dek1, label: LABELS.recordKey, context: PREFIX }, backend);
-  const k2 = deriveKey({ ikm: dek2, label: LABELS.recordKey, context: PREFIX }, backend);
+  const k1 = keysOf(dek1, suite).key;
+  const k2 = keysOf(dek2, suite).key;
   const body = collide(k1, k2, nonce, aad, utf8('pay alice $10...'));
   const build = async (kek: KekJson, dek: Uint8Array, wrapNonce: Uint8Array) => {
     const key = await backend.importAesGcmKey(fromHex(kek.key));
     const wrapped = await backend.aesGcmSeal(key, wrapNonce, dek, wrapAad(identity, fields));
-    const wrappedDek = new Uint8Array(60);
+    const wrappedDek = new Uint8Array(suite.wrappedDekLength);
     wrappedDek.set(wrapNonce);
     wrappedDek.set(wrapped, 12);
     return toHex(writeRecord({ ...fields, wrappedDek }, body));
@@ -185,6 +243,7 @@ const collision = await (async () => {
     description:
       'The payload authenticates under both HKDF-derived AES keys with this AAD (a GCM key collision); ' +
       'the header commits to DEK1 only, so record A opens and record B fails.',
+    suite: suite.id,
     ...at,
     kekA,
     kekB,
@@ -198,7 +257,8 @@ const collision = await (async () => {
     sealedB: await build(kekB, dek2, seq(12, 0x55)),
     errorB: 'DECRYPT_FAILED',
   };
-})();
+}
+const collisions = [await collisionVector(RECORD_SUITES[1]), await collisionVector(RECORD_SUITES[2])];
 
 // Keyring: fixed identity secrets; public keys derived.
 const xSecret = seq(32, 0x70);
@@ -221,26 +281,21 @@ const keyringVector = {
 
 const file = {
   description:
-    'zerovault sealed record v1 (suite 1) known-answer vectors. Byte strings are lowercase hex; ids are JSON strings ' +
-    '(UTF-8 on the wire). "dek", "wrapNonce" and "nonce" replace the random draws. Spec: docs/format.md.',
+    'zerovault sealed record v1 known-answer vectors, suites 1 and 2 ("suite" in each vector). Byte strings are ' +
+    'lowercase hex; ids are JSON strings (UTF-8 on the wire). "dek", "wrapNonce" and "nonce" replace the random ' +
+    'draws. Spec: docs/format.md.',
   generator: 'scripts/gen-record-vectors.ts',
-  labels: { payloadKey: LABELS.recordKey, commitment: LABELS.recordCommitment, payloadAad: AAD_LABELS.payload, wrapAad: AAD_LABELS.wrap },
+  labels: {
+    payloadKey: LABELS.recordKey,
+    commitment: LABELS.recordCommitment,
+    keys: LABELS.recordKeys,
+    payloadAad: AAD_LABELS.payload,
+    wrapAad: AAD_LABELS.wrap,
+  },
   valid,
-  rewrap: [
-    {
-      name: 'vault-1 v1 → v2 of the "short text" vector',
-      from: base.kek,
-      to: rewrapTo,
-      vaultId: base.vaultId,
-      recordId: base.recordId,
-      version: base.version,
-      wrapNonce: toHex(rewrapNonce),
-      sealed: base.sealed,
-      rewrapped: toHex(rewrapped),
-    },
-  ],
+  rewrap,
   invalid,
-  collision,
+  collisions,
   keyring: keyringVector,
 };
 writeFileSync(out, JSON.stringify(file, null, 2) + '\n');

@@ -2,7 +2,10 @@
  * Writer signatures on records of shared vaults (the v2 frame, `frame.ts`).
  *
  *     message   = lp(owner) || lp(vault) || lp(recordId) || u64(contentVersion) || lp(signer) || SHA-256(payloadPart)
- *     payloadPart = sealed[0..4] || sealed[69+k ..]      (prefix, then payload nonce, commitment, length, ciphertext, tag)
+ *     payloadPart = sealed[0..4] || sealed[9+k+w ..]     (prefix, then payload nonce, commitment, length, ciphertext, tag)
+ *
+ * with `k` the KEK id length and `w` the suite's wrapped-DEK field length
+ * (60 in suite 1, 92 in suite 2): `RecordHeader.payloadOffset`.
  *     signature = Ed25519(writer, "zerovault/v1/record-signature" || 0x00 || message)
  *
  * The signed part leaves out the KEK section and the wrapped DEK
@@ -21,9 +24,6 @@ import { sha256, sign, verify } from './signature.js';
 
 /** Domain-separation label of record signatures. */
 export const RECORD_SIGNATURE_LABEL = 'zerovault/v1/record-signature';
-/** Bytes from the KEK id's end to the payload nonce: KEK version (4) and the wrapped DEK field (60). */
-const KEK_TAIL = 4 + 60;
-
 /** What a record signature covers. Ids are normalized user ids. */
 export interface RecordSignatureInput {
   readonly owner: string;
@@ -36,9 +36,8 @@ export interface RecordSignatureInput {
 }
 
 function message(input: RecordSignatureInput): Uint8Array {
-  parseRecordHeader(input.sealed); // strict: the offsets below are then in range
-  const k = input.sealed[4] as number;
-  const payloadPart = concat(input.sealed.subarray(0, 4), input.sealed.subarray(5 + k + KEK_TAIL));
+  const { payloadOffset } = parseRecordHeader(input.sealed); // strict: the offsets are then in range
+  const payloadPart = concat(input.sealed.subarray(0, 4), input.sealed.subarray(payloadOffset));
   return concat(
     lp(utf8(input.owner)),
     lp(utf8(input.vault)),

@@ -71,8 +71,15 @@ export function checkSharedSecret(shared: Uint8Array): Uint8Array {
  */
 export const SEAL_WITH_NONCE_PREFIX: unique symbol = Symbol.for('zerovault.backend.sealWithNoncePrefix');
 
+/**
+ * A key for the synchronous capabilities below: a handle this backend
+ * imported, or 32 raw bytes used for this one call (a per-record key is used
+ * once, and importing it costs about a quarter of a 1 KiB AES-GCM call).
+ */
+export type SyncAeadKey = AesGcmKey | Uint8Array;
+
 /** The signature behind {@link SEAL_WITH_NONCE_PREFIX}. */
-export type SealWithNoncePrefix = (key: AesGcmKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) => Uint8Array;
+export type SealWithNoncePrefix = (key: SyncAeadKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) => Uint8Array;
 
 /** The backend's {@link SealWithNoncePrefix}, when it has one. */
 export function sealWithNoncePrefixOf(backend: Backend): SealWithNoncePrefix | undefined {
@@ -90,7 +97,7 @@ export function sealWithNoncePrefixOf(backend: Backend): SealWithNoncePrefix | u
 export const SEAL_AFTER_PREFIX: unique symbol = Symbol.for('zerovault.backend.sealAfterPrefix');
 
 /** The signature behind {@link SEAL_AFTER_PREFIX}. */
-export type SealAfterPrefix = (key: AesGcmKey, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, prefix: number) => Uint8Array;
+export type SealAfterPrefix = (key: SyncAeadKey, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, prefix: number) => Uint8Array;
 
 /** The backend's {@link SealAfterPrefix}, when it has one. */
 export function sealAfterPrefixOf(backend: Backend): SealAfterPrefix | undefined {
@@ -126,7 +133,7 @@ export const SYNC_AEAD: unique symbol = Symbol.for('zerovault.backend.syncAead')
 /** The functions behind {@link SYNC_AEAD}. */
 export interface SyncAead {
   importKey(raw: Uint8Array): AesGcmKey;
-  open(key: AesGcmKey, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array;
+  open(key: SyncAeadKey, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array;
 }
 
 /** The backend's {@link SyncAead}, when it has one. */

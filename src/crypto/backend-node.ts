@@ -35,6 +35,7 @@ import {
   type SealAfterPrefix,
   type SealParts,
   type SyncAead,
+  type SyncAeadKey,
   type SealWithNoncePrefix,
 } from './backend-checks.js';
 
@@ -45,6 +46,15 @@ interface NodeAesKey extends AesGcmKey {
 }
 
 const NODE_HASH: Readonly<Record<HashName, string>> = { 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
+
+/** What `createCipheriv` takes for a {@link SyncAeadKey}: the imported KeyObject, or checked raw bytes. */
+function cipherKeyOf(key: SyncAeadKey): KeyObject | Uint8Array {
+  if (key instanceof Uint8Array) {
+    checkAesKey(key);
+    return key;
+  }
+  return keyObjectOf(key);
+}
 
 function keyObjectOf(key: AesGcmKey): KeyObject {
   if (key === null || typeof key !== 'object' || key.backend !== NAME || !('keyObject' in key)) {
@@ -113,7 +123,7 @@ const SEAL_PIECE = 256 * 1024;
  * AES-256-GCM into one fresh buffer of `offset + plaintext + tag` bytes, the
  * ciphertext at `offset`; the caller fills `[0, offset)`.
  */
-function sealInto(keyObject: KeyObject, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, offset: number): Uint8Array {
+function sealInto(keyObject: KeyObject | Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, offset: number): Uint8Array {
   const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
   if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
   const length = plaintext.length;
@@ -162,17 +172,41 @@ function expand(hash: HashName, prk: Uint8Array, info: Uint8Array, length: numbe
   return out;
 }
 
+/** AES-256-GCM open with the backend's checks and errors; no plaintext leaves on a bad tag. */
+function openWith(keyObject: KeyObject | Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array | undefined): Uint8Array {
+  checkGcmArgs(nonce, sealed, aad);
+  if (sealed.length < GCM_TAG_LENGTH) throw decryptFailed();
+  const split = sealed.length - GCM_TAG_LENGTH;
+  // authTagLength pins 16 bytes: without it Node accepts truncated tags.
+  const decipher = createDecipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
+  decipher.setAuthTag(sealed.subarray(split));
+  if (aad !== undefined && aad.length > 0) decipher.setAAD(aad);
+  const body = decipher.update(sealed.subarray(0, split));
+  try {
+    const rest = decipher.final();
+    if (rest.length === 0) return plain(body);
+    const out = new Uint8Array(body.length + rest.length);
+    out.set(body, 0);
+    out.set(rest, body.length);
+    return out;
+  } catch {
+    // Never release unauthenticated plaintext.
+    body.fill(0);
+    throw decryptFailed();
+  }
+}
+
 /** Creates the `node:crypto` backend. */
 export function createNodeBackend(): Backend {
   const sealWithNoncePrefix: SealWithNoncePrefix = (key, nonce, plaintext, aad) => {
-    const keyObject = keyObjectOf(key);
+    const keyObject = cipherKeyOf(key);
     checkGcmArgs(nonce, plaintext, aad);
     const out = sealInto(keyObject, nonce, plaintext, aad, GCM_NONCE_LENGTH);
     out.set(nonce, 0);
     return out;
   };
   const sealAfterPrefix: SealAfterPrefix = (key, nonce, plaintext, aad, prefix) => {
-    const keyObject = keyObjectOf(key);
+    const keyObject = cipherKeyOf(key);
     checkGcmArgs(nonce, plaintext, aad);
     if (!Number.isSafeInteger(prefix) || prefix < 0 || prefix > 65536) throw new ZeroVaultError('INVALID_INPUT', 'prefix must be 0 to 65536 bytes');
     return sealInto(keyObject, nonce, plaintext, aad, prefix);
@@ -184,27 +218,7 @@ export function createNodeBackend(): Backend {
       return key;
     },
     open(key, nonce, sealed, aad) {
-      const keyObject = keyObjectOf(key);
-      checkGcmArgs(nonce, sealed, aad);
-      if (sealed.length < GCM_TAG_LENGTH) throw decryptFailed();
-      const split = sealed.length - GCM_TAG_LENGTH;
-      // authTagLength pins 16 bytes: without it Node accepts truncated tags.
-      const decipher = createDecipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
-      decipher.setAuthTag(sealed.subarray(split));
-      if (aad !== undefined && aad.length > 0) decipher.setAAD(aad);
-      const body = decipher.update(sealed.subarray(0, split));
-      try {
-        const rest = decipher.final();
-        if (rest.length === 0) return plain(body);
-        const out = new Uint8Array(body.length + rest.length);
-        out.set(body, 0);
-        out.set(rest, body.length);
-        return out;
-      } catch {
-        // Never release unauthenticated plaintext.
-        body.fill(0);
-        throw decryptFailed();
-      }
+      return openWith(cipherKeyOf(key), nonce, sealed, aad);
     },
   };
   const sealParts: SealParts = (key, nonce, plaintext, aad) => {
@@ -240,7 +254,7 @@ export function createNodeBackend(): Backend {
     },
 
     async aesGcmOpen(key, nonce, sealed, aad) {
-      return syncAead.open(key, nonce, sealed, aad);
+      return openWith(keyObjectOf(key), nonce, sealed, aad);
     },
 
     digest(hash, data) {

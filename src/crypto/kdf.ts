@@ -30,6 +30,8 @@ export const LABELS = Object.freeze({
   recordKey: 'zerovault/v1/record/key',
   /** Record DEK → 32-byte key commitment. */
   recordCommitment: 'zerovault/v1/record/commitment',
+  /** Record DEK (suite 2) → payload key ‖ key commitment, one 64-byte HKDF-Expand-SHA-512. */
+  recordKeys: 'zerovault/v1/record/keys',
   /** OPAQUE session key → request-MAC key. */
   requestMac: 'zerovault/v1/session/request-mac',
   /** Server setup → the key that seals session keys and login states at rest. */

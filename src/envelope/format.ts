@@ -8,16 +8,19 @@
  * off     len    field
  * 0       2      magic "ZV" (0x5a 0x56)
  * 2       1      format version = 0x01
- * 3       1      suite = 0x01
+ * 3       1      suite = 0x01 or 0x02
  * 4       1      k = KEK id length in bytes (1..255)
  * 5       k      KEK id, UTF-8
  * 5+k     4      KEK version, uint32 big-endian
- * 9+k     60     wrapped DEK = wrap nonce (12) || GCM(KEK, DEK) (32) || tag (16)
- * 69+k    12     payload nonce
- * 81+k    32     key commitment
- * 113+k   4      n = plaintext length, uint32 big-endian (≤ 64 MiB)
- * 117+k   n+16   payload ciphertext || tag
+ * 9+k     w      wrapped DEK = wrap nonce (12) || GCM(KEK, DEK) (d) || tag (16)
+ * 9+k+w   12     payload nonce
+ * 21+k+w  32     key commitment
+ * 53+k+w  4      n = plaintext length, uint32 big-endian (≤ 64 MiB)
+ * 57+k+w  n+16   payload ciphertext || tag
  * ```
+ *
+ * The suite fixes the DEK length `d` (suite 1: 32, suite 2: 64) and with it
+ * `w = d + 28`; everything else is common to both suites.
  *
  * @module
  */
@@ -29,18 +32,51 @@ import { fromUtf8, utf8 } from '../crypto/bytes.js';
 export const MAGIC = Object.freeze([0x5a, 0x56] as const);
 /** The only format version this code reads and writes. */
 export const FORMAT_VERSION = 1;
-/** Suite 1: AES-256-GCM payload, HKDF-SHA-256 key + commitment, AES-256-GCM DEK wrap. */
-export const SUITE_V1 = 1;
-/** Random data key, one per sealed record version. */
-export const DEK_LENGTH = 32;
 /** AES-GCM 96-bit nonce. */
 export const NONCE_LENGTH = 12;
 /** Full 128-bit GCM tag. */
 export const TAG_LENGTH = 16;
-/** Wrap nonce || encrypted DEK || tag. */
-export const WRAPPED_DEK_LENGTH = NONCE_LENGTH + DEK_LENGTH + TAG_LENGTH;
 /** HKDF-derived key commitment. */
 export const COMMITMENT_LENGTH = 32;
+
+/** The suites this code reads; {@link SEAL_SUITE} is the one it writes. */
+export type RecordSuiteId = 1 | 2;
+
+/**
+ * What a suite fixes. Both use AES-256-GCM for the payload and for the DEK
+ * wrap; they differ in the DEK length and in how the payload key and the
+ * commitment come from the DEK (`record.ts`):
+ * - suite 1: 32-byte DEK; HKDF-SHA-256 (Extract, then one Expand per label);
+ * - suite 2: 64-byte DEK; one HKDF-Expand-SHA-512 whose 64 bytes are the
+ *   payload key and the commitment. The DEK is already a uniformly random
+ *   HashLen-byte key, so Extract is skipped (RFC 5869 §3.3): one HMAC instead
+ *   of three, which is most of what a 1 KiB record costs beyond its two GCM
+ *   calls.
+ */
+export interface RecordSuite {
+  readonly id: RecordSuiteId;
+  /** Random data key length, one per sealed record version. */
+  readonly dekLength: number;
+  /** Wrap nonce || encrypted DEK || tag. */
+  readonly wrappedDekLength: number;
+  /** `"ZV" || version || suite`: the first 4 bytes of the record, also the KDF context. */
+  readonly prefix: Uint8Array;
+}
+
+function suite(id: RecordSuiteId, dekLength: number): RecordSuite {
+  return Object.freeze({
+    id,
+    dekLength,
+    wrappedDekLength: NONCE_LENGTH + dekLength + TAG_LENGTH,
+    prefix: Uint8Array.of(MAGIC[0], MAGIC[1], FORMAT_VERSION, id),
+  });
+}
+
+/** Every suite this code opens, by id. */
+export const RECORD_SUITES: Readonly<Record<RecordSuiteId, RecordSuite>> = Object.freeze({ 1: suite(1, 32), 2: suite(2, 64) });
+
+/** The suite new records are sealed with. Suite 1 records still open and re-wrap (in suite 1). */
+export const SEAL_SUITE: RecordSuite = RECORD_SUITES[2];
 /** KEK ids are 1..255 UTF-8 bytes (one length byte). */
 export const MAX_KEK_ID_BYTES = 255;
 /** KEK versions are uint32. */
@@ -49,8 +85,10 @@ export const MAX_KEK_VERSION = 0xffff_ffff;
 export const MAX_ID_BYTES = 1024;
 /** Largest record plaintext: 64 MiB. Larger data belongs in `zerovault/seal` streams. */
 export const MAX_RECORD_PLAINTEXT = 64 * 1024 * 1024;
-/** Bytes a v1 record adds to its plaintext, besides the KEK id. */
-export const RECORD_OVERHEAD = 4 + 1 + 4 + WRAPPED_DEK_LENGTH + NONCE_LENGTH + COMMITMENT_LENGTH + 4 + TAG_LENGTH;
+/** Bytes a v1 record of `suite` adds to its plaintext, besides the KEK id (suite 1: 133, suite 2: 165). */
+export function recordOverhead(suite: RecordSuite): number {
+  return 4 + 1 + 4 + suite.wrappedDekLength + NONCE_LENGTH + COMMITMENT_LENGTH + 4 + TAG_LENGTH;
+}
 
 /** AAD labels (domain separation of the two AADs; see docs/format.md). */
 export const AAD_LABELS = Object.freeze({
@@ -58,15 +96,13 @@ export const AAD_LABELS = Object.freeze({
   wrap: 'zerovault/v1/record/wrap',
 } as const);
 
-/** The 4-byte prefix every v1 suite-1 record starts with; also the HKDF context. */
-export const PREFIX = Uint8Array.of(MAGIC[0], MAGIC[1], FORMAT_VERSION, SUITE_V1);
-
 /** The header fields of a record, small values copied out of the input. */
 export interface RecordFields {
+  readonly suite: RecordSuite;
   readonly kekId: string;
   readonly kekIdBytes: Uint8Array;
   readonly kekVersion: number;
-  /** Wrap nonce (12) || encrypted DEK (32) || tag (16). */
+  /** Wrap nonce (12) || encrypted DEK || tag (16). */
   readonly wrappedDek: Uint8Array;
   readonly nonce: Uint8Array;
   readonly commitment: Uint8Array;
@@ -74,7 +110,7 @@ export interface RecordFields {
 }
 
 /** The header fields that the AADs bind (all but the wrapped DEK). */
-export type AadFields = Pick<RecordFields, 'kekIdBytes' | 'kekVersion' | 'nonce' | 'commitment' | 'plaintextLength'>;
+export type AadFields = Pick<RecordFields, 'suite' | 'kekIdBytes' | 'kekVersion' | 'nonce' | 'commitment' | 'plaintextLength'>;
 
 /** A parsed record: its fields and a view (not a copy) of `ciphertext || tag`. */
 export interface ParsedRecord extends RecordFields {
@@ -100,9 +136,9 @@ function u32(bytes: Uint8Array, offset: number): number {
   );
 }
 
-/** Header length of a record whose KEK id has `kekIdLength` bytes. */
-export function headerLength(kekIdLength: number): number {
-  return RECORD_OVERHEAD - TAG_LENGTH + kekIdLength;
+/** Header length of a `suite` record whose KEK id has `kekIdLength` bytes. */
+export function headerLength(suite: RecordSuite, kekIdLength: number): number {
+  return recordOverhead(suite) - TAG_LENGTH + kekIdLength;
 }
 
 /**
@@ -122,11 +158,12 @@ export function parseRecord(sealed: unknown): ParsedRecord {
   if (n < 3) throw invalid('sealed is truncated');
   if (sealed[2] !== FORMAT_VERSION) throw new ZeroVaultError('UNSUPPORTED', 'unsupported record format version');
   if (n < 4) throw invalid('sealed is truncated');
-  if (sealed[3] !== SUITE_V1) throw new ZeroVaultError('UNSUPPORTED', 'unsupported record suite');
+  const suite = sealed[3] === 1 || sealed[3] === 2 ? RECORD_SUITES[sealed[3]] : undefined;
+  if (suite === undefined) throw new ZeroVaultError('UNSUPPORTED', 'unsupported record suite');
   if (n < 5) throw invalid('sealed is truncated');
   const k = sealed[4] as number;
   if (k === 0) throw invalid('sealed has an empty KEK id');
-  const header = headerLength(k);
+  const header = headerLength(suite, k);
   if (n < header + TAG_LENGTH) throw invalid('sealed is truncated');
   let offset = 5;
   const kekIdBytes = sealed.slice(offset, offset + k);
@@ -134,8 +171,8 @@ export function parseRecord(sealed: unknown): ParsedRecord {
   offset += k;
   const kekVersion = u32(sealed, offset);
   offset += 4;
-  const wrappedDek = sealed.slice(offset, offset + WRAPPED_DEK_LENGTH);
-  offset += WRAPPED_DEK_LENGTH;
+  const wrappedDek = sealed.slice(offset, offset + suite.wrappedDekLength);
+  offset += suite.wrappedDekLength;
   const nonce = sealed.slice(offset, offset + NONCE_LENGTH);
   offset += NONCE_LENGTH;
   const commitment = sealed.slice(offset, offset + COMMITMENT_LENGTH);
@@ -147,6 +184,7 @@ export function parseRecord(sealed: unknown): ParsedRecord {
   if (n < expected) throw invalid('sealed is truncated');
   if (n > expected) throw invalid('sealed has trailing bytes');
   return {
+    suite,
     kekId,
     kekIdBytes,
     kekVersion,
@@ -164,7 +202,7 @@ export function parseRecord(sealed: unknown): ParsedRecord {
  * (`ciphertext || tag`) after it: the one copy of the payload a seal makes.
  */
 export function writeRecord(fields: Omit<RecordFields, 'kekId'>, body: Uint8Array): Uint8Array {
-  const header = headerLength(fields.kekIdBytes.length);
+  const header = headerLength(fields.suite, fields.kekIdBytes.length);
   const out = new Uint8Array(header + body.length);
   writeRecordHeader(out, fields);
   out.set(body, header);
@@ -178,13 +216,16 @@ export function writeRecord(fields: Omit<RecordFields, 'kekId'>, body: Uint8Arra
  */
 export function writeRecordHeader(out: Uint8Array, fields: Omit<RecordFields, 'kekId'>): void {
   const k = fields.kekIdBytes.length;
-  out.set(PREFIX, 0);
+  const { suite } = fields;
+  // A wrapped DEK of another suite's length would shift every later field.
+  if (fields.wrappedDek.length !== suite.wrappedDekLength) throw invalid('wrappedDek does not match the suite');
+  out.set(suite.prefix, 0);
   out[4] = k;
   let offset = 5;
   out.set(fields.kekIdBytes, offset);
   offset = putU32(out, offset + k, fields.kekVersion);
   out.set(fields.wrappedDek, offset);
-  offset += WRAPPED_DEK_LENGTH;
+  offset += suite.wrappedDekLength;
   out.set(fields.nonce, offset);
   offset += NONCE_LENGTH;
   out.set(fields.commitment, offset);
@@ -213,13 +254,14 @@ const TAIL_LENGTH = NONCE_LENGTH + COMMITMENT_LENGTH + 4;
 
 /**
  * `lp(label) || lp(vault id) || lp(record id) || u64be(version) || lp(header)`
- * with `lp(x) = u32be(len(x)) || x`, where `header` is `PREFIX`, then
+ * with `lp(x) = u32be(len(x)) || x`, where `header` is the suite's 4-byte prefix, then
  * `kekSection` (empty for the payload AAD), then the tail
  * `nonce || commitment || u32be(plaintext length)`. Canonical: two different
  * identities or headers never share an AAD.
  */
 function encodeAad(label: Uint8Array, identity: RecordIdentity, kekSection: Uint8Array | undefined, fields: AadFields): Uint8Array {
-  const headerSize = PREFIX.length + (kekSection?.length ?? 0) + TAIL_LENGTH;
+  const { prefix } = fields.suite;
+  const headerSize = prefix.length + (kekSection?.length ?? 0) + TAIL_LENGTH;
   const out = new Uint8Array(4 + label.length + 4 + identity.vaultId.length + 4 + identity.recordId.length + 8 + 4 + headerSize);
   let offset = putPrefixed(out, 0, label);
   offset = putPrefixed(out, offset, identity.vaultId);
@@ -228,8 +270,8 @@ function encodeAad(label: Uint8Array, identity: RecordIdentity, kekSection: Uint
   offset = putU32(out, offset, Math.floor(identity.version / 0x1_0000_0000));
   offset = putU32(out, offset, identity.version >>> 0);
   offset = putU32(out, offset, headerSize);
-  out.set(PREFIX, offset);
-  offset += PREFIX.length;
+  out.set(prefix, offset);
+  offset += prefix.length;
   if (kekSection !== undefined) {
     out.set(kekSection, offset);
     offset += kekSection.length;
@@ -265,18 +307,24 @@ export function wrapAad(identity: RecordIdentity, fields: AadFields): Uint8Array
 export interface RecordHeader {
   /** Always 1 for now. */
   readonly formatVersion: number;
-  /** Always 1 for now. */
-  readonly suite: number;
+  /** 1 or 2 (new records: 2). */
+  readonly suite: RecordSuiteId;
   /** The id of the KEK that wraps the DEK. */
   readonly kekId: string;
   /** The version of that KEK. */
   readonly kekVersion: number;
   /** The plaintext length the record declares. */
   readonly plaintextLength: number;
+  /**
+   * Where the payload nonce starts: the bytes from here on (nonce,
+   * commitment, length, ciphertext, tag) and the 4-byte prefix are what a
+   * re-wrap never changes, e.g. what a writer signs in a shared vault.
+   */
+  readonly payloadOffset: number;
 }
 
 /** The public header fields of a record (strict parse, no crypto). */
 export function parseRecordHeader(sealed: unknown): RecordHeader {
-  const { kekId, kekVersion, plaintextLength } = parseRecord(sealed);
-  return { formatVersion: FORMAT_VERSION, suite: SUITE_V1, kekId, kekVersion, plaintextLength };
+  const { suite, kekId, kekVersion, plaintextLength, headerLength: header } = parseRecord(sealed);
+  return { formatVersion: FORMAT_VERSION, suite: suite.id, kekId, kekVersion, plaintextLength, payloadOffset: header - TAIL_LENGTH };
 }

@@ -81,7 +81,7 @@ export const KEYRING_RECORD_ID: string = KEYRING_ID;
  * @param options.recordId - 1..1024 UTF-8 bytes
  * @param options.version - the record's store version, a safe non-negative integer
  * @param options.plaintext - 0..{@link MAX_RECORD_PLAINTEXT} bytes; read in place, not copied
- * @returns the sealed record: plaintext length + 133 + KEK id length bytes
+ * @returns the sealed record: plaintext length + 165 + KEK id length bytes (suite 2)
  * @throws `INVALID_INPUT` on any malformed option
  */
 export function sealRecord(options: SealRecordOptions): Promise<Uint8Array> {

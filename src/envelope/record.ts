@@ -17,17 +17,17 @@
  */
 import { getBackend } from '#backend';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
-import { assertBytes, assertObject, isBytes } from '../crypto/assert.js';
+import { assertBytes, assertObject } from '../crypto/assert.js';
 import type { AesGcmKey, Backend } from '../crypto/backend.js';
 import { sealAfterPrefixOf, sealWithNoncePrefixOf, syncAeadOf } from '../crypto/backend-checks.js';
 import { concat, equal, utf8, wipe } from '../crypto/bytes.js';
 import { LABELS } from '../crypto/kdf.js';
 import { randomBytes } from '../crypto/random.js';
 import {
-  DEK_LENGTH,
   MAX_RECORD_PLAINTEXT,
   NONCE_LENGTH,
-  PREFIX,
+  RECORD_SUITES,
+  SEAL_SUITE,
   parseRecord,
   payloadAad,
   wrapAad,
@@ -37,6 +37,8 @@ import {
   type AadFields,
   type ParsedRecord,
   type RecordIdentity,
+  type RecordSuite,
+  type RecordSuiteId,
 } from './format.js';
 import { checkIdentity, checkKek, kekHandle, type CheckedKek, type Kek } from './inputs.js';
 
@@ -86,6 +88,8 @@ export interface RecordInternals {
   readonly backend?: Backend;
   /** Replaces the CSPRNG; production code never passes it. */
   readonly random?: (purpose: RandomPurpose, length: number) => Uint8Array;
+  /** Seal in this suite instead of {@link SEAL_SUITE} (vectors of the older suite). */
+  readonly suite?: RecordSuiteId;
 }
 
 function draw(internals: RecordInternals, purpose: RandomPurpose, length: number): Uint8Array {
@@ -96,56 +100,66 @@ function draw(internals: RecordInternals, purpose: RandomPurpose, length: number
 }
 
 /** DEK, wrap nonce and payload nonce; one CSPRNG call unless randomness is injected. */
-function drawSeal(internals: RecordInternals): { dek: Uint8Array; wrapNonce: Uint8Array; nonce: Uint8Array } {
+function drawSeal(internals: RecordInternals, suite: RecordSuite): { dek: Uint8Array; wrapNonce: Uint8Array; nonce: Uint8Array } {
+  const { dekLength } = suite;
   if (internals.random !== undefined) {
     return {
-      dek: draw(internals, 'dek', DEK_LENGTH),
+      dek: draw(internals, 'dek', dekLength),
       wrapNonce: draw(internals, 'wrap-nonce', NONCE_LENGTH),
       nonce: draw(internals, 'nonce', NONCE_LENGTH),
     };
   }
-  const pool = randomBytes(DEK_LENGTH + 2 * NONCE_LENGTH);
+  const pool = randomBytes(dekLength + 2 * NONCE_LENGTH);
   return {
-    dek: pool.subarray(0, DEK_LENGTH),
-    wrapNonce: pool.subarray(DEK_LENGTH, DEK_LENGTH + NONCE_LENGTH),
-    nonce: pool.subarray(DEK_LENGTH + NONCE_LENGTH),
+    dek: pool.subarray(0, dekLength),
+    wrapNonce: pool.subarray(dekLength, dekLength + NONCE_LENGTH),
+    nonce: pool.subarray(dekLength + NONCE_LENGTH),
   };
 }
 
 const EMPTY = new Uint8Array(0);
 
 /**
- * `info || 0x01` for a record label: with SHA-256 and a 32-byte output,
- * HKDF-Expand is the single block `T(1) = HMAC(PRK, info || 0x01)` (RFC 5869
- * §2.3), and `info = label || 0x00 || prefix` as `deriveKey` builds it.
+ * `info || 0x01` for a record label: HKDF-Expand's first (and, here, only)
+ * block is `T(1) = HMAC(PRK, info || 0x01)` (RFC 5869 §2.3), and
+ * `info = label || 0x00 || prefix` as `deriveKey` builds it.
  */
-function expandBlockInput(label: string): Uint8Array {
-  return concat(utf8(label), Uint8Array.of(0), PREFIX, Uint8Array.of(1));
+function expandBlockInput(label: string, suite: RecordSuite): Uint8Array {
+  return concat(utf8(label), Uint8Array.of(0), suite.prefix, Uint8Array.of(1));
 }
 
-const KEY_BLOCK_INPUT = expandBlockInput(LABELS.recordKey);
-const COMMITMENT_BLOCK_INPUT = expandBlockInput(LABELS.recordCommitment);
+const SUITE1_KEY_INPUT = expandBlockInput(LABELS.recordKey, RECORD_SUITES[1]);
+const SUITE1_COMMITMENT_INPUT = expandBlockInput(LABELS.recordCommitment, RECORD_SUITES[1]);
+const SUITE2_KEYS_INPUT = expandBlockInput(LABELS.recordKeys, RECORD_SUITES[2]);
 
 /**
- * The payload key and the commitment from one HKDF-Extract:
- * `HKDF(DEK, info = label || 0x00 || prefix)` for the two record labels,
- * byte for byte what `deriveKeys` computes, in three HMAC calls (extract,
- * then one block per label) with the inputs built once at load: this runs
- * on every seal and open. The caller wipes `key`.
+ * The payload key and the commitment of a `suite` record, computed from the
+ * KDF's definition with every input built once at load (this runs on every
+ * seal and open):
+ * - suite 1: `HKDF-SHA-256(DEK, salt "", info(label), 32)` for the key and the
+ *   commitment labels: one Extract, then one HMAC block per label;
+ * - suite 2: `HKDF-Expand-SHA-512(DEK, info("zerovault/v1/record/keys"), 64)`,
+ *   one HMAC: bytes 0–31 are the key, 32–63 the commitment.
+ *
+ * The caller wipes `key`.
  */
-export function deriveRecordKeys(dek: Uint8Array, backend: Backend): { key: Uint8Array; commitment: Uint8Array } {
-  assertBytes(dek, 'dek', DEK_LENGTH);
+export function deriveRecordKeys(dek: Uint8Array, suite: RecordSuite, backend: Backend): { key: Uint8Array; commitment: Uint8Array } {
+  assertBytes(dek, 'dek', suite.dekLength);
+  if (suite.id === 2) {
+    const block = backend.hmac('SHA-512', dek, SUITE2_KEYS_INPUT);
+    return { key: block.subarray(0, 32), commitment: block.slice(32) };
+  }
   const prk = backend.hkdfExtract('SHA-256', EMPTY, dek);
   try {
-    return { key: backend.hmac('SHA-256', prk, KEY_BLOCK_INPUT), commitment: backend.hmac('SHA-256', prk, COMMITMENT_BLOCK_INPUT) };
+    return { key: backend.hmac('SHA-256', prk, SUITE1_KEY_INPUT), commitment: backend.hmac('SHA-256', prk, SUITE1_COMMITMENT_INPUT) };
   } finally {
     wipe(prk);
   }
 }
 
-/** The record's 32-byte key commitment: HKDF(DEK, "zerovault/v1/record/commitment"). */
-export function deriveCommitment(dek: Uint8Array, backend: Backend): Uint8Array {
-  const { key, commitment } = deriveRecordKeys(dek, backend);
+/** The record's 32-byte key commitment (see {@link deriveRecordKeys}). */
+export function deriveCommitment(dek: Uint8Array, suite: RecordSuite, backend: Backend): Uint8Array {
+  const { key, commitment } = deriveRecordKeys(dek, suite, backend);
   wipe(key);
   return commitment;
 }
@@ -192,7 +206,7 @@ async function unwrapDek(
     wrappedDek.subarray(NONCE_LENGTH),
     wrapAad(identity, record),
   );
-  const { key, commitment } = deriveRecordKeys(dek, backend);
+  const { key, commitment } = deriveRecordKeys(dek, record.suite, backend);
   if (!equal(commitment, record.commitment)) {
     wipe(dek, key);
     throw decryptFailed();
@@ -214,10 +228,12 @@ export async function sealRecordWith(options: SealRecordOptions, internals: Reco
   const { plaintext } = options;
   assertBytes(plaintext, 'plaintext', { max: MAX_RECORD_PLAINTEXT });
 
-  const { dek, wrapNonce, nonce } = drawSeal(internals);
+  const suite = internals.suite === undefined ? SEAL_SUITE : RECORD_SUITES[internals.suite];
+  const { dek, wrapNonce, nonce } = drawSeal(internals, suite);
   try {
-    const derived = deriveRecordKeys(dek, backend);
+    const derived = deriveRecordKeys(dek, suite, backend);
     const fields: AadFields = {
+      suite,
       kekIdBytes: kek.idBytes,
       kekVersion: kek.version,
       nonce,
@@ -227,23 +243,26 @@ export async function sealRecordWith(options: SealRecordOptions, internals: Reco
     const prefixed = sealWithNoncePrefixOf(backend);
     const sync = syncAeadOf(backend);
     if (prefixed !== undefined && sync !== undefined) {
-      const kekKey = isBytes(kek.key) ? sync.importKey(kek.key) : kek.key;
-      const key = sync.importKey(derived.key);
-      wipe(derived.key);
-      // A synchronous backend (node): no promise per AEAD call, and the wrap
-      // comes out as the wrapped-DEK field itself.
-      const wrappedDek = prefixed(kekKey, wrapNonce, dek, wrapAad(identity, fields));
-      const after = sealAfterPrefixOf(backend);
-      if (after !== undefined) {
-        // The payload is encrypted straight behind room for the header, which is then
-        // written in place: the ciphertext is never copied (at 16 MiB that copy was
-        // half the cost of a seal).
-        const out = after(key, nonce, plaintext, payloadAad(identity, fields), headerLength(kek.idBytes.length));
-        writeRecordHeader(out, { ...fields, wrappedDek });
-        return out;
+      // A synchronous backend (node): no promise per AEAD call, raw keys used
+      // as they are (no import of a key used once), and the wrap comes out as
+      // the wrapped-DEK field itself.
+      const key = derived.key;
+      try {
+        const wrappedDek = prefixed(kek.key, wrapNonce, dek, wrapAad(identity, fields));
+        const after = sealAfterPrefixOf(backend);
+        if (after !== undefined) {
+          // The payload is encrypted straight behind room for the header, which is then
+          // written in place: the ciphertext is never copied (at 16 MiB that copy was
+          // half the cost of a seal).
+          const out = after(key, nonce, plaintext, payloadAad(identity, fields), headerLength(suite, kek.idBytes.length));
+          writeRecordHeader(out, { ...fields, wrappedDek });
+          return out;
+        }
+        const body = prefixed(key, nonce, plaintext, payloadAad(identity, fields));
+        return writeRecord({ ...fields, wrappedDek }, body.subarray(NONCE_LENGTH));
+      } finally {
+        wipe(key);
       }
-      const body = prefixed(key, nonce, plaintext, payloadAad(identity, fields));
-      return writeRecord({ ...fields, wrappedDek }, body.subarray(NONCE_LENGTH));
     }
     const [kekKey, key] = await Promise.all([kekHandle(kek, backend), importPayloadKey(derived.key, backend)]);
     // Independent AEAD calls run concurrently (one round trip on WebCrypto).
@@ -295,19 +314,18 @@ export async function openRecordWith(options: OpenRecordOptions, internals: Reco
 
   const sync = syncAeadOf(backend);
   if (sync !== undefined) {
-    // A synchronous backend (node): the same steps without four promise hops.
-    const kekKey = isBytes(kek.key) ? sync.importKey(kek.key) : kek.key;
+    // A synchronous backend (node): the same steps without four promise hops
+    // or two key imports (raw keys go straight to the cipher).
     const { wrappedDek } = record;
-    const dek = sync.open(kekKey, wrappedDek.subarray(0, NONCE_LENGTH), wrappedDek.subarray(NONCE_LENGTH), wrapAad(identity, record));
-    const { key: raw, commitment } = deriveRecordKeys(dek, backend);
+    const dek = sync.open(kek.key, wrappedDek.subarray(0, NONCE_LENGTH), wrappedDek.subarray(NONCE_LENGTH), wrapAad(identity, record));
+    const { key, commitment } = deriveRecordKeys(dek, record.suite, backend);
     wipe(dek);
-    if (!equal(commitment, record.commitment)) {
-      wipe(raw);
-      throw decryptFailed();
+    try {
+      if (!equal(commitment, record.commitment)) throw decryptFailed();
+      return sync.open(key, record.nonce, record.body, payloadAad(identity, record));
+    } finally {
+      wipe(key);
     }
-    const key = sync.importKey(raw);
-    wipe(raw);
-    return sync.open(key, record.nonce, record.body, payloadAad(identity, record));
   }
   const unwrapped = await unwrapDek(await kekHandle(kek, backend), record, identity, backend);
   wipe(unwrapped.dek);
@@ -331,6 +349,7 @@ export async function rewrapRecordWith(options: RewrapRecordOptions, internals: 
   wipe(key);
   try {
     const fields: AadFields = {
+      suite: record.suite,
       kekIdBytes: to.idBytes,
       kekVersion: to.version,
       nonce: record.nonce,

@@ -61,6 +61,16 @@ describe('concat, copy, wipe', () => {
 });
 
 describe('UTF-8', () => {
+  test('utf8 equals TextEncoder on every kind of string, across the ASCII fast path and its length limit', () => {
+    const encoder = new TextEncoder();
+    const check = (s: string): void => {
+      expect([...utf8(s)]).toEqual([...encoder.encode(s)]);
+    };
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), check), { numRuns: 300 });
+    fc.assert(fc.property(fc.string({ unit: 'binary-ascii', maxLength: 300 }), check), { numRuns: 300 });
+    for (const s of ['', 'a', '\x7f', '\x80', 'é', 'ascii then é', '\ud800', 'x'.repeat(256), 'x'.repeat(257), 'x'.repeat(255) + 'é']) check(s);
+  });
+
   test('round-trips any string of valid scalar values', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 50 }), (s) => {

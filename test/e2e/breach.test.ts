@@ -18,7 +18,17 @@ import Database from 'better-sqlite3';
 import { getBackend } from '#backend';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { open as aeadOpen } from '../../src/crypto/aead.js';
-import { SEAL_WITH_NONCE_PREFIX, SYNC_AEAD, sealWithNoncePrefixOf, syncAeadOf, type SealWithNoncePrefix, type SyncAead } from '../../src/crypto/backend-checks.js';
+import {
+  SEAL_AFTER_PREFIX,
+  SEAL_WITH_NONCE_PREFIX,
+  SYNC_AEAD,
+  sealAfterPrefixOf,
+  sealWithNoncePrefixOf,
+  syncAeadOf,
+  type SealAfterPrefix,
+  type SealWithNoncePrefix,
+  type SyncAead,
+} from '../../src/crypto/backend-checks.js';
 import { equal, toBase64url, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { loadKeyring, PASSWORD_SLOT, META_VAULT } from '../../src/client/session.js';
 import { decodeSlot, unwrapRoot } from '../../src/client/slots.js';
@@ -37,7 +47,7 @@ const spy = vi.hoisted(() => ({
   macKeys: [] as Uint8Array[],
   rootKeys: [] as Uint8Array[],
   aesKeys: [] as Uint8Array[],
-  sealed32: [] as Uint8Array[],
+  sealedKeys: [] as Uint8Array[],
 }));
 
 vi.mock('../../src/opaque/index.js', async (importOriginal) => {
@@ -87,38 +97,52 @@ vi.mock('../../src/client/slots.js', async (importOriginal) => {
   };
 });
 
-// Every AES key the process imports (KEKs, unlock keys, payload keys, the
-// server's at-rest key), and every 32-byte value it seals or opens (DEKs, the
-// root key, request-MAC keys), copied before the code under test wipes them.
-// Every route of the backend is wrapped: the plain ones, the one-buffer seal
-// and the synchronous import/open the envelope prefers when the backend has them.
+// Every AES key the process imports or hands to a cipher as raw bytes (KEKs,
+// unlock keys, payload keys, the server's at-rest key), and every 32- or
+// 64-byte value it seals or opens (DEKs of both record suites, the root key,
+// request-MAC keys), copied before the code under test wipes them. Every
+// route of the backend is wrapped: the plain ones, the one-buffer seals and
+// the synchronous import/open the envelope prefers when the backend has them.
 const backend = getBackend();
 const importAesGcmKey = backend.importAesGcmKey.bind(backend);
 const aesGcmSeal = backend.aesGcmSeal.bind(backend);
 const aesGcmOpen = backend.aesGcmOpen.bind(backend);
-const keep32 = (bytes: Uint8Array): void => {
-  if (bytes.length === 32) spy.sealed32.push(Uint8Array.from(bytes));
+const keepKey = (bytes: Uint8Array): void => {
+  if (bytes.length === 32 || bytes.length === 64) spy.sealedKeys.push(Uint8Array.from(bytes));
+};
+/** A raw key given straight to a synchronous route (no import) is an AES key too. */
+const keepRaw = (key: unknown): void => {
+  if (key instanceof Uint8Array) spy.aesKeys.push(Uint8Array.from(key));
 };
 backend.importAesGcmKey = (raw) => {
   spy.aesKeys.push(Uint8Array.from(raw));
   return importAesGcmKey(raw);
 };
 backend.aesGcmSeal = (key, nonce, plaintext, aad) => {
-  keep32(plaintext);
+  keepKey(plaintext);
   return aesGcmSeal(key, nonce, plaintext, aad);
 };
 backend.aesGcmOpen = async (key, nonce, sealed, aad) => {
   const plaintext = await aesGcmOpen(key, nonce, sealed, aad);
-  keep32(plaintext);
+  keepKey(plaintext);
   return plaintext;
 };
 const prefixed = sealWithNoncePrefixOf(backend);
 if (prefixed !== undefined) {
   const wrapped: SealWithNoncePrefix = (key, nonce, plaintext, aad) => {
-    keep32(plaintext);
+    keepRaw(key);
+    keepKey(plaintext);
     return prefixed(key, nonce, plaintext, aad);
   };
   Object.assign(backend, { [SEAL_WITH_NONCE_PREFIX]: wrapped });
+}
+const after = sealAfterPrefixOf(backend);
+if (after !== undefined) {
+  const wrapped: SealAfterPrefix = (key, nonce, plaintext, aad, prefix) => {
+    keepRaw(key);
+    return after(key, nonce, plaintext, aad, prefix);
+  };
+  Object.assign(backend, { [SEAL_AFTER_PREFIX]: wrapped });
 }
 // The synchronous route (key import and open) the envelope takes on node:crypto.
 const sync = syncAeadOf(backend);
@@ -129,8 +153,9 @@ if (sync !== undefined) {
       return sync.importKey(raw);
     },
     open: (key, nonce, sealed, aad) => {
+      keepRaw(key);
       const plaintext = sync.open(key, nonce, sealed, aad);
-      keep32(plaintext);
+      keepKey(plaintext);
       return plaintext;
     },
   };
@@ -262,7 +287,7 @@ describe('assume breach: the database holds no password, plaintext or key', () =
     expect(spy.macKeys.length).toBeGreaterThanOrEqual(8); // client and server each derive one per login
     expect(dedupe(spy.rootKeys)).toHaveLength(1); // one root key for the life of the account
     expect(spy.aesKeys.length).toBeGreaterThan(20);
-    expect(spy.sealed32.length).toBeGreaterThan(10);
+    expect(spy.sealedKeys.length).toBeGreaterThan(10);
 
     const db = new Database(running.dbPath, { readonly: true });
     try {
@@ -307,7 +332,7 @@ describe('assume breach: the database holds no password, plaintext or key', () =
       kek: keks.map((k) => k.key),
       identitySecretKey: identity,
       aesKey: spy.aesKeys,
-      dekRootOrMacKey: spy.sealed32,
+      dekRootOrMacKey: spy.sealedKeys,
     };
 
     const dump = dumpTables(running.dbPath);

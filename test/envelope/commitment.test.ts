@@ -7,11 +7,13 @@
  * hands two readers one record that opens for each of them, to different
  * contents (e.g. a different message for a moderator and for the recipient).
  *
- * Why v1 stops it: a record's AES key is HKDF(DEK, "…/record/key") and its
- * header carries HKDF(DEK, "…/record/commitment"), checked in constant time
- * before decryption. For one record to open under two DEKs, the attacker must
- * find DEK1 ≠ DEK2 with equal commitments: a collision of HKDF-SHA-256 (HMAC),
- * which nobody can compute. So:
+ * Why v1 stops it: a record's AES key and the commitment its header carries
+ * both come from the DEK by HKDF (suite 1: HKDF-SHA-256 with two labels;
+ * suite 2: the two halves of one HKDF-Expand-SHA-512), and the commitment is
+ * checked in constant time before decryption. For one record to open under
+ * two DEKs, the attacker must find DEK1 ≠ DEK2 with equal commitments: a
+ * collision of HMAC truncated to 256 bits, which nobody can compute. Both
+ * suites are tested. So:
  * 1. The raw vector cannot be replayed: its keys only matter as AES keys, and
  *    our AES keys are HKDF outputs (plus our AAD is never empty).
  * 2. An adaptive attacker who picks DEK1, DEK2, derives both AES keys and
@@ -28,7 +30,7 @@ import { describe, expect, test } from 'vitest';
 import type { Backend } from '../../src/crypto/backend.js';
 import { fromHex } from '../../src/crypto/bytes.js';
 import { LABELS, deriveKey, deriveKeys } from '../../src/crypto/kdf.js';
-import { PREFIX, payloadAad, wrapAad, writeRecord, type AadFields } from '../../src/envelope/format.js';
+import { RECORD_SUITES, payloadAad, wrapAad, writeRecord, type AadFields, type RecordSuite } from '../../src/envelope/format.js';
 import { encodeId, type Kek } from '../../src/envelope/inputs.js';
 import { deriveCommitment, deriveRecordKeys, openRecordWith } from '../../src/envelope/record.js';
 import { describeVectors, readVectorJson } from '../helpers/vectors.js';
@@ -61,13 +63,25 @@ async function buildRecord(
   const all: AadFields = { ...fields, kekIdBytes: encodeId(kek.id, 'id', 255), kekVersion: kek.version };
   const wrapNonce = pattern(12, 40);
   const wrapped = await backend.aesGcmSeal(await backend.importAesGcmKey(kek.key), wrapNonce, dek, wrapAad(identity, all));
-  const wrappedDek = new Uint8Array(60);
+  const wrappedDek = new Uint8Array(fields.suite.wrappedDekLength);
   wrappedDek.set(wrapNonce);
   wrappedDek.set(wrapped, 12);
   return writeRecord({ ...all, wrappedDek }, body);
 }
 
-const aesKeyOf = (dek: Uint8Array, backend: Backend) => deriveKey({ ikm: dek, label: LABELS.recordKey, context: PREFIX }, backend);
+/** The suite's payload key, computed from the KDF's definition (not `deriveRecordKeys`). */
+function aesKeyOf(dek: Uint8Array, suite: RecordSuite, backend: Backend): Uint8Array {
+  if (suite.id === 1) return deriveKey({ ikm: dek, label: LABELS.recordKey, context: suite.prefix }, backend);
+  return suite2Block(dek, backend).subarray(0, 32);
+}
+
+/** Suite 2: HKDF-Expand-SHA-512(PRK = DEK, info = label || 0x00 || prefix, 64), by the backend's generic expand. */
+function suite2Block(dek: Uint8Array, backend: Backend): Uint8Array {
+  const info = new Uint8Array([...new TextEncoder().encode(LABELS.recordKeys), 0, ...RECORD_SUITES[2].prefix]);
+  return backend.hkdfExpand('SHA-512', dek, info, 64);
+}
+
+const SUITES = [['suite 1', RECORD_SUITES[1]] as const, ['suite 2', RECORD_SUITES[2]] as const];
 
 describeVectors('two-key GCM collision vs. the committing format', FILE, () => {
   const v = readVectorJson<CollisionVector>(FILE);
@@ -89,30 +103,32 @@ describeVectors('two-key GCM collision vs. the committing format', FILE, () => {
       expect(p2).toEqual(fromHex(v.pt_under_key2));
     });
 
-    test('1. the vector replayed as a record (its keys as DEKs) opens under neither', async () => {
-      for (const dek of [key1, key2]) {
-        const kek = { id: 'k', version: 1, key: pattern(32, dek[0]) };
+    test.each(SUITES)('1. the vector replayed as a %s record (its keys as DEKs) opens under neither', async (_s, suite) => {
+      for (const key of [key1, key2]) {
+        // Suite 2's DEK is 64 bytes: the vector key followed by itself.
+        const dek = suite.dekLength === 32 ? key : new Uint8Array([...key, ...key]);
+        const kek = { id: 'k', version: 1, key: pattern(32, key[0]) };
         const sealed = await buildRecord(
           backend,
           kek,
           dek,
-          { nonce: iv, commitment: deriveCommitment(dek, backend), plaintextLength: fromHex(v.ct).length },
+          { suite, nonce: iv, commitment: deriveCommitment(dek, suite, backend), plaintextLength: fromHex(v.ct).length },
           body,
         );
         await expectCode(openRecordWith({ kek, ...WHERE, sealed }, { backend }), 'DECRYPT_FAILED');
       }
     });
 
-    test('2. a fresh collision under both derived keys and our AAD still opens for one reader only', async () => {
-      const dek1 = pattern(32, 1);
-      const dek2 = pattern(32, 2);
+    test.each(SUITES)('2. a fresh collision under both derived keys and our AAD (%s) still opens for one reader only', async (_s, suite) => {
+      const dek1 = pattern(suite.dekLength, 1);
+      const dek2 = pattern(suite.dekLength, 2);
       const kekA = { id: 'shared', version: 1, key: pattern(32, 10) };
       const kekB = { id: 'shared', version: 1, key: pattern(32, 20) };
       const nonce = iv;
-      const fields = { nonce, commitment: deriveCommitment(dek1, backend), plaintextLength: 32 };
+      const fields = { suite, nonce, commitment: deriveCommitment(dek1, suite, backend), plaintextLength: 32 };
       const aad = payloadAad(identity, { ...fields, kekIdBytes: new Uint8Array(0), kekVersion: 0 });
-      const k1 = aesKeyOf(dek1, backend);
-      const k2 = aesKeyOf(dek2, backend);
+      const k1 = aesKeyOf(dek1, suite, backend);
+      const k2 = aesKeyOf(dek2, suite, backend);
       const payload = collide(k1, k2, nonce, aad, pattern(16, 77));
 
       // The attack works at the GCM layer: both derived keys accept the payload.
@@ -130,21 +146,34 @@ describeVectors('two-key GCM collision vs. the committing format', FILE, () => {
       // B's DEK does not match the commitment: rejected before decryption.
       await expectCode(openRecordWith({ kek: kekB, ...WHERE, sealed: forB }, { backend }), 'DECRYPT_FAILED');
       // With B's own commitment the AAD changes, and the collision no longer holds.
-      const honestB = await buildRecord(backend, kekB, dek2, { ...fields, commitment: deriveCommitment(dek2, backend) }, payload);
+      const honestB = await buildRecord(backend, kekB, dek2, { ...fields, commitment: deriveCommitment(dek2, suite, backend) }, payload);
       await expectCode(openRecordWith({ kek: kekB, ...WHERE, sealed: honestB }, { backend }), 'DECRYPT_FAILED');
     });
   });
 });
 
 describe.each(BACKENDS)('record key derivation on %s', (_name, backend) => {
-  test('one extract, two expands: equal to two separate HKDF calls with distinct labels', () => {
+  const suite1 = RECORD_SUITES[1];
+  test('suite 1: one extract, two expands: equal to two separate HKDF calls with distinct labels', () => {
     const dek = pattern(32, 5);
-    const { key, commitment } = deriveRecordKeys(dek, backend);
-    expect(key).toEqual(aesKeyOf(dek, backend));
-    expect(commitment).toEqual(deriveKey({ ikm: dek, label: LABELS.recordCommitment, context: PREFIX }, backend));
+    const { key, commitment } = deriveRecordKeys(dek, suite1, backend);
+    expect(key).toEqual(aesKeyOf(dek, suite1, backend));
+    expect(commitment).toEqual(deriveKey({ ikm: dek, label: LABELS.recordCommitment, context: suite1.prefix }, backend));
     expect(key).not.toEqual(commitment);
-    expect(deriveKeys({ ikm: dek, labels: [LABELS.recordKey], context: PREFIX }, backend)).toEqual([key]);
+    expect(deriveKeys({ ikm: dek, labels: [LABELS.recordKey], context: suite1.prefix }, backend)).toEqual([key]);
     expect(() => deriveKeys({ ikm: dek, labels: [] }, backend)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     expect(() => deriveKeys({ ikm: dek, labels: ['bad label'] }, backend)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+  });
+
+  test('suite 2: one HKDF-Expand-SHA-512 block, split into key and commitment', () => {
+    const suite2 = RECORD_SUITES[2];
+    const dek = pattern(64, 5);
+    const { key, commitment } = deriveRecordKeys(dek, suite2, backend);
+    const block = suite2Block(dek, backend);
+    expect(key).toEqual(block.subarray(0, 32));
+    expect(commitment).toEqual(block.subarray(32));
+    // The DEK length is the suite's: a suite-1 DEK is refused, not stretched.
+    expect(() => deriveRecordKeys(pattern(32, 5), suite2, backend)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => deriveRecordKeys(dek, suite1, backend)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });

@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, test } from 'vitest';
 import { i2osp } from '../../src/crypto/bytes.js';
-import { headerLength } from '../../src/envelope/format.js';
+import { SEAL_SUITE, headerLength } from '../../src/envelope/format.js';
 import { createKeyringWith, decodeKeyringWith, openKeyringWith, sealKeyringWith, type Keyring } from '../../src/envelope/keyring.js';
 import {
   KEYRING_RECORD_ID,
@@ -150,7 +150,7 @@ describe.each(BACKENDS)('sealed keyring on %s', (_name, backend) => {
   test('tampering, another owner, another version or another root key → DECRYPT_FAILED', async () => {
     const sealed = await sealKeyringWith({ root: ROOT, ...where, keyring: sample() }, { backend });
     // Flips in the ciphertext and tag (the header is covered by parse.test.ts).
-    for (let i = headerLength(4); i < sealed.length; i += 37) {
+    for (let i = headerLength(SEAL_SUITE, 4); i < sealed.length; i += 37) {
       const bad = Uint8Array.from(sealed);
       bad[i]! ^= 0x10;
       await expectCode(openKeyringWith({ root: ROOT, ...where, sealed: bad }, { backend }), 'DECRYPT_FAILED');

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { i2osp } from '../../src/crypto/bytes.js';
-import { TAG_LENGTH, headerLength, parseRecord } from '../../src/envelope/format.js';
+import { SEAL_SUITE, TAG_LENGTH, headerLength, parseRecord } from '../../src/envelope/format.js';
 import type { Kek } from '../../src/envelope/inputs.js';
 import { openRecordWith, sealRecordWith } from '../../src/envelope/record.js';
 import { parseRecordHeader } from '../../src/envelope/index.js';
@@ -14,7 +14,7 @@ async function golden(): Promise<Uint8Array> {
   const [, backend] = BACKENDS[0]!;
   return sealRecordWith(
     { kek: KEK, ...WHERE, plaintext: PLAINTEXT },
-    fixedDraws(backend, { dek: pattern(32, 50), wrapNonce: pattern(12, 90), nonce: pattern(12, 110) }),
+    fixedDraws(backend, { dek: pattern(SEAL_SUITE.dekLength, 50), wrapNonce: pattern(12, 90), nonce: pattern(12, 110) }),
   );
 }
 
@@ -28,7 +28,7 @@ function patch(bytes: Uint8Array, offset: number, values: ArrayLike<number>): Ui
 describe('strict parsing: one negative test per parse error', () => {
   // Layout offsets for a 3-byte KEK id (see format.ts).
   const K = KEK.id.length;
-  const LENGTH_AT = 113 + K;
+  const LENGTH_AT = headerLength(SEAL_SUITE, K) - 4;
 
   const cases: ReadonlyArray<readonly [string, (g: Uint8Array) => unknown, string]> = [
     ['not bytes', () => 'ZV', 'INVALID_INPUT'],
@@ -40,13 +40,14 @@ describe('strict parsing: one negative test per parse error', () => {
     ['unknown format version 0', (g) => patch(g, 2, [0]), 'UNSUPPORTED'],
     ['unknown version, even when truncated', () => Uint8Array.of(0x5a, 0x56, 0x09), 'UNSUPPORTED'],
     ['prefix without suite (truncated)', (g) => g.slice(0, 3), 'INVALID_INPUT'],
-    ['unknown suite 2', (g) => patch(g, 3, [2]), 'UNSUPPORTED'],
+    ['unknown suite 3', (g) => patch(g, 3, [3]), 'UNSUPPORTED'],
+    ['unknown suite 0', (g) => patch(g, 3, [0]), 'UNSUPPORTED'],
     ['unknown suite, even when truncated', () => Uint8Array.of(0x5a, 0x56, 0x01, 0xff), 'UNSUPPORTED'],
     ['no KEK id length (truncated)', (g) => g.slice(0, 4), 'INVALID_INPUT'],
     ['empty KEK id', (g) => patch(g, 4, [0]), 'INVALID_INPUT'],
     ['KEK id not UTF-8', (g) => patch(g, 5, [0xff]), 'INVALID_INPUT'],
-    ['header shorter than its fields', (g) => g.slice(0, headerLength(K) - 1), 'INVALID_INPUT'],
-    ['no room for the tag', (g) => g.slice(0, headerLength(K) + TAG_LENGTH - 1), 'INVALID_INPUT'],
+    ['header shorter than its fields', (g) => g.slice(0, headerLength(SEAL_SUITE, K) - 1), 'INVALID_INPUT'],
+    ['no room for the tag', (g) => g.slice(0, headerLength(SEAL_SUITE, K) + TAG_LENGTH - 1), 'INVALID_INPUT'],
     ['declared length beyond the data (truncated)', (g) => g.slice(0, g.length - 1), 'INVALID_INPUT'],
     ['trailing byte', (g) => Uint8Array.from([...g, 0]), 'INVALID_INPUT'],
     ['declared length too small (extra bytes)', (g) => patch(g, LENGTH_AT, i2osp(PLAINTEXT.length - 1, 4)), 'INVALID_INPUT'],

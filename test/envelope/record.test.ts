@@ -2,7 +2,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { getBackend } from '#backend';
 import { createWebBackend } from '../../src/crypto/backend-web.js';
 import { concat } from '../../src/crypto/bytes.js';
-import { MAX_RECORD_PLAINTEXT, headerLength, parseRecord, writeRecord } from '../../src/envelope/format.js';
+import { MAX_RECORD_PLAINTEXT, SEAL_SUITE, headerLength, parseRecord, recordOverhead, writeRecord } from '../../src/envelope/format.js';
 import { importKekWith, type Kek } from '../../src/envelope/inputs.js';
 import { openRecordWith, sealRecordWith, type OpenRecordOptions, type SealRecordOptions } from '../../src/envelope/record.js';
 import { openRecord, parseRecordHeader, sealRecord } from '../../src/envelope/index.js';
@@ -18,9 +18,16 @@ describe.each(BACKENDS)('records on %s', (_name, backend) => {
   test.each([0, 1, 15, 16, 17, 1024, 100_000])('round trip of %i bytes, exact size', async (n) => {
     const plaintext = pattern(n, n);
     const sealed = await seal({ kek: KEK, ...WHERE, plaintext });
-    expect(sealed.length).toBe(n + 133 + KEK.id.length);
+    expect(sealed.length).toBe(n + recordOverhead(SEAL_SUITE) + KEK.id.length);
     expectBytes(await open({ kek: KEK, ...WHERE, sealed }), plaintext);
-    expect(parseRecordHeader(sealed)).toEqual({ formatVersion: 1, suite: 1, kekId: 'vault-1', kekVersion: 1, plaintextLength: n });
+    expect(parseRecordHeader(sealed)).toEqual({
+      formatVersion: 1,
+      suite: 2,
+      kekId: 'vault-1',
+      kekVersion: 1,
+      plaintextLength: n,
+      payloadOffset: headerLength(SEAL_SUITE, KEK.id.length) - 48,
+    });
   });
 
   test('opens across every backend', async () => {
@@ -147,7 +154,7 @@ describe('input validation (INVALID_INPUT, before any crypto)', () => {
     const kek = { ...KEK, id: 'k'.repeat(255), version: 2 ** 32 - 1 };
     const where = { vaultId: '€'.repeat(341) + 'a', recordId: 'r'.repeat(1024), version: Number.MAX_SAFE_INTEGER };
     const sealed = await sealRecord({ kek, ...where, plaintext: pattern(3) });
-    expect(sealed.length).toBe(headerLength(255) + 3 + 16);
+    expect(sealed.length).toBe(headerLength(SEAL_SUITE, 255) + 3 + 16);
     expect(await openRecord({ kek, ...where, sealed })).toEqual(pattern(3));
   });
 });
@@ -184,7 +191,7 @@ describe('64 MiB records (the maximum)', () => {
     );
     const t2 = performance.now();
     console.log(`${backend.name}: seal 64 MiB ${(t1 - t0).toFixed(0)} ms (${sealCopies} payload copies), open ${(t2 - t1).toFixed(0)} ms (${openCopies})`);
-    expect(sealed.length).toBe(SIZE + 133 + KEK.id.length);
+    expect(sealed.length).toBe(SIZE + recordOverhead(SEAL_SUITE) + KEK.id.length);
     expect(opened.length).toBe(SIZE);
     expect(opened[SIZE - 1]).toBe(plaintext[SIZE - 1]);
     expect(opened.subarray(0, 4096)).toEqual(plaintext.subarray(0, 4096));

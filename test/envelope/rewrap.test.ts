@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { parseRecord } from '../../src/envelope/format.js';
+import { SEAL_SUITE, parseRecord } from '../../src/envelope/format.js';
 import type { Kek } from '../../src/envelope/inputs.js';
 import { openRecordWith, rewrapRecordWith, sealRecordWith, type RewrapRecordOptions } from '../../src/envelope/record.js';
 import { parseRecordHeader, rewrapRecord } from '../../src/envelope/index.js';
@@ -26,8 +26,17 @@ describe.each(BACKENDS)('rewrapRecord on %s', (_name, backend) => {
     expect(rewrapped.length).toBe(sealed.length);
     expect(parseRecordHeader(rewrapped)).toMatchObject({ kekId: 'vault', kekVersion: 2 });
     // The tail (nonce onwards) is byte-identical.
-    const tail = 9 + 'vault'.length + 60;
+    const tail = 9 + 'vault'.length + SEAL_SUITE.wrappedDekLength;
     expect(rewrapped.subarray(tail)).toEqual(sealed.subarray(tail));
+    expect(await openRecordWith({ kek: V2, ...WHERE, sealed: rewrapped }, { backend })).toEqual(plaintext);
+  });
+
+  test('a suite-1 record is re-wrapped in suite 1 and still opens', async () => {
+    const plaintext = pattern(300, 4);
+    const sealed = await sealRecordWith({ kek: V1, ...WHERE, plaintext }, { backend, suite: 1 });
+    const rewrapped = await rewrap({ sealed, from: V1, to: V2, ...WHERE });
+    expect(parseRecordHeader(rewrapped)).toMatchObject({ suite: 1, kekId: 'vault', kekVersion: 2 });
+    expect(parseRecord(rewrapped).body).toEqual(parseRecord(sealed).body);
     expect(await openRecordWith({ kek: V2, ...WHERE, sealed: rewrapped }, { backend })).toEqual(plaintext);
   });
 

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { fromHex, toHex } from '../../src/crypto/bytes.js';
+import type { Backend } from '../../src/crypto/backend.js';
+import { concat, fromHex, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { LABELS, deriveKey } from '../../src/crypto/kdf.js';
-import { AAD_LABELS, PREFIX, parseRecord, payloadAad, wrapAad } from '../../src/envelope/format.js';
+import { AAD_LABELS, RECORD_SUITES, parseRecord, payloadAad, wrapAad, type RecordSuite, type RecordSuiteId } from '../../src/envelope/format.js';
 import { decodeKeyringWith, encodeKeyring } from '../../src/envelope/keyring.js';
 import { encodeId } from '../../src/envelope/inputs.js';
 import { deriveCommitment, openRecordWith, rewrapRecordWith, sealRecordWith } from '../../src/envelope/record.js';
@@ -27,6 +28,7 @@ interface Where {
 }
 interface ValidVector extends Where {
   name: string;
+  suite: RecordSuiteId;
   kek: KekJson;
   plaintext: string;
   dek: string;
@@ -38,10 +40,12 @@ interface ValidVector extends Where {
 interface File {
   labels: Record<string, string>;
   valid: ValidVector[];
-  rewrap: Array<Where & { name: string; from: KekJson; to: KekJson; wrapNonce: string; sealed: string; rewrapped: string }>;
-  invalid: Array<Where & { name: string; kek: KekJson; sealed: string; error: string }>;
-  collision: Where & {
-    kekA: KekJson;
+  rewrap: Array<Where & { name: string; suite: RecordSuiteId; from: KekJson; to: KekJson; wrapNonce: string; sealed: string; rewrapped: string }>;
+  invalid: Array<Where & { name: string; suite: RecordSuiteId; kek: KekJson; sealed: string; error: string }>;
+  collisions: Array<
+    Where & {
+      suite: RecordSuiteId;
+      kekA: KekJson;
     kekB: KekJson;
     dek1: string;
     dek2: string;
@@ -52,13 +56,30 @@ interface File {
     plaintextA: string;
     sealedB: string;
     errorB: string;
-  };
+    }
+  >;
   keyring: {
     x25519: { secretKey: string; publicKey: string };
     ed25519: { secretKey: string; publicKey: string };
     keks: Array<{ id: string; version: number; key: string; active: boolean }>;
     encoded: string;
   };
+}
+
+/**
+ * A suite's payload key and commitment from the KDF's definition (not the
+ * envelope's inlined route): suite 1 two HKDF-SHA-256 calls, suite 2 one
+ * 64-byte HKDF-Expand-SHA-512 split in two.
+ */
+function keysOf(dek: Uint8Array, suite: RecordSuite, backend: Backend): { key: Uint8Array; commitment: Uint8Array } {
+  if (suite.id === 1) {
+    return {
+      key: deriveKey({ ikm: dek, label: LABELS.recordKey, context: suite.prefix }, backend),
+      commitment: deriveKey({ ikm: dek, label: LABELS.recordCommitment, context: suite.prefix }, backend),
+    };
+  }
+  const block = backend.hkdfExpand('SHA-512', dek, concat(utf8(LABELS.recordKeys), Uint8Array.of(0), suite.prefix), 64);
+  return { key: block.slice(0, 32), commitment: block.slice(32) };
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,6 +91,7 @@ test('the vector file has the promised coverage', () => {
   expect(file.labels).toEqual({
     payloadKey: LABELS.recordKey,
     commitment: LABELS.recordCommitment,
+    keys: LABELS.recordKeys,
     payloadAad: AAD_LABELS.payload,
     wrapAad: AAD_LABELS.wrap,
   });
@@ -85,13 +107,17 @@ describe.each(BACKENDS)('published vectors on %s', (_name, backend) => {
     const dek = fromHex(v.dek);
     const sealed = await sealRecordWith(
       { kek: kekOf(v.kek), ...whereOf(v), plaintext: fromHex(v.plaintext) },
-      fixedDraws(backend, { dek, wrapNonce: fromHex(v.wrapNonce), nonce: fromHex(v.nonce) }),
+      { ...fixedDraws(backend, { dek, wrapNonce: fromHex(v.wrapNonce), nonce: fromHex(v.nonce) }), suite: v.suite },
     );
     expect(toHex(sealed)).toBe(v.sealed);
     const parsed = parseRecord(sealed);
     const identity = { vaultId: encodeId(v.vaultId, 'v', 1024), recordId: encodeId(v.recordId, 'r', 1024), version: v.version };
-    expect(toHex(deriveKey({ ikm: dek, label: LABELS.recordKey, context: PREFIX }, backend))).toBe(v.intermediate.payloadKey);
-    expect(toHex(deriveCommitment(dek, backend))).toBe(v.intermediate.commitment);
+    const suite = RECORD_SUITES[v.suite];
+    expect(parsed.suite).toBe(suite);
+    const keys = keysOf(dek, suite, backend);
+    expect(toHex(keys.key)).toBe(v.intermediate.payloadKey);
+    expect(toHex(keys.commitment)).toBe(v.intermediate.commitment);
+    expect(toHex(deriveCommitment(dek, suite, backend))).toBe(v.intermediate.commitment);
     expect(toHex(wrapAad(identity, parsed))).toBe(v.intermediate.wrapAad);
     expect(toHex(payloadAad(identity, parsed))).toBe(v.intermediate.payloadAad);
     expect(toHex(sealed.subarray(0, parsed.headerLength))).toBe(v.intermediate.header);
@@ -111,12 +137,10 @@ describe.each(BACKENDS)('published vectors on %s', (_name, backend) => {
     expect(await outcome(openRecordWith({ kek: kekOf(v.kek), ...whereOf(v), sealed: fromHex(v.sealed) }, { backend }))).toBe(v.error);
   });
 
-  test('two-key collision: the payload is a real GCM collision, yet only record A opens', async () => {
-    const c = file.collision;
-    const dek1 = fromHex(c.dek1);
-    const dek2 = fromHex(c.dek2);
-    expect(toHex(deriveKey({ ikm: dek1, label: LABELS.recordKey, context: PREFIX }, backend))).toBe(c.payloadKey1);
-    expect(toHex(deriveKey({ ikm: dek2, label: LABELS.recordKey, context: PREFIX }, backend))).toBe(c.payloadKey2);
+  test.each(file.collisions.map((c) => [c.suite, c] as const))('two-key collision, suite %s: the payload is a real GCM collision, yet only record A opens', async (_s, c) => {
+    const suite = RECORD_SUITES[c.suite];
+    expect(toHex(keysOf(fromHex(c.dek1), suite, backend).key)).toBe(c.payloadKey1);
+    expect(toHex(keysOf(fromHex(c.dek2), suite, backend).key)).toBe(c.payloadKey2);
     const b = parseRecord(fromHex(c.sealedB));
     for (const key of [c.payloadKey1, c.payloadKey2]) {
       const handle = await backend.importAesGcmKey(fromHex(key));
