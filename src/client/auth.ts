@@ -6,7 +6,9 @@
  */
 import { toBase64url, wipe } from '../crypto/bytes.js';
 import { requestMacKey } from '../crypto/request-mac.js';
-import { finishLogin, finishRegistration, startLogin, startRegistration, type Argon2idParams, type SuiteName } from '../opaque/index.js';
+import type { Argon2idParams } from '../crypto/ksf.js';
+import { finishLogin, finishRegistration, startLogin, startRegistration } from '../opaque/client.js';
+import type { SuiteName } from '../opaque/suite.js';
 import { bytesField, postJson, stringField, type Endpoint, type SigningKey } from './api.js';
 
 /** Which OPAQUE credential of the account. */
