@@ -11,7 +11,7 @@ import { randomBytes } from '../crypto/random.js';
 import { addKekVersion, createKeyring } from '../envelope/index.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../errors.js';
 import { ARGON2ID_DEFAULT, assertArgon2idParams, type Argon2idParams } from '../crypto/ksf.js';
-import { DEFAULT_SUITE, type SuiteName } from '../opaque/suite.js';
+import { DEFAULT_SUITE, type SuiteName } from '../opaque/suite-names.js';
 import { restStore } from '../store/rest.js';
 import type { BlobStore } from '../store/types.js';
 import { normalizeBaseUrl, postJson, signRequest, type Endpoint, type FetchFn, type SigningKey } from './api.js';

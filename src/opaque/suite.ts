@@ -16,15 +16,9 @@ import { assertOneOf } from '../crypto/assert.js';
 import type { HashName } from '../crypto/backend.js';
 import { RISTRETTO255, type PrimeOrderGroup } from '../crypto/group.js';
 import { digest, hkdfExpand, hkdfExtract, hmac } from '../crypto/kdf.js';
+import { DEFAULT_SUITE, SUITE_NAMES, type SuiteName } from './suite-names.js';
 
-/** The OPAQUE suites we implement, named by their OPRF (RFC 9807 §7). */
-export type SuiteName = 'ristretto255-SHA512' | 'P256-SHA256';
-
-/** Every suite name, default first. */
-export const SUITE_NAMES: readonly SuiteName[] = Object.freeze(['ristretto255-SHA512', 'P256-SHA256']);
-
-/** The default suite: interoperates with opaque-ke / `@serenity-kit/opaque`. */
-export const DEFAULT_SUITE: SuiteName = 'ristretto255-SHA512';
+export { DEFAULT_SUITE, SUITE_NAMES, type SuiteName } from './suite-names.js';
 
 /** Nonce length (RFC 9807 §2: Nn = 32). */
 export const Nn = 32;
