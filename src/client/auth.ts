@@ -6,8 +6,20 @@
  */
 import { toBase64url, wipe } from '../crypto/bytes.js';
 import { requestMacKey } from '../crypto/request-mac.js';
-import { finishLogin, finishRegistration, startLogin, startRegistration, type Argon2idParams, type SuiteName } from '../opaque/index.js';
+import type { Argon2idParams } from '../crypto/ksf.js';
+import type * as OpaqueClient from '../opaque/client.js';
+import type { SuiteName } from '../opaque/suite-names.js';
 import { bytesField, postJson, stringField, type Endpoint, type SigningKey } from './api.js';
+
+/**
+ * The OPAQUE client (with the group arithmetic and hash-to-curve under it),
+ * imported with the first registration or login rather than with the page:
+ * a page can show its login form before that code arrives, and a login
+ * waits for Argon2id anyway.
+ */
+function opaqueClient(): Promise<typeof OpaqueClient> {
+  return import('../opaque/client.js');
+}
 
 /** Which OPAQUE credential of the account. */
 export type Credential = 'password' | 'recovery';
@@ -32,6 +44,7 @@ export async function prepareCredential(
   credential: Credential,
   password: string | Uint8Array,
 ): Promise<PreparedCredential> {
+  const { startRegistration, finishRegistration } = await opaqueClient();
   const start = await startRegistration({ password, suite: settings.suite });
   const extra = credential === 'password' ? {} : { credential };
   const started = await postJson(endpoint, '/register/start', { userId, request: toBase64url(start.request), ...extra });
@@ -68,6 +81,7 @@ export async function loginCredential(
   credential: Credential,
   password: string | Uint8Array,
 ): Promise<LoginResult> {
+  const { startLogin, finishLogin } = await opaqueClient();
   const start = await startLogin({ password, suite: settings.suite });
   const extra = credential === 'password' ? {} : { credential };
   const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra });

@@ -10,15 +10,14 @@ import { wipe } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
 import { addKekVersion, createKeyring } from '../envelope/index.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../errors.js';
-import { ARGON2ID_DEFAULT, assertArgon2idParams, DEFAULT_SUITE, type Argon2idParams, type SuiteName } from '../opaque/index.js';
+import { ARGON2ID_DEFAULT, assertArgon2idParams, type Argon2idParams } from '../crypto/ksf.js';
+import { DEFAULT_SUITE, type SuiteName } from '../opaque/suite-names.js';
 import { restStore } from '../store/rest.js';
 import type { BlobStore } from '../store/types.js';
 import { normalizeBaseUrl, postJson, signRequest, type Endpoint, type FetchFn, type SigningKey } from './api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
-import { publishOwnKeys } from './directory.js';
 import { parseRecoveryKey } from './recovery-key.js';
 import { PASSWORD_SLOT, RECOVERY_SLOT, Session, addSlotEntry, changePasswordWith, loadKeyring, readMeta, writeKeyring } from './session.js';
-import { SharingApi } from './sharing-api.js';
 import { decodeSlot, unwrapRoot, wrapRoot } from './slots.js';
 
 /** Options of {@link Client}. */
@@ -136,7 +135,9 @@ export class Client {
     try {
       const loaded = await loadKeyring(store, rootKey);
       if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
-      await publishOwnKeys(new SharingApi(this.#endpoint, signing), userId, loaded.keyring);
+      // The key directory code loads with the first login, not with the page.
+      const { publishKeys } = await import('./session-sharing.js');
+      await publishKeys(this.#endpoint, signing, userId, loaded.keyring);
       return new Session({
         userId,
         endpoint: this.#endpoint,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { ZeroVaultError, authFailed } from '../errors.js';
+import { authFailed } from '../errors.js';
 import { frame, type Frame } from './frame.js';
 import { signRecord, verifyRecord } from './record-signature.js';
 
@@ -71,9 +71,4 @@ export function sharedFrames(source: SignerSource): FramePolicy {
       if (!verifyRecord(input, signature.value, key)) throw authFailed();
     },
   };
-}
-
-/** The error of a write a read-only member attempts. */
-export function readOnly(): ZeroVaultError {
-  return new ZeroVaultError('AUTH_FAILED', 'this vault is shared with you read-only');
 }

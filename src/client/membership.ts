@@ -27,8 +27,8 @@ import { Reader, compareBytes, str8, u16, u32, u8 } from './codec.js';
 import { roleCode, roleOf, type Role } from './grant.js';
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, sign, verify } from './signature.js';
 
-/** The record id of a vault's membership list. */
-export const MEMBERS_ID = '_zv.members';
+/** The record id of a vault's membership list (defined with the vault's other reserved ids). */
+export { MEMBERS_ID } from './vault.js';
 const LABEL = 'zerovault/v1/membership';
 const MAGIC_0 = 0x5a;
 const MAGIC_1 = 0x41;

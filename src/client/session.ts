@@ -17,19 +17,16 @@ import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertName, type BlobStore } from '../store/types.js';
 import { postJson, type Endpoint, type SigningKey } from './api.js';
 import { loginCredential, prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
-import { Directory, type Contact } from './directory.js';
+import type { Contact } from './directory.js';
 import { frame, unframe } from './frame.js';
-import { PinStore } from './pins.js';
 import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from './recovery-key.js';
-import { MemberVault } from './shared-vault.js';
-import { OwnedVault } from './sharing.js';
-import { SharingApi, type SharedRow } from './sharing-api.js';
+import type { SharedRow } from './sharing-api.js';
 import type { KeyAccess, SharingContext } from './sharing-context.js';
 import { decodeSlot, encodeSlot, keyIdOf, wrapRoot, type SlotEntry } from './slots.js';
 import { normalizeUserId } from '../opaque/user-id.js';
 import { RESERVED_PREFIX, Vault } from './vault.js';
 import { metaManifestStore, ownManifestId } from './manifest.js';
-import { keyAccess, ownVaultHost, sharedVaultHost } from './vault-hosts.js';
+import { keyAccess, ownVaultHost } from './vault-hosts.js';
 
 /** The reserved vault of meta records. */
 export const META_VAULT = '_zv';
@@ -114,7 +111,7 @@ export class Session {
   #keyringCv: number;
   #closed = false;
   readonly #serverStore: boolean;
-  #sharingContext: SharingContext | undefined;
+  #sharingContext: Promise<SharingContext> | undefined;
   /** The user id as given at login. */
   readonly userId: string;
   /** When the server will expire this session (ms since the epoch). */
@@ -204,12 +201,12 @@ export class Session {
     assertName(name, 'name');
     if (name.startsWith(RESERVED_PREFIX)) throw new ZeroVaultError('INVALID_INPUT', `name must not start with ${RESERVED_PREFIX}`);
     if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-    const ctx = this.#sharing();
-    const owner = options.owner === undefined ? ctx.self : normalizeUserId(options.owner, 'owner');
-    const key = owner === ctx.self ? name : `${owner}\u0000${name}`;
+    const self = normalizeUserId(this.userId);
+    const owner = options.owner === undefined ? self : normalizeUserId(options.owner, 'owner');
+    const key = owner === self ? name : `${owner}\u0000${name}`;
     let pending = this.#vaults.get(key);
     if (pending === undefined) {
-      pending = owner === ctx.self ? this.#openOwn(name) : this.#openShared(owner, name);
+      pending = owner === self ? this.#openOwn(name) : this.#openShared(owner, name);
       pending.catch(() => this.#vaults.delete(key));
       this.#vaults.set(key, pending);
     }
@@ -221,13 +218,16 @@ export class Session {
       await this.#updateKeyring((keyring) => (keyring.keks.some((k) => k.id === name) ? keyring : addKekVersion({ keyring, id: name }).keyring));
     }
     const keys = this.#keyAccess();
-    const owned = await OwnedVault.load(this.#sharing(), keys, name);
+    // The owner-side sharing code loads only for a vault that has a membership list (see owned-sharing.ts).
+    const [ctx, { OwnedSharing }] = await Promise.all([this.#sharing(), import('./session-sharing.js')]);
+    const owned = await OwnedSharing.open(ctx, keys, name);
     const manifests = metaManifestStore(this.#store, this.#rootKey, ownManifestId(name));
     return Vault.open(ownVaultHost(this.#store, () => this.#keyring, keys, owned, () => this.#refreshKeyring(), manifests), name);
   }
 
   async #openShared(owner: string, name: string): Promise<Vault> {
-    return Vault.open(sharedVaultHost(await MemberVault.open(this.#sharing(), owner, name)), name);
+    const [ctx, { openMemberHost }] = await Promise.all([this.#sharing(), import('./member-host.js')]);
+    return Vault.open(await openMemberHost(ctx, owner, name), name);
   }
 
   /** Names of the vaults this account has keys for (its own; see {@link sharedVaults} for the others). */
@@ -241,7 +241,7 @@ export class Session {
    */
   async sharedVaults(): Promise<SharedVaultInfo[]> {
     this.#open();
-    return this.#sharing().api.sharedWithMe();
+    return (await this.#sharing()).api.sharedWithMe();
   }
 
   /**
@@ -255,7 +255,7 @@ export class Session {
    */
   async contact(userId: string): Promise<Contact> {
     this.#open();
-    return this.#sharing().directory.contact(userId);
+    return (await this.#sharing()).directory.contact(userId);
   }
 
   /** The safety number of this account and `userId` (12 groups of 5 digits); see {@link contact}. */
@@ -272,32 +272,37 @@ export class Session {
    */
   async verify(userId: string, safetyNumber: string): Promise<void> {
     this.#open();
-    await this.#sharing().directory.verify(userId, safetyNumber);
+    await (await this.#sharing()).directory.verify(userId, safetyNumber);
   }
 
   /** Accepts `userId`'s current keys without comparing safety numbers (after a key change; not verified). */
   async trust(userId: string): Promise<void> {
     this.#open();
-    await this.#sharing().directory.trust(userId);
+    await (await this.#sharing()).directory.trust(userId);
   }
 
-  #sharing(): SharingContext {
-    if (this.#sharingContext !== undefined) return this.#sharingContext;
-    const self = normalizeUserId(this.userId);
-    const api = new SharingApi(this.#endpoint, this.#signing);
-    const pins = new PinStore(this.#store, this.#rootKey);
-    const keys = this.#keyring;
-    const directory = new Directory(api, pins, { userId: self, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey });
-    this.#sharingContext = {
-      api,
-      directory,
-      pins,
-      self,
-      store: this.#store,
-      rootKey: this.#rootKey,
-      serverStore: this.#serverStore,
-      keyring: () => this.#keyring,
-    };
+  /**
+   * The session's sharing context, built on first use: the key directory,
+   * pins and sharing routes load on demand, not with the page. One per
+   * session (a failed load is retried by the next call).
+   */
+  #sharing(): Promise<SharingContext> {
+    this.#sharingContext ??= import('./session-sharing.js')
+      .then(({ createSharingContext }) =>
+        createSharingContext({
+          endpoint: this.#endpoint,
+          signing: this.#signing,
+          self: normalizeUserId(this.userId),
+          store: this.#store,
+          rootKey: this.#rootKey,
+          serverStore: this.#serverStore,
+          keyring: () => this.#keyring,
+        }),
+      )
+      .catch((err: unknown) => {
+        this.#sharingContext = undefined;
+        throw err;
+      });
     return this.#sharingContext;
   }
 

@@ -1,17 +1,19 @@
 /**
  * What the sharing code of a session shares: the sharing routes, the key
- * directory, the pins, and this account's keys.
+ * directory, the pins, and this account's keys. Loaded on demand (with
+ * the first vault or sharing call of a session), like the rest of the
+ * sharing code.
  *
  * @module
  */
 import type { Keyring, KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
-import type { Directory } from './directory.js';
+import type { Endpoint, SigningKey } from './api.js';
+import { Directory } from './directory.js';
 import type { GrantKek } from './grant.js';
-import type { PinStore } from './pins.js';
-import { accessKey, type AccessPin } from './pins.js';
-import type { SharingApi } from './sharing-api.js';
+import { PinStore, accessKey, type AccessPin } from './pins.js';
+import { SharingApi } from './sharing-api.js';
 
 /** A session's sharing state. */
 export interface SharingContext {
@@ -28,6 +30,28 @@ export interface SharingContext {
   readonly serverStore: boolean;
   /** The current keyring (identity secret keys, vault KEKs). */
   keyring(): Keyring;
+}
+
+/** What a session builds its sharing context from. */
+export interface SharingInit {
+  readonly endpoint: Endpoint;
+  readonly signing: SigningKey;
+  /** This account's normalized user id. */
+  readonly self: string;
+  readonly store: BlobStore;
+  readonly rootKey: Uint8Array;
+  readonly serverStore: boolean;
+  /** The session's current keyring. */
+  readonly keyring: () => Keyring;
+}
+
+/** A session's sharing context: the sharing routes, the pins (sealed under the root key) and the key directory. */
+export function createSharingContext(init: SharingInit): SharingContext {
+  const api = new SharingApi(init.endpoint, init.signing);
+  const pins = new PinStore(init.store, init.rootKey);
+  const keys = init.keyring();
+  const directory = new Directory(api, pins, { userId: init.self, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey });
+  return { api, directory, pins, self: init.self, store: init.store, rootKey: init.rootKey, serverStore: init.serverStore, keyring: init.keyring };
 }
 
 /** Raw KEK operations on this account's keyring (no re-granting). */
@@ -47,6 +71,17 @@ export function grantKeks(keks: readonly KeyringKek[]): GrantKek[] {
 export async function accessPin(ctx: SharingContext, owner: string, vault: string): Promise<AccessPin> {
   const state = await ctx.pins.state();
   return state.access.get(accessKey(owner, vault)) ?? { owner, vault, membershipEpoch: 0, grantEpoch: 0 };
+}
+
+/**
+ * The check for one of this account's vaults whose membership list is not
+ * in the store: fine for a vault never shared, a rollback for one this
+ * account has seen a list of.
+ * @throws `ROLLBACK` when a membership epoch is pinned for the vault
+ */
+export async function checkNoMembership(ctx: SharingContext, owner: string, vault: string): Promise<void> {
+  const pin = await accessPin(ctx, owner, vault);
+  if (pin.membershipEpoch > 0) throw new ZeroVaultError('ROLLBACK', 'the membership list of a shared vault is missing from the store');
 }
 
 /**

@@ -20,15 +20,18 @@
  * @module
  */
 import type { KeyringKek } from '../envelope/index.js';
-import { ZeroVaultError, authFailed, isZeroVaultError } from '../errors.js';
-import type { SignerSource } from './frame-policy.js';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { sharedFrames, type FramePolicy, type SignerSource } from './frame-policy.js';
 import { assertRole, sealGrant } from './grant.js';
 import { MEMBERS_ID, openMembership, signMembership, type Member, type Membership } from './membership.js';
 import { signRecord, verifyRecord } from './record-signature.js';
-import { accessPin, checkEpoch, grantKeks, type KeyAccess, type SharingContext } from './sharing-context.js';
+import { checkEpoch, checkNoMembership, grantKeks, type KeyAccess, type SharingContext } from './sharing-context.js';
 import { normalizeUserId } from '../opaque/user-id.js';
 import type { Frame, FrameSignature } from './frame.js';
 import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMember, VaultSharing } from './vault.js';
+
+/** A record as the store returns it. */
+type StoredRecord = { readonly data: Uint8Array; readonly version: number };
 
 const RETRIES = 8;
 
@@ -45,6 +48,8 @@ export class OwnedVault implements SignerSource, VaultSharing {
   #membership: Membership | null = null;
   #version: number | null = null;
   #signing = false;
+  /** How the vault frames and checks records, driven by this state (`frame-policy.ts`). */
+  readonly frames: FramePolicy = sharedFrames(this);
 
   private constructor(ctx: SharingContext, keys: KeyAccess, vault: string) {
     this.#ctx = ctx;
@@ -54,10 +59,16 @@ export class OwnedVault implements SignerSource, VaultSharing {
     this.vault = vault;
   }
 
-  /** Loads a vault's sharing state (its membership list, if any). */
-  static async load(ctx: SharingContext, keys: KeyAccess, vault: string): Promise<OwnedVault> {
+  /**
+   * Loads a vault's sharing state (its membership list, if any). `stored`
+   * is the list record as the caller just read it from the store (`null`:
+   * none, already checked against the pin with `checkNoMembership`);
+   * without it the list is read here.
+   */
+  static async load(ctx: SharingContext, keys: KeyAccess, vault: string, stored?: StoredRecord | null): Promise<OwnedVault> {
     const owned = new OwnedVault(ctx, keys, vault);
-    await owned.#reload();
+    if (stored === undefined) await owned.#reload();
+    else if (stored !== null) await owned.#adopt(stored);
     return owned;
   }
 
@@ -95,13 +106,17 @@ export class OwnedVault implements SignerSource, VaultSharing {
    */
   async #reload(): Promise<void> {
     const stored = await this.#ctx.store.get(this.vault, MEMBERS_ID);
-    const pin = await accessPin(this.#ctx, this.owner, this.vault);
     if (stored === null) {
-      if (pin.membershipEpoch > 0) throw new ZeroVaultError('ROLLBACK', 'the membership list of a shared vault is missing from the store');
+      await checkNoMembership(this.#ctx, this.owner, this.vault);
       this.#membership = null;
       this.#version = null;
       return;
     }
+    await this.#adopt(stored);
+  }
+
+  /** Opens a stored membership list (signed by this account, not older than the pinned epoch) and keeps it. */
+  async #adopt(stored: StoredRecord): Promise<void> {
     const list = openMembership(stored.data, { owner: this.owner, vault: this.vault, ownerEd25519: this.#ctx.keyring().ed25519.publicKey });
     await checkEpoch(this.#ctx, this.owner, this.vault, 'membershipEpoch', list.epoch);
     this.#membership = list;
@@ -224,12 +239,4 @@ export class OwnedVault implements SignerSource, VaultSharing {
     const others = (this.#membership?.members ?? []).map((m): VaultMember => ({ userId: m.userId, role: m.role }));
     return [{ userId: this.owner, role: 'owner' }, ...others];
   }
-}
-
-/** The sharing operations of a vault another user owns: members may list, not change. */
-export function memberSharing(members: () => Promise<VaultMember[]>): VaultSharing {
-  const refuse = (): never => {
-    throw authFailed();
-  };
-  return { share: async () => refuse(), revoke: async () => refuse(), members };
 }

@@ -1,16 +1,14 @@
 /**
- * The hosts a session gives its vaults: one for a vault of its own (its
- * keyring's KEKs; re-grants to members after a rotation), one for a vault
- * another user shared with it (the grant's KEKs; no owner operations).
+ * The host a session gives a vault of its own (its keyring's KEKs;
+ * re-grants to members after a rotation), and the KEK operations on its
+ * keyring. The host of a vault another user shared with the session is in
+ * `member-host.ts`, loaded on demand.
  *
  * @module
  */
 import { addKekVersion, type Keyring, type KeyringKek } from '../envelope/index.js';
-import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
-import { sharedFrames } from './frame-policy.js';
-import type { MemberVault } from './shared-vault.js';
-import { memberSharing, type OwnedVault } from './sharing.js';
+import type { OwnedSharing } from './owned-sharing.js';
 import type { KeyAccess } from './sharing-context.js';
 import type { ManifestStore } from './manifest.js';
 import type { VaultHost } from './vault-types.js';
@@ -44,7 +42,7 @@ export function ownVaultHost(
   store: BlobStore,
   keyring: () => Keyring,
   keys: KeyAccess,
-  owned: OwnedVault,
+  owned: OwnedSharing,
   refreshKeyring: () => Promise<boolean>,
   manifests: ManifestStore,
 ): VaultHost {
@@ -67,27 +65,7 @@ export function ownVaultHost(
       await keys.dropOld(vault);
       await owned.afterKeyChange();
     },
-    frames: sharedFrames(owned),
+    frames: owned.frames,
     sharing: owned,
-  };
-}
-
-/** The host of a vault another user shared with the session. */
-export function sharedVaultHost(member: MemberVault): VaultHost {
-  const refuse = async (): Promise<never> => {
-    throw new ZeroVaultError('AUTH_FAILED', 'only the owner can rotate, share or revoke a vault');
-  };
-  return {
-    store: member.store,
-    owner: member.owner,
-    role: () => member.role(),
-    keyring: () => ({ keks: member.keks() }),
-    addKekVersion: refuse,
-    dropOldKeks: refuse,
-    frames: sharedFrames(member),
-    sharing: memberSharing(() => member.members()),
-    manifests: member.manifests(),
-    refreshKeys: () => member.refreshKeys(),
-    beforeWrite: () => member.beforeWrite(),
   };
 }

@@ -20,9 +20,7 @@ import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, seal
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertName } from '../store/types.js';
 import { frame, unframe, type Frame } from './frame.js';
-import { readOnly } from './frame-policy.js';
 import { checkRead, type Manifest, type ManifestEntry } from './manifest.js';
-import { MEMBERS_ID } from './membership.js';
 import type {
   DeleteOptions,
   ManifestStore,
@@ -42,6 +40,8 @@ export type * from './vault-types.js';
 
 /** Record ids and vault names starting with this are the SDK's own. */
 export const RESERVED_PREFIX = '_zv';
+/** The record id of a vault's membership list (`membership.ts`); here so a vault need not load the sharing code to skip it. */
+export const MEMBERS_ID = `${RESERVED_PREFIX}.members`;
 const WRITE_RETRIES = 8;
 
 /**
@@ -55,6 +55,11 @@ function newer(a: ManifestEntry, b: ManifestEntry): boolean {
 function assertRecordId(id: unknown): asserts id is string {
   assertName(id, 'id');
   if (id.startsWith(RESERVED_PREFIX)) throw new ZeroVaultError('INVALID_INPUT', `id must not start with ${RESERVED_PREFIX}`);
+}
+
+/** The error of a write a read-only member attempts. */
+function readOnly(): ZeroVaultError {
+  return new ZeroVaultError('AUTH_FAILED', 'this vault is shared with you read-only');
 }
 
 function ownerOnly(): ZeroVaultError {

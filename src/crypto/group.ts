@@ -1,6 +1,9 @@
 /**
- * Prime-order groups (ristretto255, P-256) and the RFC 9497 OPRF in its base
- * mode (modeOPRF, 0x00), as OPAQUE (RFC 9807 §2.1) uses it. Everything here
+ * Prime-order groups and the RFC 9497 OPRF in its base mode (modeOPRF,
+ * 0x00), as OPAQUE (RFC 9807 §2.1) uses it: {@link makeGroup} and
+ * ristretto255. P-256 is built by the same {@link makeGroup} in
+ * `group-p256.ts`, a module of its own so the browser client can load it on
+ * demand. Everything here
  * is bytes in, bytes out: scalars and elements are always the RFC 9497 §4
  * serializations (`SerializeScalar`, `SerializeElement`), and every decoder
  * is strict.
@@ -23,7 +26,6 @@ import type { CurvePoint, CurvePointCons } from '@noble/curves/abstract/curve.js
 import type { H2CDSTOpts } from '@noble/curves/abstract/hash-to-curve.js';
 import { getMinHashLength, invertCt, mapHashToField } from '@noble/curves/abstract/modular.js';
 import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
-import { p256, p256_hasher } from '@noble/curves/nist.js';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes } from './assert.js';
 import type { HashName } from './backend.js';
@@ -119,7 +121,8 @@ function bytesToBigInt(bytes: Uint8Array, littleEndian: boolean): bigint {
   return value;
 }
 
-interface GroupSpec<P extends CurvePoint<bigint, P>> {
+/** What {@link makeGroup} needs to know about a group: its names, lengths and noble's point and hashers. */
+export interface GroupSpec<P extends CurvePoint<bigint, P>> {
   name: GroupName;
   oprfSuite: OprfSuiteName;
   hash: HashName;
@@ -129,7 +132,11 @@ interface GroupSpec<P extends CurvePoint<bigint, P>> {
   hashToScalar: (msg: Uint8Array, options: H2CDSTOpts) => bigint;
 }
 
-function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOrderGroup {
+/**
+ * Builds a {@link PrimeOrderGroup} with strict decoding and the RFC 9497
+ * OPRF (mode 0x00) over `spec`. The result is frozen.
+ */
+export function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOrderGroup {
   const { Point } = spec;
   const Fn = Point.Fn;
   const scalarLength = Fn.BYTES;
@@ -268,21 +275,3 @@ export const RISTRETTO255: PrimeOrderGroup = makeGroup({
   hashToCurve: (msg, options) => ristretto255_hasher.hashToCurve(msg, options),
   hashToScalar: (msg, options) => ristretto255_hasher.hashToScalar(msg, options),
 });
-
-/** NIST P-256 with the `P256-SHA256` OPRF (RFC 9497 §4.3); elements are 33-byte compressed points. */
-export const P256: PrimeOrderGroup = makeGroup({
-  name: 'P-256',
-  oprfSuite: 'P256-SHA256',
-  hash: 'SHA-256',
-  elementLength: 33,
-  Point: p256.Point,
-  hashToCurve: (msg, options) => p256_hasher.hashToCurve(msg, options),
-  hashToScalar: (msg, options) => p256_hasher.hashToScalar(msg, options),
-});
-
-/** The group for an RFC 9497 suite identifier; `UNSUPPORTED` for any other. */
-export function groupForOprfSuite(suite: string): PrimeOrderGroup {
-  if (suite === RISTRETTO255.oprfSuite) return RISTRETTO255;
-  if (suite === P256.oprfSuite) return P256;
-  throw new ZeroVaultError('UNSUPPORTED', 'unknown OPRF suite');
-}

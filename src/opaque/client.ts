@@ -2,6 +2,10 @@
  * The OPAQUE client (RFC 9807 §5.2, §6.2): registration and login as pure
  * async functions over bytes. The caller holds the state between calls.
  *
+ * Every call resolves its suite with `loadSuite`/`loadSuiteOf` first: a
+ * suite other than the default (P-256) is imported on first use, so a
+ * browser bundle that never uses it does not load it.
+ *
  * The KSF profile is the client's alone: it comes from these options (or the
  * default), never from a server message, and it is checked against floors
  * and ceilings, so a server cannot lower it.
@@ -19,8 +23,9 @@ import {
   decodeClientRegistrationState,
   encodeClientLoginState,
   encodeClientRegistrationState,
+  loadSuiteOf,
 } from './state.js';
-import { Nn, Nseed, getSuite, type Suite, type SuiteName } from './suite.js';
+import { Nn, Nseed, loadSuite, type Suite, type SuiteName } from './suite.js';
 
 /** Options of {@link startRegistration} and {@link startLogin}. */
 export interface ClientStartOptions {
@@ -97,7 +102,7 @@ function pinnedStretch(suite: Suite, options: ClientFinishOptions): Stretch {
  */
 export async function startRegistration(options: ClientStartOptions): Promise<ClientStartResult> {
   assertObject(options, 'options');
-  const suite = getSuite(options.suite);
+  const suite = await loadSuite(options.suite);
   const password = passwordBytes(options.password);
   const { blind, request } = createCredentialRequest(suite, password);
   const state = encodeClientRegistrationState({ suite, blind, blinded: request });
@@ -107,6 +112,7 @@ export async function startRegistration(options: ClientStartOptions): Promise<Cl
 
 /** {@link finishRegistration} with an explicit KSF. Internal: tests reach it through `internal.ts`. */
 export async function finishRegistrationWith(options: ClientFinishOptions, stretch: Stretch): Promise<FinishRegistrationResult> {
+  await loadSuiteOf(options.state);
   const { suite, blind, blinded } = decodeClientRegistrationState(options.state);
   const identities = identityBytes(options.identities);
   const password = passwordBytes(options.password);
@@ -134,6 +140,7 @@ export async function finishRegistrationWith(options: ClientFinishOptions, stret
  */
 export async function finishRegistration(options: ClientFinishOptions): Promise<FinishRegistrationResult> {
   assertObject(options, 'options');
+  await loadSuiteOf(options.state);
   const { suite } = decodeClientRegistrationState(options.state);
   return finishRegistrationWith(options, pinnedStretch(suite, options));
 }
@@ -146,7 +153,7 @@ export async function finishRegistration(options: ClientFinishOptions): Promise<
  */
 export async function startLogin(options: ClientStartOptions): Promise<ClientStartResult> {
   assertObject(options, 'options');
-  const suite = getSuite(options.suite);
+  const suite = await loadSuite(options.suite);
   const password = passwordBytes(options.password);
   const seed = randomBytes(Nseed);
   const login = generateKE1(suite, password, undefined, randomBytes(Nn), seed);
@@ -157,6 +164,7 @@ export async function startLogin(options: ClientStartOptions): Promise<ClientSta
 
 /** {@link finishLogin} with an explicit KSF. Internal: tests reach it through `internal.ts`. */
 export async function finishLoginWith(options: FinishLoginOptions, stretch: Stretch): Promise<FinishLoginResult> {
+  await loadSuiteOf(options.state);
   const { suite, state } = decodeClientLoginState(options.state);
   const identities = identityBytes(options.identities);
   const context = contextBytes(options.context);
@@ -179,6 +187,7 @@ export async function finishLoginWith(options: FinishLoginOptions, stretch: Stre
  */
 export async function finishLogin(options: FinishLoginOptions): Promise<FinishLoginResult> {
   assertObject(options, 'options');
+  await loadSuiteOf(options.state);
   const { suite } = decodeClientLoginState(options.state);
   return finishLoginWith(options, pinnedStretch(suite, options));
 }

@@ -54,7 +54,7 @@ export {
 } from './server.js';
 
 /** Server setup codec and its object form. */
-export { decodeServerSetup, encodeServerSetup, type ServerSetup } from './state.js';
+export { decodeServerSetup, encodeServerSetup, type ServerSetup } from './server-state.js';
 
 /** Suites. */
 export { DEFAULT_SUITE, SUITE_NAMES, type SuiteName } from './suite.js';

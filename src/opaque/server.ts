@@ -18,8 +18,8 @@ import { serverFinish } from './ake.js';
 import { contextBytes, identityBytes, userIdBytes, type Identities, type TextOrBytes } from './inputs.js';
 import { decodeKE3, decodeRecord, envelopeLength, type RegistrationRecord } from './messages.js';
 import { createRegistrationResponse as createResponse, generateKE2 } from './protocol.js';
-import { decodeServerLoginState, encodeServerLoginState, encodeServerSetup, readServerSetup } from './state.js';
-import { Nn, Nseed, getSuite, type SuiteName } from './suite.js';
+import { decodeServerLoginState, encodeServerLoginState, encodeServerSetup, readServerSetup, serverSuite } from './server-state.js';
+import { Nn, Nseed, type SuiteName } from './suite.js';
 
 /** Options of {@link createServerSetup}. */
 export interface CreateServerSetupOptions {
@@ -35,7 +35,7 @@ export interface CreateServerSetupOptions {
  */
 export function createServerSetup(options: CreateServerSetupOptions = {}): Uint8Array {
   assertObject(options, 'options');
-  const suite = getSuite(options.suite);
+  const suite = serverSuite(options.suite);
   const serverPrivateKey = suite.group.randomScalar();
   const fakePrivateKey = suite.group.randomScalar();
   const oprfSeed = randomBytes(suite.Nh);

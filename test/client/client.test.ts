@@ -257,3 +257,16 @@ describe('zero trust against the store', () => {
     await expect(vault.get('r')).rejects.toMatchObject({ code: 'ROLLBACK' });
   });
 });
+
+describe('the P256-SHA256 suite', () => {
+  test('a client on P-256 registers and logs in against a P-256 server', async () => {
+    const p256 = createServer({ setup: generateServerSetup({ suite: 'P256-SHA256' }), store: memoryServerStore(), basePath: '/zv' });
+    const make = (): Client => new Client({ server: (r) => p256.fetch(r), baseUrl: 'http://localhost/zv', ksf: TEST_KSF, suite: 'P256-SHA256' });
+    const first = await make().register({ userId: 'peggy', password: 'pw' });
+    await (await first.vault('notes')).put('n', utf8('on P-256'));
+    await first.logout();
+    const again = await make().login({ userId: 'peggy', password: 'pw' });
+    expect((await (await again.vault('notes')).get('n')).data).toEqual(utf8('on P-256'));
+    await expect(make().login({ userId: 'peggy', password: 'nope' })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+  });
+});

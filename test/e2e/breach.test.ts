@@ -36,7 +36,7 @@ import { parseRecoveryKey } from '../../src/client/recovery-key.js';
 import { requestMacKey } from '../../src/crypto/request-mac.js';
 import { finishLogin, startLogin, startServerLogin } from '../../src/opaque/index.js';
 import { atRestKey } from '../../src/server/sessions.js';
-import type * as OpaqueModule from '../../src/opaque/index.js';
+import type * as OpaqueClientModule from '../../src/opaque/client.js';
 import type * as RequestMacModule from '../../src/crypto/request-mac.js';
 import type * as SlotsModule from '../../src/client/slots.js';
 import { SETUP, TEST_KSF, sdk, startServer, type Running } from './helpers.js';
@@ -50,8 +50,9 @@ const spy = vi.hoisted(() => ({
   sealedKeys: [] as Uint8Array[],
 }));
 
-vi.mock('../../src/opaque/index.js', async (importOriginal) => {
-  const mod = await importOriginal<typeof OpaqueModule>();
+// The OPAQUE client module itself: the SDK imports it directly (not through the opaque barrel).
+vi.mock('../../src/opaque/client.js', async (importOriginal) => {
+  const mod = await importOriginal<typeof OpaqueClientModule>();
   return {
     ...mod,
     finishLogin: async (options: Parameters<typeof mod.finishLogin>[0]) => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
-import { P256, RISTRETTO255, groupForOprfSuite, type PrimeOrderGroup } from '../../src/crypto/group.js';
+import { RISTRETTO255, type PrimeOrderGroup } from '../../src/crypto/group.js';
+import { P256, groupForOprfSuite } from '../../src/crypto/group-p256.js';
 import { describeVectors, readVectorJson } from '../helpers/vectors.js';
 import { expectCode, hex } from './helpers.js';
 
