@@ -50,7 +50,9 @@ export async function runKsf(runner: KsfRunner, job: KsfJob): Promise<Uint8Array
   try {
     output = await runner({ input, params: job.params, outputLength: job.outputLength, implementation: job.implementation });
   } finally {
-    wipe(input);
+    // A worker runner transfers the copy (its buffer is then detached, empty,
+    // and cannot be filled); any other runner leaves it here to wipe.
+    if (input.byteLength > 0) wipe(input);
   }
   if (!isBytes(output) || output.length !== job.outputLength) {
     throw new ZeroVaultError('INVALID_INPUT', `ksfRunner must resolve to a Uint8Array of ${job.outputLength} bytes`);

@@ -21,6 +21,9 @@ import { KSF_MESSAGE_TYPE, discardReply, ksfMessageId, replyError, replyOutput, 
 /** A listener as {@link KsfWorkerLike} receives it: typed `object` so that DOM and Node `Event` types both fit. */
 type Listener = (event: object) => void;
 
+/** The events {@link createWorkerKsf} listens to: replies, and the ways a worker or port dies. */
+type WorkerEvent = 'message' | 'messageerror' | 'error' | 'close';
+
 /**
  * What {@link createWorkerKsf} talks to: a `Worker` (browsers, Deno, Bun) or a
  * `MessagePort` whose other end a worker serves (e.g. Node `worker_threads`:
@@ -28,8 +31,8 @@ type Listener = (event: object) => void;
  */
 export interface KsfWorkerLike {
   postMessage(message: unknown, transfer: ArrayBuffer[]): void;
-  addEventListener(type: 'message' | 'messageerror' | 'error', listener: Listener): void;
-  removeEventListener(type: 'message' | 'messageerror' | 'error', listener: Listener): void;
+  addEventListener(type: WorkerEvent, listener: Listener): void;
+  removeEventListener(type: WorkerEvent, listener: Listener): void;
   /** A `Worker`'s: called by {@link WorkerKsf.terminate}. */
   terminate?(): unknown;
   /** A `MessagePort`'s: called by {@link WorkerKsf.terminate} when there is no `terminate`. */
@@ -61,6 +64,8 @@ export interface WorkerKsf {
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
+
+const FATAL = ['messageerror', 'error', 'close'] as const;
 
 interface Pending {
   readonly resolve: (output: Uint8Array) => void;
@@ -122,18 +127,17 @@ export function createWorkerKsf(worker: KsfWorkerLike, options: WorkerKsfOptions
     stopped = why;
     for (const id of [...pending.keys()]) settle(id)?.reject(new ZeroVaultError('WORKER', why));
     worker.removeEventListener('message', onMessage);
-    worker.removeEventListener('messageerror', onFatal);
-    worker.removeEventListener('error', onFatal);
+    for (const type of FATAL) worker.removeEventListener(type, onFatal);
     if (typeof worker.terminate === 'function') worker.terminate();
     else worker.close?.();
   };
-  // A script that fails to load or throws, or a reply that cannot be
-  // deserialized: the worker is unusable, and waiting would only hit the timeout.
+  // A script that fails to load or throws, a reply that cannot be
+  // deserialized, a port whose other end is gone (a Node worker that exited):
+  // the worker is unusable, and waiting would only hit the timeout.
   const onFatal: Listener = () => stop('the KSF worker failed');
 
   worker.addEventListener('message', onMessage);
-  worker.addEventListener('messageerror', onFatal);
-  worker.addEventListener('error', onFatal);
+  for (const type of FATAL) worker.addEventListener(type, onFatal);
   worker.start?.();
 
   const run = (job: KsfJob): Promise<Uint8Array> =>
