@@ -50,7 +50,7 @@ function gcmCases(): GcmCase[] {
 
 /** The page's CSP: what docs/browser.md recommends. `strict` drops 'wasm-unsafe-eval' to prove the Argon2id fallback. */
 function csp(strict: boolean): string {
-  return [`default-src 'self'`, `script-src 'self'${strict ? '' : " 'wasm-unsafe-eval'"}`, `connect-src 'self'`, `object-src 'none'`, `base-uri 'none'`].join('; ');
+  return [`default-src 'self'`, `script-src 'self'${strict ? '' : " 'wasm-unsafe-eval'"}`, `worker-src 'self'`, `connect-src 'self'`, `object-src 'none'`, `base-uri 'none'`].join('; ');
 }
 
 const PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>zerovault in Chromium</title></head><body><script type="module" src="/bundle.js"></script></body></html>';
