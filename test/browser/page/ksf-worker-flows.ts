@@ -84,8 +84,10 @@ export function ksfWorkerChecks({ userId, password }: GroupInputs['ksf-worker'])
         const detail =
           `longest main-thread freeze during a default-profile login: in-thread ${t.timerMs} ms (frames ${t.frameMs} ms, login ${t.loginMs} ms); ` +
           `KSF in a Worker ${w.timerMs} ms (frames ${w.frameMs} ms, login ${w.loginMs} ms)`;
-        check(w.timerMs < 200, `the main thread froze too long with the KSF in a Worker: ${detail}`);
-        check(w.timerMs * 2 < t.timerMs, `the Worker did not halve the freeze: ${detail}`);
+        // Bounds with room for a loaded machine (two suites in parallel measured 100 vs 1300 ms):
+        // well under an in-thread Argon2id, and under a third of this run's in-thread freeze.
+        check(w.timerMs < 300, `the main thread froze too long with the KSF in a Worker: ${detail}`);
+        check(w.timerMs * 3 < t.timerMs, `the Worker did not cut the freeze to under a third: ${detail}`);
         return detail;
       });
       await steps.step(guarded, async () => {
