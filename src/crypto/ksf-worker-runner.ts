@@ -13,7 +13,7 @@
  * @module
  */
 import { ZeroVaultError } from '../errors.js';
-import { assertInteger } from './assert.js';
+import { assertBytes, assertInteger, assertObject } from './assert.js';
 import { wipe } from './bytes.js';
 import type { KsfJob, KsfRunner } from './ksf-runner.js';
 import { KSF_MESSAGE_TYPE, discardReply, ksfMessageId, replyError, replyOutput, type KsfRequestMessage } from './ksf-worker-messages.js';
@@ -143,6 +143,11 @@ export function createWorkerKsf(worker: KsfWorkerLike, options: WorkerKsfOptions
   const run = (job: KsfJob): Promise<Uint8Array> =>
     new Promise<Uint8Array>((resolve, reject) => {
       if (stopped !== undefined) return reject(new ZeroVaultError('WORKER', stopped));
+      // Callable directly, not only through the client: the shape is checked
+      // here (a throw rejects), the values again in the worker.
+      assertObject(job, 'job');
+      assertBytes(job.input, 'input');
+      assertObject(job.params, 'params');
       const id = nextId++;
       // A fresh buffer of exactly these bytes, transferred: the page keeps no copy.
       const input = job.input.slice();

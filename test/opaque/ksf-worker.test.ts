@@ -279,13 +279,17 @@ describe('the page side (createWorkerKsf): replies are untrusted too', () => {
     expect(terminated).toBe(1);
   });
 
-  test('bad arguments are INVALID_INPUT', async () => {
+  test('bad arguments and malformed jobs are INVALID_INPUT', async () => {
     await expectCode(() => createWorkerKsf({} as never), 'INVALID_INPUT');
     await expectCode(() => createWorkerKsf(null as never), 'INVALID_INPUT');
     const { port1, port2 } = new MessageChannel();
     await expectCode(() => createWorkerKsf(port1, { timeoutMs: 0 }), 'INVALID_INPUT');
     await expectCode(() => createWorkerKsf(port1, { timeoutMs: 1.5 }), 'INVALID_INPUT');
-    port1.close();
+    const ksf = createWorkerKsf(port1);
+    await expectCode(() => ksf.run(null as never), 'INVALID_INPUT');
+    await expectCode(() => ksf.run({ ...job(bytes(64, 1)), input: [1, 2] as never }), 'INVALID_INPUT');
+    await expectCode(() => ksf.run({ ...job(bytes(64, 1)), params: undefined as never }), 'INVALID_INPUT');
+    ksf.terminate();
     port2.close();
   });
 });
