@@ -25,6 +25,7 @@ const browserSafe = {
   idb: 'src/idb.ts',
   seal: 'src/seal/index.ts',
   opaque: 'src/opaque/index.ts',
+  'ksf-worker': 'src/ksf-worker.ts',
   server: 'src/server/index.ts',
 };
 

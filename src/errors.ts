@@ -30,7 +30,9 @@ export type ZeroVaultErrorCode =
   /** A storage adapter failed (disk, database, quota). */
   | 'STORAGE'
   /** A network request failed or timed out. */
-  | 'NETWORK';
+  | 'NETWORK'
+  /** A worker the SDK delegates to (the KSF worker) failed to load, crashed, was terminated, or timed out. */
+  | 'WORKER';
 
 /** Every code, for validation and exhaustive tests. */
 export const ERROR_CODES: readonly ZeroVaultErrorCode[] = Object.freeze([
@@ -44,6 +46,7 @@ export const ERROR_CODES: readonly ZeroVaultErrorCode[] = Object.freeze([
   'RATE_LIMITED',
   'STORAGE',
   'NETWORK',
+  'WORKER',
 ]);
 
 /** Options for {@link ZeroVaultError}. */

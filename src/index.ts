@@ -55,3 +55,5 @@ export type * from './envelope/index.js';
 export { ZeroVaultError, isZeroVaultError, ERROR_CODES } from './errors.js';
 export type { ZeroVaultErrorCode, ZeroVaultErrorOptions } from './errors.js';
 export { toBase64url, fromBase64url, utf8, fromUtf8 } from './crypto/bytes.js';
+/** The `ksfRunner` option's type; `zerovault/ksf-worker` provides one. */
+export type { KsfJob, KsfRunner } from './crypto/ksf-runner.js';

@@ -107,7 +107,7 @@ describe('architecture', () => {
     expect(violations.map((f) => relative(src, f))).toEqual([]);
   });
 
-  const browserEntries = ['index.ts', 'idb.ts', 'seal/index.ts', 'opaque/index.ts', 'server/index.ts'];
+  const browserEntries = ['index.ts', 'idb.ts', 'seal/index.ts', 'opaque/index.ts', 'server/index.ts', 'ksf-worker.ts'];
   for (const entry of browserEntries) {
     test(`no node: module is reachable from the browser entry ${entry}`, () => {
       const start = join(src, entry);

@@ -6,9 +6,14 @@
  * the server's blob routes. The right-hand panel shows what the server keeps.
  */
 import { Client, isZeroVaultError, type Session, type Vault } from 'zerovault';
+import { createWorkerKsf } from 'zerovault/ksf-worker';
 import { byId, renderNotes, renderServerRows, setBusy, showError, type Note, type StoredRow } from './view.js';
 
-const client = new Client({ server: new URL('/zv', location.origin).href });
+// Argon2id (~0.5 s at the default profile) runs in a Worker, so the page
+// keeps drawing its spinner and answering clicks during sign-up and log-in.
+// With a bundler: new Worker(new URL('./ksf.worker.ts', import.meta.url), { type: 'module' }).
+const ksf = createWorkerKsf(new Worker('/ksf.worker.js', { type: 'module' }));
+const client = new Client({ server: new URL('/zv', location.origin).href, ksfRunner: ksf.run });
 
 let mode: 'login' | 'signup' = 'login';
 let session: Session | null = null;
@@ -47,6 +52,8 @@ function messageOf(err: unknown): string {
       return 'Cannot reach the server. Check your connection.';
     case 'INVALID_INPUT':
       return 'That input is not valid.';
+    case 'WORKER':
+      return 'The page’s background worker stopped. Reload the page and try again.';
     default:
       return `Something went wrong (${err.code}).`;
   }

@@ -1,5 +1,5 @@
 /**
- * Bundles the notes app for the browser with esbuild. `platform: 'browser'`
+ * Bundles the notes app and its KSF worker for the browser with esbuild. `platform: 'browser'`
  * makes `zerovault` resolve through the package's `default` export
  * condition, i.e. its web build (WebCrypto, no Node built-in).
  */
@@ -31,10 +31,10 @@ function redirect(map: Readonly<Record<string, string>>): Plugin {
   };
 }
 
-/** The app's JavaScript, bundled and (by default) minified. */
-export async function buildApp(options: BuildAppOptions = {}): Promise<string> {
+/** Bundles one entry of the page for the browser. */
+async function bundle(entry: string, options: BuildAppOptions): Promise<string> {
   const result = await build({
-    entryPoints: [join(here, 'app.ts')],
+    entryPoints: [join(here, entry)],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -47,4 +47,19 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<string> {
   const file = result.outputFiles[0];
   if (file === undefined) throw new Error('esbuild produced no output');
   return file.text;
+}
+
+/** The app's JavaScript, bundled and (by default) minified. */
+export function buildApp(options: BuildAppOptions = {}): Promise<string> {
+  return bundle('app.ts', options);
+}
+
+/**
+ * The KSF worker's JavaScript (`ksf.worker.ts`), served as `/ksf.worker.js`.
+ * Vite and webpack bundle it for you from
+ * `new Worker(new URL('./ksf.worker.ts', import.meta.url), { type: 'module' })`;
+ * esbuild needs it as its own entry.
+ */
+export function buildKsfWorker(options: BuildAppOptions = {}): Promise<string> {
+  return bundle('ksf.worker.ts', options);
 }

@@ -43,6 +43,8 @@ export interface NotesHostOptions {
   readonly normalizeUserId: (userId: string) => string;
   /** The bundled app (see `build.ts`). */
   readonly script: string;
+  /** The bundled KSF worker (see `build.ts`), served as `/ksf.worker.js`. */
+  readonly ksfWorker: string;
 }
 
 /** Vaults the page stores in: its notes, and zerovault's own account records (keyring, unlock slot, manifests). */
@@ -52,6 +54,8 @@ const VAULTS = ['notes', '_zv'];
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self' 'wasm-unsafe-eval'",
+  // The KSF worker, from this origin; its own response carries this policy too, so Argon2id's WebAssembly compiles there.
+  "worker-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
@@ -90,7 +94,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
   res.end(body);
 }
 
-/** The request listener: page, app, styles, `/zv/*` and the dev route. */
+/** The request listener: page, app, KSF worker, styles, `/zv/*` and the dev route. */
 export function notesHandler(options: NotesHostOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const html = readFileSync(join(here, 'index.html'), 'utf8');
   const css = readFileSync(join(here, 'style.css'), 'utf8');
@@ -103,6 +107,8 @@ export function notesHandler(options: NotesHostOptions): (req: IncomingMessage, 
         return send(res, 200, 'text/html; charset=utf-8', html);
       case '/app.js':
         return send(res, 200, 'text/javascript; charset=utf-8', options.script);
+      case '/ksf.worker.js':
+        return send(res, 200, 'text/javascript; charset=utf-8', options.ksfWorker);
       case '/style.css':
         return send(res, 200, 'text/css; charset=utf-8', css);
       case '/dev/stored': {

@@ -9,7 +9,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, generateServerSetup, normalizeUserId, sqliteStore } from 'zerovault/server';
-import { buildApp } from './build.js';
+import { buildApp, buildKsfWorker } from './build.js';
 import { notesHandler } from './host.js';
 
 const port = Number(process.env.PORT ?? 5173);
@@ -19,8 +19,8 @@ const store = sqliteStore({ path: join(dir, 'zerovault.db') });
 const zv = createServer({ setup: generateServerSetup(), store, basePath: '/zv' });
 zv.on('*', (event) => console.log(`[server] ${event.type}${event.reason === undefined ? '' : ` (${event.reason})`}${event.userId === undefined ? '' : ` ${event.userId}`}`));
 
-const script = await buildApp();
-const http = createHttpServer(notesHandler({ zeroVault: zv.node(), store, normalizeUserId, script }));
+const [script, ksfWorker] = await Promise.all([buildApp(), buildKsfWorker()]);
+const http = createHttpServer(notesHandler({ zeroVault: zv.node(), store, normalizeUserId, script, ksfWorker }));
 http.listen(port, '127.0.0.1', () => {
   console.log(`Encrypted notes: http://127.0.0.1:${port}  (Ctrl+C to stop; data is deleted on exit)`);
 });

@@ -5,6 +5,7 @@
  * @module
  */
 import { toBase64url, wipe } from '../crypto/bytes.js';
+import type { KsfRunner } from '../crypto/ksf-runner.js';
 import { requestMacKey } from '../crypto/request-mac.js';
 import type { Argon2idParams } from '../crypto/ksf.js';
 import type * as OpaqueClient from '../opaque/client.js';
@@ -28,6 +29,8 @@ export type Credential = 'password' | 'recovery';
 export interface OpaqueSettings {
   readonly ksf: Argon2idParams;
   readonly suite: SuiteName;
+  /** Where the KSF runs (e.g. a worker); it is handed `ksf`, never chooses it. */
+  readonly ksfRunner?: KsfRunner | undefined;
 }
 
 /** A credential registered locally but not yet submitted: its record and export key. */
@@ -48,7 +51,7 @@ export async function prepareCredential(
   const start = await startRegistration({ password, suite: settings.suite });
   const extra = credential === 'password' ? {} : { credential };
   const started = await postJson(endpoint, '/register/start', { userId, request: toBase64url(start.request), ...extra });
-  const finished = await finishRegistration({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf });
+  const finished = await finishRegistration({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
   wipe(start.state);
   return { record: finished.record, exportKey: finished.exportKey };
 }
@@ -86,7 +89,7 @@ export async function loginCredential(
   const extra = credential === 'password' ? {} : { credential };
   const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra });
   const loginId = stringField(started, 'loginId', /^[A-Za-z0-9_-]{22}$/);
-  const finished = await finishLogin({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf });
+  const finished = await finishLogin({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
   wipe(start.state);
   const done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) });
   const sessionId = stringField(done, 'sessionId', /^[A-Za-z0-9_-]{16,64}$/);

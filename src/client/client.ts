@@ -7,6 +7,7 @@
  * @module
  */
 import { wipe } from '../crypto/bytes.js';
+import type { KsfRunner } from '../crypto/ksf-runner.js';
 import { randomBytes } from '../crypto/random.js';
 import { addKekVersion, createKeyring } from '../envelope/index.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../errors.js';
@@ -39,6 +40,12 @@ export interface ClientOptions {
    * every login, never taken from the server. Default t=3, m=64 MiB, p=4.
    */
   ksf?: Argon2idParams;
+  /**
+   * Where Argon2id runs; default: this thread. In a browser, pass
+   * `createWorkerKsf(worker).run` from `zerovault/ksf-worker` so logins do
+   * not freeze the page. It only moves the work: the profile stays `ksf`.
+   */
+  ksfRunner?: KsfRunner;
   /** The OPAQUE suite; default `ristretto255-SHA512`. */
   suite?: SuiteName;
 }
@@ -71,7 +78,8 @@ export class Client {
       const fetchFn = options.fetch ?? ((request: Request) => globalThis.fetch(request));
       this.#endpoint = { baseUrl: normalizeBaseUrl(options.server), fetch: fetchFn };
     }
-    this.#settings = { ksf: assertArgon2idParams(options.ksf ?? ARGON2ID_DEFAULT), suite: options.suite ?? DEFAULT_SUITE };
+    if (options.ksfRunner !== undefined && typeof options.ksfRunner !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'ksfRunner must be a function');
+    this.#settings = { ksf: assertArgon2idParams(options.ksf ?? ARGON2ID_DEFAULT), suite: options.suite ?? DEFAULT_SUITE, ksfRunner: options.ksfRunner };
     this.#store = options.store;
   }
 

@@ -15,7 +15,9 @@
 import { assertObject } from '../crypto/assert.js';
 import { wipe } from '../crypto/bytes.js';
 import { ARGON2ID_DEFAULT, argon2id, assertArgon2idParams, type Argon2idImplementation, type Argon2idParams } from '../crypto/ksf.js';
+import { runKsf, type KsfRunner } from '../crypto/ksf-runner.js';
 import { randomBytes } from '../crypto/random.js';
+import { ZeroVaultError } from '../errors.js';
 import { contextBytes, identityBytes, passwordBytes, type Identities, type TextOrBytes } from './inputs.js';
 import { createCredentialRequest, finalizeRegistrationRequest, generateKE1, generateKE3, type Stretch } from './protocol.js';
 import {
@@ -57,6 +59,12 @@ export interface ClientFinishOptions {
   ksf?: Argon2idParams;
   /** Which Argon2id implementation runs (same output); default `auto` (WASM, else pure JS). */
   ksfImplementation?: Argon2idImplementation;
+  /**
+   * Where the KSF runs; default: this thread. E.g. `createWorkerKsf(worker).run`
+   * from `zerovault/ksf-worker`. It only moves the work: it is handed the
+   * validated `ksf` profile and must return exactly Nh bytes.
+   */
+  ksfRunner?: KsfRunner | undefined;
 }
 
 /** Options of {@link finishLogin}. */
@@ -91,6 +99,11 @@ export interface FinishLoginResult {
 function pinnedStretch(suite: Suite, options: ClientFinishOptions): Stretch {
   const params = assertArgon2idParams(options.ksf ?? ARGON2ID_DEFAULT);
   const implementation = options.ksfImplementation ?? 'auto';
+  const runner = options.ksfRunner;
+  if (runner !== undefined) {
+    if (typeof runner !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'ksfRunner must be a function');
+    return (input) => runKsf(runner, { input, params, outputLength: suite.Nh, implementation });
+  }
   return async (input) => (await argon2id(input, params, { outputLength: suite.Nh, implementation })).output;
 }
 

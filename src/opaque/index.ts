@@ -75,3 +75,6 @@ export {
   type Argon2idImplementation,
   type Argon2idParams,
 } from '../crypto/ksf.js';
+
+/** Running the KSF elsewhere (the `ksfRunner` option; see `zerovault/ksf-worker`). */
+export type { KsfJob, KsfRunner } from '../crypto/ksf-runner.js';

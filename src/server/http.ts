@@ -19,6 +19,8 @@ const STATUS: Readonly<Record<ZeroVaultErrorCode, number>> = {
   RATE_LIMITED: 429,
   STORAGE: 500,
   NETWORK: 502,
+  // A client-side condition; the server never raises it, but the map is exhaustive.
+  WORKER: 500,
 };
 
 /** Headers every response carries (also the node adapter's own 413/500). */

@@ -50,7 +50,7 @@ function gcmCases(): GcmCase[] {
 
 /** The page's CSP: what docs/browser.md recommends. `strict` drops 'wasm-unsafe-eval' to prove the Argon2id fallback. */
 function csp(strict: boolean): string {
-  return [`default-src 'self'`, `script-src 'self'${strict ? '' : " 'wasm-unsafe-eval'"}`, `connect-src 'self'`, `object-src 'none'`, `base-uri 'none'`].join('; ');
+  return [`default-src 'self'`, `script-src 'self'${strict ? '' : " 'wasm-unsafe-eval'"}`, `worker-src 'self'`, `connect-src 'self'`, `object-src 'none'`, `base-uri 'none'`].join('; ');
 }
 
 const PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>zerovault in Chromium</title></head><body><script type="module" src="/bundle.js"></script></body></html>';
@@ -58,6 +58,7 @@ const PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>zerov
 const USERS = {
   default: 'default-profile@example.com',
   worker: 'worker@example.com',
+  ksfWorker: 'ksf-worker@example.com',
   rest: 'Rest.User@Example.com',
   idb: 'idb-user@example.com',
 } as const;
@@ -72,6 +73,7 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
   let failure: unknown;
   let bundle: PageBundle | undefined;
   let workerBundle: PageBundle | undefined;
+  let ksfWorkerBundle: PageBundle | undefined;
   let store: ServerStore | undefined;
   let http: LocalServer | undefined;
   let browser: Browser | undefined;
@@ -92,6 +94,8 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
     try {
       bundle = await bundleForBrowser(join(ROOT, 'test/browser/page/main.ts'));
       workerBundle = await bundleForBrowser(join(ROOT, 'test/browser/page/worker.ts'));
+      ksfWorkerBundle = await bundleForBrowser(join(ROOT, 'test/browser/page/ksf-worker.ts'));
+      const ksfWorkerCode = ksfWorkerBundle.code;
       const code = bundle.code;
       const workerCode = workerBundle.code;
       dir = mkdtempSync(join(tmpdir(), 'zerovault-browser-'));
@@ -114,6 +118,10 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
           res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': csp(false) });
           return res.end(workerCode);
         }
+        if (path === '/ksf-worker.js') {
+          res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': csp(false) });
+          return res.end(ksfWorkerCode);
+        }
         res.writeHead(404).end();
       });
       browser = await launchChromium();
@@ -130,6 +138,7 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
       await run(page, 'argon2', { input: toHex(argonInput), expected, implementation: 'wasm' });
       await run(page, 'opaque-default', { userId: USERS.default, password: PASSWORD });
       await run(page, 'worker', { userId: USERS.worker, password: PASSWORD });
+      await run(page, 'ksf-worker', { userId: USERS.ksfWorker, password: PASSWORD });
       await run(page, 'rest', { userId: USERS.rest, password: PASSWORD, secrets: SECRETS });
       // A real quota error: this origin gets 2 MiB, plenty for the records of
       // idb-write and too little for idb-quota's 8 MiB write. Chromium applies
@@ -190,6 +199,16 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
     expect(NODE_IMPORT.test((built as PageBundle).code)).toBe(false);
   });
 
+  test('bundle (ksf worker): the KSF and its message handler only: no client, no crypto backend, no node: built-in', () => {
+    expect(ksfWorkerBundle).toBeDefined();
+    const inputs = bundleInputs(ksfWorkerBundle as PageBundle);
+    expect(inputs).toContain('src/crypto/ksf.ts');
+    expect(inputs).toContain('src/crypto/ksf-worker-serve.ts');
+    expect(inputs.filter((path) => path.startsWith('src/client/') || path.startsWith('src/crypto/backend'))).toEqual([]);
+    expect(inputs.filter((path) => path.startsWith('node:'))).toEqual([]);
+    expect(NODE_IMPORT.test((ksfWorkerBundle as PageBundle).code)).toBe(false);
+  });
+
   describe('page environment', () => {
     test.each(SCENARIO_CHECKS.env)('%s', expectCheck);
   });
@@ -218,7 +237,7 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
   });
 
   describe('OPAQUE and vaults against the real server', () => {
-    test.each([...SCENARIO_CHECKS['opaque-default'], ...SCENARIO_CHECKS.worker, ...SCENARIO_CHECKS.rest])('%s', expectCheck);
+    test.each([...SCENARIO_CHECKS['opaque-default'], ...SCENARIO_CHECKS.worker, ...SCENARIO_CHECKS['ksf-worker'], ...SCENARIO_CHECKS.rest])('%s', expectCheck);
   });
 
   describe('IndexedDB (real), failures and a page reload', () => {

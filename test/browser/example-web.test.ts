@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { buildApp } from '../../examples/web/build.js';
+import { buildApp, buildKsfWorker } from '../../examples/web/build.js';
 import { notesHandler, storedRows } from '../../examples/web/host.js';
 import { createServer, generateServerSetup, memoryServerStore, normalizeUserId, type ServerStore } from '../../src/server/index.js';
 import { ROOT, describeBrowser, launchChromium, listenLocal, type Browser, type LocalServer } from './harness.js';
@@ -63,10 +63,12 @@ describeBrowser('example web app: encrypted notes, driven like a person', () => 
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    const script = await buildApp({ resolve: { zerovault: join(ROOT, 'src/index.ts') }, minify: false });
+    const resolve = { zerovault: join(ROOT, 'src/index.ts'), 'zerovault/ksf-worker': join(ROOT, 'src/ksf-worker.ts') };
+    const script = await buildApp({ resolve, minify: false });
+    const ksfWorker = await buildKsfWorker({ resolve, minify: false });
     store = memoryServerStore();
     const zv = createServer({ setup: generateServerSetup(), store, basePath: '/zv' });
-    http = await listenLocal(notesHandler({ zeroVault: zv.node(), store, normalizeUserId, script }));
+    http = await listenLocal(notesHandler({ zeroVault: zv.node(), store, normalizeUserId, script, ksfWorker }));
     browser = await launchChromium({ viewport: { width: 1360, height: 900 } });
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     // The machine may be shared: Argon2id at the default profile can take seconds.

@@ -34,7 +34,7 @@ describe('ZeroVaultError', () => {
   });
 
   test('every listed code is accepted by the guard', () => {
-    expect(ERROR_CODES).toHaveLength(10);
+    expect(ERROR_CODES).toHaveLength(11);
     for (const code of ERROR_CODES) expect(isZeroVaultError(new ZeroVaultError(code, 'x'), code)).toBe(true);
   });
 

@@ -28,7 +28,7 @@ async function listOf(vault: Vault): Promise<string> {
 }
 
 /** Runs `work` and measures the longest gap between timer ticks meanwhile: how long this thread froze. */
-async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
+export async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
   let last = performance.now();
   let max = 0;
   const tick = (): void => {

@@ -4,6 +4,7 @@
  * (reloading the page between the IndexedDB groups).
  */
 import { idbQuotaChecks, idbReopenChecks, idbWriteChecks, opaqueDefaultChecks, restChecks, workerChecks } from './flows.js';
+import { ksfWorkerChecks } from './ksf-worker-flows.js';
 import type { CheckResult, GroupInputs, GroupName, PageApi } from './protocol.js';
 import { argon2Checks, envChecks, recordChecks, wycheproofChecks } from './vectors.js';
 
@@ -14,6 +15,7 @@ const groups: { [G in GroupName]: (input: GroupInputs[G]) => Promise<CheckResult
   argon2: (input) => argon2Checks(input),
   'opaque-default': (input) => opaqueDefaultChecks(input),
   worker: (input) => workerChecks(input),
+  'ksf-worker': (input) => ksfWorkerChecks(input),
   rest: (input) => restChecks(input),
   'idb-write': (input) => idbWriteChecks(input),
   'idb-quota': (input) => idbQuotaChecks(input),

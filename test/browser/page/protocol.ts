@@ -62,6 +62,7 @@ export interface GroupInputs {
   argon2: Argon2Input;
   'opaque-default': { userId: string; password: string };
   worker: { userId: string; password: string };
+  'ksf-worker': { userId: string; password: string };
   rest: { userId: string; password: string; secrets: readonly string[] };
   'idb-write': { userId: string; password: string; dbName: string; secrets: readonly string[] };
   'idb-quota': { secrets: readonly string[] };
@@ -93,6 +94,11 @@ export const SCENARIO_CHECKS = {
   ],
   'opaque-default': ['opaque: register, log out and log in with the default Argon2id profile (t=3, 64 MiB, p=4)'],
   worker: ['worker: the Client registers, logs in and opens a record inside a dedicated Worker (default profile)'],
+  'ksf-worker': [
+    'ksf worker: register and log in with only Argon2id in a Worker (default profile); an in-thread login opens the same account',
+    'ksf worker: the main thread stays responsive: longest freeze during a login, KSF in-thread vs in a Worker',
+    'ksf worker: the worker rejects a below-floor job (INVALID_INPUT); terminate fails pending and later calls (WORKER)',
+  ],
   rest: [
     'opaque: register and log in against the real server (floor profile)',
     'opaque: a wrong password is AUTH_FAILED',
