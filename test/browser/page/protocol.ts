@@ -43,7 +43,7 @@ export interface RecordWhere {
 export interface RecordVectors {
   readonly valid: readonly (RecordWhere & { name: string; kek: KekJson; plaintext: string; sealed: string })[];
   readonly invalid: readonly (RecordWhere & { name: string; kek: KekJson; sealed: string; error: string })[];
-  readonly collision: RecordWhere & { kekA: KekJson; kekB: KekJson; sealedA: string; plaintextA: string; sealedB: string; errorB: string };
+  readonly collisions: readonly (RecordWhere & { suite: number; kekA: KekJson; kekB: KekJson; sealedA: string; plaintextA: string; sealedB: string; errorB: string })[];
 }
 
 /** Input of the Argon2id check: the runner computes `expected` in Node with the same parameters. */
@@ -139,7 +139,7 @@ export function recordCheckNames(vectors: RecordVectors): string[] {
   return [
     ...vectors.valid.map((v) => `records-v1: opens "${v.name}"`),
     ...vectors.invalid.map((v) => `records-v1: rejects "${v.name}" with ${v.error}`),
-    'records-v1: two-key GCM collision: only record A opens',
+    ...vectors.collisions.map((c) => `records-v1: two-key GCM collision (suite ${c.suite}): only record A opens`),
     'records-v1: seal → open round trip; a flipped bit is DECRYPT_FAILED',
   ];
 }

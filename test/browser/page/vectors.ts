@@ -79,12 +79,13 @@ export function recordChecks(vectors: RecordVectors): Promise<CheckResult[]> {
         same(code, v.error, 'error code');
       });
     }
-    const c = vectors.collision;
-    await steps.single(next(), async () => {
-      const where = { vaultId: c.vaultId, recordId: c.recordId, version: c.version };
-      same(toHex(await openRecord({ kek: kekOf(c.kekA), ...where, sealed: fromHex(c.sealedA) })), c.plaintextA, 'record A');
-      same(await codeOf(() => openRecord({ kek: kekOf(c.kekB), ...where, sealed: fromHex(c.sealedB) })), c.errorB, 'record B');
-    });
+    for (const c of vectors.collisions) {
+      await steps.single(next(), async () => {
+        const where = { vaultId: c.vaultId, recordId: c.recordId, version: c.version };
+        same(toHex(await openRecord({ kek: kekOf(c.kekA), ...where, sealed: fromHex(c.sealedA) })), c.plaintextA, 'record A');
+        same(await codeOf(() => openRecord({ kek: kekOf(c.kekB), ...where, sealed: fromHex(c.sealedB) })), c.errorB, 'record B');
+      });
+    }
     await steps.single(next(), async () => {
       const kek = { id: 'browser', version: 1, key: crypto.getRandomValues(new Uint8Array(32)) };
       const where = { vaultId: 'v', recordId: 'r', version: 1 };
