@@ -32,7 +32,10 @@ export const P = (1n << 255n) - 19n;
 /** A new element holding `value` (a public constant or coordinate in [0, p)), or 0. */
 export function fe(value?: bigint): Fe {
   const out = new Float64Array(LIMBS);
-  if (value !== undefined) for (let i = 0; i < LIMBS; i++) out[i] = Number((value >> BigInt(16 * i)) & 0xffffn);
+  if (value === undefined) return out;
+  // Through hex: sixteen BigInt shifts and masks cost several times more.
+  const hex = value.toString(16).padStart(4 * LIMBS, '0');
+  for (let i = 0; i < LIMBS; i++) out[i] = parseInt(hex.slice(hex.length - 4 * (i + 1), hex.length - 4 * i), 16);
   return out;
 }
 

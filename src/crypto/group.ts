@@ -30,7 +30,7 @@ import type { HashName } from './backend.js';
 import { concat, i2osp, utf8, wipe } from './bytes.js';
 import { digest } from './kdf.js';
 import { randomBytes } from './random.js';
-import { multiplyToBytes } from './ristretto-mul.js';
+import { multiplyBaseToBytes, multiplyToBytes } from './ristretto-mul.js';
 
 /** The groups we implement. */
 export type GroupName = 'ristretto255' | 'P-256';
@@ -133,6 +133,8 @@ interface GroupSpec<P extends CurvePoint<bigint, P>> {
    * `elementLength` zero bytes; default: noble's `multiply` and `toBytes`.
    */
   multiply?: (point: P, k: bigint) => Uint8Array;
+  /** `SerializeElement(k·G)`, constant-time in `k`; default: noble's. */
+  multiplyBase?: (k: bigint) => Uint8Array;
 }
 
 function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOrderGroup {
@@ -219,7 +221,8 @@ function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOr
       return scalar;
     },
     publicKey(secretKey) {
-      return Point.BASE.multiply(toScalar(secretKey, 'secretKey')).toBytes();
+      const k = toScalar(secretKey, 'secretKey');
+      return spec.multiplyBase === undefined ? Point.BASE.multiply(k).toBytes() : spec.multiplyBase(k);
     },
     diffieHellman(secretKey, element) {
       const k = toScalar(secretKey, 'secretKey');
@@ -277,6 +280,16 @@ function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOr
   return Object.freeze(group);
 }
 
+/** Runs `f` on the 32-byte little-endian ristretto255 encoding of `k`, then wipes it. */
+function withScalarBytes(k: bigint, f: (scalar: Uint8Array) => Uint8Array): Uint8Array {
+  const scalar = ristretto255.Point.Fn.toBytes(k);
+  try {
+    return f(scalar);
+  } finally {
+    wipe(scalar);
+  }
+}
+
 /** ristretto255 with the `ristretto255-SHA512` OPRF (RFC 9497 §4.1). */
 export const RISTRETTO255: PrimeOrderGroup = makeGroup({
   name: 'ristretto255',
@@ -286,15 +299,9 @@ export const RISTRETTO255: PrimeOrderGroup = makeGroup({
   Point: ristretto255.Point,
   hashToCurve: (msg, options) => ristretto255_hasher.hashToCurve(msg, options),
   hashToScalar: (msg, options) => ristretto255_hasher.hashToScalar(msg, options),
-  // Our Float64Array kernel (ristretto-mul.ts), ~2.5× noble's BigInt one.
-  multiply: (point, k) => {
-    const scalar = ristretto255.Point.Fn.toBytes(k);
-    try {
-      return multiplyToBytes(point.toAffine(), scalar);
-    } finally {
-      wipe(scalar);
-    }
-  },
+  // Our Float64Array kernels (ristretto-mul.ts), faster than noble's BigInt ones.
+  multiply: (point, k) => withScalarBytes(k, (scalar) => multiplyToBytes(point.toAffine(), scalar)),
+  multiplyBase: (k) => withScalarBytes(k, multiplyBaseToBytes),
 });
 
 /** NIST P-256 with the `P256-SHA256` OPRF (RFC 9497 §4.3); elements are 33-byte compressed points. */

@@ -23,9 +23,10 @@
  * @module
  */
 import type { AffinePoint } from '@noble/curves/abstract/curve.js';
+import { ristretto255 } from '@noble/curves/ed25519.js';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes } from './assert.js';
-import { add, copy, fe, mul, neg, select, sqr, sub, type Fe } from './field25519.js';
+import { add, fe, mul, sqr, sub, type Fe } from './field25519.js';
 import { encode } from './ristretto-encode.js';
 
 /** 2d mod p, with d = −121665/121666 the Edwards curve constant: the k of add-2008-hwcd-3. */
@@ -47,12 +48,14 @@ interface Cached {
   readonly T2d: Fe;
 }
 
-function extended(): Extended {
-  return { X: fe(), Y: fe(), Z: fe(), T: fe() };
-}
-
-function cached(): Cached {
-  return { YpX: fe(), YmX: fe(), Z2: fe(), T2d: fe() };
+/** The four coordinates of an addend as views into 64 consecutive values of `buffer`, from `offset`. */
+function cachedAt(buffer: Float64Array, offset: number): Cached {
+  return {
+    YpX: buffer.subarray(offset, offset + 16),
+    YmX: buffer.subarray(offset + 16, offset + 32),
+    Z2: buffer.subarray(offset + 32, offset + 48),
+    T2d: buffer.subarray(offset + 48, offset + 64),
+  };
 }
 
 // Scratch elements for the point formulas. Everything here is synchronous,
@@ -113,17 +116,6 @@ function toCached(o: Cached, p: Extended): void {
   mul(o.T2d, p.T, D2);
 }
 
-/** The identity as an addend: (1, 1, 2, 0). */
-function setCachedIdentity(o: Cached): void {
-  o.YpX.fill(0);
-  o.YpX[0] = 1;
-  o.YmX.fill(0);
-  o.YmX[0] = 1;
-  o.Z2.fill(0);
-  o.Z2[0] = 2;
-  o.T2d.fill(0);
-}
-
 /**
  * The scalar as 64 signed digits e[i] in [−8, 8] with k = Σ e[i]·16^i
  * (ref10's recoding): nibbles, then a carry that moves each nibble ≥ 8 into
@@ -152,33 +144,102 @@ function eqSmall(a: number, b: number): number {
   return ((a ^ b) - 1) >>> 31;
 }
 
+/** Values per addend in a flat table: four coordinates of 16 limbs. */
+const ENTRY = 64;
+/** Values per table row: the addends 0·Q … 8·Q of one point Q. */
+const ROW = 9 * ENTRY;
+
 /**
- * o = digit·P from the table of 1·P … 8·P, touching every entry: each entry
- * (and the identity, for digit 0) is merged in by an arithmetic select, then
- * the sign is applied by swapping Y + X with Y − X and negating 2d·T, again
- * by arithmetic.
+ * Fills row `row` of `table` with the addends 0·Q … 8·Q (0·Q, the identity,
+ * is (1, 1, 2, 0)). Public values only: Q is the base point or the public
+ * element being multiplied.
  */
-function selectDigit(o: Cached, table: readonly Cached[], digit: number, negT: Fe): void {
+function fillRow(table: Float64Array, row: number, q: Extended): void {
+  const at = row * ROW;
+  table.fill(0, at, at + ENTRY);
+  table[at] = 1;
+  table[at + 16] = 1;
+  table[at + 32] = 2;
+  const first = cachedAt(table, at + ENTRY);
+  toCached(first, q);
+  const acc: Extended = { X: Float64Array.from(q.X), Y: Float64Array.from(q.Y), Z: Float64Array.from(q.Z), T: Float64Array.from(q.T) };
+  for (let j = 2; j <= 8; j++) {
+    addCached(acc, acc, first, true);
+    toCached(cachedAt(table, at + j * ENTRY), acc);
+  }
+}
+
+/** Extended coordinates of the affine point (x, y). */
+function fromAffine(point: AffinePoint<bigint>): Extended {
+  const p: Extended = { X: fe(point.x), Y: fe(point.y), Z: fe(1n), T: fe() };
+  mul(p.T, p.X, p.Y);
+  return p;
+}
+
+/**
+ * o = digit·Q from row `row` of a flat table, touching every entry of the
+ * row: each output value is the sum over all nine entries of entry value ×
+ * (1 if it is the digit's entry, else 0), so exactly one term survives and
+ * the sum is exact. Then the sign: swapping Y + X with Y − X and negating
+ * 2d·T negates the addend, by arithmetic again.
+ */
+function selectDigit(o: Float64Array, table: Float64Array, row: number, digit: number): void {
   const sign = (digit >> 31) & 1; // 1 for a negative digit
   const magnitude = digit - ((-sign & digit) << 1); // |digit|
-  setCachedIdentity(o);
-  const { YpX, YmX, Z2, T2d } = o;
-  for (let j = 0; j < 8; j++) {
-    const entry = table[j]!;
-    const hit = eqSmall(magnitude, j + 1);
-    for (let i = 0; i < 16; i++) {
-      YpX[i] = YpX[i]! + (entry.YpX[i]! - YpX[i]!) * hit;
-      YmX[i] = YmX[i]! + (entry.YmX[i]! - YmX[i]!) * hit;
-      Z2[i] = Z2[i]! + (entry.Z2[i]! - Z2[i]!) * hit;
-      T2d[i] = T2d[i]! + (entry.T2d[i]! - T2d[i]!) * hit;
-    }
+  const h0 = eqSmall(magnitude, 0);
+  const h1 = eqSmall(magnitude, 1);
+  const h2 = eqSmall(magnitude, 2);
+  const h3 = eqSmall(magnitude, 3);
+  const h4 = eqSmall(magnitude, 4);
+  const h5 = eqSmall(magnitude, 5);
+  const h6 = eqSmall(magnitude, 6);
+  const h7 = eqSmall(magnitude, 7);
+  const h8 = eqSmall(magnitude, 8);
+  const at = row * ROW;
+  for (let v = at; v < at + ENTRY; v++) {
+    o[v - at] =
+      table[v]! * h0 +
+      table[ENTRY + v]! * h1 +
+      table[2 * ENTRY + v]! * h2 +
+      table[3 * ENTRY + v]! * h3 +
+      table[4 * ENTRY + v]! * h4 +
+      table[5 * ENTRY + v]! * h5 +
+      table[6 * ENTRY + v]! * h6 +
+      table[7 * ENTRY + v]! * h7 +
+      table[8 * ENTRY + v]! * h8;
   }
-  // Conditional negation: (Y + X, Y − X, 2Z, 2dT) → (Y − X, Y + X, 2Z, −2dT).
-  copy(negT, o.YpX);
-  select(o.YpX, o.YpX, o.YmX, sign);
-  select(o.YmX, o.YmX, negT, sign);
-  neg(negT, o.T2d);
-  select(o.T2d, o.T2d, negT, sign);
+  // (Y + X, Y − X, 2Z, 2dT) → (Y − X, Y + X, 2Z, −2dT) when sign = 1.
+  for (let i = 0; i < 16; i++) {
+    const ypx = o[i]!;
+    const ymx = o[16 + i]!;
+    o[i] = ypx + (ymx - ypx) * sign;
+    o[16 + i] = ymx + (ypx - ymx) * sign;
+    o[48 + i] = o[48 + i]! * (1 - 2 * sign);
+  }
+}
+
+/** Checks a scalar for the multiplications: 32 bytes, below 2^255 (see recode). */
+function assertScalar(scalar: Uint8Array): void {
+  assertBytes(scalar, 'scalar', 32);
+  // A canonical scalar's top byte is at most 0x10, so this test never
+  // depends on a valid secret.
+  if (scalar[31]! > 0x7f) throw new ZeroVaultError('INVALID_INPUT', 'scalar is out of range');
+}
+
+/** Encodes the result, then wipes what followed the scalar: its digits, the accumulator, the addend. */
+function finish(digits: Int32Array, acc: Extended, addend: Float64Array): Uint8Array {
+  const out = encode(acc.X, acc.Y, acc.Z, acc.T);
+  digits.fill(0);
+  for (const f of [acc.X, acc.Y, acc.Z, acc.T, addend]) f.fill(0);
+  return out;
+}
+
+/** The identity in extended coordinates, (0 : 1 : 1 : 0). */
+function identity(): Extended {
+  const p: Extended = { X: fe(), Y: fe(), Z: fe(), T: fe() };
+  p.Y[0] = 1;
+  p.Z[0] = 1;
+  return p;
 }
 
 /**
@@ -190,38 +251,14 @@ function selectDigit(o: Cached, table: readonly Cached[], digit: number, negT: F
  * `scalar`.
  */
 export function multiplyToBytes(point: AffinePoint<bigint>, scalar: Uint8Array): Uint8Array {
-  assertBytes(scalar, 'scalar', 32);
-  // Past 2^255 the top digit would leave the table. A canonical scalar's top
-  // byte is at most 0x10, so this test never depends on a valid secret.
-  if (scalar[31]! > 0x7f) throw new ZeroVaultError('INVALID_INPUT', 'scalar is out of range');
+  assertScalar(scalar);
   const digits = recode(scalar);
-  const p: Extended = { X: fe(point.x), Y: fe(point.y), Z: fe(1n), T: fe() };
-  mul(p.T, p.X, p.Y);
-  // table[j] = (j + 1)·P as an addend.
-  const table: Cached[] = [];
-  const acc = extended();
-  copy(acc.X, p.X);
-  copy(acc.Y, p.Y);
-  copy(acc.Z, p.Z);
-  copy(acc.T, p.T);
-  const first = cached();
-  toCached(first, p);
-  table.push(first);
-  for (let j = 1; j < 8; j++) {
-    addCached(acc, acc, first, true);
-    const entry = cached();
-    toCached(entry, acc);
-    table.push(entry);
-  }
+  const table = new Float64Array(ROW);
+  fillRow(table, 0, fromAffine(point));
   // Horner over the digits, most significant first, from the identity.
-  acc.X.fill(0);
-  acc.Y.fill(0);
-  acc.Y[0] = 1;
-  acc.Z.fill(0);
-  acc.Z[0] = 1;
-  acc.T.fill(0);
-  const addend = cached();
-  const scratch = fe();
+  const acc = identity();
+  const addendValues = new Float64Array(ENTRY);
+  const addend = cachedAt(addendValues, 0);
   for (let i = 63; i >= 0; i--) {
     if (i !== 63) {
       double(acc, acc, false);
@@ -229,12 +266,54 @@ export function multiplyToBytes(point: AffinePoint<bigint>, scalar: Uint8Array):
       double(acc, acc, false);
       double(acc, acc, true);
     }
-    selectDigit(addend, table, digits[i]!, scratch);
+    selectDigit(addendValues, table, 0, digits[i]!);
     addCached(acc, acc, addend, i === 0);
   }
-  const out = encode(acc.X, acc.Y, acc.Z, acc.T);
-  // The digits are the scalar; acc and the addend followed it.
-  digits.fill(0);
-  for (const f of [acc.X, acc.Y, acc.Z, acc.T, addend.YpX, addend.YmX, addend.Z2, addend.T2d, scratch]) f.fill(0);
-  return out;
+  return finish(digits, acc, addendValues);
+}
+
+/**
+ * Row i holds 0·Q … 8·Q for Q = 256^i·B, i < 32: 288 addends, 144 KiB,
+ * built on first use (480 point operations, public values only).
+ */
+let baseTable: Float64Array | undefined;
+
+function getBaseTable(): Float64Array {
+  if (baseTable !== undefined) return baseTable;
+  const table = new Float64Array(32 * ROW);
+  const q = fromAffine(ristretto255.Point.BASE.toAffine());
+  for (let row = 0; row < 32; row++) {
+    fillRow(table, row, q);
+    for (let i = 0; i < 8; i++) double(q, q, i === 7);
+  }
+  baseTable = table;
+  return table;
+}
+
+/**
+ * `SerializeElement(k·B)` for the ristretto255 generator B and a scalar as
+ * in {@link multiplyToBytes}, from a fixed table (ref10's layout):
+ * k·B = 16·Σ e[2i+1]·256^i·B + Σ e[2i]·256^i·B, so 64 table additions and
+ * four doublings, no other doubling. Constant-time in `k` in the same way.
+ */
+export function multiplyBaseToBytes(scalar: Uint8Array): Uint8Array {
+  assertScalar(scalar);
+  const table = getBaseTable();
+  const digits = recode(scalar);
+  const acc = identity();
+  const addendValues = new Float64Array(ENTRY);
+  const addend = cachedAt(addendValues, 0);
+  for (let i = 0; i < 32; i++) {
+    selectDigit(addendValues, table, i, digits[2 * i + 1]!);
+    addCached(acc, acc, addend, true);
+  }
+  double(acc, acc, false);
+  double(acc, acc, false);
+  double(acc, acc, false);
+  double(acc, acc, true);
+  for (let i = 0; i < 32; i++) {
+    selectDigit(addendValues, table, i, digits[2 * i]!);
+    addCached(acc, acc, addend, true);
+  }
+  return finish(digits, acc, addendValues);
 }

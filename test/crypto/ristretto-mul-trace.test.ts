@@ -10,7 +10,7 @@ import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import fc from 'fast-check';
 import { expect, test, vi } from 'vitest';
 import type * as Field from '../../src/crypto/field25519.js';
-import { multiplyToBytes } from '../../src/crypto/ristretto-mul.js';
+import { multiplyBaseToBytes, multiplyToBytes } from '../../src/crypto/ristretto-mul.js';
 
 const trace = vi.hoisted((): string[] => []);
 
@@ -45,6 +45,12 @@ function traceOf(point: { x: bigint; y: bigint }, k: bigint): string[] {
   return [...trace];
 }
 
+function baseTraceOf(k: bigint): string[] {
+  trace.length = 0;
+  multiplyBaseToBytes(Fn.toBytes(k));
+  return [...trace];
+}
+
 test('the field-operation sequence of k·P does not depend on k (nor on P)', () => {
   const point = ristretto255_hasher.hashToCurve(Uint8Array.of(1)).toAffine();
   const reference = traceOf(point, 1n);
@@ -62,5 +68,18 @@ test('the field-operation sequence of k·P does not depend on k (nor on P)', () 
       expect(traceOf(ristretto255_hasher.hashToCurve(seed).toAffine(), k)).toEqual(reference);
     }),
     { numRuns: 20 },
+  );
+});
+
+test('the field-operation sequence of k·B (fixed table) does not depend on k', () => {
+  baseTraceOf(1n); // builds the table (public work) outside the comparison
+  const reference = baseTraceOf(1n);
+  expect(reference.filter((op) => op === 'mul').length).toBeGreaterThan(500);
+  for (const k of [2n, 8n, Fn.ORDER - 1n, 1n << 252n, (1n << 252n) - 1n]) expect(baseTraceOf(k)).toEqual(reference);
+  fc.assert(
+    fc.property(fc.bigInt({ min: 1n, max: Fn.ORDER - 1n }), (k) => {
+      expect(baseTraceOf(k)).toEqual(reference);
+    }),
+    { numRuns: 30 },
   );
 });
