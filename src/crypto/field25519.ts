@@ -39,6 +39,13 @@ export function fe(value?: bigint): Fe {
   return out;
 }
 
+/** The element of a 32-byte little-endian string, all 256 bits (callers check canonicity). */
+export function fromBytes(bytes: Uint8Array): Fe {
+  const out = new Float64Array(LIMBS);
+  for (let i = 0; i < LIMBS; i++) out[i] = bytes[2 * i]! | (bytes[2 * i + 1]! << 8);
+  return out;
+}
+
 /** o = a. */
 export function copy(o: Fe, a: Fe): void {
   o.set(a);

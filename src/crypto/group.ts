@@ -30,6 +30,7 @@ import type { HashName } from './backend.js';
 import { concat, i2osp, utf8, wipe } from './bytes.js';
 import { digest } from './kdf.js';
 import { randomBytes } from './random.js';
+import { decode as decodeRistretto } from './ristretto-codec.js';
 import { multiplyBaseToBytes, multiplyToBytes } from './ristretto-mul.js';
 
 /** The groups we implement. */
@@ -135,6 +136,8 @@ interface GroupSpec<P extends CurvePoint<bigint, P>> {
   multiply?: (point: P, k: bigint) => Uint8Array;
   /** `SerializeElement(k·G)`, constant-time in `k`; default: noble's. */
   multiplyBase?: (k: bigint) => Uint8Array;
+  /** Strict canonical decoding, throwing on any invalid string; default: noble's `fromBytes`. */
+  fromBytes?: (bytes: Uint8Array) => P;
 }
 
 function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOrderGroup {
@@ -160,17 +163,18 @@ function makeGroup<P extends CurvePoint<bigint, P>>(spec: GroupSpec<P>): PrimeOr
     return true;
   }
 
-  // Strict decoding: noble's decoders are canonical-only already (RFC 9496
-  // §4.3.1 for ristretto255; for P-256 a 0x02/0x03 prefix, x < p, on the
-  // curve), so with the exact length and the identity check nothing else can
-  // slip through. The test suite feeds non-canonical encodings to prove it.
+  // Strict decoding: the decoders are canonical-only already (RFC 9496
+  // §4.3.1 for ristretto255, ours in ristretto-codec.ts, checked against
+  // noble's; for P-256 noble's: a 0x02/0x03 prefix, x < p, on the curve), so
+  // with the exact length and the identity check nothing else can slip
+  // through. The test suite feeds non-canonical encodings to prove it.
   function toPoint(bytes: Uint8Array, name: string): P {
     assertBytes(bytes, name, spec.elementLength);
     const known = decoded.get(bytes);
     if (known !== undefined && sameBytes(known.bytes, bytes)) return known.point;
     let point: P;
     try {
-      point = Point.fromBytes(bytes);
+      point = spec.fromBytes === undefined ? Point.fromBytes(bytes) : spec.fromBytes(bytes);
     } catch {
       throw invalid(`${name} is not a valid ${spec.name} element`);
     }
@@ -302,6 +306,7 @@ export const RISTRETTO255: PrimeOrderGroup = makeGroup({
   // Our Float64Array kernels (ristretto-mul.ts), faster than noble's BigInt ones.
   multiply: (point, k) => withScalarBytes(k, (scalar) => multiplyToBytes(point.toAffine(), scalar)),
   multiplyBase: (k) => withScalarBytes(k, multiplyBaseToBytes),
+  fromBytes: (bytes) => ristretto255.Point.fromAffine(decodeRistretto(bytes)),
 });
 
 /** NIST P-256 with the `P256-SHA256` OPRF (RFC 9497 §4.3); elements are 33-byte compressed points. */

@@ -27,10 +27,11 @@ import { ristretto255 } from '@noble/curves/ed25519.js';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes } from './assert.js';
 import { add, fe, mul, sqr, sub, type Fe } from './field25519.js';
-import { encode } from './ristretto-encode.js';
+import { D, encode } from './ristretto-codec.js';
 
-/** 2d mod p, with d = −121665/121666 the Edwards curve constant: the k of add-2008-hwcd-3. */
-const D2 = fe(16295367250680780974490674513165176452449235426866156013048779062215315747161n);
+/** 2d, the k of add-2008-hwcd-3 (limbs up to 2^17, fine as a factor). */
+const D2 = fe();
+add(D2, D, D);
 
 /** A point in extended coordinates. */
 interface Extended {

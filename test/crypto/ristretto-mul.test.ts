@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
 import { add, equal, fe, mul, P, sqr, sub, toBytes, type Fe } from '../../src/crypto/field25519.js';
-import { INVSQRT_A_MINUS_D, SQRT_M1 } from '../../src/crypto/ristretto-encode.js';
+import { D, decode, INVSQRT_A_MINUS_D, SQRT_M1 } from '../../src/crypto/ristretto-codec.js';
 import { multiplyBaseToBytes, multiplyToBytes } from '../../src/crypto/ristretto-mul.js';
 
 const Point = ristretto255.Point;
@@ -240,5 +240,67 @@ describe('multiplyBaseToBytes (fixed table) matches noble byte for byte', () => 
     const high = new Uint8Array(32);
     high[31] = 0xff;
     expect(() => multiplyBaseToBytes(high)).toThrow();
+  });
+});
+
+describe('decode (RFC 9496 §4.3.1) matches noble', () => {
+  /** noble's verdict and point for 32 bytes: undefined when it rejects. */
+  function nobleDecode(bytes: Uint8Array): RistrettoPoint | undefined {
+    try {
+      return Point.fromBytes(bytes);
+    } catch {
+      return undefined;
+    }
+  }
+
+  function check(bytes: Uint8Array): void {
+    const theirs = nobleDecode(bytes);
+    if (theirs === undefined) {
+      expect(() => decode(bytes), toHex(bytes)).toThrow();
+      return;
+    }
+    // The same Edwards representative, not just the same element.
+    expect(decode(bytes)).toEqual(theirs.toAffine());
+  }
+
+  test('valid encodings of random elements decode to noble’s representative', () => {
+    fc.assert(
+      fc.property(element, (point) => check(point.toBytes())),
+      { numRuns: 300 },
+    );
+  });
+
+  test('random strings: accepted and rejected alike (most are invalid)', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), check), { numRuns: 2000 });
+  });
+
+  test('non-canonical and negative s, the high bit, the identity, wrong lengths', () => {
+    const valid = ristretto255_hasher.hashToCurve(Uint8Array.of(5)).toBytes();
+    const sValue = leToBigInt(valid);
+    const asBytes = (x: bigint): Uint8Array => Uint8Array.from({ length: 32 }, (_, i) => Number((x >> BigInt(8 * i)) & 0xffn));
+    check(asBytes(sValue + P)); // s + p < 2^256: same residue, not canonical
+    check(asBytes(P - sValue)); // −s: odd, negative
+    check(asBytes(P)); // p itself
+    check(asBytes(P - 1n));
+    const high = Uint8Array.from(valid);
+    high[31] = (high[31] as number) | 0x80;
+    check(high);
+    check(new Uint8Array(32)); // the identity: valid (group.ts rejects it separately)
+    expect(decode(new Uint8Array(32))).toEqual({ x: 0n, y: 1n });
+    for (let i = 0; i < 32; i++) {
+      for (const bit of [0, 3, 7]) {
+        const flipped = Uint8Array.from(valid);
+        flipped[i] = (flipped[i] as number) ^ (1 << bit);
+        check(flipped);
+      }
+    }
+    expect(() => decode(valid.subarray(0, 31))).toThrow();
+    expect(() => decode(Uint8Array.of(...valid, 0))).toThrow();
+  });
+
+  test('d is −121665/121666', () => {
+    const o = fe();
+    mul(o, D, fe(121666n));
+    expect(value(o)).toBe(P - 121665n);
   });
 });

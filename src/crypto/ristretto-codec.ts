@@ -1,13 +1,19 @@
 /**
- * ristretto255 encoding (RFC 9496 §4.3.2) and the square-root ratio it
- * rests on (§4.2), in constant time on the `Float64Array` field of
+ * ristretto255 decoding and encoding (RFC 9496 §4.3.1–2) and the
+ * square-root ratio they rest on (§4.2), on the `Float64Array` field of
  * `field25519.ts`: fixed exponentiation chains and arithmetic selects, no
- * branch on a value. `ristretto-mul.ts` encodes its products with it, so a
- * secret product never passes through BigInt.
+ * branch on a value until Decode's final accept/reject. `ristretto-mul.ts`
+ * encodes its products with it, so a secret product never passes through
+ * BigInt; group.ts decodes received elements with it (about five times
+ * faster than noble's BigInt decoder).
  *
  * @module
  */
-import { add, equal, fe, isNegative, mul, neg, select, sqr, sub, toBytes, type Fe } from './field25519.js';
+import type { AffinePoint } from '@noble/curves/abstract/curve.js';
+import { add, equal, fe, fromBytes, isNegative, mul, neg, select, sqr, sub, toBytes, type Fe } from './field25519.js';
+
+/** d = −121665/121666 mod p, the constant of the Edwards curve under ristretto255. */
+export const D = fe(37095705934669439343138083508754565189542113879843219016388785533085940283555n);
 
 /** √−1 mod p, the non-negative root (RFC 9496 §4.1 SQRT_M1). */
 export const SQRT_M1 = fe(19681161376707505956807079304988542015446066515923890162744021073123829784752n);
@@ -143,4 +149,59 @@ export function encode(X: Fe, Y: Fe, Z: Fe, T: Fe): Uint8Array {
   mul(s, denInv, t);
   abs(s, s);
   return toBytes(s);
+}
+
+function leToBigInt(bytes: Uint8Array): bigint {
+  let hex = '';
+  for (let i = bytes.length - 1; i >= 0; i--) hex += bytes[i]!.toString(16).padStart(2, '0');
+  return BigInt(`0x${hex}`);
+}
+
+/**
+ * RFC 9496 §4.3.1 Decode: the affine coordinates (x, y) of the Edwards
+ * point a canonical encoding stands for (the representative noble's
+ * `fromBytes` picks too). Throws on a wrong length, a non-canonical or
+ * negative s, and on strings that encode no element. Elements are public,
+ * so the final accept/reject may branch.
+ */
+export function decode(bytes: Uint8Array): AffinePoint<bigint> {
+  if (bytes.length !== 32) throw new Error('invalid ristretto255 encoding');
+  const s = fromBytes(bytes);
+  // Canonical: re-encoding gives the same bytes (so s < p, top bit clear); non-negative: even.
+  const canonical = toBytes(s);
+  let diff = canonical[0]! & 1;
+  for (let i = 0; i < 32; i++) diff |= canonical[i]! ^ bytes[i]!;
+  const one = fe(1n);
+  const ss = fe();
+  sqr(ss, s);
+  const u1 = fe();
+  const u2 = fe();
+  sub(u1, one, ss); // 1 + a·s², a = −1
+  add(u2, one, ss); // 1 − a·s²
+  const u2Sqr = fe();
+  sqr(u2Sqr, u2);
+  const v = fe();
+  sqr(v, u1);
+  mul(v, v, D);
+  neg(v, v);
+  sub(v, v, u2Sqr); // −(d·u1²) − u2²
+  const t = fe();
+  mul(t, v, u2Sqr);
+  const invsqrt = fe();
+  const wasSquare = sqrtRatioM1(invsqrt, one, t);
+  const denX = fe();
+  const denY = fe();
+  mul(denX, invsqrt, u2);
+  mul(denY, invsqrt, denX);
+  mul(denY, denY, v);
+  const x = fe();
+  add(x, s, s);
+  mul(x, x, denX);
+  abs(x, x);
+  const y = fe();
+  mul(y, u1, denY);
+  mul(t, x, y);
+  const yZero = equal(y, fe());
+  if (diff !== 0 || wasSquare === 0 || isNegative(t) === 1 || yZero === 1) throw new Error('invalid ristretto255 encoding');
+  return { x: leToBigInt(toBytes(x)), y: leToBigInt(toBytes(y)) };
 }
