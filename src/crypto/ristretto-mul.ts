@@ -1,11 +1,12 @@
 /**
- * Constant-time variable-base scalar multiplication for ristretto255,
- * serialized: `SerializeElement(k·P)` (RFC 9496 §4.3.2), on the
+ * Constant-time scalar multiplication for ristretto255, serialized:
+ * `SerializeElement(k·P)` for any element and `SerializeElement(k·G)` for
+ * the generator from a fixed table (RFC 9496 §4.3.2 encoding), on the
  * `Float64Array` field of `field25519.ts`. OPAQUE's login spends most of its
- * time here (nine of these per login, client and server), and
- * `@noble/curves`' BigInt kernel is about 2.5× slower; noble still
- * decodes elements and hashes to the group, and the differential tests hold
- * this module to noble's results.
+ * time here (nine k·P and two k·G per login, client and server), and
+ * `@noble/curves`' BigInt kernels are about 2.5–3× slower; noble still
+ * hashes to the group, and the differential tests hold this module to
+ * noble's results.
  *
  * Points are extended twisted Edwards coordinates (X : Y : Z : T) with
  * x = X/Z, y = Y/Z, xy = T/Z on −x² + y² = 1 + d·x²y², the curve under
