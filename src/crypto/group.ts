@@ -305,7 +305,7 @@ export const RISTRETTO255: PrimeOrderGroup = makeGroup({
   hashToCurve: (msg, options) => ristretto255_hasher.hashToCurve(msg, options),
   hashToScalar: (msg, options) => ristretto255_hasher.hashToScalar(msg, options),
   // Our Float64Array field (ristretto-mul.ts, ristretto-codec.ts): k·P and
-  // k·G about 2.5–3× and decoding about 1.5× faster than noble's BigInt
+  // k·G about 2–3× and decoding about 1.5× faster than noble's BigInt
   // ones, which the tests compare them with; noble still hashes to the group.
   multiply: (point, k) => withScalarBytes(k, (scalar) => multiplyToBytes(point.toAffine(), scalar)),
   multiplyBase: (k) => withScalarBytes(k, multiplyBaseToBytes),

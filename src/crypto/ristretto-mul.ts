@@ -4,7 +4,7 @@
  * the generator from a fixed table (RFC 9496 §4.3.2 encoding), on the
  * `Float64Array` field of `field25519.ts`. OPAQUE's login spends most of its
  * time here (nine k·P and two k·G per login, client and server), and
- * `@noble/curves`' BigInt kernels are about 2.5–3× slower; noble still
+ * `@noble/curves`' BigInt kernels are about 2–3× slower; noble still
  * hashes to the group, and the differential tests hold this module to
  * noble's results.
  *
