@@ -8,6 +8,7 @@ import { toBase64url, wipe } from '../crypto/bytes.js';
 import type { KsfRunner } from '../crypto/ksf-runner.js';
 import { requestMacKey } from '../crypto/request-mac.js';
 import type { Argon2idParams } from '../crypto/ksf.js';
+import { loadOnDemand } from '../crypto/lazy.js';
 import type * as OpaqueClient from '../opaque/client.js';
 import type { SuiteName } from '../opaque/suite-names.js';
 import { bytesField, postJson, stringField, type Endpoint, type SigningKey } from './api.js';
@@ -19,7 +20,7 @@ import { bytesField, postJson, stringField, type Endpoint, type SigningKey } fro
  * waits for Argon2id anyway.
  */
 function opaqueClient(): Promise<typeof OpaqueClient> {
-  return import('../opaque/client.js');
+  return loadOnDemand(() => import('../opaque/client.js'));
 }
 
 /** Which OPAQUE credential of the account. */

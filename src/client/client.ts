@@ -12,6 +12,7 @@ import { randomBytes } from '../crypto/random.js';
 import { addKekVersion, createKeyring } from '../envelope/index.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../errors.js';
 import { ARGON2ID_DEFAULT, assertArgon2idParams, type Argon2idParams } from '../crypto/ksf.js';
+import { loadOnDemand } from '../crypto/lazy.js';
 import { DEFAULT_SUITE, type SuiteName } from '../opaque/suite-names.js';
 import { restStore } from '../store/rest.js';
 import type { BlobStore } from '../store/types.js';
@@ -43,7 +44,9 @@ export interface ClientOptions {
   /**
    * Where Argon2id runs; default: this thread. In a browser, pass
    * `createWorkerKsf(worker).run` from `zerovault/ksf-worker` so logins do
-   * not freeze the page. It only moves the work: the profile stays `ksf`.
+   * not freeze the page; it checks the profile again and computes the
+   * same Argon2id. A runner of your own is trusted completely: one that
+   * computes something weaker registers a weaker credential.
    */
   ksfRunner?: KsfRunner;
   /** The OPAQUE suite; default `ristretto255-SHA512`. */
@@ -144,7 +147,7 @@ export class Client {
       const loaded = await loadKeyring(store, rootKey);
       if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
       // The key directory code loads with the first login, not with the page.
-      const { publishKeys } = await import('./session-sharing.js');
+      const { publishKeys } = await loadOnDemand(() => import('./session-sharing.js'));
       await publishKeys(this.#endpoint, signing, userId, loaded.keyring);
       return new Session({
         userId,

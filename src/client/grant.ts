@@ -20,6 +20,7 @@
  * @module
  */
 import { concat, utf8, wipe } from '../crypto/bytes.js';
+import { loadOnDemand } from '../crypto/lazy.js';
 import { ZeroVaultError } from '../errors.js';
 import type * as sealApi from '../seal/index.js';
 import { Reader, labelled, lp, u32, u8 } from './codec.js';
@@ -28,7 +29,7 @@ type SealModule = typeof sealApi;
 
 /** HPKE sealing, loaded on first use: only sharing needs it, so apps that never share don't download it. */
 function loadSeal(): Promise<SealModule> {
-  return import('../seal/index.js');
+  return loadOnDemand(() => import('../seal/index.js'));
 }
 
 /** A member's role in a shared vault. */

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { loadOnDemand } from '../crypto/lazy.js';
 import { frame } from './frame.js';
 import type { FramePolicy } from './frame-policy.js';
 import type { OwnedVault } from './sharing.js';
@@ -71,7 +72,7 @@ export class OwnedSharing implements VaultSharing {
   /** Imports the owner-side sharing code and builds the `OwnedVault` (once; a failed load is retried next time). */
   #load(stored: { readonly data: Uint8Array; readonly version: number } | null): Promise<Loaded> {
     this.#loading ??= (async () => {
-      const { OwnedVault } = await import('./sharing.js');
+      const { OwnedVault } = await loadOnDemand(() => import('./sharing.js'));
       const owned = await OwnedVault.load(this.#ctx, this.#keys, this.#vault, stored);
       this.#loaded = { owned, frames: owned.frames };
       return this.#loaded;

@@ -11,6 +11,7 @@
  * @module
  */
 import { equal, wipe } from '../crypto/bytes.js';
+import { loadOnDemand } from '../crypto/lazy.js';
 import { randomBytes } from '../crypto/random.js';
 import { addKekVersion, openKeyring, sealKeyring, type Keyring } from '../envelope/index.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
@@ -219,14 +220,14 @@ export class Session {
     }
     const keys = this.#keyAccess();
     // The owner-side sharing code loads only for a vault that has a membership list (see owned-sharing.ts).
-    const [ctx, { OwnedSharing }] = await Promise.all([this.#sharing(), import('./session-sharing.js')]);
+    const [ctx, { OwnedSharing }] = await Promise.all([this.#sharing(), loadOnDemand(() => import('./session-sharing.js'))]);
     const owned = await OwnedSharing.open(ctx, keys, name);
     const manifests = metaManifestStore(this.#store, this.#rootKey, ownManifestId(name));
     return Vault.open(ownVaultHost(this.#store, () => this.#keyring, keys, owned, () => this.#refreshKeyring(), manifests), name);
   }
 
   async #openShared(owner: string, name: string): Promise<Vault> {
-    const [ctx, { openMemberHost }] = await Promise.all([this.#sharing(), import('./member-host.js')]);
+    const [ctx, { openMemberHost }] = await Promise.all([this.#sharing(), loadOnDemand(() => import('./member-host.js'))]);
     return Vault.open(await openMemberHost(ctx, owner, name), name);
   }
 
@@ -287,7 +288,7 @@ export class Session {
    * session (a failed load is retried by the next call).
    */
   #sharing(): Promise<SharingContext> {
-    this.#sharingContext ??= import('./session-sharing.js')
+    this.#sharingContext ??= loadOnDemand(() => import('./session-sharing.js'))
       .then(({ createSharingContext }) =>
         createSharingContext({
           endpoint: this.#endpoint,

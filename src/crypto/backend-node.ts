@@ -18,7 +18,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
-import { assertBytes } from './assert.js';
+import { assertBytes, isBytes } from './assert.js';
 import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
 import {
   SEAL_AFTER_PREFIX,
@@ -49,7 +49,8 @@ const NODE_HASH: Readonly<Record<HashName, string>> = { 'SHA-256': 'sha256', 'SH
 
 /** What `createCipheriv` takes for a {@link SyncAeadKey}: the imported KeyObject, or checked raw bytes. */
 function cipherKeyOf(key: SyncAeadKey): KeyObject | Uint8Array {
-  if (key instanceof Uint8Array) {
+  // isBytes, not instanceof: raw keys from another realm (a vm context, a test environment) count too.
+  if (isBytes(key)) {
     checkAesKey(key);
     return key;
   }

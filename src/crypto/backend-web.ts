@@ -19,6 +19,7 @@ import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes } from './assert.js';
 import { GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
 import { checkAesKey, checkGcmArgs, checkHash, checkHkdfLength, checkPrk, checkSharedSecret, checkX25519 } from './backend-checks.js';
+import { loadOnDemand } from './lazy.js';
 
 const HASHES = { 'SHA-256': sha256, 'SHA-512': sha512 } as const;
 
@@ -149,7 +150,14 @@ function subtleBackend(subtle: SubtleCrypto): Backend {
  */
 let nobleGcm: Promise<typeof gcmType> | undefined;
 function loadGcm(): Promise<typeof gcmType> {
-  nobleGcm ??= import('@noble/ciphers/aes.js').then((m) => m.gcm);
+  // A failed load is not cached: the next call tries again.
+  nobleGcm ??= loadOnDemand(() => import('@noble/ciphers/aes.js')).then(
+    (m) => m.gcm,
+    (err: unknown) => {
+      nobleGcm = undefined;
+      throw err;
+    },
+  );
   return nobleGcm;
 }
 

@@ -5,13 +5,18 @@
  * main thread does not freeze for the ~0.3–1 s Argon2id takes).
  *
  * The runner is handed a frozen, already validated profile and its result's
- * length is checked, so swapping the runner cannot change the profile through
- * this API. A runner is the app's own code and is trusted to compute
- * Argon2id; a wrong result simply makes the login fail with `AUTH_FAILED`.
+ * length is checked, so nothing a runner is given lets it change the
+ * profile. But a runner is the app's own code and is trusted completely: one
+ * that computes something weaker than the profile (or anything of the right
+ * length) at registration registers a weaker credential, and every later
+ * login through it succeeds; only mixing runners then fails (`AUTH_FAILED`).
+ * The pinned profile is a guarantee for the built-in runner and for
+ * `zerovault/ksf-worker`, whose worker checks the profile again and runs the
+ * same `argon2id`.
  *
  * @module
  */
-import { ZeroVaultError } from '../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { isBytes } from './assert.js';
 import { wipe } from './bytes.js';
 import type { Argon2idImplementation, Argon2idParams } from './ksf.js';
@@ -41,20 +46,26 @@ export type KsfRunner = (job: KsfJob) => Promise<Uint8Array>;
  * copy is wiped afterwards, and anything but a `Uint8Array` of
  * `job.outputLength` bytes is rejected.
  *
- * @throws `INVALID_INPUT` when the runner resolves to something else;
- *   whatever the runner rejects with (e.g. `WORKER`)
+ * @throws `INVALID_INPUT` when the runner resolves to something else; a
+ *   `ZeroVaultError` the runner rejects with (e.g. `WORKER`) as it is; any
+ *   other rejection as `WORKER`, with the original as `cause`
  */
 export async function runKsf(runner: KsfRunner, job: KsfJob): Promise<Uint8Array> {
   const input = job.input.slice();
   let output: unknown;
   try {
     output = await runner({ input, params: job.params, outputLength: job.outputLength, implementation: job.implementation });
+  } catch (cause) {
+    // Callers branch on `err.code`: an app runner's own error gets one.
+    if (isZeroVaultError(cause)) throw cause;
+    throw new ZeroVaultError('WORKER', 'the KSF runner failed', { cause });
   } finally {
     // A worker runner transfers the copy (its buffer is then detached, empty,
     // and cannot be filled); any other runner leaves it here to wipe.
     if (input.byteLength > 0) wipe(input);
   }
   if (!isBytes(output) || output.length !== job.outputLength) {
+    if (isBytes(output)) wipe(output); // whatever it is, it came from the secret input
     throw new ZeroVaultError('INVALID_INPUT', `ksfRunner must resolve to a Uint8Array of ${job.outputLength} bytes`);
   }
   return output;

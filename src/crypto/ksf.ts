@@ -21,6 +21,7 @@
 import { argon2id as argon2idWasm } from 'hash-wasm';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes, assertInteger, assertObject } from './assert.js';
+import { loadOnDemand } from './lazy.js';
 
 /** Argon2id cost parameters. */
 export interface Argon2idParams {
@@ -146,7 +147,7 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
     }
   }
   // Loaded only when WebAssembly is unavailable, so bundles carry it as a separate chunk.
-  const { argon2idAsync } = await import('@noble/hashes/argon2.js');
+  const { argon2idAsync } = await loadOnDemand(() => import('@noble/hashes/argon2.js'));
   const output = await argon2idAsync(input, ZERO_SALT, {
     t: iterations,
     m: memoryKiB,

@@ -3,7 +3,7 @@
  * `SerializeElement(k·P)` for any element and `SerializeElement(k·G)` for
  * the generator from a fixed table (RFC 9496 §4.3.2 encoding), on the
  * `Float64Array` field of `field25519.ts`. OPAQUE's login spends most of its
- * time here (nine k·P and two k·G per login, client and server), and
+ * time here (nine k·P and three k·G per login, client and server), and
  * `@noble/curves`' BigInt kernels are about 2–3× slower; noble still
  * hashes to the group, and the differential tests hold this module to
  * noble's results.
@@ -232,7 +232,9 @@ function assertScalar(scalar: Uint8Array): void {
 function finish(digits: Int32Array, acc: Extended, addend: Float64Array): Uint8Array {
   const out = encode(acc.X, acc.Y, acc.Z, acc.T);
   digits.fill(0);
-  for (const f of [acc.X, acc.Y, acc.Z, acc.T, addend]) f.fill(0);
+  // The scratch elements too: the last addition left E, F, G, H there, and
+  // X = E·F, Y = G·H, Z = F·G is the product itself (a DH secret, the unblinded OPRF output).
+  for (const f of [acc.X, acc.Y, acc.Z, acc.T, addend, A, B, C, E, F, G, H]) f.fill(0);
   return out;
 }
 
@@ -249,8 +251,11 @@ function identity(): Extended {
  * coordinates of any of its Edwards representatives (what noble's
  * `toAffine()` returns) and a scalar `k` as 32 little-endian bytes, k < 2^255
  * (callers pass canonical scalars in [1, n − 1]). The identity encodes as 32
- * zero bytes. Constant-time in `k`; `P` is public. Does not keep or modify
- * `scalar`.
+ * zero bytes. Constant-time in `k`. `P` is not always public: in Blind it
+ * is HashToGroup(password), and its conversion into limbs (`fromAffine`,
+ * BigInt to string to numbers) is variable-time, as noble's own code on
+ * that point is; the scalar is what the operation sequence protects. Does
+ * not keep or modify `scalar`.
  */
 export function multiplyToBytes(point: AffinePoint<bigint>, scalar: Uint8Array): Uint8Array {
   assertScalar(scalar);

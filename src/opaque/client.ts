@@ -61,8 +61,9 @@ export interface ClientFinishOptions {
   ksfImplementation?: Argon2idImplementation;
   /**
    * Where the KSF runs; default: this thread. E.g. `createWorkerKsf(worker).run`
-   * from `zerovault/ksf-worker`. It only moves the work: it is handed the
-   * validated `ksf` profile and must return exactly Nh bytes.
+   * from `zerovault/ksf-worker`. It is handed the validated `ksf` profile
+   * and must return exactly Nh bytes; it is trusted to compute Argon2id
+   * with it (a weaker runner at registration registers a weaker credential).
    */
   ksfRunner?: KsfRunner | undefined;
 }

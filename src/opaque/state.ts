@@ -24,7 +24,7 @@
  * @module
  */
 import { ZeroVaultError } from '../errors.js';
-import { assertBytes } from '../crypto/assert.js';
+import { assertBytes, isBytes } from '../crypto/assert.js';
 import { concat, equal, utf8, wipe } from '../crypto/bytes.js';
 import { ke1Length } from './messages.js';
 import type { ClientLoginState } from './protocol.js';
@@ -69,7 +69,7 @@ export function open(bytes: unknown, kind: Kind, bodyLength: (s: Suite) => numbe
  * its usual error.
  */
 export async function loadSuiteOf(bytes: unknown): Promise<void> {
-  if (bytes instanceof Uint8Array && bytes.length >= HEADER_LENGTH && equal(bytes.subarray(0, MAGIC.length), MAGIC)) {
+  if (isBytes(bytes) && bytes.length >= HEADER_LENGTH && equal(bytes.subarray(0, MAGIC.length), MAGIC)) {
     await loadSuiteById(bytes[MAGIC.length + 2] as number);
   }
 }

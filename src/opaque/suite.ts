@@ -16,6 +16,7 @@ import { assertOneOf } from '../crypto/assert.js';
 import type { HashName } from '../crypto/backend.js';
 import { RISTRETTO255, type PrimeOrderGroup } from '../crypto/group.js';
 import { digest, hkdfExpand, hkdfExtract, hmac } from '../crypto/kdf.js';
+import { loadOnDemand } from '../crypto/lazy.js';
 import { DEFAULT_SUITE, SUITE_NAMES, type SuiteName } from './suite-names.js';
 
 export { DEFAULT_SUITE, SUITE_NAMES, type SuiteName } from './suite-names.js';
@@ -122,7 +123,7 @@ function nameOfId(id: number): SuiteName {
  */
 export async function loadSuite(name: unknown = DEFAULT_SUITE): Promise<Suite> {
   assertOneOf(name, 'suite', SUITE_NAMES);
-  if (!registered.has(name)) (await import('./suite-p256.js')).registerP256Suite();
+  if (!registered.has(name)) (await loadOnDemand(() => import('./suite-p256.js'))).registerP256Suite();
   return loaded(name);
 }
 

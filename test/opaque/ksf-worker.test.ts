@@ -11,6 +11,7 @@ import { ARGON2ID_DEFAULT, argon2id, type Argon2idImplementation, type Argon2idP
 import { KSF_MESSAGE_TYPE } from '../../src/crypto/ksf-worker-messages.js';
 import { answerKsfRequest } from '../../src/crypto/ksf-worker-serve.js';
 import { Client } from '../../src/client/index.js';
+import { ZeroVaultError } from '../../src/errors.js';
 import { createWorkerKsf, serveKsf, type KsfJob, type KsfRunner, type WorkerKsf } from '../../src/ksf-worker.js';
 import * as opaque from '../../src/opaque/index.js';
 import { createServer, generateServerSetup, memoryServerStore } from '../../src/server/index.js';
@@ -360,11 +361,19 @@ describe('the ksfRunner option cannot change the pinned profile', () => {
     expect(called).toBe(0);
   });
 
-  test('a runner resolving to the wrong length or a non-Uint8Array is INVALID_INPUT; its own rejection propagates', async () => {
-    await expectCode(async () => opaque.finishRegistration({ ...(await registrationInputs()), password, ksfRunner: async () => new Uint8Array(32) }), 'INVALID_INPUT');
+  test('a runner resolving to the wrong length or a non-Uint8Array is INVALID_INPUT (a wrong-length result is wiped); its own rejection is WORKER with the cause', async () => {
+    const short = new Uint8Array(32).fill(7);
+    await expectCode(async () => opaque.finishRegistration({ ...(await registrationInputs()), password, ksfRunner: async () => short }), 'INVALID_INPUT');
+    expect(short.every((b) => b === 0)).toBe(true);
     await expectCode(async () => opaque.finishRegistration({ ...(await registrationInputs()), password, ksfRunner: (async () => 'x') as unknown as KsfRunner }), 'INVALID_INPUT');
     const boom = new Error('runner failed');
-    await expect(opaque.finishRegistration({ ...(await registrationInputs()), password, ksfRunner: () => Promise.reject(boom) })).rejects.toBe(boom);
+    await expect(opaque.finishRegistration({ ...(await registrationInputs()), password, ksfRunner: () => Promise.reject(boom) })).rejects.toMatchObject({
+      code: 'WORKER',
+      cause: boom,
+    });
+    // A ZeroVaultError from the runner keeps its code.
+    const typed = new ZeroVaultError('UNSUPPORTED', 'no WebAssembly here');
+    await expect(opaque.finishRegistration({ ...(await registrationInputs()), password, ksfRunner: () => Promise.reject(typed) })).rejects.toBe(typed);
   });
 
   test('a ksfRunner that is not a function is INVALID_INPUT (OPAQUE client and Client)', async () => {
