@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { createNodeBackend } from '../src/crypto/backend-node.js';
 import { fromHex, toHex, utf8 } from '../src/crypto/bytes.js';
-import { LABELS, deriveKey } from '../src/crypto/kdf.js';
+import { LABELS } from '../src/crypto/kdf.js';
 import {
   AAD_LABELS,
   RECORD_SUITES,
@@ -31,6 +31,7 @@ import { encodeId } from '../src/envelope/inputs.js';
 import { encodeKeyring, type Keyring } from '../src/envelope/keyring.js';
 import { deriveCommitment, rewrapRecordWith, sealRecordWith, type RecordInternals } from '../src/envelope/record.js';
 import { collide } from '../test/envelope/gcm-collision.js';
+import { recordKeysByDefinition } from '../test/envelope/helpers.js';
 
 const backend = createNodeBackend();
 const out = join(dirname(fileURLToPath(import.meta.url)), '../test/vectors/zerovault/records-v1.json');
@@ -43,23 +44,6 @@ function seq(length: number, start: number): Uint8Array {
 function fixed(suite: RecordSuiteId, dek: Uint8Array, wrapNonce: Uint8Array, nonce: Uint8Array): RecordInternals {
   const table = { dek, 'wrap-nonce': wrapNonce, nonce } as const;
   return { backend, suite, random: (purpose) => table[purpose] };
-}
-
-/**
- * A suite's payload key and commitment from the KDF's definition, not from
- * `deriveRecordKeys`: suite 1 is two HKDF-SHA-256 calls, suite 2 one
- * HKDF-Expand-SHA-512 of 64 bytes split in two.
- */
-function keysOf(dek: Uint8Array, suite: RecordSuite): { key: Uint8Array; commitment: Uint8Array } {
-  if (suite.id === 1) {
-    return {
-      key: deriveKey({ ikm: dek, label: LABELS.recordKey, context: suite.prefix }, backend),
-      commitment: deriveKey({ ikm: dek, label: LABELS.recordCommitment, context: suite.prefix }, backend),
-    };
-  }
-  const info = new Uint8Array([...utf8(LABELS.recordKeys), 0, ...suite.prefix]);
-  const block = backend.hkdfExpand('SHA-512', dek, info, 64);
-  return { key: block.slice(0, 32), commitment: block.slice(32) };
 }
 
 interface KekJson {
@@ -127,7 +111,7 @@ for (const v of allInputs) {
   );
   const parsed = parseRecord(sealed);
   const identity = identityOf(v);
-  const keys = keysOf(dek, suite);
+  const keys = recordKeysByDefinition(dek, suite, backend);
   if (toHex(deriveCommitment(dek, suite, backend)) !== toHex(keys.commitment)) throw new Error('commitment routes disagree');
   valid.push({
     ...v,
@@ -150,6 +134,15 @@ const flip = (bytes: Uint8Array, at: number, mask = 1): Uint8Array => {
   copy[at]! ^= mask;
   return copy;
 };
+
+/** A record rewritten as the other suite: suite byte switched, wrapped DEK field padded with zeros or cut to that suite's length. */
+function asOtherSuite(sealed: Uint8Array): Uint8Array {
+  const parsed = parseRecord(sealed);
+  const other = RECORD_SUITES[parsed.suite.id === 1 ? 2 : 1];
+  const wrappedDek = new Uint8Array(other.wrappedDekLength);
+  wrappedDek.set(parsed.wrappedDek.subarray(0, Math.min(parsed.wrappedDek.length, other.wrappedDekLength)));
+  return writeRecord({ ...parsed, suite: other, wrappedDek }, parsed.body);
+}
 
 const rewrap = [];
 const invalid = [];
@@ -207,6 +200,9 @@ for (const base of [valid[1]!, valid[inputs.length + 1]!]) {
     { name: name('unknown suite 0'), ...where, sealed: toHex(flip(baseSealed, 3, suite.id)), error: 'UNSUPPORTED' },
     // Suite 1 ↔ 2 changes the DEK length the reader expects, so every later field shifts.
     { name: name('suite byte switched to the other suite'), ...where, sealed: toHex(flip(baseSealed, 3, 3)), error: 'INVALID_INPUT' },
+    // The same, with the wrapped DEK field padded or cut so the record parses as the other suite:
+    // the suite byte is in both AADs and the KDF context, so it still fails, after parsing.
+    { name: name('other suite, wrapped DEK field resized so it parses'), ...where, sealed: toHex(asOtherSuite(baseSealed)), error: 'DECRYPT_FAILED' },
     { name: name('empty KEK id'), ...where, sealed: toHex(flip(baseSealed, 4, k)), error: 'INVALID_INPUT' },
     { name: name('declared plaintext length above 64 MiB'), ...where, sealed: toHex(flip(baseSealed, lengthAt, 0x04)), error: 'INVALID_INPUT' },
   );
@@ -224,11 +220,11 @@ async function collisionVector(suite: RecordSuite) {
   const at = { vaultId: 'vault-c', recordId: 'message', version: 1 };
   const identity = identityOf(at);
   const nonce = seq(12, 0x33);
-  const commitment = keysOf(dek1, suite).commitment;
+  const commitment = recordKeysByDefinition(dek1, suite, backend).commitment;
   const fields: AadFields = { suite, kekIdBytes: utf8('shared'), kekVersion: 1, nonce, commitment, plaintextLength: 32 };
   const aad = payloadAad(identity, fields);
-  const k1 = keysOf(dek1, suite).key;
-  const k2 = keysOf(dek2, suite).key;
+  const k1 = recordKeysByDefinition(dek1, suite, backend).key;
+  const k2 = recordKeysByDefinition(dek2, suite, backend).key;
   const body = collide(k1, k2, nonce, aad, utf8('pay alice $10...'));
   const build = async (kek: KekJson, dek: Uint8Array, wrapNonce: Uint8Array) => {
     const key = await backend.importAesGcmKey(fromHex(kek.key));

@@ -35,7 +35,7 @@ import { encodeId, type Kek } from '../../src/envelope/inputs.js';
 import { deriveCommitment, deriveRecordKeys, openRecordWith } from '../../src/envelope/record.js';
 import { describeVectors, readVectorJson } from '../helpers/vectors.js';
 import { collide, gcmTag } from './gcm-collision.js';
-import { BACKENDS, expectCode, pattern } from './helpers.js';
+import { BACKENDS, expectCode, pattern, recordKeysByDefinition } from './helpers.js';
 
 interface CollisionVector {
   key1: string;
@@ -70,16 +70,7 @@ async function buildRecord(
 }
 
 /** The suite's payload key, computed from the KDF's definition (not `deriveRecordKeys`). */
-function aesKeyOf(dek: Uint8Array, suite: RecordSuite, backend: Backend): Uint8Array {
-  if (suite.id === 1) return deriveKey({ ikm: dek, label: LABELS.recordKey, context: suite.prefix }, backend);
-  return suite2Block(dek, backend).subarray(0, 32);
-}
-
-/** Suite 2: HKDF-Expand-SHA-512(PRK = DEK, info = label || 0x00 || prefix, 64), by the backend's generic expand. */
-function suite2Block(dek: Uint8Array, backend: Backend): Uint8Array {
-  const info = new Uint8Array([...new TextEncoder().encode(LABELS.recordKeys), 0, ...RECORD_SUITES[2].prefix]);
-  return backend.hkdfExpand('SHA-512', dek, info, 64);
-}
+const aesKeyOf = (dek: Uint8Array, suite: RecordSuite, backend: Backend): Uint8Array => recordKeysByDefinition(dek, suite, backend).key;
 
 const SUITES = [['suite 1', RECORD_SUITES[1]] as const, ['suite 2', RECORD_SUITES[2]] as const];
 
@@ -169,9 +160,9 @@ describe.each(BACKENDS)('record key derivation on %s', (_name, backend) => {
     const suite2 = RECORD_SUITES[2];
     const dek = pattern(64, 5);
     const { key, commitment } = deriveRecordKeys(dek, suite2, backend);
-    const block = suite2Block(dek, backend);
-    expect(key).toEqual(block.subarray(0, 32));
-    expect(commitment).toEqual(block.subarray(32));
+    const byDefinition = recordKeysByDefinition(dek, suite2, backend);
+    expect(key).toEqual(byDefinition.key);
+    expect(commitment).toEqual(byDefinition.commitment);
     // The DEK length is the suite's: a suite-1 DEK is refused, not stretched.
     expect(() => deriveRecordKeys(pattern(32, 5), suite2, backend)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
     expect(() => deriveRecordKeys(dek, suite1, backend)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));

@@ -8,6 +8,9 @@ import { createNodeBackend } from '../../src/crypto/backend-node.js';
 import { createWebBackend } from '../../src/crypto/backend-web.js';
 import { isZeroVaultError, type ZeroVaultErrorCode } from '../../src/errors.js';
 import type { RandomPurpose, RecordInternals } from '../../src/envelope/record.js';
+import { concat, utf8 } from '../../src/crypto/bytes.js';
+import { LABELS, deriveKey } from '../../src/crypto/kdf.js';
+import type { RecordSuite } from '../../src/envelope/format.js';
 
 /** Every backend route: node:crypto, WebCrypto, and the noble fallback. */
 export const BACKENDS: ReadonlyArray<readonly [string, Backend]> = [
@@ -69,4 +72,21 @@ export async function outcome(promise: Promise<unknown>): Promise<string> {
 export function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
   expect(actual.length).toBe(expected.length);
   expect(Buffer.from(actual.buffer, actual.byteOffset, actual.length).equals(expected)).toBe(true);
+}
+
+/**
+ * A suite's payload key and commitment from the KDF's definition, not from
+ * the envelope's inlined route (`deriveRecordKeys`): suite 1 is two
+ * HKDF-SHA-256 calls with their labels, suite 2 one 64-byte
+ * HKDF-Expand-SHA-512 split in two (docs/format.md).
+ */
+export function recordKeysByDefinition(dek: Uint8Array, suite: RecordSuite, backend: Backend): { key: Uint8Array; commitment: Uint8Array } {
+  if (suite.id === 1) {
+    return {
+      key: deriveKey({ ikm: dek, label: LABELS.recordKey, context: suite.prefix }, backend),
+      commitment: deriveKey({ ikm: dek, label: LABELS.recordCommitment, context: suite.prefix }, backend),
+    };
+  }
+  const block = backend.hkdfExpand('SHA-512', dek, concat(utf8(LABELS.recordKeys), Uint8Array.of(0), suite.prefix), 64);
+  return { key: block.slice(0, 32), commitment: block.slice(32) };
 }

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { describe, expect, test, vi } from 'vitest';
 import { getBackend } from '#backend';
 import { createWebBackend } from '../../src/crypto/backend-web.js';
@@ -36,6 +37,16 @@ describe.each(BACKENDS)('records on %s', (_name, backend) => {
     for (const [, other] of BACKENDS) {
       expect(await openRecordWith({ kek: KEK, ...WHERE, sealed }, { backend: other })).toEqual(plaintext);
     }
+  });
+
+  test('a raw KEK from another realm (a vm context, a test environment) works like a local one', async () => {
+    const foreign = runInNewContext('new Uint8Array(32)') as Uint8Array;
+    expect(foreign instanceof Uint8Array).toBe(false);
+    foreign.set(pattern(32, 1));
+    const kek = { ...KEK, key: foreign };
+    const sealed = await seal({ kek, ...WHERE, plaintext: pattern(40) });
+    expect(await open({ kek: KEK, ...WHERE, sealed })).toEqual(pattern(40));
+    expect(await open({ kek, ...WHERE, sealed })).toEqual(pattern(40));
   });
 
   test('imported KEK handles work and match raw keys', async () => {

@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import type { Backend } from '../../src/crypto/backend.js';
-import { concat, fromHex, toHex, utf8 } from '../../src/crypto/bytes.js';
-import { LABELS, deriveKey } from '../../src/crypto/kdf.js';
-import { AAD_LABELS, RECORD_SUITES, parseRecord, payloadAad, wrapAad, type RecordSuite, type RecordSuiteId } from '../../src/envelope/format.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { fromHex, toHex, utf8 } from '../../src/crypto/bytes.js';
+import { LABELS } from '../../src/crypto/kdf.js';
+import { AAD_LABELS, RECORD_SUITES, parseRecord, payloadAad, wrapAad, type RecordSuiteId } from '../../src/envelope/format.js';
 import { decodeKeyringWith, encodeKeyring } from '../../src/envelope/keyring.js';
 import { encodeId } from '../../src/envelope/inputs.js';
 import { deriveCommitment, openRecordWith, rewrapRecordWith, sealRecordWith } from '../../src/envelope/record.js';
-import { BACKENDS, fixedDraws, outcome } from './helpers.js';
+import { BACKENDS, fixedDraws, outcome, recordKeysByDefinition } from './helpers.js';
 
 interface KekJson {
   id: string;
@@ -66,22 +66,6 @@ interface File {
   };
 }
 
-/**
- * A suite's payload key and commitment from the KDF's definition (not the
- * envelope's inlined route): suite 1 two HKDF-SHA-256 calls, suite 2 one
- * 64-byte HKDF-Expand-SHA-512 split in two.
- */
-function keysOf(dek: Uint8Array, suite: RecordSuite, backend: Backend): { key: Uint8Array; commitment: Uint8Array } {
-  if (suite.id === 1) {
-    return {
-      key: deriveKey({ ikm: dek, label: LABELS.recordKey, context: suite.prefix }, backend),
-      commitment: deriveKey({ ikm: dek, label: LABELS.recordCommitment, context: suite.prefix }, backend),
-    };
-  }
-  const block = backend.hkdfExpand('SHA-512', dek, concat(utf8(LABELS.recordKeys), Uint8Array.of(0), suite.prefix), 64);
-  return { key: block.slice(0, 32), commitment: block.slice(32) };
-}
-
 const here = dirname(fileURLToPath(import.meta.url));
 const file = JSON.parse(readFileSync(join(here, '../vectors/zerovault/records-v1.json'), 'utf8')) as File;
 const kekOf = (k: KekJson) => ({ id: k.id, version: k.version, key: fromHex(k.key) });
@@ -95,11 +79,26 @@ test('the vector file has the promised coverage', () => {
     payloadAad: AAD_LABELS.payload,
     wrapAad: AAD_LABELS.wrap,
   });
-  expect(file.valid.length).toBeGreaterThanOrEqual(3);
-  const names = file.invalid.map((v) => v.name).join('\n');
-  for (const kind of ['tampered header', 'wrong AAD', 'wrong KEK version', 'truncated', 'trailing byte', 'unknown format version', 'unknown suite']) {
-    expect(names).toContain(kind);
+  for (const suite of [1, 2]) {
+    expect(file.valid.filter((v) => v.suite === suite).length, `valid, suite ${suite}`).toBeGreaterThanOrEqual(3);
+    expect(file.rewrap.filter((v) => v.suite === suite).length, `rewrap, suite ${suite}`).toBeGreaterThanOrEqual(1);
+    expect(file.collisions.filter((v) => v.suite === suite).length, `collision, suite ${suite}`).toBe(1);
+    const names = file.invalid.filter((v) => v.suite === suite).map((v) => v.name).join('\n');
+    for (const kind of ['tampered header', 'wrong AAD', 'wrong KEK version', 'truncated', 'trailing byte', 'unknown format version', 'unknown suite', 'other suite']) {
+      expect(names, `invalid, suite ${suite}`).toContain(kind);
+    }
   }
+});
+
+test('the suite-1 records are the ones published before suite 2 existed, byte for byte', () => {
+  // SHA-256 of the suite-1 sealed, re-wrapped and collision records, one per line, in file order,
+  // taken from the file as first published: a format change that touches suite 1 breaks this.
+  const published = [
+    ...file.valid.filter((v) => v.suite === 1).map((v) => v.sealed),
+    ...file.rewrap.filter((v) => v.suite === 1).map((v) => v.rewrapped),
+    ...file.collisions.filter((c) => c.suite === 1).map((c) => c.sealedA + c.sealedB),
+  ].join('\n');
+  expect(toHex(sha256(utf8(published)))).toBe('52f2a4685f427c6f7176747715598bf0c73d27556f8523ef878311a7e5e77dc1');
 });
 
 describe.each(BACKENDS)('published vectors on %s', (_name, backend) => {
@@ -114,7 +113,7 @@ describe.each(BACKENDS)('published vectors on %s', (_name, backend) => {
     const identity = { vaultId: encodeId(v.vaultId, 'v', 1024), recordId: encodeId(v.recordId, 'r', 1024), version: v.version };
     const suite = RECORD_SUITES[v.suite];
     expect(parsed.suite).toBe(suite);
-    const keys = keysOf(dek, suite, backend);
+    const keys = recordKeysByDefinition(dek, suite, backend);
     expect(toHex(keys.key)).toBe(v.intermediate.payloadKey);
     expect(toHex(keys.commitment)).toBe(v.intermediate.commitment);
     expect(toHex(deriveCommitment(dek, suite, backend))).toBe(v.intermediate.commitment);
@@ -139,8 +138,8 @@ describe.each(BACKENDS)('published vectors on %s', (_name, backend) => {
 
   test.each(file.collisions.map((c) => [c.suite, c] as const))('two-key collision, suite %s: the payload is a real GCM collision, yet only record A opens', async (_s, c) => {
     const suite = RECORD_SUITES[c.suite];
-    expect(toHex(keysOf(fromHex(c.dek1), suite, backend).key)).toBe(c.payloadKey1);
-    expect(toHex(keysOf(fromHex(c.dek2), suite, backend).key)).toBe(c.payloadKey2);
+    expect(toHex(recordKeysByDefinition(fromHex(c.dek1), suite, backend).key)).toBe(c.payloadKey1);
+    expect(toHex(recordKeysByDefinition(fromHex(c.dek2), suite, backend).key)).toBe(c.payloadKey2);
     const b = parseRecord(fromHex(c.sealedB));
     for (const key of [c.payloadKey1, c.payloadKey2]) {
       const handle = await backend.importAesGcmKey(fromHex(key));
