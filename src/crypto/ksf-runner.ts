@@ -60,8 +60,9 @@ export async function runKsf(runner: KsfRunner, job: KsfJob): Promise<Uint8Array
     if (isZeroVaultError(cause)) throw cause;
     throw new ZeroVaultError('WORKER', 'the KSF runner failed', { cause });
   } finally {
-    // A worker runner transfers the copy (its buffer is then detached, empty,
-    // and cannot be filled); any other runner leaves it here to wipe.
+    // A runner may have transferred this copy (its buffer is then detached
+    // and empty, and cannot be filled); otherwise it is wiped here. The
+    // worker runner makes and transfers a copy of its own.
     if (input.byteLength > 0) wipe(input);
   }
   if (!isBytes(output) || output.length !== job.outputLength) {
