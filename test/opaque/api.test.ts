@@ -208,7 +208,9 @@ describe.each(opaque.SUITE_NAMES)('%s negative paths (identity KSF via the test 
     expect(fake.server.state.length).toBe(real.server.state.length);
     const err = await finishLoginWith({ state: fake.start.state, response: fake.server.response, password: 'pw' }, identityStretch).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'AUTH_FAILED', message: 'authentication failed' });
-    // Timing class: medians within a factor of 2 (same code path; coarse on a shared machine).
+    // Timing class: fastest runs within a factor of 2 (same code path). The
+    // minimum of many interleaved runs, not the median: on a shared machine a
+    // burst of load lengthens some runs of one kind, never shortens the fastest.
     const time = (rec: Uint8Array | null, id: string): number => {
       const t = performance.now();
       opaque.startServerLogin({ setup, userId: id, record: rec, request: real.start.request });
@@ -216,12 +218,11 @@ describe.each(opaque.SUITE_NAMES)('%s negative paths (identity KSF via the test 
     };
     const realTimes: number[] = [];
     const fakeTimes: number[] = [];
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < 31; i++) {
       realTimes.push(time(record, 'known'));
       fakeTimes.push(time(null, 'nobody'));
     }
-    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    const ratio = median(fakeTimes) / median(realTimes);
+    const ratio = Math.min(...fakeTimes) / Math.min(...realTimes);
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
   });
