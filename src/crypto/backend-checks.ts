@@ -125,8 +125,9 @@ export function sealPartsOf(backend: Backend): SealParts | undefined {
 /**
  * A fourth optional capability: key import and AES-256-GCM open,
  * synchronously, with the same checks and errors as `importAesGcmKey` and
- * `aesGcmOpen`. Opening a sealed record takes two imports and two opens; as
- * awaited calls that is four promise hops, about a third of a 1 KiB open.
+ * `aesGcmOpen` (`open` also takes raw key bytes). Opening a sealed record
+ * takes two opens; as awaited calls, with their key imports, that was four
+ * promise hops, about a third of a 1 KiB open.
  */
 export const SYNC_AEAD: unique symbol = Symbol.for('zerovault.backend.syncAead');
 

@@ -124,25 +124,38 @@ export async function startRegistration(options: ClientStartOptions): Promise<Cl
   return { state, request };
 }
 
-/** {@link finishRegistration} with an explicit KSF. Internal: tests reach it through `internal.ts`. */
-export async function finishRegistrationWith(options: ClientFinishOptions, stretch: Stretch): Promise<FinishRegistrationResult> {
+/**
+ * A registration finish whose KSF is chosen once the state names the
+ * suite: the state is decoded once, and its secrets wiped, whatever fails.
+ */
+async function finishRegistrationFor(options: ClientFinishOptions, stretchFor: (suite: Suite) => Stretch): Promise<FinishRegistrationResult> {
   await loadSuiteOf(options.state);
   const { suite, blind, blinded } = decodeClientRegistrationState(options.state);
-  const identities = identityBytes(options.identities);
-  const password = passwordBytes(options.password);
   try {
-    return await finalizeRegistrationRequest(suite, {
-      password,
-      blind,
-      blinded,
-      response: options.response,
-      identities,
-      stretch,
-      envelopeNonce: randomBytes(Nn),
-    });
+    const stretch = stretchFor(suite);
+    const identities = identityBytes(options.identities);
+    const password = passwordBytes(options.password);
+    try {
+      return await finalizeRegistrationRequest(suite, {
+        password,
+        blind,
+        blinded,
+        response: options.response,
+        identities,
+        stretch,
+        envelopeNonce: randomBytes(Nn),
+      });
+    } finally {
+      wipe(password);
+    }
   } finally {
-    wipe(password, blind);
+    wipe(blind);
   }
+}
+
+/** {@link finishRegistration} with an explicit KSF. Internal: tests reach it through `internal.ts`. */
+export function finishRegistrationWith(options: ClientFinishOptions, stretch: Stretch): Promise<FinishRegistrationResult> {
+  return finishRegistrationFor(options, () => stretch);
 }
 
 /**
@@ -154,9 +167,7 @@ export async function finishRegistrationWith(options: ClientFinishOptions, stret
  */
 export async function finishRegistration(options: ClientFinishOptions): Promise<FinishRegistrationResult> {
   assertObject(options, 'options');
-  await loadSuiteOf(options.state);
-  const { suite } = decodeClientRegistrationState(options.state);
-  return finishRegistrationWith(options, pinnedStretch(suite, options));
+  return finishRegistrationFor(options, (suite) => pinnedStretch(suite, options));
 }
 
 /**
@@ -176,19 +187,29 @@ export async function startLogin(options: ClientStartOptions): Promise<ClientSta
   return { state, request: login.ke1 };
 }
 
-/** {@link finishLogin} with an explicit KSF. Internal: tests reach it through `internal.ts`. */
-export async function finishLoginWith(options: FinishLoginOptions, stretch: Stretch): Promise<FinishLoginResult> {
+/** A login finish whose KSF is chosen once the state names the suite (see {@link finishRegistrationFor}). */
+async function finishLoginFor(options: FinishLoginOptions, stretchFor: (suite: Suite) => Stretch): Promise<FinishLoginResult> {
   await loadSuiteOf(options.state);
   const { suite, state } = decodeClientLoginState(options.state);
-  const identities = identityBytes(options.identities);
-  const context = contextBytes(options.context);
-  const password = passwordBytes(options.password);
   try {
-    const out = await generateKE3(suite, { password, state, ke2: options.response, identities, context, stretch });
-    return { finalization: out.ke3, sessionKey: out.sessionKey, exportKey: out.exportKey, serverPublicKey: out.serverPublicKey };
+    const stretch = stretchFor(suite);
+    const identities = identityBytes(options.identities);
+    const context = contextBytes(options.context);
+    const password = passwordBytes(options.password);
+    try {
+      const out = await generateKE3(suite, { password, state, ke2: options.response, identities, context, stretch });
+      return { finalization: out.ke3, sessionKey: out.sessionKey, exportKey: out.exportKey, serverPublicKey: out.serverPublicKey };
+    } finally {
+      wipe(password);
+    }
   } finally {
-    wipe(password, state.blind, state.clientSecret);
+    wipe(state.blind, state.clientSecret);
   }
+}
+
+/** {@link finishLogin} with an explicit KSF. Internal: tests reach it through `internal.ts`. */
+export function finishLoginWith(options: FinishLoginOptions, stretch: Stretch): Promise<FinishLoginResult> {
+  return finishLoginFor(options, () => stretch);
 }
 
 /**
@@ -201,7 +222,5 @@ export async function finishLoginWith(options: FinishLoginOptions, stretch: Stre
  */
 export async function finishLogin(options: FinishLoginOptions): Promise<FinishLoginResult> {
   assertObject(options, 'options');
-  await loadSuiteOf(options.state);
-  const { suite } = decodeClientLoginState(options.state);
-  return finishLoginWith(options, pinnedStretch(suite, options));
+  return finishLoginFor(options, (suite) => pinnedStretch(suite, options));
 }
