@@ -15,8 +15,14 @@ export type ZeroVaultErrorCode =
   | 'INVALID_INPUT'
   /** Ciphertext, tag, commitment or MAC did not authenticate. One message for every cause. */
   | 'DECRYPT_FAILED'
-  /** Login, request MAC or server authentication failed. One message for every cause. */
+  /** Authentication failed: login, request MAC, server or signature checks. One message for every cause. */
   | 'AUTH_FAILED'
+  /** Authenticated, but not allowed: a read-only member writing, a member doing what only the owner may. */
+  | 'FORBIDDEN'
+  /** The session was logged out, expired or revoked; every later call on it and on what it handed out fails. */
+  | 'CLOSED'
+  /** The account has a second factor that this session has not verified yet. */
+  | 'MFA_REQUIRED'
   /** A versioned write lost a race (stale `If-Match`). */
   | 'CONFLICT'
   /** The record, user or object does not exist. */
@@ -25,7 +31,7 @@ export type ZeroVaultErrorCode =
   | 'ROLLBACK'
   /** Unknown format version, suite or algorithm; checked before any crypto. */
   | 'UNSUPPORTED'
-  /** Too many attempts; retry later. */
+  /** Too many attempts; retry later (`retryAfterMs`, when the server said). */
   | 'RATE_LIMITED'
   /** A storage adapter failed (disk, database, quota). */
   | 'STORAGE'
@@ -39,6 +45,9 @@ export const ERROR_CODES: readonly ZeroVaultErrorCode[] = Object.freeze([
   'INVALID_INPUT',
   'DECRYPT_FAILED',
   'AUTH_FAILED',
+  'FORBIDDEN',
+  'CLOSED',
+  'MFA_REQUIRED',
   'CONFLICT',
   'NOT_FOUND',
   'ROLLBACK',
@@ -53,6 +62,8 @@ export const ERROR_CODES: readonly ZeroVaultErrorCode[] = Object.freeze([
 export interface ZeroVaultErrorOptions {
   /** The underlying error, kept for debugging. Never copied into `message`. */
   cause?: unknown;
+  /** For `RATE_LIMITED`: how long the server asked the caller to wait, in ms. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -66,16 +77,19 @@ export interface ZeroVaultErrorOptions {
 export class ZeroVaultError extends Error {
   /** The stable code; branch on this. */
   readonly code: ZeroVaultErrorCode;
+  /** For `RATE_LIMITED`: how long the server asked the caller to wait, in ms (from `Retry-After`); otherwise absent. */
+  readonly retryAfterMs?: number;
 
   /**
    * @param code - one of {@link ZeroVaultErrorCode}
    * @param message - what failed, naming parameters but never values
-   * @param options - optional `cause`
+   * @param options - optional `cause` and `retryAfterMs`
    */
   constructor(code: ZeroVaultErrorCode, message: string, options: ZeroVaultErrorOptions = {}) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'ZeroVaultError';
     this.code = code;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -110,4 +124,9 @@ export function decryptFailed(): ZeroVaultError {
 /** An `AUTH_FAILED` error with the one fixed message and, likewise, no `cause`. */
 export function authFailed(): ZeroVaultError {
   return new ZeroVaultError('AUTH_FAILED', AUTH_FAILED_MESSAGE);
+}
+
+/** A `CLOSED` error: the session (or what it handed out) is no longer usable. */
+export function closed(): ZeroVaultError {
+  return new ZeroVaultError('CLOSED', 'the session is closed');
 }

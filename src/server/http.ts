@@ -12,6 +12,10 @@ const STATUS: Readonly<Record<ZeroVaultErrorCode, number>> = {
   INVALID_INPUT: 400,
   DECRYPT_FAILED: 400,
   AUTH_FAILED: 401,
+  FORBIDDEN: 403,
+  // A session the server no longer knows reads as unauthenticated, like any other.
+  CLOSED: 401,
+  MFA_REQUIRED: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   ROLLBACK: 409,

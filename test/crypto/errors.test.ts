@@ -34,7 +34,7 @@ describe('ZeroVaultError', () => {
   });
 
   test('every listed code is accepted by the guard', () => {
-    expect(ERROR_CODES).toHaveLength(11);
+    expect(ERROR_CODES).toHaveLength(14);
     for (const code of ERROR_CODES) expect(isZeroVaultError(new ZeroVaultError(code, 'x'), code)).toBe(true);
   });
 
