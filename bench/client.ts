@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       `load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}; medians, best of ${ROUNDS} rounds (BENCH_ROUNDS) of ${TIME_MS} ms (BENCH_TIME_MS)\n`,
   );
   const server = createServer({ setup: generateServerSetup(), store: memoryServerStore(), basePath: '/zv' });
-  const client = new Client({ server: (request) => server.fetch(request), baseUrl: 'http://localhost/zv', store: memoryStore(), ksf: KSF_FLOOR });
+  const client = new Client({ url: 'http://localhost/zv', fetch: (request) => server.fetch(request), store: memoryStore(), ksf: KSF_FLOOR });
   const session = await client.register({ userId: 'bench', password: 'bench password' });
   const vault = await session.vault('bench');
 

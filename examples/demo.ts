@@ -38,7 +38,7 @@ const recordingFetch = async (request: Request): Promise<Response> => {
 
 try {
   console.log(`zerovault demo — server at ${base}, SQLite database in a temporary folder`);
-  const client = new Client({ server: base, fetch: recordingFetch });
+  const client = new Client({ url: base, fetch: recordingFetch });
   const password = 'correct horse battery staple';
   const secrets = ['Meet at the old mill at 9.', 'Wi-Fi password: hunter2-but-longer', 'Grandma’s recipe: more butter.'];
 

@@ -2,7 +2,7 @@
  * zerovault: zero-knowledge, end-to-end encrypted storage for web and Node.
  *
  * ```ts
- * const client = new Client({ server: 'https://api.example.com/zv' })
+ * const client = new Client({ url: 'https://api.example.com/zv' })
  * const session = await client.register({ userId, password })  // OPAQUE: the password never leaves
  * const notes = await session.vault('notes')
  * await notes.put('note-1', bytes)                              // only ciphertext reaches the server

@@ -11,7 +11,7 @@
  * import { Client } from 'zerovault'
  * import { createWorkerKsf } from 'zerovault/ksf-worker'
  * const ksf = createWorkerKsf(new Worker(new URL('./ksf.worker.js', import.meta.url), { type: 'module' }))
- * const client = new Client({ server, ksfRunner: ksf.run })
+ * const client = new Client({ url, ksfRunner: ksf.run })
  * ```
  *
  * The client keeps pinning the profile; the worker re-checks it against the

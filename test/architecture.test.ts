@@ -50,9 +50,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   envelope: ['envelope', 'crypto'],
   opaque: ['opaque', 'crypto'],
   seal: ['seal', 'crypto'],
-  store: ['store', 'crypto/bytes', 'crypto/assert'],
+  // transport.ts is the one HTTP client, beside errors.ts so the REST store can share it.
+  store: ['store', 'crypto/bytes', 'crypto/assert', 'transport'],
   // Grants are sealed to the grantee with HPKE auth mode (`zerovault/seal`).
-  client: ['client', 'envelope', 'opaque', 'store', 'seal', 'crypto'],
+  client: ['client', 'envelope', 'opaque', 'store', 'seal', 'crypto', 'transport'],
   // The in-memory server store reuses memoryStore for its per-user blobs
   // rather than a second copy of the same logic (see the closing notes).
   server: ['server', 'opaque', 'store/types', 'store/memory', 'crypto'],

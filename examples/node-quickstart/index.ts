@@ -20,7 +20,7 @@ const zv = createServer({ setup: generateServerSetup(), store: memoryServerStore
 zv.on('*', (event) => console.log(`  [server] ${event.type}${event.reason === undefined ? '' : ` (${event.reason})`}`));
 
 // The client talks to the in-process handler; with a real server pass its URL instead.
-const client = new Client({ server: (request) => zv.fetch(request), baseUrl: 'http://localhost/zv' });
+const client = new Client({ url: 'http://localhost/zv', fetch: (request) => zv.fetch(request) });
 const userId = 'alice@example.com';
 const password = 'correct horse battery staple';
 

@@ -13,7 +13,7 @@ import { byId, renderNotes, renderServerRows, setBusy, showError, type Note, typ
 // keeps drawing its spinner and answering clicks during sign-up and log-in.
 // With a bundler: new Worker(new URL('./ksf.worker.ts', import.meta.url), { type: 'module' }).
 const ksf = createWorkerKsf(new Worker('/ksf.worker.js', { type: 'module' }));
-const client = new Client({ server: new URL('/zv', location.origin).href, ksfRunner: ksf.run });
+const client = new Client({ url: new URL('/zv', location.origin).href, ksfRunner: ksf.run });
 
 let mode: 'login' | 'signup' = 'login';
 let session: Session | null = null;

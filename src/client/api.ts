@@ -1,22 +1,22 @@
 /**
  * The client's side of the server contract: the account routes (JSON over
- * `fetch`) and request signing for everything after login.
+ * the one transport, `transport.ts`) and request signing for everything
+ * after login.
  *
  * @module
  */
 import { fromBase64url } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
 import { REQUEST_NONCE_LENGTH, bodyHash, computeRequestMac, formatAuthorization, preconditionsOf } from '../crypto/request-mac.js';
-import { ZeroVaultError, authFailed, type ZeroVaultErrorCode } from '../errors.js';
-
-/** A `fetch`-shaped function: the global `fetch`, or an in-process server's handler. */
-export type FetchFn = (request: Request) => Promise<Response>;
+import { ZeroVaultError } from '../errors.js';
+import { TRANSPORT_DEFAULTS, exchange, parseJsonObject, statusError, type FetchFn, type TransportOptions } from '../transport.js';
 
 /** Where the server is and how to reach it. */
 export interface Endpoint {
   /** Base URL without a trailing slash, e.g. `https://api.example.com/zv`. */
   readonly baseUrl: string;
-  readonly fetch: FetchFn;
+  /** The fetch, timeout and retry settings every request uses. */
+  readonly transport: TransportOptions;
 }
 
 /** The session credentials needed to sign requests. */
@@ -30,27 +30,32 @@ export interface SigningKey {
   macKey: Uint8Array;
 }
 
-const STATUS_CODES: Readonly<Record<number, ZeroVaultErrorCode>> = {
-  400: 'INVALID_INPUT',
-  401: 'AUTH_FAILED',
-  403: 'AUTH_FAILED',
-  404: 'NOT_FOUND',
-  409: 'CONFLICT',
-  412: 'CONFLICT',
-  413: 'INVALID_INPUT',
-  429: 'RATE_LIMITED',
-};
+/** Per-call options of the account and sharing routes. */
+export interface CallOptions {
+  /** Signs the request with the session's request MAC. */
+  readonly key?: SigningKey | undefined;
+  /** Cancels the call. */
+  readonly signal?: AbortSignal | undefined;
+}
 
-/** Normalizes a base URL (http/https, no query or fragment, no trailing slash). */
+// JSON replies of the account and sharing routes are small (key logs and grant lists the largest).
+const MAX_RESPONSE_CHARS = 4 * 1024 * 1024;
+
+/** The transport settings of a client: `fetch` and `timeoutMs` from its options, the rest defaults. */
+export function transportOptions(fetch: FetchFn | undefined, timeoutMs: number): TransportOptions {
+  return { ...TRANSPORT_DEFAULTS, fetch, timeoutMs, maxResponseChars: MAX_RESPONSE_CHARS };
+}
+
+/** Normalizes a base URL (http/https, no query, fragment or credentials, no trailing slash). */
 export function normalizeBaseUrl(value: string | URL): string {
   let url: URL;
   try {
     url = new URL(String(value));
   } catch {
-    throw new ZeroVaultError('INVALID_INPUT', 'server must be an absolute URL');
+    throw new ZeroVaultError('INVALID_INPUT', 'url must be an absolute URL');
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
-    throw new ZeroVaultError('INVALID_INPUT', 'server must be an http(s) URL without query or fragment');
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ZeroVaultError('INVALID_INPUT', 'url must be an http(s) URL without query, fragment or credentials');
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -85,62 +90,43 @@ export async function signRequest(endpoint: Endpoint, key: SigningKey, request: 
   return new Request(request.url, { method: request.method, headers, ...(body.length > 0 ? { body } : {}) });
 }
 
-/** Turns a non-2xx response into a `ZeroVaultError` with the server's code when it is a known one. */
-async function failure(response: Response): Promise<ZeroVaultError> {
-  if (response.status === 401 || response.status === 403) return authFailed();
-  const code: ZeroVaultErrorCode = STATUS_CODES[response.status] ?? 'NETWORK';
-  let message = `server answered ${response.status}`;
-  try {
-    const body = (await response.json()) as { error?: { message?: unknown } };
-    if (typeof body.error?.message === 'string' && body.error.message.length < 200) message = body.error.message;
-  } catch {
-    // keep the generic message
-  }
-  return new ZeroVaultError(code, message);
-}
-
 /**
  * POSTs JSON to an account route and returns the parsed object.
- * @throws mapped `ZeroVaultError`s; `NETWORK` when the server is unreachable or answers nonsense
+ * @throws mapped `ZeroVaultError`s (see `transport.ts`); `NETWORK` when the server is unreachable or answers nonsense
  */
-export async function postJson(endpoint: Endpoint, path: string, body: Record<string, unknown>, key?: SigningKey): Promise<Record<string, unknown>> {
-  return requestJson(endpoint, 'POST', path, body, key);
+export async function postJson(endpoint: Endpoint, path: string, body: Record<string, unknown>, options: CallOptions = {}): Promise<Record<string, unknown>> {
+  return requestJson(endpoint, 'POST', path, body, options);
 }
 
 /**
- * Sends a JSON request (any method; `body` only when given) and returns the
- * parsed response object (`{}` for 204), signing it when `key` is given.
- * @throws mapped `ZeroVaultError`s (404 → `NOT_FOUND`, 401/403 → `AUTH_FAILED`, ...);
- *   `NETWORK` when the server is unreachable or answers nonsense
+ * Sends a JSON request (any method; `body` only when given) through the
+ * transport and returns the parsed response object (`{}` for 204), signing
+ * it when `options.key` is given. Only GET is retried after a transport
+ * failure: the account and sharing POSTs are not all safe to repeat.
+ * @throws mapped `ZeroVaultError`s (404 → `NOT_FOUND`, 401 → `AUTH_FAILED` or `CLOSED`,
+ *   429 → `RATE_LIMITED` with `retryAfterMs`, ...); `NETWORK` when the server is
+ *   unreachable, times out or answers nonsense
  */
 export async function requestJson(
   endpoint: Endpoint,
   method: string,
   path: string,
   body: Record<string, unknown> | undefined,
-  key?: SigningKey,
+  options: CallOptions = {},
 ): Promise<Record<string, unknown>> {
-  let request = new Request(`${endpoint.baseUrl}${path}`, {
+  const { key, signal } = options;
+  const reply = await exchange(endpoint.transport, {
     method,
+    url: `${endpoint.baseUrl}${path}`,
     headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    body: body === undefined ? undefined : JSON.stringify(body),
+    retry: method === 'GET',
+    sign: key === undefined ? undefined : (request) => signRequest(endpoint, key, request),
+    signal,
   });
-  if (key !== undefined) request = await signRequest(endpoint, key, request);
-  let response: Response;
-  try {
-    response = await endpoint.fetch(request);
-  } catch (cause) {
-    throw new ZeroVaultError('NETWORK', 'server unreachable', { cause });
-  }
-  if (!response.ok) throw await failure(response);
-  if (response.status === 204) return {};
-  try {
-    const parsed: unknown = await response.json();
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch (cause) {
-    throw new ZeroVaultError('NETWORK', 'invalid server response', { cause });
-  }
+  if (reply.status < 200 || reply.status > 299) throw statusError(reply);
+  if (reply.status === 204) return {};
+  return parseJsonObject(reply.text);
 }
 
 /** Reads a base64url field of a server response strictly. */

@@ -11,7 +11,7 @@ import type { Argon2idParams } from '../crypto/ksf.js';
 import { loadOnDemand } from '../crypto/lazy.js';
 import type * as OpaqueClient from '../opaque/client.js';
 import type { SuiteName } from '../opaque/suite-names.js';
-import { bytesField, postJson, stringField, type Endpoint, type SigningKey } from './api.js';
+import { bytesField, postJson, stringField, type CallOptions, type Endpoint, type SigningKey } from './api.js';
 
 /**
  * The OPAQUE client (with the group arithmetic and hash-to-curve under it),
@@ -47,11 +47,12 @@ export async function prepareCredential(
   userId: string,
   credential: Credential,
   password: string | Uint8Array,
+  signal?: AbortSignal,
 ): Promise<PreparedCredential> {
   const { startRegistration, finishRegistration } = await opaqueClient();
   const start = await startRegistration({ password, suite: settings.suite });
   const extra = credential === 'password' ? {} : { credential };
-  const started = await postJson(endpoint, '/register/start', { userId, request: toBase64url(start.request), ...extra });
+  const started = await postJson(endpoint, '/register/start', { userId, request: toBase64url(start.request), ...extra }, { signal });
   const finished = await finishRegistration({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
   wipe(start.state);
   return { record: finished.record, exportKey: finished.exportKey };
@@ -62,9 +63,9 @@ export async function prepareCredential(
  * refuses to replace one (`CONFLICT`); with a session `key` it replaces the
  * password credential or sets the recovery credential.
  */
-export async function submitCredential(endpoint: Endpoint, userId: string, credential: Credential, record: Uint8Array, key?: SigningKey): Promise<void> {
+export async function submitCredential(endpoint: Endpoint, userId: string, credential: Credential, record: Uint8Array, options: CallOptions = {}): Promise<void> {
   const extra = credential === 'password' ? {} : { credential };
-  await postJson(endpoint, '/register/finish', { userId, record: toBase64url(record), ...extra }, key);
+  await postJson(endpoint, '/register/finish', { userId, record: toBase64url(record), ...extra }, options);
 }
 
 /** A finished login: the request-signing key and the export key. */
@@ -84,15 +85,16 @@ export async function loginCredential(
   userId: string,
   credential: Credential,
   password: string | Uint8Array,
+  signal?: AbortSignal,
 ): Promise<LoginResult> {
   const { startLogin, finishLogin } = await opaqueClient();
   const start = await startLogin({ password, suite: settings.suite });
   const extra = credential === 'password' ? {} : { credential };
-  const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra });
+  const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra }, { signal });
   const loginId = stringField(started, 'loginId', /^[A-Za-z0-9_-]{22}$/);
   const finished = await finishLogin({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
   wipe(start.state);
-  const done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) });
+  const done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) }, { signal });
   const sessionId = stringField(done, 'sessionId', /^[A-Za-z0-9_-]{16,64}$/);
   const expiresAt = typeof done.expiresAt === 'number' ? done.expiresAt : Number.POSITIVE_INFINITY;
   const macKey = requestMacKey(finished.sessionKey, sessionId);

@@ -106,8 +106,9 @@ export class Directory {
 
   /**
    * Fetches, verifies and pins a user's log (see the module comment).
-   * @throws `NOT_FOUND` when the user has no keys; `AUTH_FAILED` for an
-   *   invalid or forked log; `ROLLBACK` for a log shorter than the pinned head
+   * @throws `NOT_FOUND` when the user has no keys and none are pinned;
+   *   `AUTH_FAILED` for an invalid or forked log; `ROLLBACK` for a log
+   *   shorter than the pinned head, or none at all although pinned
    */
   async contact(userId: string): Promise<Contact> {
     const id = normalizeUserId(userId);
@@ -115,11 +116,15 @@ export class Directory {
       return { userId: id, publicKeys: this.#self, safetyNumber: safetyNumber(this.#self, this.#self), verified: true, changed: false };
     }
     const log = await this.#api.keyLog(id);
-    if (log === null || log.length === 0) throw new ZeroVaultError('NOT_FOUND', 'the user has no published keys');
-    const events = verifyKeyLog(id, log);
-    const head = events.at(-1) as KeyEvent;
     const state = await this.#pins.state();
     let pin = state.contacts.get(id);
+    if (log === null || log.length === 0) {
+      // Keys this account pinned cannot honestly disappear: a server withholding them is a rollback.
+      if (pin !== undefined) throw new ZeroVaultError('ROLLBACK', 'the server withheld a key log this account has pinned');
+      throw new ZeroVaultError('NOT_FOUND', 'the user has no published keys');
+    }
+    const events = verifyKeyLog(id, log);
+    const head = events.at(-1) as KeyEvent;
     if (pin !== undefined) {
       if (events.length < pin.seq) throw new ZeroVaultError('ROLLBACK', 'the server served an older key log than this account has seen');
       if (!equal((events[pin.seq - 1] as KeyEvent).hash, pin.head)) throw authFailed();

@@ -4,8 +4,8 @@
  *
  * @module
  */
-export { Client, type ClientOptions, type Credentials } from './client.js';
-export { Session, type SharedVaultInfo, type VaultOptions } from './session.js';
+export { Client, type ClientOptions, type Credentials, type RecoverOptions } from './client.js';
+export { Session, type ChangePasswordOptions, type RecoveryKeyOptions, type SharedVaultInfo, type VaultOptions } from './session.js';
 export {
   Vault,
   type DeleteOptions as VaultDeleteOptions,
@@ -21,4 +21,4 @@ export {
 export type { Contact } from './directory.js';
 export type { Role } from './grant.js';
 export { formatRecoveryKey, parseRecoveryKey } from './recovery-key.js';
-export type { FetchFn } from './api.js';
+export type { FetchFn } from '../transport.js';

@@ -104,14 +104,14 @@ export interface ManifestStore {
  * write it — not a member of a shared vault, not another user — so a vault's
  * members cannot reset its owner's rollback protection, and vice versa.
  */
-export function metaManifestStore(store: BlobStore, rootKey: Uint8Array, id: string): ManifestStore {
+export function metaManifestStore(store: BlobStore, rootKey: () => Uint8Array, id: string): ManifestStore {
   return {
     async load() {
-      const loaded = await loadMeta(store, rootKey, id);
+      const loaded = await loadMeta(store, rootKey(), id);
       return loaded === null ? null : { manifest: decodeManifest(loaded.plaintext), version: loaded.version, cv: loaded.cv };
     },
     async save(manifest, cv, ifVersion) {
-      await saveMeta(store, rootKey, id, cv, encodeManifest(manifest), ifVersion);
+      await saveMeta(store, rootKey(), id, cv, encodeManifest(manifest), ifVersion);
     },
   };
 }

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { ZeroVaultError, authFailed } from '../errors.js';
+import { ZeroVaultError } from '../errors.js';
 import { sharedFrames } from './frame-policy.js';
+import type { KeyHandle } from './account-keys.js';
 import { MemberVault } from './shared-vault.js';
 import type { SharingContext } from './sharing-context.js';
 import type { VaultHost, VaultMember, VaultSharing } from './vault-types.js';
@@ -14,17 +15,18 @@ import type { VaultHost, VaultMember, VaultSharing } from './vault-types.js';
 /** The sharing operations of a vault another user owns: members may list, not change. */
 export function memberSharing(members: () => Promise<VaultMember[]>): VaultSharing {
   const refuse = (): never => {
-    throw authFailed();
+    throw new ZeroVaultError('FORBIDDEN', 'only the owner can rotate, share or revoke a vault');
   };
   return { share: async () => refuse(), revoke: async () => refuse(), members };
 }
 
 /** The host of a verified {@link MemberVault}. */
-export function sharedVaultHost(member: MemberVault): VaultHost {
+export function sharedVaultHost(member: MemberVault, keys: KeyHandle): VaultHost {
   const refuse = async (): Promise<never> => {
-    throw new ZeroVaultError('AUTH_FAILED', 'only the owner can rotate, share or revoke a vault');
+    throw new ZeroVaultError('FORBIDDEN', 'only the owner can rotate, share or revoke a vault');
   };
   return {
+    keys,
     store: member.store,
     owner: member.owner,
     role: () => member.role(),
@@ -46,5 +48,5 @@ export function sharedVaultHost(member: MemberVault): VaultHost {
  * @throws as `MemberVault.open`: `NOT_FOUND`, `AUTH_FAILED`, `ROLLBACK`
  */
 export async function openMemberHost(ctx: SharingContext, owner: string, vault: string): Promise<VaultHost> {
-  return sharedVaultHost(await MemberVault.open(ctx, owner, vault));
+  return sharedVaultHost(await MemberVault.open(ctx, owner, vault), ctx.keys);
 }

@@ -21,14 +21,14 @@
  * @module
  */
 import { concat } from '../crypto/bytes.js';
-import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
 import { Reader, str8, u32, u8 } from './codec.js';
 import { loadMeta, saveMeta } from './meta-record.js';
+import { retryOnConflict } from './retry.js';
 
 /** The meta record id of the pins. */
 export const PINS_ID = 'directory';
-const RETRIES = 8;
 
 /** What this account knows and accepted of one user's keys. */
 export interface ContactPin {
@@ -121,20 +121,20 @@ export function mergePins(mine: PinState, theirs: PinState): void {
 /** The pins of a session: loaded on first use, saved on every change. */
 export class PinStore {
   readonly #store: BlobStore;
-  readonly #rootKey: Uint8Array;
+  readonly #rootKey: () => Uint8Array;
   #loaded: Promise<void> | undefined;
   #state: PinState = { contacts: new Map(), access: new Map() };
   #version: number | null = null;
   #cv = 0;
 
-  /** @param rootKey - the session's root key (borrowed, not copied: the session wipes it) */
-  constructor(store: BlobStore, rootKey: Uint8Array) {
+  /** @param rootKey - the session's root key, borrowed per use (it throws `CLOSED` once the session is) */
+  constructor(store: BlobStore, rootKey: () => Uint8Array) {
     this.#store = store;
     this.#rootKey = rootKey;
   }
 
   async #load(): Promise<void> {
-    const loaded = await loadMeta(this.#store, this.#rootKey, PINS_ID);
+    const loaded = await loadMeta(this.#store, this.#rootKey(), PINS_ID);
     if (loaded === null) return;
     const theirs = decodePins(loaded.plaintext);
     mergePins(this.#state, theirs);
@@ -156,15 +156,12 @@ export class PinStore {
   async update(change: (state: PinState) => void): Promise<void> {
     await this.state();
     change(this.#state);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.#version = await saveMeta(this.#store, this.#rootKey, PINS_ID, this.#cv + 1, encodePins(this.#state), this.#version);
+    await retryOnConflict(
+      async () => {
+        this.#version = await saveMeta(this.#store, this.#rootKey(), PINS_ID, this.#cv + 1, encodePins(this.#state), this.#version);
         this.#cv += 1;
-        return;
-      } catch (err) {
-        if (!isZeroVaultError(err, 'CONFLICT') || attempt >= RETRIES) throw err;
-        await this.#load();
-      }
-    }
+      },
+      { reload: () => this.#load() },
+    );
   }
 }

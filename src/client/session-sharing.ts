@@ -25,5 +25,5 @@ export { createSharingContext, type SharingInit } from './sharing-context.js';
  * @throws `AUTH_FAILED` when the log does not verify or holds other keys
  */
 export async function publishKeys(endpoint: Endpoint, signing: SigningKey, userId: string, keyring: Keyring): Promise<void> {
-  await publishOwnKeys(new SharingApi(endpoint, signing), userId, keyring);
+  await publishOwnKeys(new SharingApi(endpoint, () => signing), userId, keyring);
 }

@@ -1,56 +1,46 @@
 /**
- * `Session`: a logged-in user. Holds the root key and the keyring in memory,
- * signs every request, opens vaults, changes the password, creates the
- * recovery key, logs out.
+ * `Session`: a logged-in user. Opens vaults, reaches the key directory,
+ * changes the password, creates the recovery key, logs out.
  *
- * Meta records live in the reserved vault `_zv` of the session's store:
- * `password-slot` and `recovery-slot` (the root key, wrapped per unlock
- * method, see `slots.ts`) and `keyring` (the keyring, sealed under the root
- * key, framed with its content version).
+ * The session's secrets belong to one `AccountKeys` value
+ * (`account-keys.ts`); the session, its vaults and the sharing code borrow
+ * them through it, so after logout (or once the server says the session is
+ * gone) every method of the session and of everything it handed out fails
+ * with `CLOSED` before any store call or crypto. The meta records it reads
+ * and writes are in `account-meta.ts`.
  *
  * @module
  */
-import { equal, wipe } from '../crypto/bytes.js';
+import { wipe } from '../crypto/bytes.js';
 import { loadOnDemand } from '../crypto/lazy.js';
-import { randomBytes } from '../crypto/random.js';
-import { addKekVersion, openKeyring, sealKeyring, type Keyring } from '../envelope/index.js';
-import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { addKekVersion, type Keyring } from '../envelope/index.js';
+import { ZeroVaultError } from '../errors.js';
+import { normalizeUserId } from '../opaque/user-id.js';
 import { assertName, type BlobStore } from '../store/types.js';
-import { postJson, type Endpoint, type SigningKey } from './api.js';
-import { loginCredential, prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
+import type { AccountKeys } from './account-keys.js';
+import { KEYRING_ID, readMeta, reloadKeyring, writeKeyring } from './account-meta.js';
+import { postJson, type Endpoint } from './api.js';
+import { loginCredential, type OpaqueSettings } from './auth.js';
+import { changePasswordWith, createRecoveryKeyWith, type CredentialContext } from './credentials.js';
 import type { Contact } from './directory.js';
-import { frame, unframe } from './frame.js';
-import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from './recovery-key.js';
+import { metaManifestStore, ownManifestId } from './manifest.js';
+import { retryOnConflict } from './retry.js';
 import type { SharedRow } from './sharing-api.js';
 import type { KeyAccess, SharingContext } from './sharing-context.js';
-import { decodeSlot, encodeSlot, keyIdOf, wrapRoot, type SlotEntry } from './slots.js';
-import { normalizeUserId } from '../opaque/user-id.js';
-import { RESERVED_PREFIX, Vault } from './vault.js';
-import { metaManifestStore, ownManifestId } from './manifest.js';
+import { RESERVED_PREFIX, openVault, type Vault } from './vault.js';
 import { keyAccess, ownVaultHost } from './vault-hosts.js';
-
-/** The reserved vault of meta records. */
-export const META_VAULT = '_zv';
-const KEYRING_ID = 'keyring';
-const PASSWORD_SLOT = 'password-slot';
-const RECOVERY_SLOT = 'recovery-slot';
-const ROOT_KEK = { id: 'root', version: 1 } as const;
-const RETRIES = 8;
 
 /** Everything a session is built from. */
 export interface SessionInit {
+  /** The normalized user id. */
   readonly userId: string;
   readonly endpoint: Endpoint;
-  readonly signing: SigningKey;
   readonly store: BlobStore;
   readonly settings: OpaqueSettings;
-  readonly rootKey: Uint8Array;
-  readonly keyring: Keyring;
-  readonly keyringVersion: number;
-  readonly keyringCv: number;
+  readonly keys: AccountKeys;
   readonly expiresAt: number;
-  /** Whether `store` is the server's blob routes (sharing needs it); default false. */
-  readonly serverStore?: boolean;
+  /** Whether `store` is the server's blob routes (sharing needs it). */
+  readonly serverStore: boolean;
 }
 
 /** Options of {@link Session.vault}. */
@@ -59,82 +49,63 @@ export interface VaultOptions {
   owner?: string;
 }
 
+/** Options of {@link Session.changePassword}. */
+export interface ChangePasswordOptions {
+  newPassword: string;
+  /** Logs in again first, for a session older than the server's re-authentication window. */
+  currentPassword?: string;
+  /** Cancels the change (a change already submitted to the server stays made). */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Session.createRecoveryKey}. */
+export interface RecoveryKeyOptions {
+  /** Logs in again first, for a session older than the server's re-authentication window. */
+  currentPassword?: string;
+  signal?: AbortSignal;
+}
+
 /** A vault shared with this account, as the server lists it (the role is checked when the vault is opened). */
 export type SharedVaultInfo = SharedRow;
 
-/** Reads the meta record `id`, or `null`. */
-export async function readMeta(store: BlobStore, id: string): Promise<{ data: Uint8Array; version: number } | null> {
-  return store.get(META_VAULT, id);
-}
+let construct: (init: SessionInit) => Session;
 
-/** Loads and opens the keyring with the root key. */
-export async function loadKeyring(store: BlobStore, rootKey: Uint8Array): Promise<{ keyring: Keyring; version: number; cv: number } | null> {
-  const stored = await readMeta(store, KEYRING_ID);
-  if (stored === null) return null;
-  const { contentVersion, sealed } = unframe(stored.data);
-  const keyring = await openKeyring({ root: { ...ROOT_KEK, key: rootKey }, owner: META_VAULT, version: contentVersion, sealed });
-  return { keyring, version: stored.version, cv: contentVersion };
-}
-
-/** Seals and writes a keyring at content version `cv`, conditionally on the store version. */
-export async function writeKeyring(store: BlobStore, rootKey: Uint8Array, keyring: Keyring, cv: number, ifVersion: number | null): Promise<number> {
-  const sealed = await sealKeyring({ root: { ...ROOT_KEK, key: rootKey }, owner: META_VAULT, version: cv, keyring });
-  const { version } = await store.put(META_VAULT, KEYRING_ID, frame(cv, sealed), { ifVersion });
-  return version;
-}
-
-/** Adds an entry to a slot record (creating it), keeping at most `keep` newest entries. */
-export async function addSlotEntry(store: BlobStore, slot: 'password' | 'recovery', entry: SlotEntry, replace: boolean): Promise<void> {
-  const id = slot === 'password' ? PASSWORD_SLOT : RECOVERY_SLOT;
-  for (let attempt = 0; ; attempt++) {
-    const stored = await readMeta(store, id);
-    const existing = stored === null || replace ? [] : decodeSlot(stored.data);
-    const entries = [...existing.filter((e) => !equal(e.kid, entry.kid)), entry].slice(-4);
-    try {
-      await store.put(META_VAULT, id, encodeSlot(entries), { ifVersion: stored === null ? null : stored.version });
-      return;
-    } catch (err) {
-      if (!isZeroVaultError(err, 'CONFLICT') || attempt >= RETRIES) throw err;
-    }
-  }
+/** Builds a session (`Client` only; `Session` has no public constructor). */
+export function createSession(init: SessionInit): Session {
+  return construct(init);
 }
 
 /** A logged-in user. Get one from `client.login()` or `client.register()`. */
 export class Session {
+  static {
+    construct = (init) => new Session(init);
+  }
+
   readonly #endpoint: Endpoint;
   readonly #settings: OpaqueSettings;
   readonly #store: BlobStore;
-  readonly #vaults = new Map<string, Promise<Vault>>();
-  #signing: SigningKey;
-  #rootKey: Uint8Array;
-  #keyring: Keyring;
-  #keyringVersion: number;
-  #keyringCv: number;
-  #closed = false;
+  readonly #keys: AccountKeys;
   readonly #serverStore: boolean;
+  readonly #vaults = new Map<string, Promise<Vault>>();
   #sharingContext: Promise<SharingContext> | undefined;
-  /** The user id as given at login. */
+  /** The user id, normalized (Unicode NFC, lower case). */
   readonly userId: string;
-  /** When the server will expire this session (ms since the epoch). */
+  /** When the server will expire this session (ms since the epoch, server clock). */
   readonly expiresAt: number;
 
-  /** @internal Use `client.login()`. */
-  constructor(init: SessionInit) {
+  private constructor(init: SessionInit) {
     this.userId = init.userId;
     this.#endpoint = init.endpoint;
-    this.#signing = init.signing;
     this.#store = init.store;
     this.#settings = init.settings;
-    this.#rootKey = init.rootKey;
-    this.#keyring = init.keyring;
-    this.#keyringVersion = init.keyringVersion;
-    this.#keyringCv = init.keyringCv;
+    this.#keys = init.keys;
     this.expiresAt = init.expiresAt;
-    this.#serverStore = init.serverStore ?? false;
+    this.#serverStore = init.serverStore;
   }
 
-  #open(): void {
-    if (this.#closed) throw new ZeroVaultError('AUTH_FAILED', 'the session is logged out');
+  /** Whether the session is still usable (not logged out, and not found closed by the server). */
+  get isOpen(): boolean {
+    return this.#keys.isOpen;
   }
 
   /** The session's store (ciphertext only). */
@@ -142,9 +113,13 @@ export class Session {
     return this.#store;
   }
 
-  /** The identity public keys of this account (X25519 for receiving shares, Ed25519 for signatures). */
+  /**
+   * The identity public keys of this account (X25519 for receiving shares, Ed25519 for signatures).
+   * @throws `CLOSED`
+   */
   get publicKeys(): { x25519: Uint8Array; ed25519: Uint8Array } {
-    return { x25519: this.#keyring.x25519.publicKey, ed25519: this.#keyring.ed25519.publicKey };
+    const keyring = this.#keys.keyring();
+    return { x25519: keyring.x25519.publicKey.slice(), ed25519: keyring.ed25519.publicKey.slice() };
   }
 
   /**
@@ -152,36 +127,28 @@ export class Session {
    * (another device rotated a vault key or added a vault): one small read to
    * compare store versions, and an open only when they differ.
    * @returns whether the keyring changed
-   * @throws `ROLLBACK` when the store serves an older keyring than this session has seen
+   * @throws `ROLLBACK` when the store lost the keyring or serves an older one than this session has seen
    */
   async #refreshKeyring(): Promise<boolean> {
     const stored = await readMeta(this.#store, KEYRING_ID);
     if (stored === null) throw new ZeroVaultError('ROLLBACK', 'the keyring disappeared from the store');
-    if (stored.version === this.#keyringVersion) return false;
-    const fresh = await loadKeyring(this.#store, this.#rootKey);
-    if (fresh === null) throw new ZeroVaultError('ROLLBACK', 'the keyring disappeared from the store');
-    if (fresh.cv < this.#keyringCv) throw new ZeroVaultError('ROLLBACK', 'the store served an older keyring');
-    ({ keyring: this.#keyring, version: this.#keyringVersion, cv: this.#keyringCv } = fresh);
+    const seen = this.#keys.keyringState();
+    if (stored.version === seen.version) return false;
+    this.#keys.setKeyring(await reloadKeyring(this.#store, this.#keys.rootKey(), seen.cv));
     return true;
   }
 
   /** Applies `change` to the keyring and saves it, re-reading and retrying when another session saved first. */
   async #updateKeyring(change: (keyring: Keyring) => Keyring): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const next = change(this.#keyring);
-      try {
-        this.#keyringVersion = await writeKeyring(this.#store, this.#rootKey, next, this.#keyringCv + 1, this.#keyringVersion);
-        this.#keyringCv += 1;
-        this.#keyring = next;
-        return;
-      } catch (err) {
-        if (!isZeroVaultError(err, 'CONFLICT') || attempt >= RETRIES) throw err;
-        const fresh = await loadKeyring(this.#store, this.#rootKey);
-        if (fresh === null) throw new ZeroVaultError('ROLLBACK', 'the keyring disappeared from the store');
-        if (fresh.cv < this.#keyringCv) throw new ZeroVaultError('ROLLBACK', 'the store served an older keyring');
-        ({ keyring: this.#keyring, version: this.#keyringVersion, cv: this.#keyringCv } = fresh);
-      }
-    }
+    await retryOnConflict(
+      async () => {
+        const seen = this.#keys.keyringState();
+        const next = change(seen.keyring);
+        const version = await writeKeyring(this.#store, this.#keys.rootKey(), next, seen.cv + 1, seen.version);
+        this.#keys.setKeyring({ keyring: next, version, cv: seen.cv + 1 });
+      },
+      { reload: async () => this.#keys.setKeyring(await reloadKeyring(this.#store, this.#keys.rootKey(), this.#keys.keyringState().cv)) },
+    );
   }
 
   /**
@@ -193,21 +160,20 @@ export class Session {
    * object for the life of the session.
    *
    * @param name - 1..100 of `[A-Za-z0-9._-]`, not starting with `_zv`
-   * @throws `INVALID_INPUT`; for a shared vault `NOT_FOUND` (not shared with
-   *   this account), `AUTH_FAILED` (keys, grant or membership list do not
-   *   verify, or the owner's keys changed since accepted), `ROLLBACK`
+   * @throws `CLOSED`; `INVALID_INPUT`; for a shared vault `NOT_FOUND` (not
+   *   shared with this account), `AUTH_FAILED` (keys, grant or membership
+   *   list do not verify, or the owner's keys changed since accepted), `ROLLBACK`
    */
   async vault(name: string, options: VaultOptions = {}): Promise<Vault> {
-    this.#open();
+    this.#keys.assertOpen();
     assertName(name, 'name');
     if (name.startsWith(RESERVED_PREFIX)) throw new ZeroVaultError('INVALID_INPUT', `name must not start with ${RESERVED_PREFIX}`);
     if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-    const self = normalizeUserId(this.userId);
-    const owner = options.owner === undefined ? self : normalizeUserId(options.owner, 'owner');
-    const key = owner === self ? name : `${owner}\u0000${name}`;
+    const owner = options.owner === undefined ? this.userId : normalizeUserId(options.owner, 'owner');
+    const key = owner === this.userId ? name : `${owner}\u0000${name}`;
     let pending = this.#vaults.get(key);
     if (pending === undefined) {
-      pending = owner === self ? this.#openOwn(name) : this.#openShared(owner, name);
+      pending = this.#keys.use(() => (owner === this.userId ? this.#openOwn(name) : this.#openShared(owner, name)));
       pending.catch(() => this.#vaults.delete(key));
       this.#vaults.set(key, pending);
     }
@@ -215,34 +181,37 @@ export class Session {
   }
 
   async #openOwn(name: string): Promise<Vault> {
-    if (!this.#keyring.keks.some((k) => k.id === name)) {
+    if (!this.#keys.keyring().keks.some((k) => k.id === name)) {
       await this.#updateKeyring((keyring) => (keyring.keks.some((k) => k.id === name) ? keyring : addKekVersion({ keyring, id: name }).keyring));
     }
     const keys = this.#keyAccess();
     // The owner-side sharing code loads only for a vault that has a membership list (see owned-sharing.ts).
     const [ctx, { OwnedSharing }] = await Promise.all([this.#sharing(), loadOnDemand(() => import('./session-sharing.js'))]);
     const owned = await OwnedSharing.open(ctx, keys, name);
-    const manifests = metaManifestStore(this.#store, this.#rootKey, ownManifestId(name));
-    return Vault.open(ownVaultHost(this.#store, () => this.#keyring, keys, owned, () => this.#refreshKeyring(), manifests), name);
+    const manifests = metaManifestStore(this.#store, () => this.#keys.rootKey(), ownManifestId(name));
+    return openVault(ownVaultHost(this.#store, this.#keys, keys, owned, () => this.#refreshKeyring(), manifests), name);
   }
 
   async #openShared(owner: string, name: string): Promise<Vault> {
     const [ctx, { openMemberHost }] = await Promise.all([this.#sharing(), loadOnDemand(() => import('./member-host.js'))]);
-    return Vault.open(await openMemberHost(ctx, owner, name), name);
+    return openVault(await openMemberHost(ctx, owner, name), name);
   }
 
-  /** Names of the vaults this account has keys for (its own; see {@link sharedVaults} for the others). */
+  /**
+   * Names of the vaults this account has keys for (its own; see {@link sharedVaults} for the others).
+   * @throws `CLOSED`
+   */
   vaults(): string[] {
-    return [...new Set(this.#keyring.keks.map((k) => k.id))].sort();
+    return [...new Set(this.#keys.keyring().keks.map((k) => k.id))].sort();
   }
 
   /**
    * The vaults other users shared with this account, as the server lists
    * them. Open one with `session.vault(vault, { owner })`, which verifies it.
+   * @throws `CLOSED`; `NETWORK`
    */
   async sharedVaults(): Promise<SharedVaultInfo[]> {
-    this.#open();
-    return (await this.#sharing()).api.sharedWithMe();
+    return this.#keys.use(async () => (await this.#sharing()).api.sharedWithMe());
   }
 
   /**
@@ -250,13 +219,13 @@ export class Session {
    * directory, verified, and compared with (or, on first use, recorded as)
    * this account's pin. Includes the safety number to compare out of band.
    *
-   * @throws `NOT_FOUND` when the user has published no keys; `AUTH_FAILED`
-   *   when the key log does not verify or forks from the pinned one (a
-   *   swapped key); `ROLLBACK` when it is older than the pinned one
+   * @throws `CLOSED`; `NOT_FOUND` when the user has published no keys (and
+   *   none were pinned); `AUTH_FAILED` when the key log does not verify or
+   *   forks from the pinned one (a swapped key); `ROLLBACK` when it is older
+   *   than the pinned one, or missing although pinned
    */
   async contact(userId: string): Promise<Contact> {
-    this.#open();
-    return (await this.#sharing()).directory.contact(userId);
+    return this.#keys.use(async () => (await this.#sharing()).directory.contact(userId));
   }
 
   /** The safety number of this account and `userId` (12 groups of 5 digits); see {@link contact}. */
@@ -269,17 +238,15 @@ export class Session {
    * spaces ignored) must be the safety number of their current keys. Also
    * the way to accept a user's new keys after they changed.
    *
-   * @throws `AUTH_FAILED` when the numbers differ; `INVALID_INPUT` when it is not 60 digits
+   * @throws `CLOSED`; `AUTH_FAILED` when the numbers differ; `INVALID_INPUT` when it is not 60 digits
    */
   async verify(userId: string, safetyNumber: string): Promise<void> {
-    this.#open();
-    await (await this.#sharing()).directory.verify(userId, safetyNumber);
+    await this.#keys.use(async () => (await this.#sharing()).directory.verify(userId, safetyNumber));
   }
 
-  /** Accepts `userId`'s current keys without comparing safety numbers (after a key change; not verified). */
+  /** Accepts `userId`'s current keys without comparing safety numbers (after a key change; not verified). @throws `CLOSED` */
   async trust(userId: string): Promise<void> {
-    this.#open();
-    await (await this.#sharing()).directory.trust(userId);
+    await this.#keys.use(async () => (await this.#sharing()).directory.trust(userId));
   }
 
   /**
@@ -290,15 +257,7 @@ export class Session {
   #sharing(): Promise<SharingContext> {
     this.#sharingContext ??= loadOnDemand(() => import('./session-sharing.js'))
       .then(({ createSharingContext }) =>
-        createSharingContext({
-          endpoint: this.#endpoint,
-          signing: this.#signing,
-          self: normalizeUserId(this.userId),
-          store: this.#store,
-          rootKey: this.#rootKey,
-          serverStore: this.#serverStore,
-          keyring: () => this.#keyring,
-        }),
+        createSharingContext({ endpoint: this.#endpoint, keys: this.#keys, self: this.userId, store: this.#store, serverStore: this.#serverStore }),
       )
       .catch((err: unknown) => {
         this.#sharingContext = undefined;
@@ -308,7 +267,19 @@ export class Session {
   }
 
   #keyAccess(): KeyAccess {
-    return keyAccess(() => this.#keyring, (change) => this.#updateKeyring(change));
+    return keyAccess(() => this.#keys.keyring(), (change) => this.#updateKeyring(change));
+  }
+
+  #credentials(signal: AbortSignal | undefined): CredentialContext {
+    return {
+      endpoint: this.#endpoint,
+      settings: this.#settings,
+      store: this.#store,
+      userId: this.userId,
+      signing: this.#keys.signing(),
+      rootKey: this.#keys.rootKey(),
+      signal,
+    };
   }
 
   /**
@@ -320,13 +291,15 @@ export class Session {
    * The server accepts this only from a fresh login (10 minutes by default):
    * pass `currentPassword` when the session may be older, and it logs in
    * again first.
-   * @throws `AUTH_FAILED` when the session is not fresh and no (or a wrong) `currentPassword` is given
+   * @throws `CLOSED`; `AUTH_FAILED` when the session is not fresh and no (or a wrong) `currentPassword` is given
    */
-  async changePassword(options: { newPassword: string; currentPassword?: string }): Promise<void> {
-    this.#open();
+  async changePassword(options: ChangePasswordOptions): Promise<void> {
+    this.#keys.assertOpen();
     if (typeof options?.newPassword !== 'string' || options.newPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'newPassword must be a non-empty string');
-    await this.#reauthenticate(options.currentPassword);
-    await changePasswordWith(this.#endpoint, this.#settings, this.#store, this.userId, this.#signing, this.#rootKey, options.newPassword);
+    await this.#keys.use(async () => {
+      await this.#reauthenticate(options.currentPassword, options.signal);
+      await changePasswordWith(this.#credentials(options.signal), options.newPassword);
+    });
   }
 
   /**
@@ -337,109 +310,60 @@ export class Session {
    * one is revoked by the change); without it, a session older than the
    * window gets `AUTH_FAILED`.
    */
-  async #reauthenticate(currentPassword: string | undefined): Promise<void> {
+  async #reauthenticate(currentPassword: string | undefined, signal: AbortSignal | undefined): Promise<void> {
     if (currentPassword === undefined) return;
     if (typeof currentPassword !== 'string' || currentPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
-    const fresh = await loginCredential(this.#endpoint, this.#settings, this.userId, 'password', currentPassword);
+    const fresh = await loginCredential(this.#endpoint, this.#settings, this.userId, 'password', currentPassword, signal);
     wipe(fresh.exportKey);
-    const old = this.#signing.macKey;
-    this.#signing.sessionId = fresh.signing.sessionId;
-    this.#signing.macKey = fresh.signing.macKey;
+    const signing = this.#keys.signing();
+    const old = signing.macKey;
+    signing.sessionId = fresh.signing.sessionId;
+    signing.macKey = fresh.signing.macKey;
     wipe(old);
   }
 
   /**
    * Creates (or replaces) the account's recovery key: a random 256-bit key,
-   * registered as a second OPAQUE credential, that unwraps the root key.
+   * registered as a second OPAQUE credential, that unwraps the root key. A
+   * failure at any step leaves the old recovery key working.
    *
    * @returns the key as text, to show the user once; it is not stored anywhere readable
+   * @throws `CLOSED`; `AUTH_FAILED` as for {@link changePassword}
    */
-  async createRecoveryKey(options: { currentPassword?: string } = {}): Promise<string> {
-    this.#open();
-    await this.#reauthenticate(options.currentPassword);
-    const key = randomBytes(RECOVERY_KEY_LENGTH);
-    try {
-      // As for a password change: add the new wrap beside the old one, switch the server's
-      // credential, then forget the old wrap. A failure at any step leaves the old recovery
-      // key working; the new one is shown only when both halves are in place.
-      const prepared = await prepareCredential(this.#endpoint, this.#settings, this.userId, 'recovery', key);
-      const entry = await wrapRoot('recovery', prepared.exportKey, this.#rootKey);
-      wipe(prepared.exportKey);
-      await addSlotEntry(this.#store, 'recovery', entry, false);
-      await submitCredential(this.#endpoint, this.userId, 'recovery', prepared.record, this.#signing);
-      await pruneSlot(this.#store, RECOVERY_SLOT, entry.kid);
-      return formatRecoveryKey(key);
-    } finally {
-      wipe(key);
-    }
+  async createRecoveryKey(options: RecoveryKeyOptions = {}): Promise<string> {
+    this.#keys.assertOpen();
+    return this.#keys.use(async () => {
+      await this.#reauthenticate(options.currentPassword, options.signal);
+      return createRecoveryKeyWith(this.#credentials(options.signal));
+    });
   }
 
   /**
    * Saves every open vault's manifest, revokes the session on the server, and
-   * forgets the keys. The revocation is sent even when saving a manifest
-   * fails (that error is thrown afterwards): a logout must never leave a live
-   * server session behind.
+   * closes it: every later call on the session or on its vaults fails with
+   * `CLOSED`, and the keys are wiped as soon as no earlier call still runs.
+   * The revocation is sent even when saving a manifest fails (that error is
+   * thrown afterwards): a logout must never leave a live server session
+   * behind. Logging out twice is a no-op.
    */
   async logout(): Promise<void> {
-    if (this.#closed) return;
+    if (!this.#keys.isOpen) return;
+    let flushError: Error | undefined;
     try {
-      let flushError: Error | undefined;
       for (const pending of this.#vaults.values()) {
         const vault = await pending.catch(() => undefined);
-        try {
-          await vault?.flush();
-        } catch (err) {
+        await vault?.flush().catch((err: unknown) => {
           flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'saving a manifest failed', { cause: err });
-        }
+        });
       }
-      await postJson(this.#endpoint, '/logout', {}, this.#signing);
-      if (flushError !== undefined) throw flushError;
+      await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.signing() }).catch((err: unknown) => {
+        // A server that no longer has the session has nothing to revoke.
+        if (!(err instanceof ZeroVaultError && err.code === 'CLOSED')) throw err;
+      });
     } finally {
-      this.#closed = true;
-      wipe(this.#rootKey, this.#signing.macKey, this.#keyring.x25519.secretKey, this.#keyring.ed25519.secretKey, ...this.#keyring.keks.map((k) => k.key));
+      this.#keys.close();
       this.#vaults.clear();
     }
+    if (flushError !== undefined) throw flushError;
   }
 }
-
-/** The password-change steps, shared by `Session.changePassword` and `Client.recover`. */
-export async function changePasswordWith(
-  endpoint: Endpoint,
-  settings: OpaqueSettings,
-  store: BlobStore,
-  userId: string,
-  signing: SigningKey,
-  rootKey: Uint8Array,
-  newPassword: string,
-): Promise<void> {
-  // 1. Run the new registration locally: its export key must unlock the root key
-  //    *before* the server switches records.
-  const prepared = await prepareCredential(endpoint, settings, userId, 'password', newPassword);
-  // 2. Both passwords can unlock the root key while the switch happens.
-  await addSlotEntry(store, 'password', await wrapRoot('password', prepared.exportKey, rootKey), false);
-  // 3. The server switches the OPAQUE record (and revokes other sessions).
-  await submitCredential(endpoint, userId, 'password', prepared.record, signing);
-  // 4. Forget the old entries (best effort: a leftover entry only unlocks with the old export key,
-  //    which the server no longer lets anyone obtain).
-  const keep = keyIdOf(prepared.exportKey);
-  wipe(prepared.exportKey);
-  await pruneSlot(store, PASSWORD_SLOT, keep);
-}
-
-/**
- * Keeps only the entry `keep` of a slot. Best effort: a leftover entry only
- * unlocks with an export key the server no longer lets anyone obtain, so a
- * failure here is not worth failing the operation that already succeeded.
- */
-async function pruneSlot(store: BlobStore, id: string, keep: Uint8Array): Promise<void> {
-  try {
-    const stored = await readMeta(store, id);
-    if (stored === null) return;
-    const entries = decodeSlot(stored.data).filter((e) => equal(e.kid, keep));
-    if (entries.length > 0) await store.put(META_VAULT, id, encodeSlot(entries), { ifVersion: stored.version });
-  } catch {
-    // see above
-  }
-}
-
-export { PASSWORD_SLOT, RECOVERY_SLOT };

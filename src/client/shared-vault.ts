@@ -176,7 +176,7 @@ export class MemberVault implements SignerSource {
 
   /** This member's manifest of the vault, in its own `_zv` records under its root key. */
   manifests(): ManifestStore {
-    return metaManifestStore(this.#ctx.store, this.#ctx.rootKey, memberManifestId(this.owner, this.vault));
+    return metaManifestStore(this.#ctx.store, () => this.#ctx.rootKey(), memberManifestId(this.owner, this.vault));
   }
 
 }

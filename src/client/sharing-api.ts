@@ -75,16 +75,16 @@ const segment = (value: string): string => encodeURIComponent(value);
 /** The sharing routes, for one session. */
 export class SharingApi {
   readonly #endpoint: Endpoint;
-  readonly #signing: SigningKey;
+  readonly #signing: () => SigningKey;
 
-  /** @param signing - the session's request-signing key */
-  constructor(endpoint: Endpoint, signing: SigningKey) {
+  /** @param signing - the session's request-signing key, borrowed per request (it throws `CLOSED` once the session is) */
+  constructor(endpoint: Endpoint, signing: () => SigningKey) {
     this.#endpoint = endpoint;
     this.#signing = signing;
   }
 
   #request(method: string, path: string, body?: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return requestJson(this.#endpoint, method, path, body, this.#signing);
+    return requestJson(this.#endpoint, method, path, body, { key: this.#signing() });
   }
 
   /** `GET /users/:id/keys`: the user's key log, or `null` when it has none. */
@@ -134,6 +134,11 @@ export class SharingApi {
   sharedStore(owner: string): BlobStore {
     const endpoint = this.#endpoint;
     const signing = this.#signing;
-    return restStore({ baseUrl: `${endpoint.baseUrl}/shared/${segment(owner)}`, fetch: endpoint.fetch, sign: (request) => signRequest(endpoint, signing, request) });
+    return restStore({
+      baseUrl: `${endpoint.baseUrl}/shared/${segment(owner)}`,
+      ...(endpoint.transport.fetch === undefined ? {} : { fetch: endpoint.transport.fetch }),
+      timeoutMs: endpoint.transport.timeoutMs,
+      sign: (request) => signRequest(endpoint, signing(), request),
+    });
   }
 }

@@ -9,7 +9,8 @@
 import type { Keyring, KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
-import type { Endpoint, SigningKey } from './api.js';
+import type { AccountKeys, KeyHandle } from './account-keys.js';
+import type { Endpoint } from './api.js';
 import { Directory } from './directory.js';
 import type { GrantKek } from './grant.js';
 import { PinStore, accessKey, type AccessPin } from './pins.js';
@@ -24,34 +25,36 @@ export interface SharingContext {
   readonly self: string;
   /** This account's own store (where its vaults and `_zv` meta records live). */
   readonly store: BlobStore;
-  /** The session's root key (seals pins and members' manifests). */
-  readonly rootKey: Uint8Array;
+  /** The session's root key (seals pins and members' manifests), borrowed: throws `CLOSED` once the session is. */
+  rootKey(): Uint8Array;
   /** Whether `store` is the server's blob routes (members can only reach vaults there). */
   readonly serverStore: boolean;
-  /** The current keyring (identity secret keys, vault KEKs). */
+  /** The current keyring (identity secret keys, vault KEKs), borrowed likewise. */
   keyring(): Keyring;
+  /** The session's key handle: vaults opened through this context check it before every call. */
+  readonly keys: KeyHandle;
 }
 
 /** What a session builds its sharing context from. */
 export interface SharingInit {
   readonly endpoint: Endpoint;
-  readonly signing: SigningKey;
+  /** The session's keys (borrowed). */
+  readonly keys: AccountKeys;
   /** This account's normalized user id. */
   readonly self: string;
   readonly store: BlobStore;
-  readonly rootKey: Uint8Array;
   readonly serverStore: boolean;
-  /** The session's current keyring. */
-  readonly keyring: () => Keyring;
 }
 
 /** A session's sharing context: the sharing routes, the pins (sealed under the root key) and the key directory. */
 export function createSharingContext(init: SharingInit): SharingContext {
-  const api = new SharingApi(init.endpoint, init.signing);
-  const pins = new PinStore(init.store, init.rootKey);
-  const keys = init.keyring();
-  const directory = new Directory(api, pins, { userId: init.self, x25519: keys.x25519.publicKey, ed25519: keys.ed25519.publicKey });
-  return { api, directory, pins, self: init.self, store: init.store, rootKey: init.rootKey, serverStore: init.serverStore, keyring: init.keyring };
+  const { keys } = init;
+  const api = new SharingApi(init.endpoint, () => keys.signing());
+  const rootKey = (): Uint8Array => keys.rootKey();
+  const pins = new PinStore(init.store, rootKey);
+  const identity = keys.keyring();
+  const directory = new Directory(api, pins, { userId: init.self, x25519: identity.x25519.publicKey, ed25519: identity.ed25519.publicKey });
+  return { api, directory, pins, self: init.self, store: init.store, rootKey, serverStore: init.serverStore, keyring: () => keys.keyring(), keys };
 }
 
 /** Raw KEK operations on this account's keyring (no re-granting). */

@@ -15,12 +15,14 @@
  *   one pass over the records: re-wrap under the new KEK (eager) and re-sign
  *   as the owner what the revoked writer signed (after checking that
  *   signature), so readers never need a former member's key; finally drop
- *   the old KEK versions and re-grant once more (eager).
+ *   the old KEK versions and re-grant once more (eager), but only after a
+ *   pass finds no record left under an old version (`rewrapThenDrop`).
  *
  * @module
  */
 import type { KeyringKek } from '../envelope/index.js';
-import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { ZeroVaultError } from '../errors.js';
+import { retryOnConflict } from './retry.js';
 import { sharedFrames, type FramePolicy, type SignerSource } from './frame-policy.js';
 import { assertRole, sealGrant } from './grant.js';
 import { MEMBERS_ID, openMembership, signMembership, type Member, type Membership } from './membership.js';
@@ -33,7 +35,6 @@ import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMembe
 /** A record as the store returns it. */
 type StoredRecord = { readonly data: Uint8Array; readonly version: number };
 
-const RETRIES = 8;
 
 /** The sharing state of one vault this account owns. */
 export class OwnedVault implements SignerSource, VaultSharing {
@@ -125,7 +126,7 @@ export class OwnedVault implements SignerSource, VaultSharing {
 
   /** Writes the next epoch of the membership list, re-reading and retrying when another session wrote first. */
   async #mutate(change: (members: readonly Member[]) => Member[]): Promise<Membership> {
-    for (let attempt = 0; ; attempt++) {
+    return retryOnConflict(async () => {
       const list: Membership = {
         owner: this.owner,
         vault: this.vault,
@@ -133,17 +134,12 @@ export class OwnedVault implements SignerSource, VaultSharing {
         kekVersion: this.#keys.keks(this.vault).find((k) => k.active)?.version ?? 0,
         members: change(this.#membership?.members ?? []),
       };
-      try {
-        const bytes = signMembership(list, this.signingKey());
-        this.#version = (await this.#ctx.store.put(this.vault, MEMBERS_ID, bytes, { ifVersion: this.#version })).version;
-        this.#membership = list;
-        await checkEpoch(this.#ctx, this.owner, this.vault, 'membershipEpoch', list.epoch);
-        return list;
-      } catch (err) {
-        if (!isZeroVaultError(err, 'CONFLICT') || attempt >= RETRIES) throw err;
-        await this.#reload();
-      }
-    }
+      const bytes = signMembership(list, this.signingKey());
+      this.#version = (await this.#ctx.store.put(this.vault, MEMBERS_ID, bytes, { ifVersion: this.#version })).version;
+      this.#membership = list;
+      await checkEpoch(this.#ctx, this.owner, this.vault, 'membershipEpoch', list.epoch);
+      return list;
+    }, { reload: () => this.#reload() });
   }
 
   /** Seals the vault's current KEK versions to one member and stores the grant. */
@@ -224,12 +220,12 @@ export class OwnedVault implements SignerSource, VaultSharing {
             return verifyRecord(input, signature.value, removed.ed25519) ? this.#ownerSignature(id, parsed) : undefined;
           }
         : undefined;
+    const resign = adopt === undefined ? {} : { resign: adopt };
     let rewrapped = 0;
-    if (eager || adopt !== undefined) rewrapped = await vault.pass({ ...(eager ? { to: kek } : {}), ...(adopt === undefined ? {} : { resign: adopt }) });
-    if (eager) {
-      await this.#keys.dropOld(this.vault);
-      await this.#regrant();
-    }
+    // Eager: the same sweep-until-clean as a rotation; the old versions go (and the
+    // members are re-granted without them) only once no record is left under one.
+    if (eager) rewrapped = await vault.rewrapThenDrop({ to: kek, ...resign });
+    else if (adopt !== undefined) await vault.pass(resign);
     return { rewrapped, kekVersion: kek.version };
   }
 

@@ -8,6 +8,7 @@
  */
 import { addKekVersion, type Keyring, type KeyringKek } from '../envelope/index.js';
 import type { BlobStore } from '../store/types.js';
+import type { AccountKeys } from './account-keys.js';
 import type { OwnedSharing } from './owned-sharing.js';
 import type { KeyAccess } from './sharing-context.js';
 import type { ManifestStore } from './manifest.js';
@@ -40,18 +41,19 @@ export function keyAccess(keyring: () => Keyring, update: (change: (keyring: Key
  */
 export function ownVaultHost(
   store: BlobStore,
-  keyring: () => Keyring,
+  account: AccountKeys,
   keys: KeyAccess,
   owned: OwnedSharing,
   refreshKeyring: () => Promise<boolean>,
   manifests: ManifestStore,
 ): VaultHost {
   return {
+    keys: account,
     store,
     manifests,
     owner: owned.owner,
     role: () => 'owner',
-    keyring,
+    keyring: () => account.keyring(),
     refreshKeys: refreshKeyring,
     beforeWrite: async () => {
       await refreshKeyring();

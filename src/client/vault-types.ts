@@ -5,6 +5,7 @@
  * @module
  */
 import type { KeyringKek } from '../envelope/index.js';
+import type { KeyHandle } from './account-keys.js';
 import type { BlobStore } from '../store/types.js';
 import type { Frame, FrameSignature } from './frame.js';
 import type { FramePolicy } from './frame-policy.js';
@@ -68,6 +69,12 @@ export interface VaultHandle {
   readonly name: string;
   /** Runs a maintenance pass; returns how many records were re-wrapped. */
   pass(options: PassOptions): Promise<number>;
+  /**
+   * Re-wraps every record under `options.to` until a pass finds none left
+   * under an old version, then drops the old versions (`CONFLICT`, dropping
+   * nothing, when writes under them keep arriving).
+   */
+  rewrapThenDrop(options: PassOptions): Promise<number>;
 }
 
 /** Owner operations of a vault (`sharing.ts`); members get one that refuses. */
@@ -79,6 +86,8 @@ export interface VaultSharing {
 
 /** What a vault needs from its session. */
 export interface VaultHost {
+  /** The session's key handle: checked before every call (`CLOSED` after logout). */
+  readonly keys: KeyHandle;
   readonly store: BlobStore;
   /** The normalized id of the vault's owner. */
   readonly owner: string;

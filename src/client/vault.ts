@@ -18,6 +18,7 @@
 import { fromUtf8, utf8 } from '../crypto/bytes.js';
 import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, sealRecord, type KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { CONFLICT_RETRIES, retryOnConflict } from './retry.js';
 import { assertName } from '../store/types.js';
 import { frame, unframe, type Frame } from './frame.js';
 import { checkRead, type Manifest, type ManifestEntry } from './manifest.js';
@@ -42,7 +43,8 @@ export type * from './vault-types.js';
 export const RESERVED_PREFIX = '_zv';
 /** The record id of a vault's membership list (`membership.ts`); here so a vault need not load the sharing code to skip it. */
 export const MEMBERS_ID = `${RESERVED_PREFIX}.members`;
-const WRITE_RETRIES = 8;
+/** Extra passes `rewrapThenDrop` makes, looking for writes that raced the first one. */
+const SWEEPS = 8;
 
 /**
  * Whether manifest entry `a` is later knowledge than `b`: a higher content
@@ -59,15 +61,37 @@ function assertRecordId(id: unknown): asserts id is string {
 
 /** The error of a write a read-only member attempts. */
 function readOnly(): ZeroVaultError {
-  return new ZeroVaultError('AUTH_FAILED', 'this vault is shared with you read-only');
+  return new ZeroVaultError('FORBIDDEN', 'this vault is shared with you read-only');
 }
 
 function ownerOnly(): ZeroVaultError {
-  return new ZeroVaultError('AUTH_FAILED', 'only the owner can rotate, share or revoke a vault');
+  return new ZeroVaultError('FORBIDDEN', 'only the owner can rotate, share or revoke a vault');
 }
 
-/** A vault of a logged-in session. Get one from `session.vault(name)`. */
+let construct: (host: VaultHost, name: string) => Vault;
+
+/**
+ * Loads a vault and its manifest (`Session` only; `Vault` has no public constructor).
+ * @throws `CLOSED` when the session is
+ */
+export async function openVault(host: VaultHost, name: string): Promise<Vault> {
+  host.keys.assertOpen();
+  const vault = construct(host, name);
+  const loaded = await host.manifests.load();
+  return loaded === null ? vault : vault.adopt(loaded.manifest);
+}
+
+/**
+ * A vault of a logged-in session. Get one from `session.vault(name)`.
+ *
+ * Every method fails with `CLOSED` once the session is logged out or the
+ * server closed it, before any store call or crypto.
+ */
 export class Vault {
+  static {
+    construct = (host, name) => new Vault(host, name);
+  }
+
   readonly #host: VaultHost;
   readonly #manifest: Manifest;
   readonly #manifests: ManifestStore;
@@ -75,20 +99,22 @@ export class Vault {
   /** The vault's name. */
   readonly name: string;
 
-  /** @internal Use `session.vault(name)`. */
-  constructor(host: VaultHost, name: string, manifest: Manifest) {
+  private constructor(host: VaultHost, name: string) {
     this.#host = host;
     this.name = name;
-    this.#manifest = manifest;
+    this.#manifest = new Map();
     this.#manifests = host.manifests;
   }
 
-  /** @internal Loads a vault and its manifest. */
-  static async open(host: VaultHost, name: string): Promise<Vault> {
-    const vault = new Vault(host, name, new Map());
-    const loaded = await vault.#manifests.load();
-    if (loaded !== null) for (const [id, entry] of loaded.manifest) vault.#manifest.set(id, entry);
-    return vault;
+  /** @internal Takes the saved manifest in (`openVault`). */
+  adopt(saved: Manifest): this {
+    for (const [id, entry] of saved) this.#manifest.set(id, entry);
+    return this;
+  }
+
+  /** Runs one public operation: `CLOSED` first, and the session's keys stay unwiped until it settles. */
+  #run<T>(work: () => Promise<T>): Promise<T> {
+    return this.#host.keys.use(work);
   }
 
   /** The normalized user id of the vault's owner. */
@@ -96,8 +122,9 @@ export class Vault {
     return this.#host.owner;
   }
 
-  /** This session's role: `owner`, or the `read` / `write` role it was granted. */
+  /** This session's role: `owner`, or the `read` / `write` role it was granted. @throws `CLOSED` */
   get role(): VaultRole {
+    this.#host.keys.assertOpen();
     return this.#host.role();
   }
 
@@ -135,7 +162,12 @@ export class Vault {
    *   in a shared vault `AUTH_FAILED` when the record was not written by the owner or a current writer
    */
   async get(id: string): Promise<{ data: Uint8Array; version: number }> {
+    this.#host.keys.assertOpen();
     assertRecordId(id);
+    return this.#run(() => this.#get(id));
+  }
+
+  async #get(id: string): Promise<{ data: Uint8Array; version: number }> {
     const stored = await this.#host.store.get(this.name, id);
     if (stored === null) {
       // In a shared vault another member may have deleted it: only older versions are a rollback there.
@@ -171,10 +203,12 @@ export class Vault {
 
   /** Reads several records (`null` for missing ones), concurrently. */
   async getMany(ids: readonly string[]): Promise<({ data: Uint8Array; version: number } | null)[]> {
+    this.#host.keys.assertOpen();
+    if (!Array.isArray(ids)) throw new ZeroVaultError('INVALID_INPUT', 'ids must be an array');
     return Promise.all(
-      ids.map(async (id) => {
+      (ids as readonly unknown[]).map(async (id) => {
         try {
-          return await this.get(id);
+          return await this.get(id as string);
         } catch (err) {
           if (isZeroVaultError(err, 'NOT_FOUND')) return null;
           throw err;
@@ -207,24 +241,25 @@ export class Vault {
    *   `AUTH_FAILED` in a vault shared with this user read-only
    */
   async put(id: string, data: Uint8Array, options: PutOptions = {}): Promise<{ version: number }> {
+    this.#host.keys.assertOpen();
     assertRecordId(id);
     if (!(data instanceof Uint8Array)) throw new ZeroVaultError('INVALID_INPUT', 'data must be a Uint8Array');
     if (data.length > MAX_RECORD_PLAINTEXT) throw new ZeroVaultError('INVALID_INPUT', 'data is larger than a record may be; use zerovault/seal streams');
-    await this.#beforeWrite();
-    const conditional = options.ifVersion !== undefined;
-    for (let attempt = 0; ; attempt++) {
-      const { cv, ifVersion } = await this.#nextCv(id, options.ifVersion);
-      const framed = await this.#sealFramed(id, cv, data);
-      try {
-        const { version } = await this.#host.store.put(this.name, id, framed, { ifVersion });
-        this.#manifest.set(id, { cv, storeVersion: version, deleted: false });
-        this.#manifestDirty = true;
-        return { version };
-      } catch (err) {
-        // An unconditional put lost a race: read again and retry; a conditional one reports it.
-        if (conditional || !isZeroVaultError(err, 'CONFLICT') || attempt >= WRITE_RETRIES) throw err;
-      }
-    }
+    return this.#run(async () => {
+      await this.#beforeWrite();
+      // An unconditional put that lost a race reads again and retries; a conditional one reports it.
+      return retryOnConflict(
+        async () => {
+          const { cv, ifVersion } = await this.#nextCv(id, options.ifVersion);
+          const framed = await this.#sealFramed(id, cv, data);
+          const { version } = await this.#host.store.put(this.name, id, framed, { ifVersion });
+          this.#manifest.set(id, { cv, storeVersion: version, deleted: false });
+          this.#manifestDirty = true;
+          return { version };
+        },
+        { retries: options.ifVersion === undefined ? CONFLICT_RETRIES : 0 },
+      );
+    });
   }
 
   /**
@@ -232,21 +267,64 @@ export class Vault {
    * @throws `CONFLICT` when `ifVersion` is given and stale; `AUTH_FAILED` in a vault shared with this user read-only
    */
   async delete(id: string, options: DeleteOptions = {}): Promise<void> {
+    this.#host.keys.assertOpen();
     assertRecordId(id);
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
     if (this.#host.role() === 'read') throw readOnly();
-    const known = this.#manifest.get(id);
-    await this.#host.store.delete(this.name, id, options.ifVersion === undefined ? {} : { ifVersion: options.ifVersion });
-    if (known !== undefined) {
-      this.#manifest.set(id, { ...known, deleted: true });
+    await this.#run(async () => {
+      const deleted = await this.#deleteStored(id, options.ifVersion);
+      if (deleted === null) return;
+      // Recorded even for a record this session never read, so another device of the
+      // account that did read it sees an honest delete (NOT_FOUND), not a rollback.
+      const known = this.#manifest.get(id);
+      const cv = Math.max(deleted.cv, known?.cv ?? 0);
+      this.#manifest.set(id, { cv, storeVersion: deleted.version, deleted: true });
       this.#manifestDirty = true;
-      await this.flush();
-    }
+      await this.#flush();
+    });
+  }
+
+  /**
+   * Deletes exactly the version this session knows (or reads first), so the
+   * manifest records which content version the delete removed.
+   * @returns the deleted record's store version and content version; `null` when there was nothing to delete
+   */
+  async #deleteStored(id: string, ifVersion: number | undefined): Promise<{ version: number; cv: number } | null> {
+    return retryOnConflict(
+      async () => {
+        const known = this.#manifest.get(id);
+        let target: { version: number; cv: number } | null;
+        if (known !== undefined && !known.deleted && (ifVersion === undefined || ifVersion === known.storeVersion)) {
+          target = { version: known.storeVersion, cv: known.cv };
+        } else {
+          const stored = await this.#host.store.get(this.name, id);
+          // The content version of the frame is not authenticated until the record opens;
+          // a store that lies about it only makes its own deletes look like rollbacks.
+          target = stored === null ? null : { version: stored.version, cv: unframe(stored.data).contentVersion };
+        }
+        if (target === null) {
+          if (ifVersion !== undefined) throw new ZeroVaultError('CONFLICT', 'version precondition failed');
+          return null;
+        }
+        if (ifVersion !== undefined && target.version !== ifVersion) throw new ZeroVaultError('CONFLICT', 'version precondition failed');
+        try {
+          await this.#host.store.delete(this.name, id, { ifVersion: target.version });
+        } catch (err) {
+          // Our knowledge was stale: forget it and read again (unless the caller pinned a version).
+          if (isZeroVaultError(err, 'CONFLICT') && known !== undefined && ifVersion === undefined) this.#manifest.delete(id);
+          throw err;
+        }
+        return target;
+      },
+      { retries: ifVersion === undefined ? CONFLICT_RETRIES : 0 },
+    );
   }
 
   /** Lists record ids and store versions, page by page, without decrypting anything. */
   async *list(options: { pageSize?: number } = {}): AsyncGenerator<{ id: string; version: number }> {
     let after: string | undefined;
     for (;;) {
+      this.#host.keys.assertOpen();
       const page = await this.#host.store.list(this.name, { ...(after === undefined ? {} : { after }), limit: options.pageSize ?? 100 });
       for (const item of page.items) if (!item.id.startsWith(RESERVED_PREFIX)) yield item;
       if (page.next === undefined) return;
@@ -281,13 +359,22 @@ export class Vault {
   /** Reads a JSON value stored by {@link putJson}. */
   async getJson<T = unknown>(id: string): Promise<{ value: T; version: number }> {
     const { data, version } = await this.get(id);
-    return { value: JSON.parse(fromUtf8(data)) as T, version };
+    try {
+      return { value: JSON.parse(fromUtf8(data)) as T, version };
+    } catch (cause) {
+      throw new ZeroVaultError('INVALID_INPUT', 'the record is not JSON', { cause });
+    }
   }
 
   /** Saves the manifest if it changed (done automatically after deletes and at logout). */
   async flush(): Promise<void> {
+    this.#host.keys.assertOpen();
+    await this.#run(() => this.#flush());
+  }
+
+  async #flush(): Promise<void> {
     if (!this.#manifestDirty) return;
-    for (let attempt = 0; ; attempt++) {
+    await retryOnConflict(async () => {
       const stored = await this.#manifests.load();
       let cv = 1;
       if (stored !== null) {
@@ -298,14 +385,9 @@ export class Vault {
         }
         cv = stored.cv + 1;
       }
-      try {
-        await this.#manifests.save(this.#manifest, cv, stored === null ? null : stored.version);
-        this.#manifestDirty = false;
-        return;
-      } catch (err) {
-        if (!isZeroVaultError(err, 'CONFLICT') || attempt >= WRITE_RETRIES) throw err;
-      }
-    }
+      await this.#manifests.save(this.#manifest, cv, stored === null ? null : stored.version);
+      this.#manifestDirty = false;
+    });
   }
 
   /**
@@ -319,21 +401,47 @@ export class Vault {
    * @throws `AUTH_FAILED` when this session is not the owner
    */
   async rotate(options: RotateOptions = {}): Promise<{ rewrapped: number; kekVersion: number }> {
+    this.#host.keys.assertOpen();
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
     if (this.#host.role() !== 'owner') throw ownerOnly();
-    const versions = this.#host.keyring().keks.filter((k) => k.id === this.name);
-    const active = versions.length > 1 ? this.#activeKek() : await this.#host.addKekVersion(this.name);
-    const skip = options.onSkip === undefined ? {} : { onSkip: options.onSkip };
-    let rewrapped = await this.#pass({ to: active, ...skip, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
-    // Another device may have sealed under the old version while the pass ran (it re-reads the
-    // keyring before each write, so only a write already in flight can): sweep until a pass finds
-    // nothing, and only then drop the old versions, so no acknowledged write becomes unreadable.
-    for (let sweep = 0; sweep < WRITE_RETRIES; sweep++) {
-      const late = await this.#pass({ to: active });
+    return this.#run(async () => {
+      const versions = this.#host.keyring().keks.filter((k) => k.id === this.name);
+      const active = versions.length > 1 ? this.#activeKek() : await this.#host.addKekVersion(this.name);
+      const pass: PassOptions = {
+        to: active,
+        ...(options.onSkip === undefined ? {} : { onSkip: options.onSkip }),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      };
+      const rewrapped = await this.#rewrapThenDrop(pass);
+      return { rewrapped, kekVersion: active.version };
+    });
+  }
+
+  /**
+   * Re-wraps every record under `pass.to`, then drops the vault's other KEK
+   * versions, for rotation and revocation alike. Another device may seal
+   * under an old version while a pass runs (it re-reads the keyring before
+   * each write, so only a write already in flight can): passes repeat until
+   * one finds nothing left under an old version, and only then are the old
+   * versions dropped, so no acknowledged write becomes unreadable.
+   *
+   * @returns how many records were re-wrapped
+   * @throws `CONFLICT` when writes under old versions keep arriving for
+   *   {@link SWEEPS} passes: nothing is dropped, every record still opens, and
+   *   the next rotation (or `revoke`) finishes the job
+   */
+  async #rewrapThenDrop(pass: PassOptions): Promise<number> {
+    let rewrapped = await this.#pass(pass);
+    let clean = false;
+    for (let sweep = 0; sweep < SWEEPS && !clean; sweep++) {
+      const { onProgress: _progressOfFirstPassOnly, ...again } = pass;
+      const late = await this.#pass(again);
       rewrapped += late;
-      if (late === 0) break;
+      clean = late === 0;
     }
+    if (!clean) throw new ZeroVaultError('CONFLICT', 'records kept arriving under an old key version; nothing was dropped, rotate again');
     await this.#host.dropOldKeks(this.name);
-    return { rewrapped, kekVersion: active.version };
+    return rewrapped;
   }
 
   /**
@@ -348,8 +456,9 @@ export class Vault {
    *   since this account accepted them (see `session.contact`); `ROLLBACK`
    */
   async share(options: ShareOptions): Promise<void> {
+    this.#host.keys.assertOpen();
     if (this.#host.role() !== 'owner') throw ownerOnly();
-    await this.#host.sharing.share(this.#handle(), options);
+    await this.#run(() => this.#host.sharing.share(this.#handle(), options));
   }
 
   /**
@@ -361,17 +470,19 @@ export class Vault {
    * @throws `NOT_FOUND` when the user is not a member
    */
   async revoke(options: RevokeOptions): Promise<RevokeResult> {
+    this.#host.keys.assertOpen();
     if (this.#host.role() !== 'owner') throw ownerOnly();
-    return this.#host.sharing.revoke(this.#handle(), options);
+    return this.#run(() => this.#host.sharing.revoke(this.#handle(), options));
   }
 
-  /** The owner and members of the vault, from the owner-signed membership list (just the owner for a private vault). */
+  /** The owner and members of the vault, from the owner-signed membership list (just the owner for a private vault). @throws `CLOSED` */
   async members(): Promise<VaultMember[]> {
-    return this.#host.sharing.members();
+    this.#host.keys.assertOpen();
+    return this.#run(() => this.#host.sharing.members());
   }
 
   #handle(): VaultHandle {
-    return { name: this.name, pass: (options) => this.#pass(options) };
+    return { name: this.name, pass: (options) => this.#pass(options), rewrapThenDrop: (options) => this.#rewrapThenDrop(options) };
   }
 
   /** Visits every record: re-wraps it under `to` and/or replaces its signature. */
@@ -396,7 +507,8 @@ export class Vault {
   /** One record of a pass. @returns whether it was re-wrapped */
   async #maintain(id: string, options: PassOptions, found: () => void): Promise<boolean> {
     const to = options.to;
-    for (let attempt = 0; ; attempt++) {
+    // Someone wrote the record meanwhile: look again (it may already be under the new KEK).
+    return retryOnConflict(async (attempt) => {
       const stored = await this.#host.store.get(this.name, id);
       if (stored === null) return false;
       // A record that does not even parse (junk a writer stored, or a store fault) cannot be
@@ -427,15 +539,10 @@ export class Vault {
         next = await rewrapRecord({ sealed, from, to, vaultId: this.name, recordId: id, version: contentVersion });
       }
       const kept = signature ?? parsed.signature;
-      try {
-        const { version } = await this.#host.store.put(this.name, id, frame(contentVersion, next, kept), { ifVersion: stored.version });
-        const known = this.#manifest.get(id);
-        if (known !== undefined && known.cv === contentVersion) this.#manifest.set(id, { ...known, storeVersion: version });
-        return rewrap;
-      } catch (err) {
-        // Someone wrote the record meanwhile: look again (it may already be under the new KEK).
-        if (!isZeroVaultError(err, 'CONFLICT') || attempt >= WRITE_RETRIES) throw err;
-      }
-    }
+      const { version } = await this.#host.store.put(this.name, id, frame(contentVersion, next, kept), { ifVersion: stored.version });
+      const known = this.#manifest.get(id);
+      if (known !== undefined && known.cv === contentVersion) this.#manifest.set(id, { ...known, storeVersion: version });
+      return rewrap;
+    });
   }
 }

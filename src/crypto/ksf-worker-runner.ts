@@ -80,7 +80,7 @@ interface Pending {
  *
  * ```ts
  * const ksf = createWorkerKsf(new Worker(new URL('./ksf.worker.js', import.meta.url), { type: 'module' }))
- * const client = new Client({ server, ksfRunner: ksf.run })
+ * const client = new Client({ url, ksfRunner: ksf.run })
  * ```
  *
  * The client still pins the profile: the worker receives it, validated, with

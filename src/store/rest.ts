@@ -14,8 +14,10 @@
  * `version` field is accepted too (a cross-origin browser sees `ETag` only if
  * the server exposes it) and must agree when both are present.
  *
- * Status mapping: 404 as above, 409/412 → `CONFLICT`, 401/403 →
- * `AUTH_FAILED`, 429 → `RATE_LIMITED`, 400/413/422 → `INVALID_INPUT`,
+ * Requests go through the SDK's one transport (`transport.ts`): status
+ * mapping: 404 as above, 409/412 → `CONFLICT`, 401 → `AUTH_FAILED` (or
+ * `CLOSED` for a session the server no longer has), 403 → `FORBIDDEN`,
+ * 429 → `RATE_LIMITED` with `retryAfterMs`, 400/413/422 → `INVALID_INPUT`,
  * 408/5xx, a thrown `fetch` and a timeout → `NETWORK`, anything else or a
  * malformed body → `NETWORK` ("invalid server response"). The server's JSON is
  * never trusted: every field is type-checked, base64url is decoded strictly,
@@ -24,7 +26,8 @@
  * @module
  */
 import { equal, fromBase64url, toBase64url } from '../crypto/bytes.js';
-import { authFailed, ZeroVaultError } from '../errors.js';
+import { ZeroVaultError } from '../errors.js';
+import { TRANSPORT_DEFAULTS, exchange, invalidResponse, parseJsonObject, statusError, type Reply, type TransportOptions } from '../transport.js';
 import {
   assertData,
   assertIds,
@@ -72,47 +75,10 @@ export interface RestStoreOptions {
 /** A REST `BlobStore`; `getMany` issues bounded concurrent GETs (there is no batch route). */
 export type RestStore = BlobStore & Required<Pick<BlobStore, 'getMany'>>;
 
-/** A transport-level failure (thrown fetch, timeout, 408/5xx): the only retryable kind. */
-class Transient extends Error {
-  constructor(
-    readonly detail: string,
-    readonly originalCause?: unknown,
-  ) {
-    super(detail);
-  }
-}
-
-interface Reply {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly text: string;
-  /** 0 for the first attempt. */
-  readonly attempt: number;
-}
-
 // Largest acceptable response body: base64url of the largest blob plus JSON framing.
 const MAX_RESPONSE_CHARS = Math.ceil((MAX_BLOB_BYTES * 4) / 3) + 4096;
 const GET_MANY_CONCURRENCY = 6;
 const ETAG = /^(?:W\/)?"([1-9][0-9]{0,15})"$/;
-
-function invalidResponse(): ZeroVaultError {
-  return new ZeroVaultError('NETWORK', 'invalid server response');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function parseJson(text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidResponse();
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidResponse();
-  return value as Record<string, unknown>;
-}
 
 /** The version from `ETag` and/or the JSON `version`: at least one, and they agree. */
 function replyVersion(reply: Reply, body: Record<string, unknown> | undefined): number {
@@ -131,16 +97,6 @@ function replyVersion(reply: Reply, body: Record<string, unknown> | undefined): 
   return version;
 }
 
-/** Maps a non-success status that no operation handles itself. */
-function statusError(status: number): ZeroVaultError {
-  if (status === 401 || status === 403) return authFailed();
-  if (status === 429) return new ZeroVaultError('RATE_LIMITED', 'rate limited by the server');
-  if (status === 409 || status === 412) return conflict();
-  if (status === 400 || status === 413 || status === 422) return new ZeroVaultError('INVALID_INPUT', `the server rejected the request (status ${status})`);
-  if (status === 408 || status >= 500) return new ZeroVaultError('NETWORK', `server error (status ${status})`);
-  return new ZeroVaultError('NETWORK', `unexpected response status ${status}`);
-}
-
 function integerOption(value: unknown, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
@@ -151,21 +107,20 @@ function integerOption(value: unknown, name: string, fallback: number, min: numb
 
 class RestBlobStore implements RestStore {
   readonly #base: string;
-  readonly #fetch: ((request: Request) => Promise<Response>) | undefined;
   readonly #sign: ((request: Request) => Promise<Request>) | undefined;
-  readonly #timeoutMs: number;
-  readonly #retries: number;
-  readonly #delayMs: number;
-  readonly #maxDelayMs: number;
+  readonly #transport: TransportOptions;
 
   constructor(base: string, options: RestStoreOptions) {
     this.#base = base;
-    this.#fetch = options.fetch;
     this.#sign = options.sign;
-    this.#timeoutMs = integerOption(options.timeoutMs, 'timeoutMs', 30_000, 1);
-    this.#retries = integerOption(options.retries, 'retries', 3, 0);
-    this.#delayMs = integerOption(options.retryDelayMs, 'retryDelayMs', 200, 0);
-    this.#maxDelayMs = integerOption(options.maxRetryDelayMs, 'maxRetryDelayMs', 5_000, 0);
+    this.#transport = {
+      fetch: options.fetch,
+      timeoutMs: integerOption(options.timeoutMs, 'timeoutMs', TRANSPORT_DEFAULTS.timeoutMs, 1),
+      retries: integerOption(options.retries, 'retries', TRANSPORT_DEFAULTS.retries, 0),
+      retryDelayMs: integerOption(options.retryDelayMs, 'retryDelayMs', TRANSPORT_DEFAULTS.retryDelayMs, 0),
+      maxRetryDelayMs: integerOption(options.maxRetryDelayMs, 'maxRetryDelayMs', TRANSPORT_DEFAULTS.maxRetryDelayMs, 0),
+      maxResponseChars: MAX_RESPONSE_CHARS,
+    };
   }
 
   #url(vault: string, id?: string): string {
@@ -173,62 +128,8 @@ class RestBlobStore implements RestStore {
     return id === undefined ? path : `${path}/${encodeURIComponent(id)}`;
   }
 
-  /** One attempt: build, sign, fetch and read the body, all under one timeout. */
-  async #attempt(method: string, url: string, headers: Record<string, string>, body: string | undefined): Promise<Omit<Reply, 'attempt'>> {
-    const controller = new AbortController();
-    let request = new Request(url, { method, headers, signal: controller.signal, ...(body === undefined ? {} : { body }) });
-    if (this.#sign !== undefined) {
-      try {
-        request = await this.#sign(request);
-      } catch (err) {
-        if (err instanceof ZeroVaultError) throw err;
-        throw new ZeroVaultError('NETWORK', 'request signing failed', { cause: err });
-      }
-      if (!(request instanceof Request)) throw new ZeroVaultError('INVALID_INPUT', 'sign must resolve to a Request');
-    }
-    const fetchFn = this.#fetch ?? (globalThis as { fetch?: (request: Request) => Promise<Response> }).fetch;
-    if (fetchFn === undefined) throw new ZeroVaultError('NETWORK', 'fetch is not available');
-    // Racing the abort signal as well as passing it: a signer may drop the
-    // signal, and a custom fetch may ignore it.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new Transient('request timed out'));
-      }, this.#timeoutMs);
-    });
-    let response: Response | undefined;
-    try {
-      response = await Promise.race([fetchFn.call(globalThis, request), timedOut]);
-      const length = Number(response.headers.get('content-length') ?? '0');
-      if (length > MAX_RESPONSE_CHARS) throw invalidResponse();
-      const text = await Promise.race([response.text(), timedOut]);
-      if (text.length > MAX_RESPONSE_CHARS) throw invalidResponse();
-      if (response.status === 408 || response.status >= 500) throw new Transient(`server error (status ${response.status})`);
-      return { status: response.status, headers: response.headers, text };
-    } catch (err) {
-      if (err instanceof ZeroVaultError || err instanceof Transient) throw err;
-      throw new Transient('request failed', err);
-    } finally {
-      clearTimeout(timer);
-      if (controller.signal.aborted) void response?.body?.cancel().catch(() => {});
-    }
-  }
-
-  /**
-   * Sends a request, retrying transport failures with full-jitter
-   * exponential backoff when `retry` says repeating it is safe.
-   */
-  async #send(method: string, url: string, headers: Record<string, string>, body: string | undefined, retry: boolean): Promise<Reply> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return { ...(await this.#attempt(method, url, headers, body)), attempt };
-      } catch (err) {
-        if (!(err instanceof Transient)) throw err;
-        if (!retry || attempt >= this.#retries) throw new ZeroVaultError('NETWORK', err.detail, { cause: err.originalCause });
-        await sleep(Math.random() * Math.min(this.#maxDelayMs, this.#delayMs * 2 ** attempt));
-      }
-    }
+  #send(method: string, url: string, headers: Record<string, string>, body: string | undefined, retry: boolean): Promise<Reply> {
+    return exchange(this.#transport, { method, url, headers, body, retry, sign: this.#sign });
   }
 
   async get(vault: string, id: string): Promise<BlobRecord | null> {
@@ -241,8 +142,8 @@ class RestBlobStore implements RestStore {
     // GET is safe: retrying cannot change anything.
     const reply = await this.#send('GET', this.#url(vault, id), { accept: 'application/json' }, undefined, true);
     if (reply.status === 404) return null;
-    if (reply.status !== 200) throw statusError(reply.status);
-    const body = parseJson(reply.text);
+    if (reply.status !== 200) throw statusError(reply);
+    const body = parseJsonObject(reply.text);
     if (typeof body.data !== 'string') throw invalidResponse();
     let data: Uint8Array;
     try {
@@ -288,12 +189,12 @@ class RestBlobStore implements RestStore {
     // (outcome unknown).
     const reply = await this.#send('PUT', this.#url(vault, id), headers, JSON.stringify({ data: toBase64url(bytes) }), ifVersion !== undefined);
     if (reply.status === 200 || reply.status === 201) {
-      const version = replyVersion(reply, reply.text.length === 0 ? undefined : parseJson(reply.text));
+      const version = replyVersion(reply, reply.text.length === 0 ? undefined : parseJsonObject(reply.text));
       if (typeof ifVersion === 'number' && version <= ifVersion) throw invalidResponse();
       return { version };
     }
     const stale = reply.status === 412 || reply.status === 409 || (reply.status === 404 && typeof ifVersion === 'number');
-    if (!stale) throw statusError(reply.status);
+    if (!stale) throw statusError(reply);
     if (reply.attempt > 0) {
       // A repeat failed its precondition: maybe because an earlier attempt
       // landed. If the record now holds exactly our bytes (sealed records are
@@ -319,7 +220,7 @@ class RestBlobStore implements RestStore {
     if (reply.status === 200 || reply.status === 204) return;
     if (reply.status === 404 && ifVersion === undefined) return;
     const stale = reply.status === 412 || reply.status === 409 || reply.status === 404;
-    if (!stale) throw statusError(reply.status);
+    if (!stale) throw statusError(reply);
     // A repeat that finds the record gone: an earlier attempt (or another
     // client) deleted it, and "gone" is the state asked for.
     if (reply.attempt > 0 && (await this.#get(vault, id)) === null) return;
@@ -334,8 +235,8 @@ class RestBlobStore implements RestStore {
     query.set('limit', String(limit));
     const reply = await this.#send('GET', `${this.#url(vault)}?${query.toString()}`, { accept: 'application/json' }, undefined, true);
     if (reply.status === 404) return { items: [] };
-    if (reply.status !== 200) throw statusError(reply.status);
-    return parsePage(parseJson(reply.text), after, limit);
+    if (reply.status !== 200) throw statusError(reply);
+    return parsePage(parseJsonObject(reply.text), after, limit);
   }
 }
 

@@ -15,7 +15,7 @@ const setup = generateServerSetup();
 let server: ZeroVaultServer;
 
 function client(store?: BlobStore): Client {
-  return new Client({ server: (r) => server.fetch(r), baseUrl: 'http://localhost/zv', ksf: TEST_KSF, ...(store ? { store } : {}) });
+  return new Client({ url: 'http://localhost/zv', fetch: (r) => server.fetch(r), ksf: TEST_KSF, ...(store ? { store } : {}) });
 }
 
 beforeEach(() => {
@@ -30,7 +30,7 @@ describe('accounts', () => {
     expect(version).toBe(1);
     await notes.putJson('note-2', { title: 'two' });
     await session.logout();
-    await expect(notes.put('x', utf8('after logout'))).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(notes.put('x', utf8('after logout'))).rejects.toMatchObject({ code: 'CLOSED' });
 
     const again = await client().login({ userId: 'alice', password: 'correct horse battery staple' });
     const notes2 = await again.vault('notes');
@@ -261,7 +261,7 @@ describe('zero trust against the store', () => {
 describe('the P256-SHA256 suite', () => {
   test('a client on P-256 registers and logs in against a P-256 server', async () => {
     const p256 = createServer({ setup: generateServerSetup({ suite: 'P256-SHA256' }), store: memoryServerStore(), basePath: '/zv' });
-    const make = (): Client => new Client({ server: (r) => p256.fetch(r), baseUrl: 'http://localhost/zv', ksf: TEST_KSF, suite: 'P256-SHA256' });
+    const make = (): Client => new Client({ url: 'http://localhost/zv', fetch: (r) => p256.fetch(r), ksf: TEST_KSF, suite: 'P256-SHA256' });
     const first = await make().register({ userId: 'peggy', password: 'pw' });
     await (await first.vault('notes')).put('n', utf8('on P-256'));
     await first.logout();

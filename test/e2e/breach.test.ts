@@ -30,7 +30,9 @@ import {
   type SyncAead,
 } from '../../src/crypto/backend-checks.js';
 import { equal, toBase64url, toHex, utf8 } from '../../src/crypto/bytes.js';
-import { loadKeyring, PASSWORD_SLOT, META_VAULT } from '../../src/client/session.js';
+import { loadKeyring, SLOT_IDS, META_VAULT } from '../../src/client/account-meta.js';
+
+const PASSWORD_SLOT = SLOT_IDS.password;
 import { decodeSlot, unwrapRoot } from '../../src/client/slots.js';
 import { parseRecoveryKey } from '../../src/client/recovery-key.js';
 import { requestMacKey } from '../../src/crypto/request-mac.js';

@@ -141,7 +141,7 @@ describe('fast-check scheduler: two sessions, one record, memoryStore', () => {
     list: (vault, options?: ListOptions) => current.list(vault, options),
   };
   const server = createServer({ setup: SETUP, store: memoryServerStore(), basePath: '/zv' });
-  const client = (): Client => new Client({ server: (r) => server.fetch(r), baseUrl: 'http://localhost/zv', store: proxy, ksf: TEST_KSF });
+  const client = (): Client => new Client({ url: 'http://localhost/zv', fetch: (r) => server.fetch(r), store: proxy, ksf: TEST_KSF });
   let vaults: [Vault, Vault];
 
   beforeAll(async () => {

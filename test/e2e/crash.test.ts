@@ -217,7 +217,7 @@ describe('changePassword: a client-side BlobStore crashes at each write in turn'
       if (swap && response.ok) step('swap-response'); // the server committed; the answer is lost
       return response;
     };
-    return { client: new Client({ server: running.base, fetch: fetchFn, store, ksf: TEST_KSF }), plan };
+    return { client: new Client({ url: running.base, fetch: fetchFn, store, ksf: TEST_KSF }), plan };
   }
 
   test('client side: every crash point leaves exactly one working password and every record readable', async () => {

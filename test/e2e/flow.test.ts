@@ -41,8 +41,8 @@ describe('accounts', () => {
     expect(await notes.getMany(['n1', 'missing'])).toEqual([{ data: utf8('one, edited'), version: 2 }, null]);
 
     await session.logout();
-    await expect(notes.get('n1')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    await expect(async () => session.vault('notes')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(notes.get('n1')).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(async () => session.vault('notes')).rejects.toMatchObject({ code: 'CLOSED' });
 
     const again = await sdk(running).login({ userId: 'alice@example.com', password: 'correct horse battery staple' });
     const notes2 = await again.vault('notes');
@@ -141,14 +141,14 @@ describe('logout', () => {
     expect(reasons).toContain('unknown-or-expired-session');
   });
 
-  test('the SDK session: logout flushes manifests, then every call fails with AUTH_FAILED', async () => {
+  test('the SDK session: logout flushes manifests, then every call fails with CLOSED', async () => {
     const session = await sdk(running).register({ userId: 'frank', password: 'pw-frank' });
     const vault = await session.vault('v');
     await vault.put('r', utf8('x'));
     await session.logout();
     await session.logout(); // idempotent
-    await expect(vault.get('r')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    await expect(session.changePassword({ newPassword: 'n' })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    await expect(session.createRecoveryKey()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(vault.get('r')).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(session.changePassword({ newPassword: 'n' })).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(session.createRecoveryKey()).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });

@@ -86,7 +86,7 @@ export async function startServer(options: StartOptions = {}): Promise<Running> 
 
 /** An SDK client of a running server, at the KSF floor. */
 export function sdk(running: Pick<Running, 'base'>, fetchFn?: (request: Request) => Promise<Response>): Client {
-  return new Client({ server: running.base, ksf: TEST_KSF, ...(fetchFn === undefined ? {} : { fetch: fetchFn }) });
+  return new Client({ url: running.base, ksf: TEST_KSF, ...(fetchFn === undefined ? {} : { fetch: fetchFn }) });
 }
 
 /** POSTs a JSON value (or raw text / bytes) to a route, unauthenticated. */

@@ -105,7 +105,7 @@ describe('the KSF in a Node worker_threads worker', () => {
 
   test('Client: register and log in with ksfRunner; a client without it logs in to the same account', async () => {
     const server = createServer({ setup: generateServerSetup(), store: memoryServerStore(), basePath: '/zv' });
-    const base = { server: (r: Request) => server.fetch(r), baseUrl: 'http://localhost/zv', ksf: FLOOR };
+    const base = { url: 'http://localhost/zv', fetch: (r: Request) => server.fetch(r), ksf: FLOOR };
     const credentials = { userId: 'carol', password: 'worker-side stretching' };
     const session = await new Client({ ...base, ksfRunner: spawned.ksf.run }).register(credentials);
     await (await session.vault('notes')).put('n', utf8('kept'));
@@ -378,6 +378,6 @@ describe('the ksfRunner option cannot change the pinned profile', () => {
 
   test('a ksfRunner that is not a function is INVALID_INPUT (OPAQUE client and Client)', async () => {
     await expectCode(async () => opaque.finishRegistration({ ...(await registrationInputs()), password, ksfRunner: 'worker' as unknown as KsfRunner }), 'INVALID_INPUT');
-    await expectCode(() => new Client({ server: 'https://example.com/zv', ksfRunner: {} as unknown as KsfRunner }), 'INVALID_INPUT');
+    await expectCode(() => new Client({ url: 'https://example.com/zv', ksfRunner: {} as unknown as KsfRunner }), 'INVALID_INPUT');
   });
 });

@@ -8,7 +8,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, type Session } from '../../src/client/index.js';
 import { loginCredential } from '../../src/client/auth.js';
-import { loadKeyring } from '../../src/client/session.js';
+import { loadKeyring } from '../../src/client/account-meta.js';
+import { transportOptions } from '../../src/client/api.js';
 import { decodeSlot, unwrapRoot } from '../../src/client/slots.js';
 import { wipe } from '../../src/crypto/bytes.js';
 import type { Keyring } from '../../src/envelope/index.js';
@@ -40,7 +41,7 @@ export async function startServer(store: ServerStore = memoryServerStore()): Pro
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/zv`;
-  const client = (): Client => new Client({ server: url, ksf: TEST_KSF });
+  const client = (): Client => new Client({ url: url, ksf: TEST_KSF });
   return {
     url,
     zv,
@@ -62,7 +63,7 @@ export async function startServer(store: ServerStore = memoryServerStore()): Pro
  * the OPAQUE export key unwraps the root key, which opens the keyring.
  */
 export async function keyringOf(server: LoopbackServer, userId: string): Promise<Keyring> {
-  const endpoint = { baseUrl: server.url, fetch: (request: Request) => fetch(request) };
+  const endpoint = { baseUrl: server.url, transport: transportOptions(undefined, 30_000) };
   const { exportKey } = await loginCredential(endpoint, { ksf: TEST_KSF, suite: DEFAULT_SUITE }, userId, 'password', PASSWORD);
   const blobs = server.store.blobs(userId);
   const slot = await blobs.get('_zv', 'password-slot');

@@ -43,10 +43,10 @@ describe('two users', () => {
     ]);
 
     // Client side: refused before anything is sent.
-    await expect(shared.put('n3', utf8('bob was here'))).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    await expect(shared.delete('n1')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    await expect(shared.rotate()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    await expect(shared.share({ userId: 'alice@example.com', role: 'write' })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(shared.put('n3', utf8('bob was here'))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(shared.delete('n1')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(shared.rotate()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(shared.share({ userId: 'alice@example.com', role: 'write' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     // Server side: the same write straight through the shared blob route is a 403 and an event.
     const put = await rawRequest(server, 'bob@example.com', 'PUT', '/shared/alice%40example.com/blobs/notes/n3', { body: { data: toBase64url(utf8('x')) } });
     expect(put.status).toBe(403);
@@ -149,7 +149,7 @@ describe('three users', () => {
     expect(fromUtf8((await w.get('new-owner')).data)).toBe('owner after');
 
     // The server stops serving randy: through his SDK, and raw.
-    await expect(r.get('old')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(r.get('old')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const later = await server.login('randy');
     await expect(later.vault('project', { owner: 'oscar' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await later.sharedVaults()).toEqual([]);
@@ -233,7 +233,7 @@ describe('three users', () => {
     await expect(vault.revoke({ userId: 'ursula' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await vault.share({ userId: 'ursula', role: 'read' });
     const u = await other.vault('v', { owner: 'otto' });
-    await expect(u.put('x', utf8('no'))).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await expect(u.put('x', utf8('no'))).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await vault.share({ userId: 'ursula', role: 'write' });
     await u.put('x', utf8('now yes'));
     expect(fromUtf8((await vault.get('x')).data)).toBe('now yes');
@@ -271,7 +271,7 @@ describe('edge cases', () => {
     const { Client } = await import('../../src/client/index.js');
     const { TEST_KSF } = await import('../server/harness.js');
     await server.register('edge-peer');
-    const session = await new Client({ server: server.url, ksf: TEST_KSF, store: memoryStore() }).register({ userId: 'edge-local', password: 'pw' });
+    const session = await new Client({ url: server.url, ksf: TEST_KSF, store: memoryStore() }).register({ userId: 'edge-local', password: 'pw' });
     const vault = await session.vault('v');
     await expect(vault.share({ userId: 'edge-peer', role: 'read' })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
     await session.logout();

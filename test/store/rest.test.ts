@@ -118,7 +118,7 @@ describe('rest: status mapping', () => {
   const cases: [number, string][] = [
     [400, 'INVALID_INPUT'],
     [401, 'AUTH_FAILED'],
-    [403, 'AUTH_FAILED'],
+    [403, 'FORBIDDEN'],
     [408, 'NETWORK'],
     [409, 'CONFLICT'],
     [412, 'CONFLICT'],
@@ -155,7 +155,30 @@ describe('rest: status mapping', () => {
     await store.delete('v', 'r');
     await expect(store.delete('v', 'r', { ifVersion: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(store.put('v', 'r', b('x'), { ifVersion: 1 })).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(store.put('v', 'r', b('x'))).rejects.toMatchObject({ code: 'NETWORK' });
+    await expect(store.put('v', 'r', b('x'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  test('429 carries Retry-After as retryAfterMs (seconds or an HTTP date)', async () => {
+    const seconds = fast(async () => new Response('{}', { status: 429, headers: { 'retry-after': '7' } }));
+    await expect(seconds.get('v', 'r')).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 7000 });
+    const date = new Date(Date.now() + 60_000).toUTCString();
+    const dated = fast(async () => new Response('{}', { status: 429, headers: { 'retry-after': date } }));
+    const err = (await dated.get('v', 'r').catch((e: unknown) => e)) as { retryAfterMs?: number };
+    expect(err.retryAfterMs).toBeGreaterThan(50_000);
+    expect(err.retryAfterMs).toBeLessThanOrEqual(60_000);
+    const none = fast(async () => new Response('{}', { status: 429 }));
+    const plain = (await none.get('v', 'r').catch((e: unknown) => e)) as { retryAfterMs?: number };
+    expect(plain.retryAfterMs).toBeUndefined();
+  });
+
+  test('a 401 naming CLOSED is CLOSED; no other server code or text reaches the error', async () => {
+    const gone = fast(async () => Response.json({ error: { code: 'CLOSED', message: 'session expired' } }, { status: 401 }));
+    await expect(gone.get('v', 'r')).rejects.toMatchObject({ code: 'CLOSED', message: 'the session is closed' });
+    // A server naming a code that does not belong to the status is ignored.
+    const lying = fast(async () => Response.json({ error: { code: 'ROLLBACK', message: '<script>' } }, { status: 400 }));
+    const err = (await lying.get('v', 'r').catch((e: unknown) => e)) as Error & { code: string };
+    expect(err.code).toBe('INVALID_INPUT');
+    expect(err.message).not.toContain('script');
   });
 
   test('401 carries the one fixed authentication message', async () => {

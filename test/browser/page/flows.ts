@@ -50,7 +50,7 @@ export function opaqueDefaultChecks({ userId, password }: GroupInputs['opaque-de
   const [name] = SCENARIO_CHECKS['opaque-default'];
   return runGroup(async (steps) => {
     await steps.step(name, async () => {
-      const client = new Client({ server: server() });
+      const client = new Client({ url: server() });
       let start = performance.now();
       const first = await client.register({ userId, password });
       const registered = since(start);
@@ -94,7 +94,7 @@ export function restChecks({ userId, password, secrets }: GroupInputs['rest']): 
   const names = SCENARIO_CHECKS.rest;
   const [s0, s1, s2] = secrets as [string, string, string];
   return runGroup(async (steps) => {
-    const client = new Client({ server: server(), ksf: FLOOR });
+    const client = new Client({ url: server(), ksf: FLOOR });
     let session: Session | undefined;
     await steps.step(names[0], async () => {
       const start = performance.now();
@@ -201,7 +201,7 @@ export function idbWriteChecks({ userId, password, dbName, secrets }: GroupInput
   const [s0, s1, s2] = secrets as [string, string, string];
   return runGroup(async (steps) => {
     const store = indexedDbStore({ name: dbName });
-    const client = new Client({ server: server(), ksf: FLOOR, store });
+    const client = new Client({ url: server(), ksf: FLOOR, store });
     let session: Session | undefined;
     await steps.step(names[0], async () => {
       session = await client.register({ userId, password });
@@ -297,7 +297,7 @@ export function idbReopenChecks({ userId, password, dbName, secrets }: GroupInpu
   return runGroup(async (steps) => {
     check(idb === undefined, 'the page was not reloaded');
     const store = indexedDbStore({ name: dbName });
-    const client = new Client({ server: server(), ksf: FLOOR, store });
+    const client = new Client({ url: server(), ksf: FLOOR, store });
     let vault: Vault | undefined;
     let session: Session | undefined;
     await steps.step(names[0], async () => {

@@ -60,8 +60,8 @@ export function ksfWorkerChecks({ userId, password }: GroupInputs['ksf-worker'])
   return runGroup(async (steps) => {
     try {
       ksf = createWorkerKsf(new Worker('/ksf-worker.js', { type: 'module' }));
-      const viaWorker = new Client({ server: server(), ksfRunner: ksf.run });
-      const inThread = new Client({ server: server() });
+      const viaWorker = new Client({ url: server(), ksfRunner: ksf.run });
+      const inThread = new Client({ url: server() });
       await steps.step(registered, async () => {
         const start = performance.now();
         await (await viaWorker.register({ userId, password })).logout();

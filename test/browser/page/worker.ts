@@ -10,7 +10,7 @@ import { describeError } from './check.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 async function run({ server, userId, password }: WorkerRequest): Promise<WorkerReply> {
-  const client = new Client({ server });
+  const client = new Client({ url: server });
   const first = await client.register({ userId, password });
   await (await first.vault('notes')).put('w1', utf8('written in a worker'));
   await first.logout();
