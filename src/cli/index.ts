@@ -4,8 +4,8 @@
  *
  *     zerovault keygen [-o secret.key]
  *     zerovault pubkey [secret.key]
- *     zerovault seal -r zvpk1… [-r zvpk1…] [--from secret.key] [--aad text] [-o out] [in]
- *     zerovault open -i secret.key [--from zvpk1…] [--aad text] [-o out] [in]
+ *     zerovault seal -r zvpk1… [-r zvpk1…] [--sender-secret-key secret.key] [--aad text] [-o out] [in]
+ *     zerovault open -i secret.key [--sender-public-key zvpk1…] [--aad text] [-o out] [in]
  *     zerovault serve [--port 8787] [--host 127.0.0.1] [--db zerovault.db] [--base /zv]
  *
  * Files stream with bounded memory; outputs are written atomically.
@@ -22,8 +22,8 @@ import { serve } from './serve.js';
 const USAGE = `usage:
   zerovault keygen [-o secret.key]
   zerovault pubkey [secret.key]
-  zerovault seal -r zvpk1… [-r zvpk1…] [--from secret.key] [--aad text] [-o out] [--progress] [in]
-  zerovault open -i secret.key [--from zvpk1…] [--aad text] [-o out] [--progress] [in]
+  zerovault seal -r zvpk1… [-r zvpk1…] [--sender-secret-key secret.key] [--aad text] [-o out] [--progress] [in]
+  zerovault open -i secret.key [--sender-public-key zvpk1…] [--aad text] [-o out] [--progress] [in]
   zerovault serve [--port 8787] [--host 127.0.0.1] [--db zerovault.db] [--base /zv]`;
 
 class UsageError extends Error {}
@@ -76,7 +76,8 @@ async function main(argv: string[]): Promise<void> {
         allowPositionals: true,
         options: {
           recipient: { type: 'string', short: 'r', multiple: true },
-          from: { type: 'string' },
+          // The API's names: one flag used to mean a secret key file here and a public key in `open`.
+          'sender-secret-key': { type: 'string' },
           aad: { type: 'string' },
           output: { type: 'string', short: 'o' },
           progress: { type: 'boolean' },
@@ -84,8 +85,14 @@ async function main(argv: string[]): Promise<void> {
       });
       const to = (values.recipient ?? []).map((r) => decodePublicKey(r));
       if (to.length === 0) throw new UsageError('seal needs at least one -r recipient');
-      const from = values.from === undefined ? undefined : await readSecretKey(values.from);
-      const sealer = sealStream({ to, ...(from ? { from } : {}), ...(values.aad === undefined ? {} : { aad: encoder.encode(values.aad) }) });
+      const senderKeyFile = values['sender-secret-key'];
+      const senderSecretKey = senderKeyFile === undefined ? undefined : await readSecretKey(senderKeyFile);
+      const sealer = sealStream({
+        to,
+        ...(senderSecretKey === undefined ? {} : { senderSecretKey }),
+        ...(values.aad === undefined ? {} : { aad: encoder.encode(values.aad) }),
+      });
+      senderSecretKey?.fill(0); // sealStream checked and copied it
       await writeOutput(inputStream(positionals[0]).pipeThrough(progress(reporter(values.progress, 'sealed'))).pipeThrough(sealer), values.output);
       return;
     }
@@ -95,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
         allowPositionals: true,
         options: {
           identity: { type: 'string', short: 'i' },
-          from: { type: 'string' },
+          'sender-public-key': { type: 'string' },
           aad: { type: 'string' },
           output: { type: 'string', short: 'o' },
           progress: { type: 'boolean' },
@@ -105,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
       const secretKey = await readSecretKey(values.identity);
       const opener = openStream({
         secretKey,
-        ...(values.from === undefined ? {} : { from: decodePublicKey(values.from) }),
+        ...(values['sender-public-key'] === undefined ? {} : { senderPublicKey: decodePublicKey(values['sender-public-key']) }),
         ...(values.aad === undefined ? {} : { aad: encoder.encode(values.aad) }),
       });
       await writeOutput(inputStream(positionals[0]).pipeThrough(opener).pipeThrough(progress(reporter(values.progress, 'opened'))), values.output);

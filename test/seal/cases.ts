@@ -32,7 +32,7 @@ export interface SealVector {
   error?: ZeroVaultErrorCode;
   /** Key name of the secret key to open with. */
   identity: string;
-  /** Key name of the sender public key to require (`open(…, { from })`), if any. */
+  /** Key name of the sender public key to require (`open(…, { senderPublicKey })`), if any. */
   from?: string;
   /** AAD to open with, hex. */
   aad: string;
@@ -131,7 +131,7 @@ export async function buildSealVectors(backend: Backend): Promise<SealVectorFile
     const aad = opts.aad ?? new Uint8Array(0);
     const blob = await sealWith(env, plaintext, {
       to: opts.to.map((k) => key(k).publicKey),
-      ...(opts.from ? { from: key(opts.from).secretKey } : {}),
+      ...(opts.from ? { senderSecretKey: key(opts.from).secretKey } : {}),
       aad,
     });
     const fileKey = drawn[0]!;

@@ -54,7 +54,7 @@ describe.each(ENVS)('every blob vector on %s', (_name, backend) => {
       const blob = blobOf(v.blob);
       const options = {
         secretKey: hex(file.keys[v.identity]!.secret_key),
-        ...(v.from === undefined ? {} : { from: hex(file.keys[v.from]!.public_key) }),
+        ...(v.from === undefined ? {} : { senderPublicKey: hex(file.keys[v.from]!.public_key) }),
         aad: hex(v.aad),
       };
       // Single-shot.
@@ -102,7 +102,7 @@ describe.each(ENVS)('every blob vector on %s', (_name, backend) => {
       } else {
         const again = await sealWith({ backend, random }, plaintext, {
           to: s.recipients.map((k) => hex(file.keys[k]!.public_key)),
-          ...(s.from === undefined ? {} : { from: hex(file.keys[s.from]!.secret_key) }),
+          ...(s.from === undefined ? {} : { senderSecretKey: hex(file.keys[s.from]!.secret_key) }),
           aad: hex(v.aad),
         });
         expect(toHex(again)).toBe(toHex(blobOf(v.blob)));
