@@ -14,7 +14,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { decodePublicKey, decodeSecretKey, encodePublicKey, encodeSecretKey, generateKeyPair, getPublicKey, openStream, sealStream } from '../seal/index.js';
+import { parsePublicKey, parseSecretKey, formatPublicKey, formatSecretKey, generateKeyPair, getPublicKey, openStream, sealStream } from '../seal/index.js';
 import { isZeroVaultError } from '../errors.js';
 import { inputStream, progress, writeOutput } from './io.js';
 import { serve } from './serve.js';
@@ -33,7 +33,7 @@ async function readSecretKey(path: string): Promise<Uint8Array> {
   const text = await readFile(path, 'utf8');
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#'));
   if (line === undefined) throw new UsageError(`no secret key in ${path}`);
-  return decodeSecretKey(line.trim());
+  return parseSecretKey(line.trim());
 }
 
 /** Progress on stderr: with `--progress`, or by default when stderr is a terminal (never into a pipe or log). */
@@ -55,11 +55,11 @@ async function main(argv: string[]): Promise<void> {
     case 'keygen': {
       const { values } = parseArgs({ args: rest, options: { output: { type: 'string', short: 'o' } } });
       const { publicKey, secretKey } = generateKeyPair();
-      const text = `# created: ${new Date().toISOString()}\n# public key: ${encodePublicKey(publicKey)}\n${encodeSecretKey(secretKey)}\n`;
+      const text = `# created: ${new Date().toISOString()}\n# public key: ${formatPublicKey(publicKey)}\n${formatSecretKey(secretKey)}\n`;
       if (values.output === undefined) process.stdout.write(text);
       else {
         await writeFile(values.output, text, { mode: 0o600, flag: 'wx' });
-        process.stderr.write(`public key: ${encodePublicKey(publicKey)}\n`);
+        process.stderr.write(`public key: ${formatPublicKey(publicKey)}\n`);
       }
       secretKey.fill(0);
       return;
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
     case 'pubkey': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       const path = positionals[0] ?? '/dev/stdin';
-      process.stdout.write(`${encodePublicKey(getPublicKey(await readSecretKey(path)))}\n`);
+      process.stdout.write(`${formatPublicKey(getPublicKey(await readSecretKey(path)))}\n`);
       return;
     }
     case 'seal': {
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
           progress: { type: 'boolean' },
         },
       });
-      const to = (values.recipient ?? []).map((r) => decodePublicKey(r));
+      const to = (values.recipient ?? []).map((r) => parsePublicKey(r));
       if (to.length === 0) throw new UsageError('seal needs at least one -r recipient');
       const senderKeyFile = values['sender-secret-key'];
       const senderSecretKey = senderKeyFile === undefined ? undefined : await readSecretKey(senderKeyFile);
@@ -112,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
       const secretKey = await readSecretKey(values.identity);
       const opener = openStream({
         secretKey,
-        ...(values['sender-public-key'] === undefined ? {} : { senderPublicKey: decodePublicKey(values['sender-public-key']) }),
+        ...(values['sender-public-key'] === undefined ? {} : { senderPublicKey: parsePublicKey(values['sender-public-key']) }),
         ...(values.aad === undefined ? {} : { aad: encoder.encode(values.aad) }),
       });
       await writeOutput(inputStream(positionals[0]).pipeThrough(opener).pipeThrough(progress(reporter(values.progress, 'opened'))), values.output);
