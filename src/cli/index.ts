@@ -4,8 +4,8 @@
  *
  *     zerovault keygen [-o secret.key]
  *     zerovault pubkey [secret.key]
- *     zerovault seal -r zvpk1… [-r zvpk1…] [--from secret.key] [--aad text] [-o out] [in]
- *     zerovault open -i secret.key [--from zvpk1…] [--aad text] [-o out] [in]
+ *     zerovault seal -r zvpk1… [-r zvpk1…] [--sender-secret-key secret.key] [--aad text] [-o out] [in]
+ *     zerovault open -i secret.key [--sender-public-key zvpk1…] [--aad text] [-o out] [in]
  *     zerovault serve [--port 8787] [--host 127.0.0.1] [--db zerovault.db] [--base /zv]
  *
  * Files stream with bounded memory; outputs are written atomically.
@@ -14,7 +14,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { decodePublicKey, decodeSecretKey, encodePublicKey, encodeSecretKey, generateKeyPair, getPublicKey, openStream, sealStream } from '../seal/index.js';
+import { parsePublicKey, parseSecretKey, formatPublicKey, formatSecretKey, generateKeyPair, getPublicKey, openStream, sealStream } from '../seal/index.js';
 import { isZeroVaultError } from '../errors.js';
 import { inputStream, progress, writeOutput } from './io.js';
 import { serve } from './serve.js';
@@ -22,8 +22,8 @@ import { serve } from './serve.js';
 const USAGE = `usage:
   zerovault keygen [-o secret.key]
   zerovault pubkey [secret.key]
-  zerovault seal -r zvpk1… [-r zvpk1…] [--from secret.key] [--aad text] [-o out] [--progress] [in]
-  zerovault open -i secret.key [--from zvpk1…] [--aad text] [-o out] [--progress] [in]
+  zerovault seal -r zvpk1… [-r zvpk1…] [--sender-secret-key secret.key] [--aad text] [-o out] [--progress] [in]
+  zerovault open -i secret.key [--sender-public-key zvpk1…] [--aad text] [-o out] [--progress] [in]
   zerovault serve [--port 8787] [--host 127.0.0.1] [--db zerovault.db] [--base /zv]`;
 
 class UsageError extends Error {}
@@ -33,7 +33,7 @@ async function readSecretKey(path: string): Promise<Uint8Array> {
   const text = await readFile(path, 'utf8');
   const line = text.split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#'));
   if (line === undefined) throw new UsageError(`no secret key in ${path}`);
-  return decodeSecretKey(line.trim());
+  return parseSecretKey(line.trim());
 }
 
 /** Progress on stderr: with `--progress`, or by default when stderr is a terminal (never into a pipe or log). */
@@ -55,11 +55,11 @@ async function main(argv: string[]): Promise<void> {
     case 'keygen': {
       const { values } = parseArgs({ args: rest, options: { output: { type: 'string', short: 'o' } } });
       const { publicKey, secretKey } = generateKeyPair();
-      const text = `# created: ${new Date().toISOString()}\n# public key: ${encodePublicKey(publicKey)}\n${encodeSecretKey(secretKey)}\n`;
+      const text = `# created: ${new Date().toISOString()}\n# public key: ${formatPublicKey(publicKey)}\n${formatSecretKey(secretKey)}\n`;
       if (values.output === undefined) process.stdout.write(text);
       else {
         await writeFile(values.output, text, { mode: 0o600, flag: 'wx' });
-        process.stderr.write(`public key: ${encodePublicKey(publicKey)}\n`);
+        process.stderr.write(`public key: ${formatPublicKey(publicKey)}\n`);
       }
       secretKey.fill(0);
       return;
@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
     case 'pubkey': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
       const path = positionals[0] ?? '/dev/stdin';
-      process.stdout.write(`${encodePublicKey(getPublicKey(await readSecretKey(path)))}\n`);
+      process.stdout.write(`${formatPublicKey(getPublicKey(await readSecretKey(path)))}\n`);
       return;
     }
     case 'seal': {
@@ -76,16 +76,23 @@ async function main(argv: string[]): Promise<void> {
         allowPositionals: true,
         options: {
           recipient: { type: 'string', short: 'r', multiple: true },
-          from: { type: 'string' },
+          // The API's names: one flag used to mean a secret key file here and a public key in `open`.
+          'sender-secret-key': { type: 'string' },
           aad: { type: 'string' },
           output: { type: 'string', short: 'o' },
           progress: { type: 'boolean' },
         },
       });
-      const to = (values.recipient ?? []).map((r) => decodePublicKey(r));
+      const to = (values.recipient ?? []).map((r) => parsePublicKey(r));
       if (to.length === 0) throw new UsageError('seal needs at least one -r recipient');
-      const from = values.from === undefined ? undefined : await readSecretKey(values.from);
-      const sealer = sealStream({ to, ...(from ? { from } : {}), ...(values.aad === undefined ? {} : { aad: encoder.encode(values.aad) }) });
+      const senderKeyFile = values['sender-secret-key'];
+      const senderSecretKey = senderKeyFile === undefined ? undefined : await readSecretKey(senderKeyFile);
+      const sealer = sealStream({
+        to,
+        ...(senderSecretKey === undefined ? {} : { senderSecretKey }),
+        ...(values.aad === undefined ? {} : { aad: encoder.encode(values.aad) }),
+      });
+      senderSecretKey?.fill(0); // sealStream checked and copied it
       await writeOutput(inputStream(positionals[0]).pipeThrough(progress(reporter(values.progress, 'sealed'))).pipeThrough(sealer), values.output);
       return;
     }
@@ -95,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
         allowPositionals: true,
         options: {
           identity: { type: 'string', short: 'i' },
-          from: { type: 'string' },
+          'sender-public-key': { type: 'string' },
           aad: { type: 'string' },
           output: { type: 'string', short: 'o' },
           progress: { type: 'boolean' },
@@ -105,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
       const secretKey = await readSecretKey(values.identity);
       const opener = openStream({
         secretKey,
-        ...(values.from === undefined ? {} : { from: decodePublicKey(values.from) }),
+        ...(values['sender-public-key'] === undefined ? {} : { senderPublicKey: parsePublicKey(values['sender-public-key']) }),
         ...(values.aad === undefined ? {} : { aad: encoder.encode(values.aad) }),
       });
       await writeOutput(inputStream(positionals[0]).pipeThrough(opener).pipeThrough(progress(reporter(values.progress, 'opened'))), values.output);

@@ -6,9 +6,9 @@
  *     aad       = "zerovault/v1/grant" || 0x00 || lp(owner) || lp(vault) || lp(grantee) || the 8 header bytes
  *     plaintext = count (u8, 1..255) || count × ( kekVersion (u32) || active (u8: 0 or 1) || key (32) )
  *
- * The sealed blob is `seal(plaintext, { to: grantee X25519, from: owner
- * X25519 secret, aad })`; the grantee opens it with its secret key and
- * `from` = the owner's X25519 key from the owner's verified key log, so a
+ * The sealed blob is `seal(plaintext, { to: grantee X25519, senderSecretKey:
+ * owner X25519 secret, aad })`; the grantee opens it with its secret key and
+ * `senderPublicKey` = the owner's X25519 key from the owner's verified key log, so a
  * grant opens only if the owner made it for exactly this (owner, vault,
  * grantee, role, epoch). Versions ascend strictly; exactly one is active
  * (the one new records are sealed under).
@@ -165,7 +165,7 @@ export async function sealGrant(options: SealGrantOptions): Promise<Uint8Array> 
   const plaintext = encodeKeks(options.keks);
   try {
     const { seal } = await loadSeal();
-    const sealed = await seal(plaintext, { to: options.recipient, from: options.sender, aad: aad(options, head) });
+    const sealed = await seal(plaintext, { to: options.recipient, senderSecretKey: options.sender, aad: aad(options, head) });
     return concat(head, sealed);
   } finally {
     wipe(plaintext);
@@ -182,7 +182,7 @@ export async function openGrant(options: OpenGrantOptions): Promise<OpenedGrant>
   const { role, epoch } = parseGrantHeader(grant);
   const head = grant.subarray(0, HEADER_LENGTH);
   const { open } = await loadSeal();
-  const plaintext = await open(grant.subarray(HEADER_LENGTH), { secretKey: options.secretKey, from: options.sender, aad: aad(options, head) });
+  const plaintext = await open(grant.subarray(HEADER_LENGTH), { secretKey: options.secretKey, senderPublicKey: options.sender, aad: aad(options, head) });
   try {
     return { role, epoch, keks: decodeKeks(plaintext) };
   } finally {

@@ -62,9 +62,9 @@ export async function openWith(env: SealEnv, blob: Uint8Array, options: OpenOpti
  *
  * The blob is self-contained: a header naming no one (each recipient stanza
  * is an HPKE encapsulation of a fresh random file key), a header MAC, and
- * the payload in authenticated 64 KiB chunks. With `from` (the sender's
- * secret key, one recipient only) the stanza uses HPKE auth mode and the
- * recipient can require that sender. `aad` binds the blob to context the
+ * the payload in authenticated 64 KiB chunks. With `senderSecretKey` (one
+ * recipient only) the stanza uses HPKE auth mode and the recipient can
+ * require that sender (`open(…, { senderPublicKey })`). `aad` binds the blob to context the
  * opener must supply again. Format: `docs/seal-format.md`.
  *
  * @param data - the plaintext, any length (held in memory; see `sealStream` for large data)
@@ -82,10 +82,10 @@ export function seal(data: Uint8Array, options: SealOptions): Promise<Uint8Array
  *
  * @returns the plaintext
  * @throws `DECRYPT_FAILED` (one message for every cause) when the blob is not
- *   for this key, `from` or `aad` differ, any byte changed, or the payload is
+ *   for this key, `senderPublicKey` or `aad` differ, any byte changed, or the payload is
  *   truncated, extended or reordered; `INVALID_INPUT` when the input is not a
  *   sealed blob, its header is cut short or malformed, or an auth-mode blob
- *   is opened without `from`; `UNSUPPORTED` for an unknown version, suite or
+ *   is opened without `senderPublicKey`; `UNSUPPORTED` for an unknown version, suite or
  *   mode
  */
 export function open(blob: Uint8Array, options: OpenOptions): Promise<Uint8Array> {

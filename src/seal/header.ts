@@ -57,7 +57,7 @@ export interface HeaderOpenParams {
   /** The recipient's secret key. */
   readonly secretKey: Uint8Array;
   /** Sender public key the caller requires (auth mode), if any. */
-  readonly from: Uint8Array | undefined;
+  readonly senderPublicKey: Uint8Array | undefined;
   /** Caller AAD (empty when absent). */
   readonly aad: Uint8Array;
 }
@@ -128,7 +128,7 @@ async function unwrapFileKey(env: SealEnv, header: Uint8Array, count: number, pa
         enc: header.subarray(offset, offset + ENC_LENGTH),
         recipientSecretKey: params.secretKey,
         recipientPublicKey,
-        ...(params.from === undefined ? {} : { senderPublicKey: params.from }),
+        ...(params.senderPublicKey === undefined ? {} : { senderPublicKey: params.senderPublicKey }),
         info: STANZA_INFO,
         aad: prelude,
         ciphertext: header.subarray(offset + ENC_LENGTH, offset + STANZA_LENGTH),
@@ -150,18 +150,18 @@ async function unwrapFileKey(env: SealEnv, header: Uint8Array, count: number, pa
  * returns the raw payload key.
  *
  * @throws `INVALID_INPUT` / `UNSUPPORTED` from the prelude parse, when an
- *   auth-mode blob is opened without `from`, or on a low-order `enc`;
+ *   auth-mode blob is opened without `senderPublicKey`, or on a low-order `enc`;
  *   `DECRYPT_FAILED` (one message) when no stanza opens, the MAC does not
- *   match, or `from` is given for a blob that does not authenticate a sender
+ *   match, or `senderPublicKey` is given for a blob that does not authenticate a sender
  */
 export async function openHeader(env: SealEnv, header: Uint8Array, params: HeaderOpenParams): Promise<Uint8Array> {
   const { mode, count, headerLength: length } = parsePrelude(header);
   if (header.length !== length) throw new ZeroVaultError('INVALID_INPUT', 'sealed blob header is truncated');
-  if (mode === BLOB_MODE.auth && params.from === undefined) {
-    throw new ZeroVaultError('INVALID_INPUT', 'from is required: the blob authenticates its sender');
+  if (mode === BLOB_MODE.auth && params.senderPublicKey === undefined) {
+    throw new ZeroVaultError('INVALID_INPUT', 'options.senderPublicKey is required: the blob authenticates its sender');
   }
   // The caller requires a known sender and this blob names none.
-  if (mode === BLOB_MODE.base && params.from !== undefined) throw decryptFailed();
+  if (mode === BLOB_MODE.base && params.senderPublicKey !== undefined) throw decryptFailed();
   const fileKey = await unwrapFileKey(env, header, count, params);
   if (fileKey === undefined) throw decryptFailed();
   try {

@@ -22,8 +22,8 @@ export type { OpenOptions, SealOptions } from './options.js';
 export {
   PUBLIC_KEY_PREFIX,
   SECRET_KEY_PREFIX,
-  decodePublicKey,
-  decodeSecretKey,
-  encodePublicKey,
-  encodeSecretKey,
+  parsePublicKey,
+  parseSecretKey,
+  formatPublicKey,
+  formatSecretKey,
 } from './keytext.js';

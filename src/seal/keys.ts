@@ -10,7 +10,7 @@ import { KEM_KEY_LENGTH } from './kem.js';
 
 /** A recipient (or sender) key pair. Both keys are 32 bytes. */
 export interface KeyPair {
-  /** Share this: others seal to it (`seal(…, { to })`) or check a sender with it (`open(…, { from })`). */
+  /** Share this: others seal to it (`seal(…, { to })`) or check a sender with it (`open(…, { senderPublicKey })`). */
   publicKey: Uint8Array;
   /** Keep this: it opens blobs sealed to `publicKey`. */
   secretKey: Uint8Array;

@@ -8,7 +8,7 @@
  * zvsk1…  secret key, 32 bytes
  * ```
  *
- * Decoding is strict: one canonical text per key (lowercase only, zero
+ * Parsing is strict: one canonical text per key (lowercase only, zero
  * padding bits), and a checksum that catches any typo of up to four
  * characters; the fixed length catches insertions and deletions.
  *
@@ -28,7 +28,7 @@ export const SECRET_KEY_PREFIX = 'zvsk';
  *
  * @throws `INVALID_INPUT` when `publicKey` is not 32 bytes
  */
-export function encodePublicKey(publicKey: Uint8Array): string {
+export function formatPublicKey(publicKey: Uint8Array): string {
   assertBytes(publicKey, 'publicKey', KEM_KEY_LENGTH);
   return bech32mEncode(PUBLIC_KEY_PREFIX, publicKey);
 }
@@ -38,7 +38,7 @@ export function encodePublicKey(publicKey: Uint8Array): string {
  *
  * @throws `INVALID_INPUT` on anything but an exact, lowercase, checksummed `zvpk1…` key
  */
-export function decodePublicKey(text: string): Uint8Array {
+export function parsePublicKey(text: string): Uint8Array {
   return bech32mDecode(text, PUBLIC_KEY_PREFIX, KEM_KEY_LENGTH, 'public key text');
 }
 
@@ -48,7 +48,7 @@ export function decodePublicKey(text: string): Uint8Array {
  *
  * @throws `INVALID_INPUT` when `secretKey` is not 32 bytes
  */
-export function encodeSecretKey(secretKey: Uint8Array): string {
+export function formatSecretKey(secretKey: Uint8Array): string {
   assertBytes(secretKey, 'secretKey', KEM_KEY_LENGTH);
   return bech32mEncode(SECRET_KEY_PREFIX, secretKey);
 }
@@ -58,6 +58,6 @@ export function encodeSecretKey(secretKey: Uint8Array): string {
  *
  * @throws `INVALID_INPUT` on anything but an exact, lowercase, checksummed `zvsk1…` key
  */
-export function decodeSecretKey(text: string): Uint8Array {
+export function parseSecretKey(text: string): Uint8Array {
   return bech32mDecode(text, SECRET_KEY_PREFIX, KEM_KEY_LENGTH, 'secret key text');
 }

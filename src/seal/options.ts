@@ -17,11 +17,11 @@ export interface SealOptions {
   /** The recipient's public key, or several (1 to 1024). */
   to: Uint8Array | readonly Uint8Array[];
   /**
-   * The sender's **secret** key: seals in HPKE auth mode, so that the
-   * recipient can require this sender (`open(…, { from: senderPublicKey })`).
-   * Allowed with exactly one recipient.
+   * The sender's secret key: seals in HPKE auth mode, so that the recipient
+   * can require this sender (`open(…, { senderPublicKey })`). Allowed with
+   * exactly one recipient.
    */
-  from?: Uint8Array;
+  senderSecretKey?: Uint8Array;
   /** Additional data the blob is bound to; `open` must pass the same bytes. */
   aad?: Uint8Array;
 }
@@ -32,9 +32,10 @@ export interface OpenOptions {
   secretKey: Uint8Array;
   /**
    * The sender's public key: the blob must have been sealed by this sender
-   * (auth mode). Required for, and only for, sender-authenticated blobs.
+   * (auth mode, `seal(…, { senderSecretKey })`). Required for, and only
+   * for, sender-authenticated blobs.
    */
-  from?: Uint8Array;
+  senderPublicKey?: Uint8Array;
   /** The additional data the blob was sealed with. */
   aad?: Uint8Array;
 }
@@ -49,7 +50,7 @@ export interface SealParams {
 /** Checked, copied {@link OpenOptions}. */
 export interface OpenParams {
   readonly secretKey: Uint8Array;
-  readonly from: Uint8Array | undefined;
+  readonly senderPublicKey: Uint8Array | undefined;
   readonly aad: Uint8Array;
 }
 
@@ -66,7 +67,7 @@ function optionalAad(value: unknown): Uint8Array {
  */
 export function sealParams(options: unknown): SealParams {
   assertObject(options, 'options');
-  const { to, from, aad } = options;
+  const { to, senderSecretKey: sender, aad } = options;
   if (!isBytes(to) && !Array.isArray(to)) throw new ZeroVaultError('INVALID_INPUT', 'options.to must be a public key or an array of them');
   const list: readonly unknown[] = isBytes(to) ? [to] : [...(to as readonly unknown[])];
   if (list.length < 1 || list.length > MAX_RECIPIENTS) {
@@ -77,14 +78,14 @@ export function sealParams(options: unknown): SealParams {
     return copy(key);
   });
   let senderSecretKey: Uint8Array | undefined;
-  if (from !== undefined) {
-    assertBytes(from, 'options.from', KEM_KEY_LENGTH);
+  if (sender !== undefined) {
+    assertBytes(sender, 'options.senderSecretKey', KEM_KEY_LENGTH);
     if (recipients.length !== 1) {
       // With a shared file key, any recipient could forge content "from" the
       // sender to the others; seal once per recipient instead.
-      throw new ZeroVaultError('INVALID_INPUT', 'options.from allows exactly one recipient in options.to');
+      throw new ZeroVaultError('INVALID_INPUT', 'options.senderSecretKey allows exactly one recipient in options.to');
     }
-    senderSecretKey = copy(from);
+    senderSecretKey = copy(sender);
   }
   return { recipients, senderSecretKey, aad: optionalAad(aad) };
 }
@@ -96,8 +97,8 @@ export function sealParams(options: unknown): SealParams {
  */
 export function openParams(options: unknown): OpenParams {
   assertObject(options, 'options');
-  const { secretKey, from, aad } = options;
+  const { secretKey, senderPublicKey, aad } = options;
   assertBytes(secretKey, 'options.secretKey', KEM_KEY_LENGTH);
-  if (from !== undefined) assertBytes(from, 'options.from', KEM_KEY_LENGTH);
-  return { secretKey: copy(secretKey), from: from === undefined ? undefined : copy(from), aad: optionalAad(aad) };
+  if (senderPublicKey !== undefined) assertBytes(senderPublicKey, 'options.senderPublicKey', KEM_KEY_LENGTH);
+  return { secretKey: copy(secretKey), senderPublicKey: senderPublicKey === undefined ? undefined : copy(senderPublicKey), aad: optionalAad(aad) };
 }

@@ -265,8 +265,21 @@ function parsePage(body: Record<string, unknown>, after: string | undefined, lim
  * conditional PUT and DELETE, which cannot apply twice; never unconditional
  * writes. Every attempt is signed afresh and bounded by `timeoutMs`.
  *
+ * A `Client` without a `store` option builds this store itself, signed with
+ * each session's request MAC; there is nothing to pass for that case. Build
+ * one yourself for a service of your own that serves the same blob routes
+ * behind its own authentication, and hand it to the `Client`:
+ *
  * @example
- * const store = restStore({ baseUrl: 'https://api.example.com/zv', sign: session.sign })
+ * const store = restStore({
+ *   baseUrl: 'https://blobs.example.com/zv',
+ *   sign: async (request) => {
+ *     const signed = new Request(request)
+ *     signed.headers.set('authorization', `Bearer ${await getAccessToken()}`) // your app's token
+ *     return signed
+ *   },
+ * })
+ * const client = new Client({ url: 'https://api.example.com/zv', store })
  *
  * @throws `INVALID_INPUT` on bad options; operations throw as described in the module comment
  */

@@ -72,6 +72,26 @@ describe('zerovault CLI', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
+  test('a sender-authenticated blob opens only with the sender named by --sender-public-key; --from is gone', async () => {
+    for (const name of ['sender', 'reader', 'mallory']) expect((await cli(['keygen', '-o', f(`${name}.key`)])).code).toBe(0);
+    const pub = async (name: string): Promise<string> => (await cli(['pubkey', f(`${name}.key`)])).stdout.toString().trim();
+    const [sender, reader, mallory] = [await pub('sender'), await pub('reader'), await pub('mallory')];
+    const sealed = await cli(['seal', '-r', reader, '--sender-secret-key', f('sender.key')], Buffer.from('from the sender'));
+    expect(sealed.code).toBe(0);
+    const opened = await cli(['open', '-i', f('reader.key'), '--sender-public-key', sender], sealed.stdout);
+    expect(opened.code).toBe(0);
+    expect(opened.stdout.toString()).toBe('from the sender');
+    const impostor = await cli(['open', '-i', f('reader.key'), '--sender-public-key', mallory], sealed.stdout);
+    expect(impostor.code).toBe(1);
+    expect(impostor.stderr).toMatch(/DECRYPT_FAILED/);
+    const unnamed = await cli(['open', '-i', f('reader.key')], sealed.stdout);
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toMatch(/INVALID_INPUT/);
+    // One flag used to mean a secret key file when sealing and a public key when opening.
+    expect((await cli(['seal', '-r', reader, '--from', f('sender.key')], Buffer.from('x'))).code).toBe(2);
+    expect((await cli(['open', '-i', f('reader.key'), '--from', sender], sealed.stdout)).code).toBe(2);
+  });
+
   test('usage errors exit 2; a mistyped public key is rejected', async () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli(['seal'])).code).toBe(2);

@@ -69,25 +69,25 @@ describe('sender authentication (HPKE auth mode)', () => {
     const bob = generateKeyPair();
     const mallory = generateKeyPair();
     const data = pattern(1000, 3);
-    const blob = await seal(data, { to: bob.publicKey, from: alice.secretKey });
-    expectBytes(await open(blob, { secretKey: bob.secretKey, from: alice.publicKey }), data);
-    expect(await codeOf(() => open(blob, { secretKey: bob.secretKey, from: mallory.publicKey }))).toBe('DECRYPT_FAILED');
+    const blob = await seal(data, { to: bob.publicKey, senderSecretKey: alice.secretKey });
+    expectBytes(await open(blob, { secretKey: bob.secretKey, senderPublicKey: alice.publicKey }), data);
+    expect(await codeOf(() => open(blob, { secretKey: bob.secretKey, senderPublicKey: mallory.publicKey }))).toBe('DECRYPT_FAILED');
     expect(await codeOf(() => open(blob, { secretKey: bob.secretKey }))).toBe('INVALID_INPUT');
-    expect(await codeOf(() => open(blob, { secretKey: alice.secretKey, from: alice.publicKey }))).toBe('DECRYPT_FAILED');
+    expect(await codeOf(() => open(blob, { secretKey: alice.secretKey, senderPublicKey: alice.publicKey }))).toBe('DECRYPT_FAILED');
   });
 
   test('a recipient who requires a sender rejects an anonymous blob', async () => {
     const alice = generateKeyPair();
     const bob = generateKeyPair();
     const blob = await seal(pattern(10), { to: bob.publicKey });
-    expect(await codeOf(() => open(blob, { secretKey: bob.secretKey, from: alice.publicKey }))).toBe('DECRYPT_FAILED');
+    expect(await codeOf(() => open(blob, { secretKey: bob.secretKey, senderPublicKey: alice.publicKey }))).toBe('DECRYPT_FAILED');
   });
 
   test('auth mode takes exactly one recipient', async () => {
     const alice = generateKeyPair();
     const to = [generateKeyPair().publicKey, generateKeyPair().publicKey];
-    expect(await codeOf(() => seal(pattern(10), { to, from: alice.secretKey }))).toBe('INVALID_INPUT');
-    expect(await open(await seal(pattern(10), { to: [to[0]!], from: alice.secretKey }), { secretKey: generateKeyPair().secretKey, from: alice.publicKey }).catch((e: { code: string }) => e.code)).toBe('DECRYPT_FAILED');
+    expect(await codeOf(() => seal(pattern(10), { to, senderSecretKey: alice.secretKey }))).toBe('INVALID_INPUT');
+    expect(await open(await seal(pattern(10), { to: [to[0]!], senderSecretKey: alice.secretKey }), { secretKey: generateKeyPair().secretKey, senderPublicKey: alice.publicKey }).catch((e: { code: string }) => e.code)).toBe('DECRYPT_FAILED');
   });
 });
 
@@ -114,13 +114,13 @@ describe('options are validated at the boundary', () => {
     ['to empty list', () => seal(new Uint8Array(1), { to: [] })],
     ['to list with a bad key', () => seal(new Uint8Array(1), { to: [publicKey, new Uint8Array(31)] })],
     ['to a number[]', () => seal(new Uint8Array(1), { to: [...publicKey] as unknown as Uint8Array })],
-    ['from short', () => seal(new Uint8Array(1), { to: publicKey, from: new Uint8Array(16) })],
+    ['senderSecretKey short', () => seal(new Uint8Array(1), { to: publicKey, senderSecretKey: new Uint8Array(16) })],
     ['aad not bytes', () => seal(new Uint8Array(1), { to: publicKey, aad: 'x' as unknown as Uint8Array })],
     ['to a low-order point', () => seal(new Uint8Array(1), { to: new Uint8Array(32) })],
     ['blob not bytes', () => open([1, 2] as unknown as Uint8Array, { secretKey })],
     ['secretKey missing', () => open(new Uint8Array(200), {} as { secretKey: Uint8Array })],
     ['secretKey short', () => open(new Uint8Array(200), { secretKey: secretKey.subarray(2) })],
-    ['from short (open)', () => open(new Uint8Array(200), { secretKey, from: new Uint8Array(33) })],
+    ['senderPublicKey short', () => open(new Uint8Array(200), { secretKey, senderPublicKey: new Uint8Array(33) })],
   ];
   for (const [name, fn] of cases) {
     test(`${name} → INVALID_INPUT`, async () => {
@@ -132,8 +132,8 @@ describe('options are validated at the boundary', () => {
     const alice = generateKeyPair();
     const bob = generateKeyPair();
     const [aliceSecret, bobSecret] = [Uint8Array.from(alice.secretKey), Uint8Array.from(bob.secretKey)];
-    const blob = await seal(pattern(10), { to: bob.publicKey, from: alice.secretKey });
-    await open(blob, { secretKey: bob.secretKey, from: alice.publicKey });
+    const blob = await seal(pattern(10), { to: bob.publicKey, senderSecretKey: alice.secretKey });
+    await open(blob, { secretKey: bob.secretKey, senderPublicKey: alice.publicKey });
     expect(alice.secretKey).toEqual(aliceSecret);
     expect(bob.secretKey).toEqual(bobSecret);
   });
@@ -149,8 +149,8 @@ describe('backends agree', () => {
         for (const size of [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE + 7]) {
           const data = pattern(size, 5);
           const aad = pattern(7, 8);
-          const blob = await sealWith(sealEnv, data, { to: bob.publicKey, from: alice.secretKey, aad });
-          expectBytes(await openWith(openEnv, blob, { secretKey: bob.secretKey, from: alice.publicKey, aad }), data);
+          const blob = await sealWith(sealEnv, data, { to: bob.publicKey, senderSecretKey: alice.secretKey, aad });
+          expectBytes(await openWith(openEnv, blob, { secretKey: bob.secretKey, senderPublicKey: alice.publicKey, aad }), data);
         }
       });
     }

@@ -16,7 +16,7 @@ import type { ZeroVaultErrorCode } from '../../src/errors.js';
 import { sealWith } from '../../src/seal/blob.js';
 import type { SealEnv } from '../../src/seal/env.js';
 import { CHUNK_SIZE, HEADER_LABEL, MAC_LENGTH, PAYLOAD_LABEL, PRELUDE_LENGTH, STANZA_LENGTH, headerLength } from '../../src/seal/format.js';
-import { encodePublicKey, encodeSecretKey } from '../../src/seal/keytext.js';
+import { formatPublicKey, formatSecretKey } from '../../src/seal/keytext.js';
 import { assemble, crafter, flip } from './craft.js';
 import { pattern, toHex } from './helpers.js';
 
@@ -32,7 +32,7 @@ export interface SealVector {
   error?: ZeroVaultErrorCode;
   /** Key name of the secret key to open with. */
   identity: string;
-  /** Key name of the sender public key to require (`open(…, { from })`), if any. */
+  /** Key name of the sender public key to require (`open(…, { senderPublicKey })`), if any. */
   from?: string;
   /** AAD to open with, hex. */
   aad: string;
@@ -131,7 +131,7 @@ export async function buildSealVectors(backend: Backend): Promise<SealVectorFile
     const aad = opts.aad ?? new Uint8Array(0);
     const blob = await sealWith(env, plaintext, {
       to: opts.to.map((k) => key(k).publicKey),
-      ...(opts.from ? { from: key(opts.from).secretKey } : {}),
+      ...(opts.from ? { senderSecretKey: key(opts.from).secretKey } : {}),
       aad,
     });
     const fileKey = drawn[0]!;
@@ -297,7 +297,7 @@ export async function buildSealVectors(backend: Backend): Promise<SealVectorFile
     keys: Object.fromEntries(
       [...keys].map(([name, k]) => [
         name,
-        { secret_key: toHex(k.secretKey), public_key: toHex(k.publicKey), secret_key_text: encodeSecretKey(k.secretKey), public_key_text: encodePublicKey(k.publicKey) },
+        { secret_key: toHex(k.secretKey), public_key: toHex(k.publicKey), secret_key_text: formatSecretKey(k.secretKey), public_key_text: formatPublicKey(k.publicKey) },
       ]),
     ),
     parts,

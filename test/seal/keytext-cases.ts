@@ -4,7 +4,7 @@
  * rejected. Built deterministically by {@link buildKeyTextVectors}.
  */
 import type { Backend } from '../../src/crypto/backend.js';
-import { encodePublicKey, encodeSecretKey } from '../../src/seal/keytext.js';
+import { formatPublicKey, formatSecretKey } from '../../src/seal/keytext.js';
 import { pattern, toHex } from './helpers.js';
 
 /** One valid key text. */
@@ -60,8 +60,8 @@ export function buildKeyTextVectors(backend: Backend): KeyTextFile {
   const secrets = [new Uint8Array(32), new Uint8Array(32).fill(0xff), pattern(32, 1000), pattern(32, 2000)];
   for (const secretKey of secrets) {
     const publicKey = backend.x25519PublicKey(secretKey);
-    valid.push({ kind: 'secret', key: toHex(secretKey), text: encodeSecretKey(secretKey) });
-    valid.push({ kind: 'public', key: toHex(publicKey), text: encodePublicKey(publicKey) });
+    valid.push({ kind: 'secret', key: toHex(secretKey), text: formatSecretKey(secretKey) });
+    valid.push({ kind: 'public', key: toHex(publicKey), text: formatPublicKey(publicKey) });
   }
   const pk = valid[5]!.text;
   const sk = valid[4]!.text;

@@ -1,12 +1,12 @@
 /**
  * zvpk1… / zvsk1… key texts: round trips, and every typo is rejected:
  * each single-character substitution, adjacent transposition, deletion and
- * insertion of a real key text, checked exhaustively. The encoder is also
+ * insertion of a real key text, checked exhaustively. The formatter is also
  * checked against an independent Bech32m verifier written from BIP 350.
  */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { decodePublicKey, decodeSecretKey, encodePublicKey, encodeSecretKey, generateKeyPair } from '../../src/seal/index.js';
+import { parsePublicKey, parseSecretKey, formatPublicKey, formatSecretKey, generateKeyPair } from '../../src/seal/index.js';
 import { codeOf, toHex } from './helpers.js';
 
 const CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
@@ -31,31 +31,31 @@ function bip350Verify(text: string): boolean {
 describe('key text', () => {
   test('round trip and shape', () => {
     const { publicKey, secretKey } = generateKeyPair();
-    const pk = encodePublicKey(publicKey);
-    const sk = encodeSecretKey(secretKey);
+    const pk = formatPublicKey(publicKey);
+    const sk = formatSecretKey(secretKey);
     expect(pk).toMatch(/^zvpk1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/);
     expect(sk).toMatch(/^zvsk1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/);
-    expect(decodePublicKey(pk)).toEqual(publicKey);
-    expect(decodeSecretKey(sk)).toEqual(secretKey);
+    expect(parsePublicKey(pk)).toEqual(publicKey);
+    expect(parseSecretKey(sk)).toEqual(secretKey);
     expect(bip350Verify(pk) && bip350Verify(sk)).toBe(true);
   });
 
   test('property: any 32 bytes round-trip, and the text verifies under BIP 350', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (key) => {
-        const text = encodePublicKey(key);
-        return bip350Verify(text) && toHex(decodePublicKey(text)) === toHex(key) && toHex(decodeSecretKey(encodeSecretKey(key))) === toHex(key);
+        const text = formatPublicKey(key);
+        return bip350Verify(text) && toHex(parsePublicKey(text)) === toHex(key) && toHex(parseSecretKey(formatSecretKey(key))) === toHex(key);
       }),
       { numRuns: 300 },
     );
   });
 
   test('every single-character substitution, transposition, deletion and insertion is rejected', async () => {
-    const texts = [encodePublicKey(generateKeyPair().publicKey), encodeSecretKey(generateKeyPair().secretKey)];
+    const texts = [formatPublicKey(generateKeyPair().publicKey), formatSecretKey(generateKeyPair().secretKey)];
     let checked = 0;
     const accepted: string[] = [];
     for (const text of texts) {
-      const decode = text.startsWith('zvpk') ? decodePublicKey : decodeSecretKey;
+      const parse = text.startsWith('zvpk') ? parsePublicKey : parseSecretKey;
       const variants = new Set<string>();
       const alphabet = `${CHARSET}1bio${CHARSET.toUpperCase()} -`;
       for (let i = 0; i < text.length; i++) {
@@ -67,7 +67,7 @@ describe('key text', () => {
       variants.delete(text);
       for (const variant of variants) {
         checked += 1;
-        if ((await codeOf(() => decode(variant))) !== 'INVALID_INPUT') accepted.push(variant);
+        if ((await codeOf(() => parse(variant))) !== 'INVALID_INPUT') accepted.push(variant);
       }
     }
     expect(accepted).toEqual([]);
@@ -76,18 +76,18 @@ describe('key text', () => {
 
   test('wrong kind, wrong type, wrong key size', async () => {
     const { publicKey, secretKey } = generateKeyPair();
-    expect(await codeOf(() => decodeSecretKey(encodePublicKey(publicKey)))).toBe('INVALID_INPUT');
-    expect(await codeOf(() => decodePublicKey(encodeSecretKey(secretKey)))).toBe('INVALID_INPUT');
-    expect(await codeOf(() => decodePublicKey(42 as unknown as string))).toBe('INVALID_INPUT');
-    expect(await codeOf(() => encodePublicKey(new Uint8Array(31)))).toBe('INVALID_INPUT');
-    expect(await codeOf(() => encodeSecretKey('k' as unknown as Uint8Array))).toBe('INVALID_INPUT');
+    expect(await codeOf(() => parseSecretKey(formatPublicKey(publicKey)))).toBe('INVALID_INPUT');
+    expect(await codeOf(() => parsePublicKey(formatSecretKey(secretKey)))).toBe('INVALID_INPUT');
+    expect(await codeOf(() => parsePublicKey(42 as unknown as string))).toBe('INVALID_INPUT');
+    expect(await codeOf(() => formatPublicKey(new Uint8Array(31)))).toBe('INVALID_INPUT');
+    expect(await codeOf(() => formatSecretKey('k' as unknown as Uint8Array))).toBe('INVALID_INPUT');
   });
 
   test('error messages never contain the text', async () => {
-    const sk = encodeSecretKey(generateKeyPair().secretKey);
+    const sk = formatSecretKey(generateKeyPair().secretKey);
     const typo = sk.slice(0, -1) + (sk.endsWith('q') ? 'p' : 'q');
     try {
-      decodeSecretKey(typo);
+      parseSecretKey(typo);
       expect.fail('accepted a typo');
     } catch (err) {
       expect(String((err as Error).message)).not.toContain(typo.slice(5, 20));

@@ -29,7 +29,7 @@ function expectedFlipCodes(index: number): string[] {
 describe('every single-bit flip fails', () => {
   for (const [name, options, openOptions] of [
     ['base', { to: bob.publicKey }, { secretKey: bob.secretKey }],
-    ['auth + aad', { to: bob.publicKey, from: alice.secretKey, aad: pattern(9) }, { secretKey: bob.secretKey, from: alice.publicKey, aad: pattern(9) }],
+    ['auth + aad', { to: bob.publicKey, senderSecretKey: alice.secretKey, aad: pattern(9) }, { secretKey: bob.secretKey, senderPublicKey: alice.publicKey, aad: pattern(9) }],
   ] as const) {
     test(`${name}: every bit of a 50-byte-payload blob`, async () => {
       const blob = await sealWith(env(), pattern(50, 1), options);
@@ -150,7 +150,7 @@ describe('low-order keys', () => {
     for (const to of lowOrder) expect(await codeOf(() => sealWith(env(), pattern(1), { to }))).toBe('INVALID_INPUT');
   });
   test('a low-order sender key in auth mode is refused on open', async () => {
-    const blob = await sealWith(env(), pattern(1), { to: bob.publicKey, from: alice.secretKey });
-    for (const from of lowOrder) expect(await codeOf(() => open(blob, { secretKey: bob.secretKey, from }))).toBe('INVALID_INPUT');
+    const blob = await sealWith(env(), pattern(1), { to: bob.publicKey, senderSecretKey: alice.secretKey });
+    for (const senderPublicKey of lowOrder) expect(await codeOf(() => open(blob, { secretKey: bob.secretKey, senderPublicKey }))).toBe('INVALID_INPUT');
   });
 });

@@ -37,8 +37,8 @@ function optionsOf(c: Case) {
   const reader = keys[c.reader % c.recipients]!;
   const sender = keys[3]!;
   return {
-    seal: { to: keys.slice(0, c.recipients).map((k) => k.publicKey), ...(auth ? { from: sender.secretKey } : {}), ...(c.aad ? { aad: c.aad } : {}) },
-    open: { secretKey: reader.secretKey, ...(auth ? { from: sender.publicKey } : {}), ...(c.aad ? { aad: c.aad } : {}) },
+    seal: { to: keys.slice(0, c.recipients).map((k) => k.publicKey), ...(auth ? { senderSecretKey: sender.secretKey } : {}), ...(c.aad ? { aad: c.aad } : {}) },
+    open: { secretKey: reader.secretKey, ...(auth ? { senderPublicKey: sender.publicKey } : {}), ...(c.aad ? { aad: c.aad } : {}) },
   };
 }
 

@@ -23,7 +23,7 @@ describe('sealStream equals seal, byte for byte', () => {
     test(`${size} bytes, every split`, async () => {
       const data = pattern(size, size + 3);
       const aad = pattern(5, 1);
-      const options = { to: bob.publicKey, from: alice.secretKey, aad };
+      const options = { to: bob.publicKey, senderSecretKey: alice.secretKey, aad };
       const expected = await sealWith({ backend: getBackend(), random: seededRandom(size) }, data, options);
       for (const sizes of size > 5 * CHUNK_SIZE ? SPLITS.filter((s) => s[0]! > 100) : SPLITS) {
         if (size > 100_000 && sizes[0] === 1) continue;
@@ -32,7 +32,7 @@ describe('sealStream equals seal, byte for byte', () => {
         expectBytes(join(chunks), expected);
       }
       // And the stream's own output opens, in one go and streamed.
-      expectBytes(await open(expected, { secretKey: bob.secretKey, from: alice.publicKey, aad }), data);
+      expectBytes(await open(expected, { secretKey: bob.secretKey, senderPublicKey: alice.publicKey, aad }), data);
     });
   }
 

@@ -15,7 +15,7 @@ import { createNodeBackend } from '../../src/crypto/backend-node.js';
 import { createWebBackend } from '../../src/crypto/backend-web.js';
 import { openWith, sealWith } from '../../src/seal/blob.js';
 import { SEALED_CHUNK_SIZE, headerLength } from '../../src/seal/format.js';
-import { decodePublicKey, decodeSecretKey, encodePublicKey, encodeSecretKey } from '../../src/seal/keytext.js';
+import { parsePublicKey, parseSecretKey, formatPublicKey, formatSecretKey } from '../../src/seal/keytext.js';
 import { openStreamWith } from '../../src/seal/stream.js';
 import { buildSealVectors, type SealVectorFile } from './cases.js';
 import { buildKeyTextVectors, type KeyTextFile } from './keytext-cases.js';
@@ -54,7 +54,7 @@ describe.each(ENVS)('every blob vector on %s', (_name, backend) => {
       const blob = blobOf(v.blob);
       const options = {
         secretKey: hex(file.keys[v.identity]!.secret_key),
-        ...(v.from === undefined ? {} : { from: hex(file.keys[v.from]!.public_key) }),
+        ...(v.from === undefined ? {} : { senderPublicKey: hex(file.keys[v.from]!.public_key) }),
         aad: hex(v.aad),
       };
       // Single-shot.
@@ -102,7 +102,7 @@ describe.each(ENVS)('every blob vector on %s', (_name, backend) => {
       } else {
         const again = await sealWith({ backend, random }, plaintext, {
           to: s.recipients.map((k) => hex(file.keys[k]!.public_key)),
-          ...(s.from === undefined ? {} : { from: hex(file.keys[s.from]!.secret_key) }),
+          ...(s.from === undefined ? {} : { senderSecretKey: hex(file.keys[s.from]!.secret_key) }),
           aad: hex(v.aad),
         });
         expect(toHex(again)).toBe(toHex(blobOf(v.blob)));
@@ -114,24 +114,24 @@ describe.each(ENVS)('every blob vector on %s', (_name, backend) => {
 });
 
 describe('key text vectors', () => {
-  test('valid texts decode, keys encode to exactly the text', () => {
+  test('valid texts parse, keys format to exactly the text', () => {
     expect(keyText.valid.length).toBe(8);
     for (const v of keyText.valid) {
-      const decode = v.kind === 'public' ? decodePublicKey : decodeSecretKey;
-      const encode = v.kind === 'public' ? encodePublicKey : encodeSecretKey;
-      expect(toHex(decode(v.text))).toBe(v.key);
-      expect(encode(hex(v.key))).toBe(v.text);
+      const parse = v.kind === 'public' ? parsePublicKey : parseSecretKey;
+      const format = v.kind === 'public' ? formatPublicKey : formatSecretKey;
+      expect(toHex(parse(v.text))).toBe(v.key);
+      expect(format(hex(v.key))).toBe(v.text);
     }
     for (const [name, k] of Object.entries(file.keys)) {
-      expect(decodeSecretKey(k.secret_key_text), name).toEqual(hex(k.secret_key));
-      expect(decodePublicKey(k.public_key_text), name).toEqual(hex(k.public_key));
+      expect(parseSecretKey(k.secret_key_text), name).toEqual(hex(k.secret_key));
+      expect(parsePublicKey(k.public_key_text), name).toEqual(hex(k.public_key));
     }
   });
   test('invalid texts are rejected with INVALID_INPUT', async () => {
     expect(keyText.invalid.length).toBe(18);
     for (const v of keyText.invalid) {
-      const decode = v.kind === 'public' ? decodePublicKey : decodeSecretKey;
-      expect(await codeOf(() => decode(v.text)), v.comment).toBe('INVALID_INPUT');
+      const parse = v.kind === 'public' ? parsePublicKey : parseSecretKey;
+      expect(await codeOf(() => parse(v.text)), v.comment).toBe('INVALID_INPUT');
     }
   });
 });
