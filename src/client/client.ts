@@ -18,9 +18,10 @@ import { restStore } from '../store/rest.js';
 import type { BlobStore } from '../store/types.js';
 import { normalizeBaseUrl, postJson, signRequest, type Endpoint, type FetchFn, type SigningKey } from './api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
-import { parseRecoveryKey } from './recovery-key.js';
+import { parseRecoveryKey } from '../formats/recovery-key.js';
 import { PASSWORD_SLOT, RECOVERY_SLOT, Session, addSlotEntry, changePasswordWith, loadKeyring, readMeta, writeKeyring } from './session.js';
-import { decodeSlot, unwrapRoot, wrapRoot } from './slots.js';
+import { decodeSlot } from '../formats/slots.js';
+import { unwrapRoot, wrapRoot } from './slots.js';
 
 /** Options of {@link Client}. */
 export interface ClientOptions {

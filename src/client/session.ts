@@ -19,12 +19,13 @@ import { assertName, type BlobStore } from '../store/types.js';
 import { postJson, type Endpoint, type SigningKey } from './api.js';
 import { loginCredential, prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
 import type { Contact } from './directory.js';
-import { frame, unframe } from './frame.js';
-import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from './recovery-key.js';
+import { decodeFrame, encodeFrame } from '../formats/frame.js';
+import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from '../formats/recovery-key.js';
 import type { SharedRow } from './sharing-api.js';
 import type { KeyAccess, SharingContext } from './sharing-context.js';
-import { decodeSlot, encodeSlot, keyIdOf, wrapRoot, type SlotEntry } from './slots.js';
-import { normalizeUserId } from '../opaque/user-id.js';
+import { decodeSlot, encodeSlot, type SlotEntry } from '../formats/slots.js';
+import { keyIdOf, wrapRoot } from './slots.js';
+import { normalizeUserId } from '../formats/user-id.js';
 import { RESERVED_PREFIX, Vault } from './vault.js';
 import { metaManifestStore, ownManifestId } from './manifest.js';
 import { keyAccess, ownVaultHost } from './vault-hosts.js';
@@ -71,7 +72,7 @@ export async function readMeta(store: BlobStore, id: string): Promise<{ data: Ui
 export async function loadKeyring(store: BlobStore, rootKey: Uint8Array): Promise<{ keyring: Keyring; version: number; cv: number } | null> {
   const stored = await readMeta(store, KEYRING_ID);
   if (stored === null) return null;
-  const { contentVersion, sealed } = unframe(stored.data);
+  const { contentVersion, sealed } = decodeFrame(stored.data);
   const keyring = await openKeyring({ root: { ...ROOT_KEK, key: rootKey }, owner: META_VAULT, version: contentVersion, sealed });
   return { keyring, version: stored.version, cv: contentVersion };
 }
@@ -79,7 +80,7 @@ export async function loadKeyring(store: BlobStore, rootKey: Uint8Array): Promis
 /** Seals and writes a keyring at content version `cv`, conditionally on the store version. */
 export async function writeKeyring(store: BlobStore, rootKey: Uint8Array, keyring: Keyring, cv: number, ifVersion: number | null): Promise<number> {
   const sealed = await sealKeyring({ root: { ...ROOT_KEK, key: rootKey }, owner: META_VAULT, version: cv, keyring });
-  const { version } = await store.put(META_VAULT, KEYRING_ID, frame(cv, sealed), { ifVersion });
+  const { version } = await store.put(META_VAULT, KEYRING_ID, encodeFrame(cv, sealed), { ifVersion });
   return version;
 }
 

@@ -11,7 +11,7 @@ import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
 import type { Endpoint, SigningKey } from './api.js';
 import { Directory } from './directory.js';
-import type { GrantKek } from './grant.js';
+import type { GrantKek } from '../formats/grant.js';
 import { PinStore, accessKey, type AccessPin } from './pins.js';
 import { SharingApi } from './sharing-api.js';
 

@@ -19,8 +19,9 @@ import { fromUtf8, utf8 } from '../crypto/bytes.js';
 import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, sealRecord, type KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertName } from '../store/types.js';
-import { frame, unframe, type Frame } from './frame.js';
-import { checkRead, type Manifest, type ManifestEntry } from './manifest.js';
+import { decodeFrame, encodeFrame, type Frame } from '../formats/frame.js';
+import type { Manifest, ManifestEntry } from '../formats/manifest.js';
+import { checkRead } from './manifest.js';
 import type {
   DeleteOptions,
   ManifestStore,
@@ -108,7 +109,7 @@ export class Vault {
   }
 
   async #openFramed(id: string, data: Uint8Array): Promise<{ data: Uint8Array; cv: number }> {
-    const parsed = unframe(data);
+    const parsed = decodeFrame(data);
     await this.#host.frames.check(id, parsed);
     const { kekId, kekVersion } = parseRecordHeader(parsed.sealed);
     const known = (): boolean => this.#host.keyring().keks.some((k) => k.id === kekId && k.version === kekVersion);
@@ -196,7 +197,7 @@ export class Vault {
       return { cv: (known?.cv ?? 0) + 1, ifVersion: null };
     }
     if (ifVersion !== undefined && stored.version !== ifVersion) throw new ZeroVaultError('CONFLICT', 'version precondition failed');
-    const { contentVersion } = unframe(stored.data);
+    const { contentVersion } = decodeFrame(stored.data);
     return { cv: Math.max(contentVersion, known?.cv ?? 0) + 1, ifVersion: stored.version };
   }
 
@@ -405,7 +406,7 @@ export class Vault {
       let parsed: Frame;
       let header: { kekId: string; kekVersion: number };
       try {
-        parsed = unframe(stored.data);
+        parsed = decodeFrame(stored.data);
         header = parseRecordHeader(parsed.sealed);
       } catch {
         options.onSkip?.(id);
@@ -428,7 +429,7 @@ export class Vault {
       }
       const kept = signature ?? parsed.signature;
       try {
-        const { version } = await this.#host.store.put(this.name, id, frame(contentVersion, next, kept), { ifVersion: stored.version });
+        const { version } = await this.#host.store.put(this.name, id, encodeFrame(contentVersion, next, kept), { ifVersion: stored.version });
         const known = this.#manifest.get(id);
         if (known !== undefined && known.cv === contentVersion) this.#manifest.set(id, { ...known, storeVersion: version });
         return rewrap;

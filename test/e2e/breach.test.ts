@@ -31,8 +31,9 @@ import {
 } from '../../src/crypto/backend-checks.js';
 import { equal, toBase64url, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { loadKeyring, PASSWORD_SLOT, META_VAULT } from '../../src/client/session.js';
-import { decodeSlot, unwrapRoot } from '../../src/client/slots.js';
-import { parseRecoveryKey } from '../../src/client/recovery-key.js';
+import { unwrapRoot } from '../../src/client/slots.js';
+import { decodeSlot } from '../../src/formats/slots.js';
+import { parseRecoveryKey } from '../../src/formats/recovery-key.js';
 import { requestMacKey } from '../../src/crypto/request-mac.js';
 import { finishLogin, startLogin, startServerLogin } from '../../src/opaque/index.js';
 import { atRestKey } from '../../src/server/sessions.js';
