@@ -1,6 +1,8 @@
 /**
- * The import graph obeys DESIGN.md's arrows, and no `node:` module is
- * reachable from a browser entry point.
+ * The import graph obeys DESIGN.md's arrows, no `node:` module is reachable
+ * from a browser entry point, and the wire formats both sides read have one
+ * home (`formats/`): nothing else holds their labels or magic bytes, and the
+ * server reaches Ed25519 only through it.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -50,19 +52,47 @@ const ALLOWED: Record<string, readonly string[]> = {
   envelope: ['envelope', 'crypto'],
   opaque: ['opaque', 'crypto'],
   seal: ['seal', 'crypto'],
+  // Pure wire formats both sides read (DESIGN.md "Layers").
+  formats: ['formats', 'crypto'],
   // transport.ts is the one HTTP client, beside errors.ts so the REST store can share it.
   store: ['store', 'crypto/bytes', 'crypto/assert', 'transport'],
   // Grants are sealed to the grantee with HPKE auth mode (`zerovault/seal`).
-  client: ['client', 'envelope', 'opaque', 'store', 'seal', 'crypto', 'transport'],
+  client: ['client', 'formats', 'envelope', 'opaque', 'store', 'seal', 'crypto', 'transport'],
   // The in-memory server store reuses memoryStore for its per-user blobs
   // rather than a second copy of the same logic (see the closing notes).
-  server: ['server', 'opaque', 'store/types', 'store/memory', 'crypto'],
+  server: ['server', 'formats', 'opaque', 'store/types', 'store/memory', 'crypto'],
   cli: ['cli', 'server', 'client', 'seal', 'store', 'crypto', 'root'],
 };
 
 const NODE_ALLOWED = [/^crypto\/backend-node\.ts$/, /^store\/fs\.ts$/, /^server\/node\.ts$/, /^cli\//];
 
 const files = walk(src);
+
+/** The relative path of a source file, with forward slashes. */
+function relOf(file: string): string {
+  return relative(src, file).replace(/\\/g, '/');
+}
+
+// `@noble/*` is the crypto layer's; the keyring codec predates crypto/ed25519.ts.
+const NOBLE_ALLOWED = [/^crypto\//, /^envelope\/keyring\.ts$/];
+
+// What marks a wire format's bytes: its signature label or text prefix, and
+// its magic ("Z" + a letter). Pins ("ZP") are the client's private format.
+const FORMAT_MARKS: readonly RegExp[] = [
+  /zerovault\/v1\/(key-event|grant|membership|record-signature|safety-number)\b/,
+  /['"]zvrk1['"]/,
+  /0x5a,\s*0x(46|53|4d|44|47|41)\b/i,
+  /\bMAGIC\w*\s*=\s*0x(46|53|4d|44|47|41)\b/i,
+];
+
+/** Lines of `text` that read a format's layout: a mark, or a DataView (raw offsets) in the server. */
+function formatReads(rel: string, text: string): string[] {
+  return text.split('\n').flatMap((line, i) => {
+    const code = line.replace(/^\s*(\*|\/\/).*$/, '');
+    const hit = FORMAT_MARKS.some((re) => re.test(code)) || (rel.startsWith('server/') && /\bDataView\b/.test(code));
+    return hit ? [`${rel}:${i + 1}`] : [];
+  });
+}
 
 describe('architecture', () => {
   test('the source tree is not empty', () => {
@@ -106,6 +136,29 @@ describe('architecture', () => {
     const builtins = ['crypto', 'fs', 'path', 'http', 'https', 'os', 'stream', 'url', 'buffer', 'util', 'fs/promises'];
     const violations = files.filter((file) => importsOf(file).some((s) => builtins.includes(s)));
     expect(violations.map((f) => relative(src, f))).toEqual([]);
+  });
+
+  test('@noble/* is imported only by the crypto layer (never by the server, the client or the formats)', () => {
+    const violations = files
+      .filter((file) => importsOf(file).some((s) => s.startsWith('@noble/')))
+      .map(relOf)
+      .filter((rel) => !NOBLE_ALLOWED.some((re) => re.test(rel)));
+    expect(violations).toEqual([]);
+    // The server in particular verifies signatures through formats/.
+    expect(files.filter((file) => relOf(file).startsWith('server/')).length).toBeGreaterThan(3);
+  });
+
+  test('wire formats are read only in formats/: no label, magic or raw offset elsewhere', () => {
+    const violations = files
+      .filter((file) => !relOf(file).startsWith('formats/'))
+      .flatMap((file) => formatReads(relOf(file), readFileSync(file, 'utf8')));
+    expect(violations).toEqual([]);
+    // The check finds what it looks for: each format module holds its marks.
+    for (const name of ['frame', 'slots', 'manifest', 'key-event', 'grant', 'membership', 'record-signature', 'safety-number', 'recovery-key']) {
+      const text = readFileSync(join(src, 'formats', `${name}.ts`), 'utf8');
+      expect(formatReads(`formats/${name}.ts`, text).length, name).toBeGreaterThan(0);
+    }
+    expect(formatReads('server/x.ts', 'const v = new DataView(b.buffer);')).toEqual(['server/x.ts:1']);
   });
 
   const browserEntries = ['index.ts', 'idb.ts', 'seal/index.ts', 'opaque/index.ts', 'server/index.ts', 'ksf-worker.ts'];

@@ -11,9 +11,9 @@ import { openKeyring, sealKeyring, type Keyring } from '../envelope/index.js';
 import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
 import type { KeyringState } from './account-keys.js';
-import { frame, unframe } from './frame.js';
+import { decodeFrame, encodeFrame } from '../formats/frame.js';
 import { retryOnConflict } from './retry.js';
-import { decodeSlot, encodeSlot, type SlotEntry } from './slots.js';
+import { decodeSlot, encodeSlot, type SlotEntry } from '../formats/slots.js';
 
 /** The reserved vault of meta records. */
 export const META_VAULT = '_zv';
@@ -36,7 +36,7 @@ export async function readMeta(store: BlobStore, id: string): Promise<{ data: Ui
 export async function loadKeyring(store: BlobStore, rootKey: Uint8Array): Promise<KeyringState | null> {
   const stored = await readMeta(store, KEYRING_ID);
   if (stored === null) return null;
-  const { contentVersion, sealed } = unframe(stored.data);
+  const { contentVersion, sealed } = decodeFrame(stored.data);
   const keyring = await openKeyring({ root: { ...ROOT_KEK, key: rootKey }, owner: META_VAULT, version: contentVersion, sealed });
   return { keyring, version: stored.version, cv: contentVersion };
 }
@@ -59,7 +59,7 @@ export async function reloadKeyring(store: BlobStore, rootKey: Uint8Array, seenC
  */
 export async function writeKeyring(store: BlobStore, rootKey: Uint8Array, keyring: Keyring, cv: number, ifVersion: number | null): Promise<number> {
   const sealed = await sealKeyring({ root: { ...ROOT_KEK, key: rootKey }, owner: META_VAULT, version: cv, keyring });
-  const { version } = await store.put(META_VAULT, KEYRING_ID, frame(cv, sealed), { ifVersion });
+  const { version } = await store.put(META_VAULT, KEYRING_ID, encodeFrame(cv, sealed), { ifVersion });
   return version;
 }
 

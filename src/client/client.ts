@@ -13,7 +13,7 @@ import { addKekVersion, createKeyring } from '../envelope/index.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../errors.js';
 import { ARGON2ID_DEFAULT, assertArgon2idParams, type Argon2idParams } from '../crypto/ksf.js';
 import { loadOnDemand } from '../crypto/lazy.js';
-import { normalizeUserId } from '../opaque/user-id.js';
+import { normalizeUserId } from '../formats/user-id.js';
 import { DEFAULT_SUITE, type SuiteName } from '../opaque/suite-names.js';
 import { restStore } from '../store/rest.js';
 import type { BlobStore } from '../store/types.js';
@@ -23,7 +23,7 @@ import { addSlotEntry, loadKeyring, readMeta, readSlot, writeKeyring, KEYRING_ID
 import { normalizeBaseUrl, postJson, signRequest, transportOptions, type Endpoint, type SigningKey } from './api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
 import { changePasswordWith } from './credentials.js';
-import { parseRecoveryKey } from './recovery-key.js';
+import { parseRecoveryKey } from '../formats/recovery-key.js';
 import { createSession, type Session } from './session.js';
 import { unwrapRoot, wrapRoot } from './slots.js';
 

@@ -16,7 +16,7 @@ import type { BlobStore } from '../store/types.js';
 import type { Endpoint, SigningKey } from './api.js';
 import { prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
 import { addSlotEntry, pruneSlot } from './account-meta.js';
-import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from './recovery-key.js';
+import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from '../formats/recovery-key.js';
 import { keyIdOf, wrapRoot } from './slots.js';
 
 /** What replacing a credential needs. */

@@ -21,11 +21,11 @@
 import { equal } from '../crypto/bytes.js';
 import { ZeroVaultError, authFailed, isZeroVaultError } from '../errors.js';
 import type { Keyring } from '../envelope/index.js';
-import { GENESIS_PREV, createKeyEvent, verifyKeyLog, type KeyEvent } from './key-event.js';
+import { GENESIS_PREV, createKeyEvent, verifyKeyLog, type KeyEvent } from '../formats/key-event.js';
 import type { PinStore } from './pins.js';
-import { safetyNumber, sameSafetyNumber } from './safety-number.js';
+import { safetyNumber, sameSafetyNumber } from '../formats/safety-number.js';
 import type { SharingApi } from './sharing-api.js';
-import { normalizeUserId } from '../opaque/user-id.js';
+import { normalizeUserId } from '../formats/user-id.js';
 
 /** What this account knows of another user's keys. */
 export interface Contact {

@@ -8,7 +8,7 @@
  * @module
  */
 import { authFailed } from '../errors.js';
-import { frame, type Frame } from './frame.js';
+import { encodeFrame, type Frame } from '../formats/frame.js';
 import { signRecord, verifyRecord } from './record-signature.js';
 
 /** Frames records for a vault and checks frames read back. */
@@ -27,7 +27,7 @@ export interface FramePolicy {
 /** The policy of a private vault. */
 export const PRIVATE_FRAMES: FramePolicy = {
   shared: false,
-  frame: (_id, cv, sealed) => frame(cv, sealed),
+  frame: (_id, cv, sealed) => encodeFrame(cv, sealed),
   check: async () => {},
 };
 
@@ -56,9 +56,9 @@ export function sharedFrames(source: SignerSource): FramePolicy {
       return source.shared;
     },
     frame(id, cv, sealed) {
-      if (!source.signing) return frame(cv, sealed);
+      if (!source.signing) return encodeFrame(cv, sealed);
       const input = { owner: source.owner, vault: source.vault, recordId: id, contentVersion: cv, signer: source.self, sealed };
-      return frame(cv, sealed, signRecord(input, source.signingKey()));
+      return encodeFrame(cv, sealed, signRecord(input, source.signingKey()));
     },
     async check(id, parsed) {
       if (!source.shared) return;

@@ -19,6 +19,6 @@ export {
   type VaultRole,
 } from './vault.js';
 export type { Contact } from './directory.js';
-export type { Role } from './grant.js';
-export { formatRecoveryKey, parseRecoveryKey } from './recovery-key.js';
+export type { Role } from '../formats/grant.js';
+export { formatRecoveryKey, parseRecoveryKey } from '../formats/recovery-key.js';
 export type { FetchFn } from '../transport.js';

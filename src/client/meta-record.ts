@@ -8,7 +8,7 @@
  */
 import { openRecord, sealRecord } from '../envelope/index.js';
 import type { BlobStore } from '../store/types.js';
-import { frame, unframe } from './frame.js';
+import { decodeFrame, encodeFrame } from '../formats/frame.js';
 
 const META_VAULT = '_zv';
 const ROOT_KEK = { id: 'root', version: 1 } as const;
@@ -29,7 +29,7 @@ export interface LoadedMeta {
 export async function loadMeta(store: BlobStore, rootKey: Uint8Array, id: string): Promise<LoadedMeta | null> {
   const stored = await store.get(META_VAULT, id);
   if (stored === null) return null;
-  const { contentVersion, sealed } = unframe(stored.data);
+  const { contentVersion, sealed } = decodeFrame(stored.data);
   const plaintext = await openRecord({ kek: { ...ROOT_KEK, key: rootKey }, vaultId: META_VAULT, recordId: id, version: contentVersion, sealed });
   return { plaintext, version: stored.version, cv: contentVersion };
 }
@@ -42,6 +42,6 @@ export async function loadMeta(store: BlobStore, rootKey: Uint8Array, id: string
  */
 export async function saveMeta(store: BlobStore, rootKey: Uint8Array, id: string, cv: number, plaintext: Uint8Array, ifVersion: number | null): Promise<number> {
   const sealed = await sealRecord({ kek: { ...ROOT_KEK, key: rootKey }, vaultId: META_VAULT, recordId: id, version: cv, plaintext });
-  const { version } = await store.put(META_VAULT, id, frame(cv, sealed), { ifVersion });
+  const { version } = await store.put(META_VAULT, id, encodeFrame(cv, sealed), { ifVersion });
   return version;
 }

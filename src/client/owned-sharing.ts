@@ -11,7 +11,7 @@
  * @module
  */
 import { loadOnDemand } from '../crypto/lazy.js';
-import { frame } from './frame.js';
+import { encodeFrame } from '../formats/frame.js';
 import type { FramePolicy } from './frame-policy.js';
 import type { OwnedVault } from './sharing.js';
 import { checkNoMembership, type KeyAccess, type SharingContext } from './sharing-context.js';
@@ -48,7 +48,7 @@ export class OwnedSharing implements VaultSharing {
       get shared() {
         return loaded()?.frames.shared ?? false;
       },
-      frame: (id, cv, sealed) => loaded()?.frames.frame(id, cv, sealed) ?? frame(cv, sealed),
+      frame: (id, cv, sealed) => loaded()?.frames.frame(id, cv, sealed) ?? encodeFrame(cv, sealed),
       check: async (id, parsed) => {
         await loaded()?.frames.check(id, parsed);
       },

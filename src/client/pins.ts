@@ -23,7 +23,7 @@
 import { concat } from '../crypto/bytes.js';
 import { ZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
-import { Reader, str8, u32, u8 } from './codec.js';
+import { Reader, str8, u32, u8 } from '../formats/codec.js';
 import { loadMeta, saveMeta } from './meta-record.js';
 import { retryOnConflict } from './retry.js';
 

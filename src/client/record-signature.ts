@@ -1,65 +1,47 @@
 /**
- * Writer signatures on records of shared vaults (the v2 frame, `frame.ts`).
+ * Writer signatures on records of shared vaults: the message and the
+ * signature are `formats/record-signature.ts`; this module cuts the signed
+ * part out of a sealed record with the record's own strict header parser.
  *
- *     message   = lp(owner) || lp(vault) || lp(recordId) || u64(contentVersion) || lp(signer) || SHA-256(payloadPart)
- *     payloadPart = sealed[0..4] || sealed[9+k+w ..]     (prefix, then payload nonce, commitment, length, ciphertext, tag)
+ *     payloadPart = sealed[0..4] || sealed[payloadOffset ..]
  *
- * with `k` the KEK id length and `w` the suite's wrapped-DEK field length
- * (60 in suite 1, 92 in suite 2): `RecordHeader.payloadOffset`.
- *     signature = Ed25519(writer, "zerovault/v1/record-signature" || 0x00 || message)
- *
- * The signed part leaves out the KEK section and the wrapped DEK
- * (`docs/format.md`), so a key rotation, which re-wraps the DEK, keeps the
- * writer's signature valid. Nothing is lost: the commitment fixes the DEK and
- * the tag fixes the plaintext under it, so whoever re-wraps cannot change
- * what the record says.
+ * with `payloadOffset` from `RecordHeader` (after the KEK id and the suite's
+ * wrapped-DEK field: 60 bytes in suite 1, 92 in suite 2).
  *
  * @module
  */
-import { concat, utf8 } from '../crypto/bytes.js';
+import { concat } from '../crypto/bytes.js';
 import { parseRecordHeader } from '../envelope/index.js';
-import { lp, u64 } from './codec.js';
-import type { FrameSignature } from './frame.js';
-import { sha256, sign, verify } from './signature.js';
+import type { FrameSignature } from '../formats/frame.js';
+import { signRecordFields, verifyRecordFields, type RecordSignatureFields } from '../formats/record-signature.js';
 
-/** Domain-separation label of record signatures. */
-export const RECORD_SIGNATURE_LABEL = 'zerovault/v1/record-signature';
 /** What a record signature covers. Ids are normalized user ids. */
-export interface RecordSignatureInput {
-  readonly owner: string;
-  readonly vault: string;
-  readonly recordId: string;
-  readonly contentVersion: number;
-  readonly signer: string;
+export interface RecordSignatureInput extends Omit<RecordSignatureFields, 'payloadPart'> {
   /** The sealed record v1. */
   readonly sealed: Uint8Array;
 }
 
-function message(input: RecordSignatureInput): Uint8Array {
+function fieldsOf(input: RecordSignatureInput): RecordSignatureFields {
   const { payloadOffset } = parseRecordHeader(input.sealed); // strict: the offsets are then in range
   const payloadPart = concat(input.sealed.subarray(0, 4), input.sealed.subarray(payloadOffset));
-  return concat(
-    lp(utf8(input.owner)),
-    lp(utf8(input.vault)),
-    lp(utf8(input.recordId)),
-    u64(input.contentVersion),
-    lp(utf8(input.signer)),
-    sha256(payloadPart),
-  );
+  return { owner: input.owner, vault: input.vault, recordId: input.recordId, contentVersion: input.contentVersion, signer: input.signer, payloadPart };
 }
 
-/** Signs a record as `input.signer` with its Ed25519 seed. */
+/**
+ * Signs a record as `input.signer` with its Ed25519 seed.
+ * @throws `INVALID_INPUT` / `UNSUPPORTED` when the sealed record is malformed
+ */
 export function signRecord(input: RecordSignatureInput, secretKey: Uint8Array): FrameSignature {
-  return { signer: input.signer, value: sign(secretKey, RECORD_SIGNATURE_LABEL, message(input)) };
+  return signRecordFields(fieldsOf(input), secretKey);
 }
 
 /** Checks a record signature against the signer's Ed25519 public key; false when it does not verify or the record is malformed. */
 export function verifyRecord(input: RecordSignatureInput, signature: Uint8Array, publicKey: Uint8Array): boolean {
-  let m: Uint8Array;
+  let fields: RecordSignatureFields;
   try {
-    m = message(input);
+    fields = fieldsOf(input);
   } catch {
     return false;
   }
-  return verify(publicKey, signature, RECORD_SIGNATURE_LABEL, m);
+  return verifyRecordFields(fields, signature, publicKey);
 }

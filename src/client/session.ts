@@ -15,7 +15,7 @@ import { wipe } from '../crypto/bytes.js';
 import { loadOnDemand } from '../crypto/lazy.js';
 import { addKekVersion, type Keyring } from '../envelope/index.js';
 import { ZeroVaultError } from '../errors.js';
-import { normalizeUserId } from '../opaque/user-id.js';
+import { normalizeUserId } from '../formats/user-id.js';
 import { assertName, type BlobStore } from '../store/types.js';
 import type { AccountKeys } from './account-keys.js';
 import { KEYRING_ID, readMeta, reloadKeyring, writeKeyring } from './account-meta.js';

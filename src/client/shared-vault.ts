@@ -22,15 +22,16 @@ import { concat, equal, toBase64url, utf8 } from '../crypto/bytes.js';
 import type { KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError, authFailed } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
-import { lp } from './codec.js';
+import { lp } from '../formats/codec.js';
 import type { AcceptedKeys } from './directory.js';
 import type { SignerSource } from './frame-policy.js';
-import { openGrant, type OpenedGrant, type Role } from './grant.js';
+import type { Role } from '../formats/grant.js';
+import { openGrant, type OpenedGrant } from './grant.js';
 import { metaManifestStore } from './manifest.js';
-import { MEMBERS_ID, openMembership, type Membership } from './membership.js';
+import { openMembership, type Membership } from '../formats/membership.js';
 import { checkEpoch, type SharingContext } from './sharing-context.js';
-import { sha256 } from './signature.js';
-import type { ManifestStore, VaultMember } from './vault.js';
+import { sha256 } from '../formats/signature.js';
+import { MEMBERS_ID, type ManifestStore, type VaultMember } from './vault.js';
 
 /** The `_zv` meta id of a member's manifest of `(owner, vault)`. */
 export function memberManifestId(owner: string, vault: string): string {

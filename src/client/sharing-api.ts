@@ -12,7 +12,7 @@ import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { restStore } from '../store/rest.js';
 import type { BlobStore } from '../store/types.js';
 import { requestJson, signRequest, type Endpoint, type SigningKey } from './api.js';
-import type { Role } from './grant.js';
+import type { Role } from '../formats/grant.js';
 
 /** A grant as the server lists it (unverified). */
 export interface GrantRow {

@@ -12,7 +12,7 @@ import type { BlobStore } from '../store/types.js';
 import type { AccountKeys, KeyHandle } from './account-keys.js';
 import type { Endpoint } from './api.js';
 import { Directory } from './directory.js';
-import type { GrantKek } from './grant.js';
+import type { GrantKek } from '../formats/grant.js';
 import { PinStore, accessKey, type AccessPin } from './pins.js';
 import { SharingApi } from './sharing-api.js';
 

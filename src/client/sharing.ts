@@ -24,13 +24,14 @@ import type { KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError } from '../errors.js';
 import { retryOnConflict } from './retry.js';
 import { sharedFrames, type FramePolicy, type SignerSource } from './frame-policy.js';
-import { assertRole, sealGrant } from './grant.js';
-import { MEMBERS_ID, openMembership, signMembership, type Member, type Membership } from './membership.js';
+import { assertRole } from '../formats/grant.js';
+import { sealGrant } from './grant.js';
+import { openMembership, signMembership, type Member, type Membership } from '../formats/membership.js';
 import { signRecord, verifyRecord } from './record-signature.js';
 import { checkEpoch, checkNoMembership, grantKeks, type KeyAccess, type SharingContext } from './sharing-context.js';
-import { normalizeUserId } from '../opaque/user-id.js';
-import type { Frame, FrameSignature } from './frame.js';
-import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMember, VaultSharing } from './vault.js';
+import { normalizeUserId } from '../formats/user-id.js';
+import type { Frame, FrameSignature } from '../formats/frame.js';
+import { MEMBERS_ID, type RevokeOptions, type RevokeResult, type ShareOptions, type VaultHandle, type VaultMember, type VaultSharing } from './vault.js';
 
 /** A record as the store returns it. */
 type StoredRecord = { readonly data: Uint8Array; readonly version: number };

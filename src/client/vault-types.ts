@@ -7,9 +7,9 @@
 import type { KeyringKek } from '../envelope/index.js';
 import type { KeyHandle } from './account-keys.js';
 import type { BlobStore } from '../store/types.js';
-import type { Frame, FrameSignature } from './frame.js';
+import type { Frame, FrameSignature } from '../formats/frame.js';
 import type { FramePolicy } from './frame-policy.js';
-import type { Role } from './grant.js';
+import type { Role } from '../formats/grant.js';
 import type { ManifestStore } from './manifest.js';
 
 export type { ManifestStore } from './manifest.js';

@@ -20,8 +20,9 @@ import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, seal
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { CONFLICT_RETRIES, retryOnConflict } from './retry.js';
 import { assertName } from '../store/types.js';
-import { frame, unframe, type Frame } from './frame.js';
-import { checkRead, type Manifest, type ManifestEntry } from './manifest.js';
+import { decodeFrame, encodeFrame, type Frame } from '../formats/frame.js';
+import type { Manifest, ManifestEntry } from '../formats/manifest.js';
+import { checkRead } from './manifest.js';
 import type {
   DeleteOptions,
   ManifestStore,
@@ -135,7 +136,7 @@ export class Vault {
   }
 
   async #openFramed(id: string, data: Uint8Array): Promise<{ data: Uint8Array; cv: number }> {
-    const parsed = unframe(data);
+    const parsed = decodeFrame(data);
     await this.#host.frames.check(id, parsed);
     const { kekId, kekVersion } = parseRecordHeader(parsed.sealed);
     const known = (): boolean => this.#host.keyring().keks.some((k) => k.id === kekId && k.version === kekVersion);
@@ -230,7 +231,7 @@ export class Vault {
       return { cv: (known?.cv ?? 0) + 1, ifVersion: null };
     }
     if (ifVersion !== undefined && stored.version !== ifVersion) throw new ZeroVaultError('CONFLICT', 'version precondition failed');
-    const { contentVersion } = unframe(stored.data);
+    const { contentVersion } = decodeFrame(stored.data);
     return { cv: Math.max(contentVersion, known?.cv ?? 0) + 1, ifVersion: stored.version };
   }
 
@@ -300,7 +301,7 @@ export class Vault {
           const stored = await this.#host.store.get(this.name, id);
           // The content version of the frame is not authenticated until the record opens;
           // a store that lies about it only makes its own deletes look like rollbacks.
-          target = stored === null ? null : { version: stored.version, cv: unframe(stored.data).contentVersion };
+          target = stored === null ? null : { version: stored.version, cv: decodeFrame(stored.data).contentVersion };
         }
         if (target === null) {
           if (ifVersion !== undefined) throw new ZeroVaultError('CONFLICT', 'version precondition failed');
@@ -517,7 +518,7 @@ export class Vault {
       let parsed: Frame;
       let header: { kekId: string; kekVersion: number };
       try {
-        parsed = unframe(stored.data);
+        parsed = decodeFrame(stored.data);
         header = parseRecordHeader(parsed.sealed);
       } catch {
         options.onSkip?.(id);
@@ -539,7 +540,7 @@ export class Vault {
         next = await rewrapRecord({ sealed, from, to, vaultId: this.name, recordId: id, version: contentVersion });
       }
       const kept = signature ?? parsed.signature;
-      const { version } = await this.#host.store.put(this.name, id, frame(contentVersion, next, kept), { ifVersion: stored.version });
+      const { version } = await this.#host.store.put(this.name, id, encodeFrame(contentVersion, next, kept), { ifVersion: stored.version });
       const known = this.#manifest.get(id);
       if (known !== undefined && known.cv === contentVersion) this.#manifest.set(id, { ...known, storeVersion: version });
       return rewrap;

@@ -62,9 +62,6 @@ export { DEFAULT_SUITE, SUITE_NAMES, type SuiteName } from './suite.js';
 /** Identities and text inputs. */
 export { MAX_PASSWORD_BYTES, MAX_USER_ID_BYTES, type Identities, type TextOrBytes } from './inputs.js';
 
-/** User id normalization, shared by client and server. */
-export { normalizeUserId, MAX_USER_ID_LENGTH } from './user-id.js';
-
 /** KSF profiles and bounds. */
 export {
   ARGON2ID_CEILING,

@@ -18,7 +18,7 @@ import { assertRegistrationRecord, createRegistrationResponse, finishServerLogin
 import { errorResponse, json, parseJsonBody } from './http.js';
 import { createSession, randomId } from './sessions.js';
 import type { BucketPolicy, ServerEvent, ServerStore, StoredSession } from './types.js';
-import { normalizeUserId } from '../opaque/user-id.js';
+import { normalizeUserId } from '../formats/user-id.js';
 
 /** What every route handler gets from the server. */
 export interface RouteContext {

@@ -9,6 +9,6 @@
 export { createServer, type CreateServerOptions, type RequestInfo, type ZeroVaultServer } from './server.js';
 export { memoryServerStore } from './memory.js';
 export { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
-export { normalizeUserId, MAX_USER_ID_LENGTH } from '../opaque/user-id.js';
+export { normalizeUserId, MAX_USER_ID_LENGTH } from '../formats/user-id.js';
 export type { BucketPolicy, GrantRole, ServerEvent, ServerEventListener, ServerEventType, ServerStore, SharingStore, StoredGrant, StoredSession } from './types.js';
 export { generateServerSetup, serverSetupFromText, serverSetupToText } from './setup.js';

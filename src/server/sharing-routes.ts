@@ -23,13 +23,13 @@
  */
 import { equal, toBase64url } from '../crypto/bytes.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { MAX_KEY_EVENT_BYTES, checkKeyEventAppend, decodeKeyEvent } from '../formats/key-event.js';
 import { isName } from '../store/types.js';
 import type { RouteContext } from './account-routes.js';
 import { blobRoute } from './blob-routes.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
-import { MAX_KEY_EVENT_BYTES, checkAppend } from './key-log.js';
 import type { GrantRole, SharingStore, StoredGrant, StoredSession } from './types.js';
-import { normalizeUserId } from '../opaque/user-id.js';
+import { normalizeUserId } from '../formats/user-id.js';
 
 /** Largest grant accepted: a 255-version grant is about 9.4 KB. */
 const MAX_GRANT_BYTES = 64 * 1024;
@@ -105,10 +105,10 @@ export async function sharingRoute(
     if (event.length > MAX_KEY_EVENT_BYTES) throw invalid('event is too large');
     const log = await sharing.getKeyEvents(me);
     const last = log[log.length - 1];
-    const parsedSeq = event.length >= 7 ? new DataView(event.buffer, event.byteOffset + 3, 4).getUint32(0) : 0;
+    const parsedSeq = decodeKeyEvent(event).seq;
     // The same event again (another device of the user published it first) is not an error.
-    if (parsedSeq >= 1 && parsedSeq <= log.length && equal(log[parsedSeq - 1] as Uint8Array, event)) return json(200, { seq: parsedSeq });
-    const seq = checkAppend(me, log, event);
+    if (parsedSeq <= log.length && equal(log[parsedSeq - 1] as Uint8Array, event)) return json(200, { seq: parsedSeq });
+    const seq = checkKeyEventAppend(me, log, event);
     try {
       await sharing.appendKeyEvent(me, seq, event, context.now());
     } catch (err) {

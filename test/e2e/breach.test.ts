@@ -31,10 +31,9 @@ import {
 } from '../../src/crypto/backend-checks.js';
 import { equal, toBase64url, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { loadKeyring, SLOT_IDS, META_VAULT } from '../../src/client/account-meta.js';
-
-const PASSWORD_SLOT = SLOT_IDS.password;
-import { decodeSlot, unwrapRoot } from '../../src/client/slots.js';
-import { parseRecoveryKey } from '../../src/client/recovery-key.js';
+import { unwrapRoot } from '../../src/client/slots.js';
+import { decodeSlot } from '../../src/formats/slots.js';
+import { parseRecoveryKey } from '../../src/formats/recovery-key.js';
 import { requestMacKey } from '../../src/crypto/request-mac.js';
 import { finishLogin, startLogin, startServerLogin } from '../../src/opaque/index.js';
 import { atRestKey } from '../../src/server/sessions.js';
@@ -301,7 +300,7 @@ describe('assume breach: the database holds no password, plaintext or key', () =
       const { exportKey } = await finishLogin({ state: start.state, response: server.response, password: PASSWORDS[2], ksf: TEST_KSF });
       expect(spy.exportKeys.some((k) => equal(k, exportKey))).toBe(true);
       // It unwraps the stored password slot to the root key the spies saw.
-      const { data: slot } = db.prepare('SELECT data FROM zv_blobs WHERE owner = ? AND vault = ? AND id = ?').get(USER, META_VAULT, PASSWORD_SLOT) as { data: Uint8Array };
+      const { data: slot } = db.prepare('SELECT data FROM zv_blobs WHERE owner = ? AND vault = ? AND id = ?').get(USER, META_VAULT, SLOT_IDS.password) as { data: Uint8Array };
       const rootKey = await unwrapRoot('password', exportKey, decodeSlot(Uint8Array.from(slot)));
       expect(equal(rootKey, spy.rootKeys[0] as Uint8Array)).toBe(true);
       // The live session's MAC key, unsealed with the server setup, is one the spies saw.

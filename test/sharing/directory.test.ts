@@ -11,7 +11,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { GENESIS_PREV, createKeyEvent, decodeKeyEvent } from '../../src/client/key-event.js';
+import { GENESIS_PREV, createKeyEvent, decodeKeyEvent } from '../../src/formats/key-event.js';
 import { generateKeyPair } from '../../src/seal/index.js';
 import { sqliteStore } from '../../src/server/sqlite.js';
 import { register as rawRegister } from '../server/harness.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fromUtf8, toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { openRecord, parseRecordHeader } from '../../src/envelope/index.js';
-import { unframe } from '../../src/client/frame.js';
+import { decodeFrame } from '../../src/formats/frame.js';
 import { openGrant } from '../../src/client/grant.js';
 import { collect, keyringOf, rawRequest, startServer, type LoopbackServer } from './helpers.js';
 
@@ -100,7 +100,7 @@ describe('three users', () => {
     expect(rotated.kekVersion).toBe(2);
     expect(fromUtf8((await r.get('plan')).data)).toBe('by olga');
     await w.put('after-rotate', utf8('new key'));
-    expect(parseRecordHeader(unframe((await server.store.blobs('olga').get('team', 'after-rotate'))!.data).sealed).kekVersion).toBe(2);
+    expect(parseRecordHeader(decodeFrame((await server.store.blobs('olga').get('team', 'after-rotate'))!.data).sealed).kekVersion).toBe(2);
     expect(fromUtf8((await r.get('after-rotate')).data)).toBe('new key');
 
     // Sessions end; members' manifests survive in their own _zv records.
@@ -131,7 +131,7 @@ describe('three users', () => {
     const opened = await openGrant({ grant: grant.data, owner: 'oscar', vault: 'project', grantee: 'randy', secretKey: keyring.x25519.secretKey, sender: oscar.publicKeys.x25519 });
     const oldKeks = opened.keks.map((k) => ({ id: 'project', version: k.version, key: k.key }));
     // The extraction is real: those keys open what was there before.
-    const before = unframe((await server.store.blobs('oscar').get('project', 'old'))!.data);
+    const before = decodeFrame((await server.store.blobs('oscar').get('project', 'old'))!.data);
     expect(fromUtf8(await openRecord({ keyring: { keks: oldKeks }, vaultId: 'project', recordId: 'old', version: before.contentVersion, sealed: before.sealed }))).toBe('written before');
 
     const result = await vault.revoke({ userId: 'randy' });
@@ -161,7 +161,7 @@ describe('three users', () => {
     // A copy of the whole database and every key randy ever had: nothing written after opens.
     const blobs = server.store.blobs('oscar');
     for (const id of ['new-owner', 'new-writer', 'old', 'by-wendy']) {
-      const f = unframe((await blobs.get('project', id))!.data);
+      const f = decodeFrame((await blobs.get('project', id))!.data);
       expect(oldKeks.map((k) => k.version)).not.toContain(parseRecordHeader(f.sealed).kekVersion);
       await expect(openRecord({ keyring: { keks: oldKeks }, vaultId: 'project', recordId: id, version: f.contentVersion, sealed: f.sealed })).rejects.toMatchObject({
         code: 'DECRYPT_FAILED',
@@ -190,7 +190,7 @@ describe('three users', () => {
     const second = await vault.revoke({ userId: 'lc' });
     expect(held.keks.map((k) => k.version)).not.toContain(second.kekVersion);
     await vault.put('after', utf8('secret'));
-    const f = unframe((await server.store.blobs('lena').get('twice', 'after'))!.data);
+    const f = decodeFrame((await server.store.blobs('lena').get('twice', 'after'))!.data);
     const keks = held.keks.map((k) => ({ id: 'twice', version: k.version, key: k.key }));
     await expect(openRecord({ keyring: { keks }, vaultId: 'twice', recordId: 'after', version: f.contentVersion, sealed: f.sealed })).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
     for (const s of [owner, b, c]) await s.logout();
@@ -209,13 +209,13 @@ describe('three users', () => {
     expect(fromUtf8((await r.get('by-wil')).data)).toBe('from wil');
 
     await vault.revoke({ userId: 'wil', rewrap: 'lazy' });
-    expect(unframe((await server.store.blobs('ola').get('shared', 'by-wil'))!.data).signature?.signer).toBe('ola');
+    expect(decodeFrame((await server.store.blobs('ola').get('shared', 'by-wil'))!.data).signature?.signer).toBe('ola');
     expect(fromUtf8((await r.get('by-wil')).data)).toBe('from wil');
     await expect(w.put('after', utf8('no'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // Lazy: old records keep their KEK version; new writes use the new one.
-    expect(parseRecordHeader(unframe((await server.store.blobs('ola').get('shared', 'by-wil'))!.data).sealed).kekVersion).toBe(1);
+    expect(parseRecordHeader(decodeFrame((await server.store.blobs('ola').get('shared', 'by-wil'))!.data).sealed).kekVersion).toBe(1);
     await vault.put('fresh', utf8('v2'));
-    expect(parseRecordHeader(unframe((await server.store.blobs('ola').get('shared', 'fresh'))!.data).sealed).kekVersion).toBe(2);
+    expect(parseRecordHeader(decodeFrame((await server.store.blobs('ola').get('shared', 'fresh'))!.data).sealed).kekVersion).toBe(2);
     expect(fromUtf8((await r.get('fresh')).data)).toBe('v2');
     // A later rotate() finishes the job.
     await vault.rotate();

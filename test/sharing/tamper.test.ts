@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fromUtf8, utf8 } from '../../src/crypto/bytes.js';
 import { sealRecord } from '../../src/envelope/index.js';
-import { frame } from '../../src/client/frame.js';
+import { encodeFrame } from '../../src/formats/frame.js';
 import { openGrant } from '../../src/client/grant.js';
-import { decodeKeyEvent } from '../../src/client/key-event.js';
-import { MEMBERS_ID } from '../../src/client/membership.js';
+import { decodeKeyEvent } from '../../src/formats/key-event.js';
+import { MEMBERS_ID } from '../../src/client/vault.js';
 import { signRecord } from '../../src/client/record-signature.js';
 import type { Session } from '../../src/client/index.js';
 import type { Keyring } from '../../src/envelope/index.js';
@@ -53,8 +53,8 @@ async function memberKeys(userId: string): Promise<{ keyring: Keyring; kek: { id
 /** A record sealed under the vault KEK and signed with `signingKey` in the name of `signer`. */
 async function craft(keys: { kek: { id: string; version: number; key: Uint8Array } }, id: string, signer: string | null, signingKey: Uint8Array): Promise<Uint8Array> {
   const sealed = await sealRecord({ kek: keys.kek, vaultId: 'box', recordId: id, version: 1, plaintext: utf8(`forged ${id}`) });
-  if (signer === null) return frame(1, sealed);
-  return frame(1, sealed, signRecord({ owner: 't-owner', vault: 'box', recordId: id, contentVersion: 1, signer, sealed }, signingKey));
+  if (signer === null) return encodeFrame(1, sealed);
+  return encodeFrame(1, sealed, signRecord({ owner: 't-owner', vault: 'box', recordId: id, contentVersion: 1, signer, sealed }, signingKey));
 }
 
 describe('records written around the server', () => {

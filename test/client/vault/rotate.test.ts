@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { utf8 } from '../../../src/crypto/bytes.js';
 import { parseRecordHeader } from '../../../src/envelope/index.js';
-import { unframe } from '../../../src/client/frame.js';
+import { decodeFrame } from '../../../src/formats/frame.js';
 import { memoryStore } from '../../../src/store/memory.js';
 import type { BlobStore } from '../../../src/store/types.js';
 import { clientOf, newServer } from '../helpers.js';
@@ -16,7 +16,7 @@ import { clientOf, newServer } from '../helpers.js';
 const PASSWORD = 'correct horse battery staple';
 
 function kekVersionOf(data: Uint8Array): number {
-  return parseRecordHeader(unframe(data).sealed).kekVersion;
+  return parseRecordHeader(decodeFrame(data).sealed).kekVersion;
 }
 
 describe('rotate', () => {

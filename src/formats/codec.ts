@@ -1,5 +1,5 @@
 /**
- * Canonical binary encoding helpers for the sharing formats (key events,
+ * Canonical binary encoding helpers of the wire formats (frames, key events,
  * grants, membership lists, pins): big-endian integers, length-prefixed
  * strings, and a strict reader that refuses short input, trailing bytes and
  * malformed UTF-8.

@@ -1,5 +1,5 @@
 /**
- * Property tests on the sharing formats: key events, grants, membership
+ * Property tests on the formats: key events, grants, membership
  * lists and signed frames round-trip, and every bit flip and truncation of
  * one is rejected with a typed error (or, for a field the parser cannot
  * judge, by the check that authenticates it).
@@ -9,15 +9,15 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, test } from 'vitest';
 import { equal, utf8 } from '../../src/crypto/bytes.js';
 import { parseRecordHeader, sealRecord } from '../../src/envelope/index.js';
-import { frame, unframe } from '../../src/client/frame.js';
-import { openGrant, parseGrantHeader, sealGrant, type GrantKek } from '../../src/client/grant.js';
-import { GENESIS_PREV, createKeyEvent, decodeKeyEvent, verifyKeyLog } from '../../src/client/key-event.js';
-import { decodeMembership, openMembership, signMembership, type Member } from '../../src/client/membership.js';
+import { openGrant, sealGrant } from '../../src/client/grant.js';
 import { decodePins, encodePins } from '../../src/client/pins.js';
 import { signRecord, verifyRecord } from '../../src/client/record-signature.js';
-import { fingerprintDigits, parseSafetyNumber, safetyNumber } from '../../src/client/safety-number.js';
-import { normalizeUserId } from '../../src/opaque/user-id.js';
-import { checkAppend } from '../../src/server/key-log.js';
+import { decodeFrame, encodeFrame } from '../../src/formats/frame.js';
+import { decodeGrantHeader, type GrantKek } from '../../src/formats/grant.js';
+import { GENESIS_PREV, checkKeyEventAppend, createKeyEvent, decodeKeyEvent, verifyKeyLog } from '../../src/formats/key-event.js';
+import { decodeMembership, openMembership, signMembership, type Member } from '../../src/formats/membership.js';
+import { fingerprintDigits, parseSafetyNumber, safetyNumber } from '../../src/formats/safety-number.js';
+import { normalizeUserId } from '../../src/formats/user-id.js';
 import { generateKeyPair } from '../../src/seal/index.js';
 
 const userId = fc
@@ -61,8 +61,8 @@ describe('key events', () => {
         expect(d1).toMatchObject({ seq: 1, userId: id, x25519: x1 });
         const e2 = createKeyEvent({ seq: 2, prev: d1.hash, userId: id, x25519: x2, ed25519: ed25519.getPublicKey(s2), signingKey: s1 });
         expect(verifyKeyLog(id, [e1, e2]).map((e) => e.seq)).toEqual([1, 2]);
-        expect(checkAppend(id, [], e1)).toBe(1);
-        expect(checkAppend(id, [e1], e2)).toBe(2);
+        expect(checkKeyEventAppend(id, [], e1)).toBe(1);
+        expect(checkKeyEventAppend(id, [e1], e2)).toBe(2);
       }),
       { numRuns: 30 },
     );
@@ -73,7 +73,7 @@ describe('key events', () => {
     const event = createKeyEvent({ seq: 1, prev: GENESIS_PREV, userId: 'alice', x25519: generateKeyPair().publicKey, ed25519: ed25519.getPublicKey(s), signingKey: s });
     for (const bad of [...flips(event), ...Array.from({ length: event.length }, (_, n) => event.subarray(0, n)), Uint8Array.of(...event, 0)]) {
       expect(() => verifyKeyLog('alice', [bad])).toThrow(expect.objectContaining({ code: 'AUTH_FAILED' }));
-      expect(() => checkAppend('alice', [], bad)).toThrow(expect.objectContaining({ name: 'ZeroVaultError' }));
+      expect(() => checkKeyEventAppend('alice', [], bad)).toThrow(expect.objectContaining({ name: 'ZeroVaultError' }));
     }
   });
 });
@@ -93,7 +93,7 @@ describe('grants', () => {
         const to = generateKeyPair();
         const place = { owner, vault: 'v', grantee };
         const grant = await sealGrant({ ...place, role, epoch, keks: list, recipient: to.publicKey, sender: from.secretKey });
-        expect(parseGrantHeader(grant)).toEqual({ role, epoch });
+        expect(decodeGrantHeader(grant)).toEqual({ role, epoch });
         const opened = await openGrant({ ...place, grant, secretKey: to.secretKey, sender: from.publicKey });
         expect(opened).toEqual({ role, epoch, keks: list });
         // Bound to its place: another vault, grantee or sender does not open it.
@@ -149,8 +149,8 @@ describe('signed frames', () => {
     const sealed = await sealRecord({ kek: { id: 'v', version: 1, key: new Uint8Array(32).fill(9) }, vaultId: 'v', recordId: 'r', version: 4, plaintext: utf8('hello') });
     const input = { owner: 'o', vault: 'v', recordId: 'r', contentVersion: 4, signer: 'w', sealed };
     const signature = signRecord(input, s);
-    const bytes = frame(4, sealed, signature);
-    const parsed = unframe(bytes);
+    const bytes = encodeFrame(4, sealed, signature);
+    const parsed = decodeFrame(bytes);
     expect(parsed.signature).toEqual(signature);
     expect(parsed.contentVersion).toBe(4);
     expect(verifyRecord(input, signature.value, pub)).toBe(true);
@@ -158,7 +158,7 @@ describe('signed frames', () => {
     flips(bytes).forEach((bad, bit) => {
       let f;
       try {
-        f = unframe(bad);
+        f = decodeFrame(bad);
       } catch {
         return;
       }
