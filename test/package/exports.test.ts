@@ -13,6 +13,7 @@
  * Reads `dist/` (run `npm run build` first; see dist.ts).
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, sep } from 'node:path';
 import ts from 'typescript';
 import { beforeAll, expect, test } from 'vitest';
@@ -44,6 +45,16 @@ describeDist('package exports', () => {
       expect(js, 'the entry did not import').toBeDefined();
       expect(values).toEqual(js);
     });
+
+    if (build === 'web') {
+      test('web build: no file imports a Node built-in', () => {
+        const dir = join(ROOT, 'dist/web');
+        const offenders = readdirSync(dir)
+          .filter((name) => name.endsWith('.js'))
+          .filter((name) => /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']node:/.test(readFileSync(join(dir, name), 'utf8')));
+        expect(offenders).toEqual([]);
+      });
+    }
 
     test(`${build} build: every type reachable from the public declarations is exported by an entry`, () => {
       const entry = declared.get(build);
