@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, test } from 'vitest';
@@ -96,7 +96,7 @@ export function describeDist(name: string, body: () => void): void {
     describe(name, body);
     return;
   }
-  const reason = `the build is missing (${missing.length} files, e.g. ${missing[0]}): run "npm run build" before these tests`;
+  const reason = `the build is missing (${missing.length} files, e.g. ${relative(ROOT, missing[0] ?? '')}): run "npm run build" before these tests`;
   if (process.env.CI === 'true') {
     describe(name, () => {
       test('the package is built', () => {
