@@ -26,14 +26,21 @@ export default tseslint.config(
     },
   },
   {
-    // Examples import the built package; they are type-checked after the build
-    // (`npm run typecheck:examples`), so lint them without type information.
-    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'examples/**/*.ts'],
+    // Examples and the consumer fixtures import the built package; they are
+    // type-checked after the build (`npm run typecheck:examples`,
+    // test/package), so lint them without type information.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', '**/*.cts', 'examples/**/*.ts', 'test/package/fixtures/**/*.ts'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       parserOptions: { projectService: false, project: null },
       // Plain scripts run under Node.
       globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
     },
+  },
+  {
+    // CommonJS consumers of the package, on purpose: they require() it.
+    files: ['test/package/fixtures/**/*.cjs', 'test/package/fixtures/**/*.cts'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

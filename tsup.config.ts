@@ -1,15 +1,17 @@
 import { defineConfig, type Options } from 'tsup';
 
 /**
- * Two builds of the same sources. The `#backend` import condition is resolved
- * here, at build time: the node build bundles `backend-node.ts`
- * (`node:crypto`), the web build `backend-web.ts` (WebCrypto + noble). The
- * package's `exports` map then sends Node to `dist/node` and everything else
- * (browsers, workers, Deno, Bun's browser target) to `dist/web`, so no Node
- * built-in is reachable from a browser entry.
+ * Two builds of the same sources, ES modules only. The `#backend` import
+ * condition is resolved here, at build time: the node build bundles
+ * `backend-node.ts` (`node:crypto`), the web build `backend-web.ts`
+ * (WebCrypto + noble). The package's `exports` map then sends Node to
+ * `dist/node` and everything else (browsers, workers, Deno, Bun's browser
+ * target) to `dist/web`, so no Node built-in is reachable from a browser
+ * entry. CommonJS apps `require()` the ES modules (Node >= 20.19), so there is
+ * no CommonJS build: nothing may use top-level await.
  */
 const shared: Options = {
-  format: ['esm', 'cjs'],
+  format: ['esm'],
   dts: true,
   sourcemap: true,
   clean: true,
@@ -22,11 +24,13 @@ const shared: Options = {
 
 const browserSafe = {
   index: 'src/index.ts',
+  record: 'src/record.ts',
   idb: 'src/idb.ts',
   seal: 'src/seal/index.ts',
   opaque: 'src/opaque/index.ts',
   'ksf-worker': 'src/ksf-worker.ts',
-  server: 'src/server/index.ts',
+  // The same names as the node build; the Node-only stores throw UNSUPPORTED (see the file).
+  server: 'src/server-web.ts',
 };
 
 export default defineConfig([

@@ -9,10 +9,15 @@
  * ```
  *
  * This entry runs in browsers, Node and edge runtimes. Errors are
- * `ZeroVaultError`s: branch on `err.code`.
+ * `ZeroVaultError`s: branch on `err.code`. The raw sealed-record format and
+ * the keyring codecs are in `zerovault/record`.
  *
  * @module
  */
+// Every public name is listed: `export type *` would re-export a module's
+// values as declarations too, promising names that do not exist at run time.
+// `Session` and `Vault` are classes (for `instanceof`) that only a `Client`
+// creates.
 export { Client, Session, Vault, formatRecoveryKey, parseRecoveryKey } from './client/index.js';
 export type {
   ClientOptions,
@@ -33,25 +38,20 @@ export type {
   VaultRole,
 } from './client/index.js';
 export { memoryStore, restStore } from './store/index.js';
-export type * from './store/types.js';
-export type { RestStoreOptions } from './store/rest.js';
-export {
-  sealRecord,
-  openRecord,
-  rewrapRecord,
-  parseRecordHeader,
-  importKek,
-  createKeyring,
-  addKekVersion,
-  setActiveKek,
-  activeKek,
-  encodeKeyring,
-  decodeKeyring,
-  sealKeyring,
-  openKeyring,
-  MAX_RECORD_PLAINTEXT,
-} from './envelope/index.js';
-export type * from './envelope/index.js';
+export type {
+  BatchBlobStore,
+  BlobRecord,
+  BlobStore,
+  DeleteOptions,
+  ListEntry,
+  ListOptions,
+  ListPage,
+  PutManyEntry,
+  PutOptions,
+  PutResult,
+  RestStore,
+  RestStoreOptions,
+} from './store/index.js';
 export { ZeroVaultError, isZeroVaultError, ERROR_CODES } from './errors.js';
 export type { ZeroVaultErrorCode, ZeroVaultErrorOptions } from './errors.js';
 export { toBase64url, fromBase64url, utf8, fromUtf8 } from './crypto/bytes.js';

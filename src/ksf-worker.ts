@@ -22,6 +22,8 @@
  * @module
  */
 export { createWorkerKsf, type KsfWorkerLike, type WorkerKsf, type WorkerKsfOptions } from './crypto/ksf-worker-runner.js';
+/** The event names and listener shape a {@link KsfWorkerLike} must accept. */
+export type { Listener as KsfWorkerListener, WorkerEvent as KsfWorkerEvent } from './crypto/ksf-worker-runner.js';
 export { serveKsf, type KsfWorkerScope } from './crypto/ksf-worker-serve.js';
 export type { KsfJob, KsfRunner } from './crypto/ksf-runner.js';
 export { KSF_MESSAGE_TYPE } from './crypto/ksf-worker-messages.js';

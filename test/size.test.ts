@@ -22,7 +22,7 @@ function explain(name: string, gzipped: number, budget: number, bundle: Bundle):
 }
 
 test('the bundles are built for the browser: WebCrypto backend, no Node built-in', () => {
-  for (const bundle of [report.coreTotal, report.sealTotal, report.coreWithIdb]) {
+  for (const bundle of [report.coreTotal, report.sealTotal, report.coreWithIdb, report.record]) {
     const inputs = Object.keys(bundle.inputs);
     expect(inputs).toContain('src/crypto/backend-web.ts');
     expect(inputs).not.toContain('src/crypto/backend-node.ts');
@@ -76,4 +76,10 @@ test(`zerovault/seal ≤ ${BUDGETS.seal / KB} KB min+gz`, () => {
 test(`zerovault/idb adds ≤ ${BUDGETS.idb / KB} KB min+gz over zerovault`, () => {
   expect(report.idbIncrement, `zerovault/idb adds ${report.idbIncrement} B, budget ${BUDGETS.idb} B`).toBeLessThanOrEqual(BUDGETS.idb);
   expect(report.idbIncrement).toBeGreaterThan(0);
+});
+
+test(`zerovault/record ≤ ${BUDGETS.record / KB} KB min+gz, without the client or Argon2`, () => {
+  expect(report.record.gzipped, explain('zerovault/record', report.record.gzipped, BUDGETS.record, report.record)).toBeLessThanOrEqual(BUDGETS.record);
+  expect(Object.keys(report.record.inputs)).toContain('src/record.ts');
+  expect(Object.keys(report.record.inputs).some((path) => path.includes('hash-wasm') || path.startsWith('src/client/'))).toBe(false);
 });

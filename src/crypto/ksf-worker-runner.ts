@@ -19,10 +19,10 @@ import type { KsfJob, KsfRunner } from './ksf-runner.js';
 import { KSF_MESSAGE_TYPE, discardReply, ksfMessageId, replyError, replyOutput, type KsfRequestMessage } from './ksf-worker-messages.js';
 
 /** A listener as {@link KsfWorkerLike} receives it: typed `object` so that DOM and Node `Event` types both fit. */
-type Listener = (event: object) => void;
+export type Listener = (event: object) => void;
 
 /** The events {@link createWorkerKsf} listens to: replies, and the ways a worker or port dies. */
-type WorkerEvent = 'message' | 'messageerror' | 'error' | 'close';
+export type WorkerEvent = 'message' | 'messageerror' | 'error' | 'close';
 
 /**
  * What {@link createWorkerKsf} talks to: a `Worker` (browsers, Deno, Bun) or a

@@ -6,7 +6,7 @@
 import { getBackend } from '#backend';
 import { fromHex, toHex, utf8 } from '../../../src/crypto/bytes.js';
 import { argon2id } from '../../../src/crypto/ksf.js';
-import { openRecord, sealRecord } from '../../../src/index.js';
+import { openRecord, sealRecord } from '../../../src/record.js';
 import { check, codeOf, runGroup, same, since } from './check.js';
 import { SCENARIO_CHECKS, argon2CheckName, gcmCheckName, recordCheckNames, type Argon2Input, type CheckResult, type GcmCase, type KekJson, type RecordVectors } from './protocol.js';
 
