@@ -83,8 +83,9 @@ function hasBody(req: IncomingMessage): boolean {
 
 /**
  * The request body as a web stream that reads from the socket only when
- * pulled (high-water mark 0), so an unread body stays unread; Node discards
- * what is left once the response is sent.
+ * pulled (high-water mark 0): nothing is read before the server asks, and
+ * never more than it asks for. Node discards a body nobody read once the
+ * response is sent.
  */
 function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
   let attached = false;
@@ -113,8 +114,10 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
         });
       },
       cancel() {
+        // Refused (413) after a partial read: drop the rest as it arrives, as Node does
+        // for a body nobody read, so the connection can carry the response and the next request.
         done = true;
-        req.pause();
+        req.resume();
       },
     },
     new CountQueuingStrategy({ highWaterMark: 0 }),

@@ -96,7 +96,6 @@ async function getKeys(sharing: SharingStore, call: Call): Promise<Response> {
 async function appendKey(sharing: SharingStore, call: Call): Promise<Response> {
   const { context, body } = call;
   const me = call.session.userId;
-  const where = call.context.address === undefined ? {} : { address: call.context.address };
   const { event } = parseJsonBody(body, { event: 'bytes' });
   if (event.length > MAX_KEY_EVENT_BYTES) throw invalid('event is too large');
   const log = await sharing.getKeyEvents(me);
@@ -111,7 +110,7 @@ async function appendKey(sharing: SharingStore, call: Call): Promise<Response> {
     if (isZeroVaultError(err, 'CONFLICT')) return errorResponse(new ZeroVaultError('CONFLICT', 'the key log changed meanwhile'));
     throw err;
   }
-  context.emit({ type: 'key_published', userId: me, reason: last === undefined ? 'first' : 'change', ...where });
+  context.emit({ type: 'key_published', userId: me, reason: last === undefined ? 'first' : 'change', ...where(call) });
   return json(201, { seq });
 }
 
@@ -167,7 +166,7 @@ async function getSharedGrant(sharing: SharingStore, call: Call): Promise<Respon
  * `/shared/:owner/blobs/:vault[/:id]`: the owner's blob handler, after the
  * grant check (module comment). `id` is absent for listing.
  */
-function sharedBlob(sharing: SharingStore, handler: (call: BlobCall) => Promise<Response>, withId: boolean) {
+function sharedBlob(sharing: SharingStore, handler: (call: BlobCall) => Promise<Response>, access: 'read' | 'write', withId: boolean) {
   return async (call: Call): Promise<Response> => {
     const me = call.session.userId;
     const owner = userSegment(call.param('owner'), 'owner');
@@ -179,7 +178,7 @@ function sharedBlob(sharing: SharingStore, handler: (call: BlobCall) => Promise<
     };
     const grant: StoredGrant | null = await sharing.getGrant(owner, vault, me);
     if (grant === null) return deny('no-grant');
-    const reading = handler === getBlob || handler === listBlobs;
+    const reading = access === 'read';
     if (!reading && grant.role !== 'write') return deny('read-only');
     if (id !== undefined && id.startsWith(RESERVED) && !(reading && id === MEMBERS_ID)) return deny('reserved');
     const blobs = call.context.store.blobs(owner);
@@ -204,9 +203,9 @@ export function sharingRoutes(sharing: SharingStore): Route[] {
     row('GET', '/grants/:vault', 'none', (call) => listGrants(sharing, call)),
     row('GET', '/shared', 'none', (call) => listShared(sharing, call)),
     row('GET', '/shared/:owner/grant/:vault', 'none', (call) => getSharedGrant(sharing, call)),
-    row('GET', '/shared/:owner/blobs/:vault', 'none', sharedBlob(sharing, listBlobs, false)),
-    row('GET', '/shared/:owner/blobs/:vault/:id', 'none', sharedBlob(sharing, getBlob, true)),
-    row('PUT', '/shared/:owner/blobs/:vault/:id', 'blob', sharedBlob(sharing, putBlob, true)),
-    row('DELETE', '/shared/:owner/blobs/:vault/:id', 'none', sharedBlob(sharing, deleteBlob, true)),
+    row('GET', '/shared/:owner/blobs/:vault', 'none', sharedBlob(sharing, listBlobs, 'read', false)),
+    row('GET', '/shared/:owner/blobs/:vault/:id', 'none', sharedBlob(sharing, getBlob, 'read', true)),
+    row('PUT', '/shared/:owner/blobs/:vault/:id', 'blob', sharedBlob(sharing, putBlob, 'write', true)),
+    row('DELETE', '/shared/:owner/blobs/:vault/:id', 'none', sharedBlob(sharing, deleteBlob, 'write', true)),
   ];
 }
