@@ -22,7 +22,7 @@ import { Bench } from 'tinybench';
 import { Client } from '../src/client/index.js';
 import { randomBytes } from '../src/crypto/random.js';
 import { importKek, openRecord, sealRecord } from '../src/envelope/index.js';
-import { createServer, generateServerSetup, memoryServerStore } from '../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore } from '../src/server/index.js';
 import { indexedDbStore } from '../src/store/idb.js';
 import { memoryStore } from '../src/store/memory.js';
 import type { PutManyEntry } from '../src/store/types.js';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     `zerovault client bench: node ${process.version}, ${process.platform}/${process.arch}, ${availableParallelism()} CPUs, ` +
       `load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}; medians, best of ${ROUNDS} rounds (BENCH_ROUNDS) of ${TIME_MS} ms (BENCH_TIME_MS)\n`,
   );
-  const server = createServer({ setup: generateServerSetup(), store: memoryServerStore(), basePath: '/zv' });
+  const server = createServer({ setup: createServerSetup(), store: memoryServerStore(), basePath: '/zv' });
   const client = new Client({ url: 'http://localhost/zv', fetch: (request) => server.fetch(request), store: memoryStore(), ksf: KSF_FLOOR });
   const session = await client.register({ userId: 'bench', password: 'bench password' });
   const vault = await session.vault('bench');

@@ -33,8 +33,8 @@ import { fromBase64url, toBase64url, utf8 } from '../src/crypto/bytes.js';
 import { randomBytes } from '../src/crypto/random.js';
 import { bodyHash, computeRequestMac, formatAuthorization, requestMacKey } from '../src/crypto/request-mac.js';
 import { finishLogin, finishRegistration, startLogin, startRegistration } from '../src/opaque/index.js';
-import { createServer, generateServerSetup, memoryServerStore, toNodeHandler } from '../src/server/index.js';
-import { sqliteStore } from '../src/server/sqlite.js';
+import { createServer, createServerSetup, memoryServerStore, toNodeHandler } from '../src/server/index.js';
+import { sqliteServerStore } from '../src/server/sqlite.js';
 
 const KSF_FLOOR = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
 const USER = 'bench@example.com';
@@ -231,9 +231,9 @@ interface StoreResult {
 /** One server on one store kind, loaded by a fresh child process. */
 async function runAgainst(kind: StoreKind, s: Settings): Promise<StoreResult> {
   const dir = mkdtempSync(join(tmpdir(), 'zerovault-bench-'));
-  const store = kind === 'sqlite' ? sqliteStore({ path: join(dir, 'zerovault.db') }) : memoryServerStore();
+  const store = kind === 'sqlite' ? sqliteServerStore({ path: join(dir, 'zerovault.db') }) : memoryServerStore();
   const zv = createServer({
-    setup: generateServerSetup(),
+    setup: createServerSetup(),
     store,
     basePath: '/zv',
     // The bench logs in many times from one address; the limiter is not what is measured.

@@ -15,15 +15,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client, isZeroVaultError } from 'zerovault';
-import { createServer, generateServerSetup, sqliteStore } from 'zerovault/server';
+import { createServer, createServerSetup, sqliteServerStore } from 'zerovault/server';
 
 const dir = mkdtempSync(join(tmpdir(), 'zerovault-demo-'));
 const dbPath = join(dir, 'zerovault.db');
 const hex = (bytes: Uint8Array, n = 16): string => Buffer.from(bytes.subarray(0, n)).toString('hex') + (bytes.length > n ? '…' : '');
 const step = (text: string): void => console.log(`\n▸ ${text}`);
 
-const store = sqliteStore({ path: dbPath });
-const zv = createServer({ setup: generateServerSetup(), store, basePath: '/zv' });
+const store = sqliteServerStore({ path: dbPath });
+const zv = createServer({ setup: createServerSetup(), store, basePath: '/zv' });
 zv.on('*', (event) => console.log(`    [server event] ${event.type}${event.reason ? ` (${event.reason})` : ''}${event.userId ? ` user=${event.userId}` : ''}`));
 const http = createHttpServer(zv.node());
 await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -20,9 +20,12 @@
 // creates.
 export { Client, Session, Vault, formatRecoveryKey, parseRecoveryKey } from './client/index.js';
 export type {
+  ChangePasswordOptions,
   ClientOptions,
   Contact,
   Credentials,
+  RecoverOptions,
+  RecoveryKeyOptions,
   FetchFn,
   RevokeOptions,
   RevokeResult,

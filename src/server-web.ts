@@ -6,7 +6,7 @@
  * Why: TypeScript under `moduleResolution: "bundler"` (and every bundler)
  * resolves the `default` condition, not `node`, so the types it sees are this
  * build's. Were the Node-only stores missing here, a Node app type-checked
- * that way could not name `sqliteStore`. Declaring them here instead (rather
+ * that way could not name `sqliteServerStore`. Declaring them here instead (rather
  * than pointing every build's `types` at the Node declarations) keeps each
  * build's `.d.ts` equal to what its JavaScript exports; on a runtime without
  * SQLite or PostgreSQL drivers they throw `UNSUPPORTED` when called.
@@ -14,11 +14,11 @@
  * @module
  */
 import { ZeroVaultError } from './errors.js';
-import type { PostgresStoreOptions, SqliteStoreOptions } from './server/index-node.js';
+import type { PostgresServerStoreOptions, SqliteServerStoreOptions } from './server/index-node.js';
 import type { ServerStore } from './server/index.js';
 
 export * from './server/index.js';
-export type { PostgresStoreOptions, SqliteStoreOptions };
+export type { PostgresServerStoreOptions, SqliteServerStoreOptions };
 
 function nodeOnly(name: string): ZeroVaultError {
   return new ZeroVaultError('UNSUPPORTED', `${name} runs on Node only: this is the browser and edge build of zerovault/server`);
@@ -30,8 +30,8 @@ function nodeOnly(name: string): ZeroVaultError {
  *
  * @throws `UNSUPPORTED` always
  */
-export function sqliteStore(_options: SqliteStoreOptions): ServerStore {
-  throw nodeOnly('sqliteStore');
+export function sqliteServerStore(_options: SqliteServerStoreOptions): ServerStore {
+  throw nodeOnly('sqliteServerStore');
 }
 
 /**
@@ -40,6 +40,6 @@ export function sqliteStore(_options: SqliteStoreOptions): ServerStore {
  *
  * @throws `UNSUPPORTED` always
  */
-export function postgresStore(_options: PostgresStoreOptions): ServerStore {
-  throw nodeOnly('postgresStore');
+export function postgresServerStore(_options: PostgresServerStoreOptions): ServerStore {
+  throw nodeOnly('postgresServerStore');
 }

@@ -9,14 +9,14 @@
  * hundred milliseconds per password operation: that cost is the point.
  */
 import { Client, isZeroVaultError } from 'zerovault';
-import { createServer, generateServerSetup, memoryServerStore } from 'zerovault/server';
+import { createServer, createServerSetup, memoryServerStore } from 'zerovault/server';
 
 const text = new TextEncoder();
 const read = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 // The server: create the setup once per deployment and keep it secret (see
 // serverSetupToText); memoryServerStore forgets everything on exit.
-const zv = createServer({ setup: generateServerSetup(), store: memoryServerStore(), basePath: '/zv' });
+const zv = createServer({ setup: createServerSetup(), store: memoryServerStore(), basePath: '/zv' });
 zv.on('*', (event) => console.log(`  [server] ${event.type}${event.reason === undefined ? '' : ` (${event.reason})`}`));
 
 // The client talks to the in-process handler; with a real server pass its URL instead.

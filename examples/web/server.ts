@@ -8,15 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, generateServerSetup, normalizeUserId, sqliteStore } from 'zerovault/server';
+import { createServer, createServerSetup, normalizeUserId, sqliteServerStore } from 'zerovault/server';
 import { buildApp, buildKsfWorker } from './build.js';
 import { notesHandler } from './host.js';
 
 const port = Number(process.env.PORT ?? 5173);
 const dir = mkdtempSync(join(tmpdir(), 'zerovault-notes-'));
-const store = sqliteStore({ path: join(dir, 'zerovault.db') });
+const store = sqliteServerStore({ path: join(dir, 'zerovault.db') });
 // A fresh server setup each run: accounts live as long as the process.
-const zv = createServer({ setup: generateServerSetup(), store, basePath: '/zv' });
+const zv = createServer({ setup: createServerSetup(), store, basePath: '/zv' });
 zv.on('*', (event) => console.log(`[server] ${event.type}${event.reason === undefined ? '' : ` (${event.reason})`}${event.userId === undefined ? '' : ` ${event.userId}`}`));
 
 const [script, ksfWorker] = await Promise.all([buildApp(), buildKsfWorker()]);

@@ -8,7 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer, generateServerSetup, serverSetupFromText, serverSetupToText, sqliteStore } from '../server/index-node.js';
+import { createServer, createServerSetup, serverSetupFromText, serverSetupToText, sqliteServerStore } from '../server/index-node.js';
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
@@ -26,7 +26,7 @@ async function loadSetup(db: string): Promise<Uint8Array> {
     return serverSetupFromText(await readFile(path, 'utf8'));
   } catch (err) {
     if ((err as { code?: string }).code !== 'ENOENT') throw err;
-    const setup = generateServerSetup();
+    const setup = createServerSetup();
     await writeFile(path, `${serverSetupToText(setup)}\n`, { mode: 0o600, flag: 'wx' });
     process.stderr.write(`created a new server setup in ${path}; keep it secret and back it up\n`);
     return setup;
@@ -35,7 +35,7 @@ async function loadSetup(db: string): Promise<Uint8Array> {
 
 /** Runs the server until SIGINT/SIGTERM. */
 export async function serve(options: ServeOptions): Promise<void> {
-  const store = sqliteStore({ path: options.db });
+  const store = sqliteServerStore({ path: options.db });
   const zv = createServer({ setup: await loadSetup(options.db), store, basePath: options.basePath });
   zv.on('*', (event) => process.stderr.write(`${new Date(event.at).toISOString()} ${event.type}${event.reason ? ` ${event.reason}` : ''}${event.userId ? ` user=${event.userId}` : ''}${event.address ? ` from=${event.address}` : ''}\n`));
   const http = createHttpServer(zv.node());

@@ -25,7 +25,6 @@ import { changePasswordWith, createRecoveryKeyWith, type CredentialContext } fro
 import type { Contact } from './directory.js';
 import { metaManifestStore, ownManifestId } from './manifest.js';
 import { retryOnConflict } from './retry.js';
-import type { SharedRow } from './sharing-api.js';
 import type { KeyAccess, SharingContext } from './sharing-context.js';
 import { RESERVED_PREFIX, openVault, type Vault } from './vault.js';
 import { keyAccess, ownVaultHost } from './vault-hosts.js';
@@ -66,7 +65,14 @@ export interface RecoveryKeyOptions {
 }
 
 /** A vault shared with this account, as the server lists it (the role is checked when the vault is opened). */
-export type SharedVaultInfo = SharedRow;
+export interface SharedVaultInfo {
+  /** The owner's normalized user id. */
+  readonly owner: string;
+  /** The vault's name. */
+  readonly vault: string;
+  /** The role the server says this account has. */
+  readonly role: 'read' | 'write';
+}
 
 let construct: (init: SessionInit) => Session;
 

@@ -69,7 +69,7 @@ function ownerOnly(): ZeroVaultError {
   return new ZeroVaultError('FORBIDDEN', 'only the owner can rotate, share or revoke a vault');
 }
 
-let construct: (host: VaultHost, name: string) => Vault;
+let construct: (host: VaultHost, name: string, saved: Manifest | undefined) => Vault;
 
 /**
  * Loads a vault and its manifest (`Session` only; `Vault` has no public constructor).
@@ -77,9 +77,8 @@ let construct: (host: VaultHost, name: string) => Vault;
  */
 export async function openVault(host: VaultHost, name: string): Promise<Vault> {
   host.keys.assertOpen();
-  const vault = construct(host, name);
   const loaded = await host.manifests.load();
-  return loaded === null ? vault : vault.adopt(loaded.manifest);
+  return construct(host, name, loaded?.manifest);
 }
 
 /**
@@ -90,7 +89,11 @@ export async function openVault(host: VaultHost, name: string): Promise<Vault> {
  */
 export class Vault {
   static {
-    construct = (host, name) => new Vault(host, name);
+    construct = (host, name, saved) => {
+      const vault = new Vault(host, name);
+      for (const [id, entry] of saved ?? []) vault.#manifest.set(id, entry);
+      return vault;
+    };
   }
 
   readonly #host: VaultHost;
@@ -105,12 +108,6 @@ export class Vault {
     this.name = name;
     this.#manifest = new Map();
     this.#manifests = host.manifests;
-  }
-
-  /** @internal Takes the saved manifest in (`openVault`). */
-  adopt(saved: Manifest): this {
-    for (const [id, entry] of saved) this.#manifest.set(id, entry);
-    return this;
   }
 
   /** Runs one public operation: `CLOSED` first, and the session's keys stay unwiped until it settles. */

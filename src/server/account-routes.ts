@@ -11,31 +11,15 @@
  *
  * @module
  */
-import { open as aeadOpen, seal as aeadSeal, type AesGcmKey } from '../crypto/aead.js';
+import { open as aeadOpen, seal as aeadSeal } from '../crypto/aead.js';
 import { fromBase64url, fromUtf8, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertRegistrationRecord, createRegistrationResponse, finishServerLogin, startServerLogin } from '../opaque/index.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
 import { createSession, randomId } from './sessions.js';
-import type { BucketPolicy, ServerEvent, ServerStore, StoredSession } from './types.js';
+import type { RouteContext } from './router.js';
+import type { StoredSession } from './types.js';
 import { normalizeUserId } from '../formats/user-id.js';
-
-/** What every route handler gets from the server. */
-export interface RouteContext {
-  readonly store: ServerStore;
-  readonly key: AesGcmKey;
-  readonly setup: Uint8Array;
-  readonly address?: string;
-  readonly now: () => number;
-  readonly emit: (event: Omit<ServerEvent, 'at'>) => void;
-  readonly limits: {
-    readonly sessionTtlMs: number;
-    readonly loginTimeoutMs: number;
-    readonly reauthWindowMs: number;
-    readonly userLoginLimit: BucketPolicy;
-    readonly addressLoginLimit: BucketPolicy;
-  };
-}
 
 /**
  * A user holds up to two OPAQUE credentials: `password`, and `recovery`
@@ -107,7 +91,7 @@ export async function registerFinish(context: RouteContext, body: Uint8Array, se
   }
   if (session.userId !== userId) {
     context.emit({ type: 'auth_failed', userId: session.userId, reason: 'record-for-other-user', ...where(context) });
-    return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 403);
+    return errorResponse(new ZeroVaultError('FORBIDDEN', 'not allowed'));
   }
   // Replacing a credential takes a *fresh* login: a session key stolen from a
   // long-lived session must not become permanent control of the account.
@@ -177,9 +161,8 @@ export async function loginStart(context: RouteContext, body: Uint8Array): Promi
   }
   if (!allowed) {
     context.emit({ type: 'rate_limited', userId, ...where(context) });
-    return errorResponse(new ZeroVaultError('RATE_LIMITED', 'too many login attempts'), 429, {
-      'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
-    });
+    // errorResponse turns retryAfterMs into the Retry-After header, as for every 429.
+    return errorResponse(new ZeroVaultError('RATE_LIMITED', 'too many login attempts', { retryAfterMs }));
   }
   const id = credentialId(userId, kind);
   const record = await context.store.getUserRecord(id);

@@ -4,6 +4,9 @@
  * preconditions onto it (`If-Match: "v"` → `ifVersion: v`,
  * `If-None-Match: *` → `ifVersion: null`) and a stale one onto 412.
  *
+ * The same handlers serve the owner's own routes and, after the grant check
+ * in `sharing-routes.ts`, a member's `/shared/:owner/blobs/...` routes.
+ *
  * @module
  */
 import { toBase64url } from '../crypto/bytes.js';
@@ -35,48 +38,76 @@ function parseLimit(value: string | null): number | undefined {
   return Number(value);
 }
 
-/** Handles one `/blobs/...` request for an authenticated user. */
-export async function blobRoute(blobs: BlobStore, method: string, path: string, params: URLSearchParams, headers: Headers, body: Uint8Array): Promise<Response> {
-  const parts = path.split('/').slice(2); // ['', 'blobs', vault, id?]
+function noQuery(query: URLSearchParams): void {
+  if ([...query.keys()].length > 0) throw invalid('unexpected query parameter');
+}
+
+/** One blob request, once its store is chosen (the caller's own, or an owner's within a grant). */
+export interface BlobCall {
+  readonly blobs: BlobStore;
+  readonly vault: string;
+  /** The record id; absent for listing. */
+  readonly id?: string;
+  readonly query: URLSearchParams;
+  readonly headers: Headers;
+  readonly body: Uint8Array;
+}
+
+/** A stale precondition is 412 (RFC 9110 §13.1.1), not the 409 `CONFLICT` maps to elsewhere. */
+async function preconditioned(run: () => Promise<Response>): Promise<Response> {
   try {
-    if (parts.length === 1) {
-      const vault = parts[0] as string;
-      if (method !== 'GET') return errorResponse(invalid('method not allowed'), 405, { allow: 'GET' });
-      for (const key of params.keys()) if (key !== 'after' && key !== 'limit') throw invalid('unexpected query parameter');
-      const after = params.get('after');
-      const limit = parseLimit(params.get('limit'));
-      const page = await blobs.list(vault, { ...(after === null ? {} : { after }), ...(limit === undefined ? {} : { limit }) });
-      return json(200, page.next === undefined ? { items: page.items } : { items: page.items, next: page.next });
-    }
-    if (parts.length !== 2) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
-    const [vault, id] = parts as [string, string];
-    if ([...params.keys()].length > 0) throw invalid('unexpected query parameter');
-    switch (method) {
-      case 'GET': {
-        const record = await blobs.get(vault, id);
-        if (record === null) return errorResponse(new ZeroVaultError('NOT_FOUND', 'record not found'));
-        return json(200, { data: toBase64url(record.data), version: record.version }, { etag: etag(record.version) });
-      }
-      case 'PUT': {
-        const { data } = parseJsonBody(body, { data: 'bytes' });
-        const match = ifMatch(headers);
-        const noneMatch = headers.get('if-none-match');
-        if (noneMatch !== null && noneMatch.trim() !== '*') throw invalid('If-None-Match must be *');
-        if (noneMatch !== null && match !== undefined) throw invalid('send If-Match or If-None-Match, not both');
-        const ifVersion = noneMatch !== null ? null : match;
-        const { version } = await blobs.put(vault, id, data, ifVersion === undefined ? {} : { ifVersion });
-        return json(ifVersion === null ? 201 : 200, { version }, { etag: etag(version) });
-      }
-      case 'DELETE': {
-        const match = ifMatch(headers);
-        await blobs.delete(vault, id, match === undefined ? {} : { ifVersion: match });
-        return json(204, null);
-      }
-      default:
-        return errorResponse(invalid('method not allowed'), 405, { allow: 'GET, PUT, DELETE' });
-    }
+    return await run();
   } catch (err) {
     if (isZeroVaultError(err, 'CONFLICT')) return errorResponse(err, 412);
     throw err;
   }
+}
+
+function recordId(call: BlobCall): string {
+  if (call.id === undefined) throw invalid('id is missing');
+  return call.id;
+}
+
+/** `GET /blobs/:vault?after=&limit=` → `{ items, next? }`. */
+export async function listBlobs(call: BlobCall): Promise<Response> {
+  for (const key of call.query.keys()) if (key !== 'after' && key !== 'limit') throw invalid('unexpected query parameter');
+  const after = call.query.get('after');
+  const limit = parseLimit(call.query.get('limit'));
+  const page = await call.blobs.list(call.vault, { ...(after === null ? {} : { after }), ...(limit === undefined ? {} : { limit }) });
+  return json(200, page.next === undefined ? { items: page.items } : { items: page.items, next: page.next });
+}
+
+/** `GET /blobs/:vault/:id` → `{ data, version }` + `ETag`. */
+export async function getBlob(call: BlobCall): Promise<Response> {
+  noQuery(call.query);
+  const record = await call.blobs.get(call.vault, recordId(call));
+  if (record === null) return errorResponse(new ZeroVaultError('NOT_FOUND', 'record not found'));
+  return json(200, { data: toBase64url(record.data), version: record.version }, { etag: etag(record.version) });
+}
+
+/** `PUT /blobs/:vault/:id` with `{ data }` and `If-Match` / `If-None-Match: *` → `{ version }` + `ETag`. */
+export function putBlob(call: BlobCall): Promise<Response> {
+  return preconditioned(async () => {
+    noQuery(call.query);
+    const id = recordId(call);
+    const { data } = parseJsonBody(call.body, { data: 'bytes' });
+    const match = ifMatch(call.headers);
+    const noneMatch = call.headers.get('if-none-match');
+    if (noneMatch !== null && noneMatch.trim() !== '*') throw invalid('If-None-Match must be *');
+    if (noneMatch !== null && match !== undefined) throw invalid('send If-Match or If-None-Match, not both');
+    const ifVersion = noneMatch !== null ? null : match;
+    const { version } = await call.blobs.put(call.vault, id, data, ifVersion === undefined ? {} : { ifVersion });
+    return json(ifVersion === null ? 201 : 200, { version }, { etag: etag(version) });
+  });
+}
+
+/** `DELETE /blobs/:vault/:id` with an optional `If-Match` → 204. */
+export function deleteBlob(call: BlobCall): Promise<Response> {
+  return preconditioned(async () => {
+    noQuery(call.query);
+    const id = recordId(call);
+    const match = ifMatch(call.headers);
+    await call.blobs.delete(call.vault, id, match === undefined ? {} : { ifVersion: match });
+    return json(204, null);
+  });
 }

@@ -46,9 +46,38 @@ export function json(status: number, body: unknown, headers: Record<string, stri
  */
 export function errorResponse(err: unknown, overrideStatus?: number, headers: Record<string, string> = {}): Response {
   const known = isZeroVaultError(err) ? err : new ZeroVaultError('STORAGE', 'internal error');
-  const status = overrideStatus ?? STATUS[known.code];
+  const status = overrideStatus ?? statusOf(known);
   const message = known.code === 'STORAGE' ? 'internal error' : known.message;
-  return json(status, { error: { code: known.code, message } }, headers);
+  // Every 429 says when to come back (RFC 9110 §10.2.3, in seconds), so a client never has to guess.
+  const retry = status === 429 && headers['retry-after'] === undefined ? { 'retry-after': retryAfterSeconds(known.retryAfterMs) } : {};
+  return json(status, { error: { code: known.code, message } }, { ...headers, ...retry });
+}
+
+/** The status an error maps to (the table above). */
+export function statusOf(err: { readonly code: ZeroVaultErrorCode }): number {
+  return STATUS[err.code];
+}
+
+/** `Retry-After` in whole seconds, at least 1 (a missing or odd value means "soon"). */
+export function retryAfterSeconds(ms: number | undefined): string {
+  return String(ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.ceil(ms / 1000) : 1);
+}
+
+/** 405 with the `Allow` header RFC 9110 §15.5.6 requires. */
+export function methodNotAllowed(allow: readonly string[]): Response {
+  return errorResponse(new ZeroVaultError('INVALID_INPUT', 'method not allowed'), 405, { allow: allow.join(', ') });
+}
+
+/** The message of a body that a body parser consumed before zerovault saw it. */
+export const BODY_CONSUMED_MESSAGE = 'the request body was read before zerovault: mount zerovault before any body parser';
+
+/**
+ * 500 for a body someone else already read (an `express.json()` mounted
+ * first). The MAC covers the raw bytes, so nothing can be done but say so
+ * at once, instead of waiting for a stream that will never end.
+ */
+export function bodyConsumedResponse(): Response {
+  return json(500, { error: { code: 'STORAGE', message: BODY_CONSUMED_MESSAGE } });
 }
 
 /** Thrown by {@link readBody} when the body is over the limit (→ 413). */
@@ -67,7 +96,14 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client went away mid-body (or the stream broke): a bad request, not a server fault.
+      throw new ZeroVaultError('INVALID_INPUT', 'request body ended early');
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.length;
     if (total > limit) {
@@ -103,7 +139,8 @@ export function parseJsonBody<S extends Record<string, FieldKind>>(body: Uint8Ar
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('body must be a JSON object');
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (!Object.hasOwn(schema, key)) throw invalid(`unexpected field ${key.slice(0, 32)}`);
+  // The message never names the client's key: error text must not echo any part of a request.
+  for (const key of Object.keys(record)) if (!Object.hasOwn(schema, key)) throw invalid('body has an unexpected field');
   const out: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(schema)) {
     const field = record[key];

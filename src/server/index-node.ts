@@ -1,9 +1,35 @@
 /**
  * `zerovault/server` for Node: everything in the edge build, plus the
- * database-backed stores.
+ * database-backed stores. Every export is listed by name.
  *
  * @module
  */
-export * from './index.js';
-export { sqliteStore, type SqliteStoreOptions } from './sqlite.js';
-export { postgresStore, type PostgresStoreOptions } from './postgres.js';
+export {
+  createServer,
+  createServerSetup,
+  memoryServerStore,
+  MAX_USER_ID_LENGTH,
+  normalizeUserId,
+  serverSetupFromText,
+  serverSetupToText,
+  toNodeHandler,
+} from './index.js';
+export type {
+  BucketPolicy,
+  CreateServerOptions,
+  FetchHandler,
+  GrantRole,
+  NodeHandler,
+  NodeHandlerOptions,
+  RequestContext,
+  ServerEvent,
+  ServerEventListener,
+  ServerEventType,
+  ServerStore,
+  SharingStore,
+  StoredGrant,
+  StoredSession,
+  ZeroVaultServer,
+} from './index.js';
+export { sqliteServerStore, type SqliteServerStoreOptions } from './sqlite.js';
+export { postgresServerStore, type PostgresServerStoreOptions } from './postgres.js';

@@ -1,14 +1,30 @@
 /**
  * `zerovault/server` (edge and browser-safe build): OPAQUE accounts, verified
  * sessions and a versioned ciphertext store behind one
- * `fetch(Request) → Response` handler. The Node build adds `sqliteStore` and
- * `postgresStore` (see `index-node.ts`).
+ * `fetch(Request) → Response` handler. The Node build adds
+ * `sqliteServerStore` and `postgresServerStore` (see `index-node.ts`).
+ *
+ * Every export is listed by name: what is not listed here (route table,
+ * sessions, parsers) is internal and free to change.
  *
  * @module
  */
-export { createServer, type CreateServerOptions, type RequestInfo, type ZeroVaultServer } from './server.js';
+export { createServer } from './server.js';
+export type { CreateServerOptions, RequestContext, ZeroVaultServer } from './server.js';
+export { createServerSetup, serverSetupFromText, serverSetupToText } from './setup.js';
 export { memoryServerStore } from './memory.js';
-export { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
+export { toNodeHandler } from './node.js';
+export type { FetchHandler, NodeHandler, NodeHandlerOptions } from './node.js';
 export { normalizeUserId, MAX_USER_ID_LENGTH } from '../formats/user-id.js';
-export type { BucketPolicy, GrantRole, ServerEvent, ServerEventListener, ServerEventType, ServerStore, SharingStore, StoredGrant, StoredSession } from './types.js';
-export { generateServerSetup, serverSetupFromText, serverSetupToText } from './setup.js';
+// What a custom database implements (`ServerStore`), and what monitoring receives.
+export type {
+  BucketPolicy,
+  GrantRole,
+  ServerEvent,
+  ServerEventListener,
+  ServerEventType,
+  ServerStore,
+  SharingStore,
+  StoredGrant,
+  StoredSession,
+} from './types.js';

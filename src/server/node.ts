@@ -1,7 +1,15 @@
 /**
  * The `node:http` adapter: `(req, res)` for `http.createServer` and Express.
- * Mount it before any body parser (it reads the raw body, which the request
- * MAC covers).
+ * Mount it before any body parser: the request MAC covers the raw body.
+ *
+ * The body is not read here: it is handed to the server as a stream, which
+ * reads it only once the route and, for signed routes, the session are
+ * known, and only up to that route's limit (see `server.ts`). A request the
+ * fetch API cannot express is answered here, never as a 500: a malformed or
+ * duplicated `Host` or request target is 400 (RFC 9112 §3.2), `TRACE` and
+ * `OPTIONS *` are 501 (nothing here implements them); absolute-form targets
+ * are accepted, as RFC 9112 §3.2.2 requires of a server. Every 5xx this adapter answers itself is
+ * reported through `onError` (`zv.node()` makes it an `error` event).
  *
  * Only types come from `node:http`, so this module adds no runtime Node
  * dependency to the server entry.
@@ -9,11 +17,12 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BASE_HEADERS } from './http.js';
+import { BASE_HEADERS, BODY_CONSUMED_MESSAGE } from './http.js';
+import type { RequestContext } from './server.js';
 
 /** The part of a server this adapter needs. */
 export interface FetchHandler {
-  fetch(request: Request, info?: { address?: string }): Promise<Response>;
+  fetch(request: Request, context?: RequestContext): Promise<Response>;
 }
 
 /** Options for {@link toNodeHandler}. */
@@ -24,81 +33,164 @@ export interface NodeHandlerOptions {
    * send any header, and only the proxy's own entry is trustworthy.
    */
   trustProxy?: boolean;
-  /** Largest body read before answering 413; default 96 MiB. */
-  maxBodyBytes?: number;
+  /**
+   * Called with a short reason for each 5xx the adapter answers itself
+   * (`body-consumed-before-zerovault`, `adapter-failure`); the server's own
+   * 5xx are already `error` events. `zv.node()` wires it to the `error` event.
+   */
+  onError?: (reason: string) => void;
 }
 
 /** A `node:http` request listener. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-function readRaw(req: IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    let over = false;
-    req.on('data', (chunk: Uint8Array) => {
-      total += chunk.length;
-      if (total > limit) {
-        over = true;
-        chunks.length = 0;
-        return; // keep draining so the socket can carry the 413
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (over) return resolve(null);
-      const out = new Uint8Array(total);
-      let offset = 0;
-      for (const chunk of chunks) {
-        out.set(chunk, offset);
-        offset += chunk.length;
-      }
-      resolve(out);
-    });
-    req.on('error', reject);
-  });
+/** Methods the fetch API refuses to carry; no zerovault route implements them. */
+const UNCARRIED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/** `host[:port]`: an IP literal or a reg-name without percent-encoding, and a port up to 65535. */
+const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(?::([0-9]{1,5}))?$/;
+
+/** The request's absolute URL, or `null` when its target or `Host` is malformed (→ 400). */
+function requestUrl(req: IncomingMessage): string | null {
+  const hostLines = req.rawHeaders.filter((value, i) => i % 2 === 0 && value.toLowerCase() === 'host').length;
+  if (hostLines > 1) return null;
+  const rawHost = req.headers.host;
+  let host = 'localhost';
+  if (rawHost !== undefined) {
+    const match = HOST.exec(rawHost);
+    if (match === null || (match[2] !== undefined && Number(match[2]) > 65535)) return null;
+    host = rawHost;
+  } else if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
+    return null; // HTTP/1.1 requires Host (RFC 9112 §3.2)
+  }
+  const target = req.url ?? '';
+  let url: string;
+  if (target.startsWith('/')) url = `http://${host}${target}`; // origin-form; concatenated so `//x` stays a path
+  else if (/^https?:\/\//i.test(target)) url = target; // absolute-form, which a server must accept (RFC 9112 §3.2.2)
+  else return null; // `*` (asterisk-form) and anything else name no resource here
+  try {
+    return new URL(url).href;
+  } catch {
+    return null;
+  }
 }
 
-/** Adapts a fetch-style server to `node:http`. */
-export function toNodeHandler(server: FetchHandler, options: NodeHandlerOptions = {}): NodeHandler {
-  const limit = options.maxBodyBytes ?? 96 * 1024 * 1024;
-  return (req, res) => {
-    void (async () => {
-      try {
-        const method = (req.method ?? 'GET').toUpperCase();
-        const body: Uint8Array<ArrayBuffer> | null = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await readRaw(req, limit);
-        if (body === null) {
-          res.writeHead(413, { ...BASE_HEADERS });
-          res.end(JSON.stringify({ error: { code: 'INVALID_INPUT', message: 'body too large' } }));
+/** True when the request announces a body (RFC 9112 §6.3). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * The request body as a web stream that reads from the socket only when
+ * pulled (high-water mark 0): nothing is read before the server asks, and
+ * never more than it asks for. Node discards a body nobody read once the
+ * response is sent.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let attached = false;
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (attached) {
+          req.resume();
           return;
         }
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) {
-          if (value === undefined) continue;
-          for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-        }
-        const host = req.headers.host ?? 'localhost';
-        const request = new Request(`http://${host}${req.url ?? '/'}`, {
-          method,
-          headers,
-          ...(body.length > 0 ? { body } : {}),
+        attached = true;
+        req.on('data', (chunk: Uint8Array) => {
+          if (done) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
         });
-        // Proxies append the address they saw; earlier entries are whatever the client sent.
-        // So the trusted one is the rightmost (one trusted proxy in front of this server).
-        const forwarded = options.trustProxy === true ? req.headers['x-forwarded-for'] : undefined;
-        const forwardedLast = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
-        const address = forwardedLast !== undefined && forwardedLast !== '' ? forwardedLast : req.socket.remoteAddress;
-        const response = await server.fetch(request, address === undefined ? {} : { address });
-        const outHeaders: Record<string, string> = {};
-        response.headers.forEach((value, name) => {
-          outHeaders[name] = value;
+        req.once('end', () => {
+          if (!done) controller.close();
+          done = true;
         });
-        res.writeHead(response.status, outHeaders);
-        res.end(response.body === null ? undefined : new Uint8Array(await response.arrayBuffer()));
-      } catch {
-        if (!res.headersSent) res.writeHead(500, { ...BASE_HEADERS });
-        res.end(JSON.stringify({ error: { code: 'STORAGE', message: 'internal error' } }));
-      }
-    })();
+        req.once('close', () => {
+          // The client went away before the end: the reader sees an error, not a short body.
+          if (!done && !req.complete) controller.error(new Error('request body ended early'));
+          done = true;
+        });
+      },
+      cancel() {
+        // Refused (413) after a partial read: drop the rest as it arrives, as Node does
+        // for a body nobody read, so the connection can carry the response and the next request.
+        done = true;
+        req.resume();
+      },
+    },
+    new CountQueuingStrategy({ highWaterMark: 0 }),
+  );
+}
+
+function send(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { ...BASE_HEADERS, ...headers });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  return headers;
+}
+
+function addressOf(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  // Proxies append the address they saw; earlier entries are whatever the client sent.
+  // So the trusted one is the rightmost (one trusted proxy in front of this server).
+  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const forwardedLast = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
+  return forwardedLast !== undefined && forwardedLast !== '' ? forwardedLast : req.socket.remoteAddress;
+}
+
+async function handleNode(server: FetchHandler, options: NodeHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = (req.method ?? '').toUpperCase();
+  // TRACE and `OPTIONS *` (a question about the whole server) are implemented by no route.
+  if (UNCARRIED_METHODS.has(method) || (method === 'OPTIONS' && req.url === '*')) return send(res, 501, 'UNSUPPORTED', 'method not implemented');
+  const url = requestUrl(req);
+  if (url === null) return send(res, 400, 'INVALID_INPUT', 'malformed request');
+  if (req.readableDidRead) {
+    // A body parser mounted first took the bytes the MAC covers; waiting for them would hang.
+    options.onError?.('body-consumed-before-zerovault');
+    return send(res, 500, 'STORAGE', BODY_CONSUMED_MESSAGE);
+  }
+  let request: Request;
+  try {
+    // An ended stream that nobody read held no body (a parser saw zero bytes): nothing to pass on.
+    const withBody = method !== 'GET' && method !== 'HEAD' && hasBody(req) && !req.readableEnded;
+    const init: RequestInit & { duplex?: 'half' } = {
+      method,
+      headers: headersOf(req),
+      ...(withBody ? { body: bodyStream(req), duplex: 'half' as const } : {}),
+    };
+    request = new Request(url, init);
+  } catch {
+    return send(res, 400, 'INVALID_INPUT', 'malformed request');
+  }
+  const address = addressOf(req, options.trustProxy === true);
+  const response = await server.fetch(request, address === undefined ? {} : { address });
+  const outHeaders: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    outHeaders[name] = value;
+  });
+  const body = response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
+  res.writeHead(response.status, outHeaders);
+  res.end(body);
+}
+
+/** Adapts a fetch-style server to `node:http` (see the module comment). */
+export function toNodeHandler(server: FetchHandler, options: NodeHandlerOptions = {}): NodeHandler {
+  return (req, res) => {
+    handleNode(server, options, req, res).catch(() => {
+      options.onError?.('adapter-failure');
+      send(res, 500, 'STORAGE', 'internal error');
+    });
   };
 }

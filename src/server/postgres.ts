@@ -1,5 +1,5 @@
 /**
- * `postgresStore({ connectionString })`: the scale-out path. Many stateless
+ * `postgresServerStore({ connectionString })`: the scale-out path. Many stateless
  * server processes share one PostgreSQL database; everything a request needs
  * (pending logins, sessions, replay nonces, rate-limit buckets, blobs) lives
  * there, and every state change is one atomic statement.
@@ -16,8 +16,8 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant } from './types.js';
 
-/** Options for {@link postgresStore}. */
-export interface PostgresStoreOptions {
+/** Options for {@link postgresServerStore}. */
+export interface PostgresServerStoreOptions {
   /** A `postgres://` connection string. */
   connectionString: string;
   /** Largest number of pooled connections per process; default 10. */
@@ -69,7 +69,7 @@ function int(value: unknown): number {
  *
  * @throws `STORAGE` on first use when `pg` is not installed or the database is unreachable
  */
-export function postgresStore(options: PostgresStoreOptions): ServerStore {
+export function postgresServerStore(options: PostgresServerStoreOptions): ServerStore {
   if (typeof options?.connectionString !== 'string' || options.connectionString.length === 0) {
     throw new ZeroVaultError('INVALID_INPUT', 'connectionString must be a non-empty string');
   }
@@ -84,7 +84,7 @@ export function postgresStore(options: PostgresStoreOptions): ServerStore {
         const pg = await import('pg');
         PoolClass = (pg.default ?? pg).Pool;
       } catch (cause) {
-        throw new ZeroVaultError('STORAGE', 'postgresStore needs the pg package', { cause });
+        throw new ZeroVaultError('STORAGE', 'postgresServerStore needs the pg package', { cause });
       }
       const created = new PoolClass({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
       // Serialise schema creation across processes starting together.

@@ -4,46 +4,51 @@
  * Node or edge backend can mount it (Hono, Next.js route handlers, Bun, Deno,
  * Workers; `node()` adapts it to `node:http` and Express).
  *
- * Routes (relative to `basePath`; JSON bodies, bytes as unpadded base64url;
- * the wire format is in docs/protocol.md):
+ * The routes are one table (`routes.ts`; the wire format is in
+ * docs/protocol.md). Every request takes the same steps, and the body is
+ * read only once the route, and its session if it needs one, are known:
  *
- * | route | auth | body → result |
- * | --- | --- | --- |
- * | `POST /register/start` | – | `{ userId, request, credential? }` → `{ response }` |
- * | `POST /register/finish` | – (a session of the same user to replace a record or set `credential: "recovery"`) | `{ userId, record, credential? }` → 201 `{}` |
- * | `POST /login/start` | – | `{ userId, request, credential? }` → `{ loginId, response }` |
- * | `POST /login/finish` | – | `{ loginId, finalization }` → `{ sessionId, expiresAt }` |
- * | `POST /logout` | session | → 204 |
- * | `GET /blobs/:vault/:id` | session | → `{ data, version }` + `ETag` |
- * | `PUT /blobs/:vault/:id` | session | `{ data }` + `If-Match` / `If-None-Match: *` → `{ version }` + `ETag` |
- * | `DELETE /blobs/:vault/:id` | session | `If-Match`? → 204 |
- * | `GET /blobs/:vault?after=&limit=` | session | → `{ items, next? }` |
- * | key directory, grants, shared blobs | session | see `sharing-routes.ts` |
+ * 1. match the path (404) and the method (405 + `Allow`); nothing read yet;
+ * 2. for a signed route: the `Authorization` header parses, names a live
+ *    session, and its timestamp is in the window (401); still nothing read,
+ *    so a request without a live session never gets its body read at all;
+ * 3. read the body within the route's limit (413): `maxBodyBytes` for blob
+ *    writes, 64 KiB for the rest, and at most `anonymousBodyBytes` for a
+ *    request without a session;
+ * 4. for a signed route: the MAC over method, path, body hash and
+ *    preconditions, then the nonce (401) — the MAC covers the body, so this
+ *    is the first point where it can be checked;
+ * 5. the handler.
  *
  * @module
  */
 import type { AesGcmKey } from '../crypto/aead.js';
+import { preconditionsOf } from '../crypto/request-mac.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { getServerPublicKey } from '../opaque/index.js';
-import { loginFinish, loginStart, logout, registerFinish, registerStart, type RouteContext } from './account-routes.js';
-import { blobRoute } from './blob-routes.js';
-import { BodyTooLarge, errorResponse, readBody } from './http.js';
+import { BodyTooLarge, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
-import { preconditionsOf } from '../crypto/request-mac.js';
-import { atRestKey, verifyRequest, VerificationError } from './sessions.js';
-import { isSharingPath, sharingRoute } from './sharing-routes.js';
-import type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore } from './types.js';
+import { createRouter, type Route, type RouteCall, type RouteContext } from './router.js';
+import { routeTable } from './routes.js';
+import { atRestKey, claimSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
+import type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore, StoredSession } from './types.js';
 
 /** Options for {@link createServer}. */
 export interface CreateServerOptions {
-  /** The encoded OPAQUE server setup (`generateServerSetup()`); keep it secret, outside the database. */
+  /** The encoded OPAQUE server setup (`createServerSetup()`, created once per deployment); keep it secret, outside the database. */
   setup: Uint8Array;
   /** Where accounts, sessions and blobs live. */
   store: ServerStore;
   /** Path prefix the routes live under, e.g. `/zv`; default none. */
   basePath?: string;
-  /** Largest request body in bytes; default 96 MiB (a 64 MiB blob in base64url JSON). */
+  /** Largest request body in bytes (blob writes); default 96 MiB (a 64 MiB blob in base64url JSON). */
   maxBodyBytes?: number;
+  /**
+   * Largest body of a request without a session (register, login), in
+   * bytes; default 64 KiB (OPAQUE messages are well under 1 KiB). Requests
+   * to signed routes get no byte read until their session is known.
+   */
+  anonymousBodyBytes?: number;
   /** Session lifetime in ms; default 1 hour. */
   sessionTtlMs?: number;
   /** Accepted clock skew of request timestamps in ms; default 2 minutes. */
@@ -66,7 +71,7 @@ export interface CreateServerOptions {
 }
 
 /** Per-request facts the runtime knows and a `Request` does not carry. */
-export interface RequestInfo {
+export interface RequestContext {
   /** The client's network address (from the socket, or a trusted proxy header). */
   address?: string;
 }
@@ -74,7 +79,7 @@ export interface RequestInfo {
 /** A mounted zerovault server. */
 export interface ZeroVaultServer {
   /** Handles one request. Never throws: every failure is a JSON error response. */
-  fetch(request: Request, info?: RequestInfo): Promise<Response>;
+  fetch(request: Request, context?: RequestContext): Promise<Response>;
   /** Subscribes to monitoring events; returns the unsubscribe function. */
   on(type: ServerEventType | '*', listener: ServerEventListener): () => void;
   /** A `node:http` / Express request listener for this server (see `toNodeHandler`). */
@@ -86,6 +91,8 @@ export interface ZeroVaultServer {
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 /** Body limit of every route but blob writes (OPAQUE messages, grants and key events are small). */
 const SMALL_BODY_BYTES = 64 * 1024;
+/** Default cap on a body read before any session is known. */
+const ANONYMOUS_BODY_BYTES = 64 * 1024;
 
 function positive(value: number | undefined, fallback: number, name: string): number {
   const v = value ?? fallback;
@@ -106,20 +113,41 @@ function normalizeBasePath(basePath: string | undefined): string {
   return basePath;
 }
 
+/** Calls a route's handler with the session its `auth` promises. */
+function invoke(route: Route, call: RouteCall<StoredSession | null>): Promise<Response> {
+  switch (route.auth) {
+    case 'none':
+      return route.handler({ ...call, session: null });
+    case 'optional':
+      return route.handler(call);
+    case 'session': {
+      const session = call.session;
+      // Unreachable: the server verifies a session for every `session` route first.
+      if (session === null) throw new ZeroVaultError('AUTH_FAILED', 'authentication failed');
+      return route.handler({ ...call, session });
+    }
+  }
+}
+
 /**
- * Creates a server. See the module comment for the routes.
+ * Creates a server. The setup is validated and copied, and the at-rest key
+ * derived from it, here, once; requests reuse them.
  *
  * @throws `INVALID_INPUT` on a malformed setup or option
  */
 export function createServer(options: CreateServerOptions): ZeroVaultServer {
   if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-  const publicKey = getServerPublicKey(options.setup); // validates the setup now, not at the first request
+  // One private copy, validated now (not at the first request); OPAQUE caches the
+  // validation per copy, so every request reuses this one.
+  getServerPublicKey(options.setup); // checks the caller's value before copying it
   const setup = Uint8Array.from(options.setup);
+  const publicKey = getServerPublicKey(setup);
   const store = options.store;
   const basePath = normalizeBasePath(options.basePath);
   const now = options.now ?? Date.now;
   const limits = {
     maxBodyBytes: positive(options.maxBodyBytes, 96 * 1024 * 1024, 'maxBodyBytes'),
+    anonymousBodyBytes: positive(options.anonymousBodyBytes, ANONYMOUS_BODY_BYTES, 'anonymousBodyBytes'),
     sessionTtlMs: positive(options.sessionTtlMs, 60 * 60 * 1000, 'sessionTtlMs'),
     requestWindowMs: positive(options.requestWindowMs, 2 * 60 * 1000, 'requestWindowMs'),
     loginTimeoutMs: positive(options.loginTimeoutMs, 60 * 1000, 'loginTimeoutMs'),
@@ -128,9 +156,11 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     addressLoginLimit: policy(options.addressLoginLimit, { capacity: 100, refillMs: FIFTEEN_MINUTES / 100 }, 'addressLoginLimit'),
     purgeIntervalMs: positive(options.purgeIntervalMs, 60 * 1000, 'purgeIntervalMs'),
   };
+  const router = createRouter(routeTable(store));
+  const key: Promise<AesGcmKey> = atRestKey(setup);
+  key.catch(() => undefined); // a failure surfaces at the first request, as a 500 + `error` event
   let lastPurge = now();
   const listeners = new Map<string, Set<ServerEventListener>>();
-  let key: Promise<AesGcmKey> | undefined;
 
   const emit = (event: Omit<ServerEvent, 'at'>): void => {
     const full: ServerEvent = { ...event, at: now() };
@@ -157,80 +187,105 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     }
   };
 
-  const handle = async (request: Request, info: RequestInfo): Promise<Response> => {
+  const bodyLimit = (route: Route, anonymous: boolean): number => {
+    const limit = route.body === 'none' ? 0 : route.body === 'blob' ? limits.maxBodyBytes : Math.min(limits.maxBodyBytes, SMALL_BODY_BYTES);
+    return anonymous ? Math.min(limit, limits.anonymousBodyBytes) : limit;
+  };
+
+  const unauthenticated = (err: VerificationError, address: string | undefined): Response => {
+    emit({ type: err.event, reason: err.reason, ...(err.userId === undefined ? {} : { userId: err.userId }), ...(address === undefined ? {} : { address }) });
+    // A session the server no longer has (logged out, expired, revoked) is `CLOSED`, so the
+    // client closes its side too; session ids are unguessable, so saying so reveals nothing.
+    const error = err.reason === 'unknown-or-expired-session' ? new ZeroVaultError('CLOSED', 'the session is closed') : new ZeroVaultError('AUTH_FAILED', 'authentication failed');
+    return errorResponse(error, 401, { 'www-authenticate': 'ZV1' });
+  };
+
+  const handle = async (request: Request, info: RequestContext): Promise<Response> => {
     await maybePurge();
     const url = new URL(request.url);
     if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
     const path = url.pathname.slice(basePath.length) || '/';
-    const pathAndQuery = path + url.search;
     const method = request.method.toUpperCase();
     const address = info.address;
-    key ??= atRestKey(setup);
-    const context: RouteContext = { store, key: await key, limits, now, emit, setup, ...(address === undefined ? {} : { address }) };
 
+    // Step 1: the route. Nothing of the body is read for an unknown route or method.
+    const match = router.match(method, path);
+    if (match.kind === 'not-found') return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
+    if (match.kind === 'method-not-allowed') return methodNotAllowed(match.allow);
+    const { route, params } = match;
+    if (request.bodyUsed) {
+      // Someone read the stream first (a body parser mounted before zerovault): say so now.
+      emit({ type: 'error', reason: 'body-consumed-before-zerovault' });
+      return bodyConsumedResponse();
+    }
+
+    // Step 2: a signed route names a live session before any byte of its body is read.
+    const signed = route.auth === 'session' || (route.auth === 'optional' && request.headers.has('authorization'));
+    let claim: ClaimedSession | null = null;
+    if (signed) {
+      try {
+        claim = await claimSession(store, request.headers.get('authorization'), now(), limits.requestWindowMs);
+      } catch (err) {
+        if (err instanceof VerificationError) return unauthenticated(err, address);
+        throw err;
+      }
+    }
+
+    // Step 3: the body, within the route's limit (smaller still without a session).
     let body: Uint8Array;
     try {
-      // Only blob writes carry large bodies; every other route (most of them reachable
-      // without a session) is capped small, so an anonymous client cannot make the
-      // server buffer and parse megabytes.
-      body = await readBody(request, path.includes('/blobs/') ? limits.maxBodyBytes : Math.min(limits.maxBodyBytes, SMALL_BODY_BYTES));
+      body = await readBody(request, bodyLimit(route, claim === null));
     } catch (err) {
       if (err instanceof BodyTooLarge) return errorResponse(new ZeroVaultError('INVALID_INPUT', 'body too large'), 413);
       throw err;
     }
 
-    if (method === 'POST') {
-      switch (path) {
-        case '/register/start':
-          return registerStart(context, body);
-        case '/login/start':
-          return loginStart(context, body);
-        case '/login/finish':
-          return loginFinish(context, body);
-        default:
+    // Step 4: the MAC, which covers the body's hash, then the nonce.
+    let session: StoredSession | null = null;
+    if (claim !== null) {
+      try {
+        session = await verifyClaim(
+          store,
+          await key,
+          claim,
+          { method, pathAndQuery: path + url.search, body, ...preconditionsOf(request.headers) },
+          now(),
+          limits.requestWindowMs,
+        );
+      } catch (err) {
+        if (err instanceof VerificationError) return unauthenticated(err, address);
+        throw err;
       }
     }
 
-    const authenticated =
-      path === '/logout' || path.startsWith('/blobs/') || isSharingPath(path) || (path === '/register/finish' && request.headers.has('authorization'));
-    if (!authenticated) {
-      if (method === 'POST' && path === '/register/finish') return registerFinish(context, body, null);
-      return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
-    }
-
-    let verified;
-    try {
-      verified = await verifyRequest(
-        store,
-        context.key,
-        { method, pathAndQuery, authorization: request.headers.get('authorization'), body, ...preconditionsOf(request.headers) },
-        now(),
-        limits.requestWindowMs,
-      );
-    } catch (err) {
-      if (!(err instanceof VerificationError)) throw err;
-      emit({ type: err.event, reason: err.reason, ...(err.userId === undefined ? {} : { userId: err.userId }), ...(address === undefined ? {} : { address }) });
-      return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401, { 'www-authenticate': 'ZV1' });
-    }
-    const session = verified.session;
-    if (method === 'POST' && path === '/logout') return logout(context, session, body);
-    if (method === 'POST' && path === '/register/finish') return registerFinish(context, body, session);
-    if (path.startsWith('/blobs/')) return blobRoute(store.blobs(session.userId), method, path, url.searchParams, request.headers, body);
-    if (isSharingPath(path)) return sharingRoute(context, session, { method, path, params: url.searchParams, headers: request.headers, body });
-    return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
+    // Step 5.
+    const context: RouteContext = { store, key: await key, limits, now, emit, setup, ...(address === undefined ? {} : { address }) };
+    return invoke(route, {
+      context,
+      session,
+      param(name) {
+        const value = params.get(name);
+        if (value === undefined) throw new ZeroVaultError('NOT_FOUND', 'no such route');
+        return value;
+      },
+      query: url.searchParams,
+      headers: request.headers,
+      body,
+    });
   };
 
   const server: ZeroVaultServer = {
     publicKey,
     node(nodeOptions = {}) {
-      return toNodeHandler(server, { maxBodyBytes: limits.maxBodyBytes, ...nodeOptions });
+      return toNodeHandler(server, { onError: (reason) => emit({ type: 'error', reason }), ...nodeOptions });
     },
     async fetch(request, info = {}) {
       try {
         return await handle(request, info);
       } catch (err) {
-        if (isZeroVaultError(err) && err.code !== 'STORAGE') return errorResponse(err);
-        emit({ type: 'error', reason: isZeroVaultError(err) ? err.code.toLowerCase() : 'internal' });
+        // Every 5xx is an `error` event (the detail stays here; the wire gets a generic message).
+        const known = isZeroVaultError(err);
+        if (!known || statusOf(err) >= 500) emit({ type: 'error', reason: known ? err.code.toLowerCase() : 'internal' });
         return errorResponse(err);
       }
     },
@@ -246,4 +301,3 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   };
   return server;
 }
-

@@ -14,13 +14,18 @@
  * The MAC is checked before the nonce is recorded, so forged requests cannot
  * fill the nonce table.
  *
+ * Steps 1–3 need no body and run before the server reads one
+ * ({@link claimSession}); steps 4–5 need the body's hash and run after it was
+ * read within the route's limit ({@link verifyClaim}). So a request that does
+ * not name a live session never gets more than its path and headers read.
+ *
  * @module
  */
 import { importKey, open as aeadOpen, seal as aeadSeal, type AesGcmKey } from '../crypto/aead.js';
 import { equal, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { LABELS, deriveKey } from '../crypto/kdf.js';
 import { randomBytes } from '../crypto/random.js';
-import { bodyHash, computeRequestMac, parseAuthorization, requestMacKey } from '../crypto/request-mac.js';
+import { bodyHash, computeRequestMac, parseAuthorization, requestMacKey, type RequestAuthorization } from '../crypto/request-mac.js';
 import type { ServerEventType, ServerStore, StoredSession } from './types.js';
 
 /** HKDF label of the server's at-rest key (seals session keys and login states). */
@@ -59,11 +64,6 @@ export async function createSession(
   return session;
 }
 
-/** A verified request: whose session it runs in. */
-export interface VerifiedRequest {
-  readonly session: StoredSession;
-}
-
 /** Why verification failed, as a monitoring event type and reason. */
 export class VerificationError extends Error {
   constructor(
@@ -75,29 +75,50 @@ export class VerificationError extends Error {
   }
 }
 
+/** A request whose `Authorization` header names a live session (steps 1–3), MAC not yet checked. */
+export interface ClaimedSession {
+  readonly session: StoredSession;
+  readonly auth: RequestAuthorization;
+}
+
 /**
- * Verifies a request's MAC header against its session (see the module
- * comment for the order of checks).
+ * Steps 1–3 of the module comment: the header parses, names a live session,
+ * and its timestamp is inside the window. Needs no body, so the server runs
+ * it *before* reading one: only then does it know which body limit applies.
  *
- * @param pathAndQuery - the path relative to the server's base path, with the query
  * @throws VerificationError, which the server turns into 401 + an event
  */
-export async function verifyRequest(
-  store: ServerStore,
-  key: AesGcmKey,
-  request: { method: string; pathAndQuery: string; authorization: string | null; body: Uint8Array; ifMatch: string | null; ifNoneMatch: string | null },
-  now: number,
-  windowMs: number,
-): Promise<VerifiedRequest> {
-  let auth;
+export async function claimSession(store: ServerStore, authorization: string | null, now: number, windowMs: number): Promise<ClaimedSession> {
+  let auth: RequestAuthorization;
   try {
-    auth = parseAuthorization(request.authorization);
+    auth = parseAuthorization(authorization);
   } catch {
     throw new VerificationError('auth_failed', 'missing-or-malformed-authorization');
   }
   const session = await store.getSession(auth.sessionId, now);
   if (session === null) throw new VerificationError('auth_failed', 'unknown-or-expired-session');
   if (Math.abs(now - auth.timestamp) > windowMs) throw new VerificationError('stale', 'timestamp-outside-window', session.userId);
+  return { session, auth };
+}
+
+/**
+ * Steps 4–5 of the module comment: the MAC over method, path, body hash and
+ * preconditions matches, then the nonce is fresh. Needs the whole body (the
+ * MAC covers its hash), so it runs after the body was read within the route's
+ * limit.
+ *
+ * @param pathAndQuery - the path relative to the server's base path, with the query
+ * @throws VerificationError, which the server turns into 401 + an event
+ */
+export async function verifyClaim(
+  store: ServerStore,
+  key: AesGcmKey,
+  claim: ClaimedSession,
+  request: { method: string; pathAndQuery: string; body: Uint8Array; ifMatch: string | null; ifNoneMatch: string | null },
+  now: number,
+  windowMs: number,
+): Promise<StoredSession> {
+  const { session, auth } = claim;
   let macKey: Uint8Array;
   try {
     macKey = await aeadOpen(key, session.sealedMacKey, utf8(`session:${session.id}`));
@@ -119,5 +140,5 @@ export async function verifyRequest(
   // Nonces are kept a little past the window: after that the timestamp check rejects the replay.
   const fresh = await store.rememberNonce(session.id, toBase64url(auth.nonce), now + 2 * windowMs);
   if (!fresh) throw new VerificationError('replay', 'nonce-reused', session.userId);
-  return { session };
+  return session;
 }

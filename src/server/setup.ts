@@ -6,7 +6,7 @@
  */
 import { fromBase64url, toBase64url } from '../crypto/bytes.js';
 import { ZeroVaultError } from '../errors.js';
-import { createServerSetup, getServerPublicKey, type SuiteName } from '../opaque/index.js';
+import { createServerSetup as createOpaqueServerSetup, getServerPublicKey, type SuiteName } from '../opaque/index.js';
 
 const PREFIX = 'zvsetup1.';
 
@@ -14,10 +14,13 @@ const PREFIX = 'zvsetup1.';
  * Creates a new OPAQUE server setup (OPRF seed + server key pair). Create it
  * once per deployment and keep it secret and outside the database: changing
  * it invalidates every registration, and losing it to an attacker who also
- * has the database enables offline guessing.
+ * has the database enables offline guessing. Store it with
+ * {@link serverSetupToText}, load it with {@link serverSetupFromText}.
+ *
+ * @param options - `suite`: `ristretto255-SHA512` (default) or `P256-SHA256`
  */
-export function generateServerSetup(options: { suite?: SuiteName } = {}): Uint8Array {
-  return createServerSetup(options);
+export function createServerSetup(options: { suite?: SuiteName } = {}): Uint8Array {
+  return createOpaqueServerSetup(options);
 }
 
 /** The setup as text, `zvsetup1.<base64url>`, for a secret store or environment variable. */

@@ -16,8 +16,11 @@
  * user holding a grant for that exact vault; `read` allows GET and listing,
  * `write` also PUT and DELETE; no member may write the vault's reserved
  * records (`_zv.*`) or read them, except the membership list `_zv.members`.
- * Everything else is 403 `AUTH_FAILED` and an `access_denied` event. User ids
+ * Everything else is 403 `FORBIDDEN` and an `access_denied` event. User ids
  * in paths are percent-encoded and normalized.
+ *
+ * {@link sharingRoutes} lists these routes for the server's one table
+ * (`routes.ts`); a store without the sharing methods gets none of them (404).
  *
  * @module
  */
@@ -25,9 +28,9 @@ import { equal, toBase64url } from '../crypto/bytes.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { MAX_KEY_EVENT_BYTES, checkKeyEventAppend, decodeKeyEvent } from '../formats/key-event.js';
 import { isName } from '../store/types.js';
-import type { RouteContext } from './account-routes.js';
-import { blobRoute } from './blob-routes.js';
+import { deleteBlob, getBlob, listBlobs, putBlob, type BlobCall } from './blob-routes.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
+import type { Route, RouteCall } from './router.js';
 import type { GrantRole, SharingStore, StoredGrant, StoredSession } from './types.js';
 import { normalizeUserId } from '../formats/user-id.js';
 
@@ -35,11 +38,6 @@ import { normalizeUserId } from '../formats/user-id.js';
 const MAX_GRANT_BYTES = 64 * 1024;
 const MEMBERS_ID = '_zv.members';
 const RESERVED = '_zv';
-
-/** True for the paths this module answers. */
-export function isSharingPath(path: string): boolean {
-  return path === '/keys' || path === '/shared' || path.startsWith('/users/') || path.startsWith('/grants/') || path.startsWith('/shared/');
-}
 
 /** The sharing methods of a store, or `null` when it lacks any of them. */
 export function sharingOf(store: Partial<SharingStore>): SharingStore | null {
@@ -51,7 +49,7 @@ function invalid(message: string): ZeroVaultError {
   return new ZeroVaultError('INVALID_INPUT', message);
 }
 
-function notFound(message = 'no such route'): Response {
+function notFound(message: string): Response {
   return errorResponse(new ZeroVaultError('NOT_FOUND', message));
 }
 
@@ -80,97 +78,134 @@ function noQuery(params: URLSearchParams): void {
   if ([...params.keys()].length > 0) throw invalid('unexpected query parameter');
 }
 
-/** Handles one sharing request of an authenticated session. */
-export async function sharingRoute(
-  context: RouteContext,
-  session: StoredSession,
-  request: { method: string; path: string; params: URLSearchParams; headers: Headers; body: Uint8Array },
-): Promise<Response> {
-  const sharing = sharingOf(context.store);
-  if (sharing === null) return notFound('sharing is not supported by this server');
-  const { method, path, params, body } = request;
-  const me = session.userId;
-  const parts = path.split('/').slice(1);
-  const where = context.address === undefined ? {} : { address: context.address };
+type Call = RouteCall<StoredSession>;
 
-  // Key directory.
-  if (parts[0] === 'users' && parts.length === 3 && parts[2] === 'keys' && method === 'GET') {
-    noQuery(params);
-    const events = await sharing.getKeyEvents(userSegment(parts[1], 'user id'));
-    if (events.length === 0) return notFound('the user has no published keys');
-    return json(200, { events: events.map(toBase64url) });
-  }
-  if (path === '/keys' && method === 'POST') {
-    const { event } = parseJsonBody(body, { event: 'bytes' });
-    if (event.length > MAX_KEY_EVENT_BYTES) throw invalid('event is too large');
-    const log = await sharing.getKeyEvents(me);
-    const last = log[log.length - 1];
-    const parsedSeq = decodeKeyEvent(event).seq;
-    // The same event again (another device of the user published it first) is not an error.
-    if (parsedSeq <= log.length && equal(log[parsedSeq - 1] as Uint8Array, event)) return json(200, { seq: parsedSeq });
-    const seq = checkKeyEventAppend(me, log, event);
-    try {
-      await sharing.appendKeyEvent(me, seq, event, context.now());
-    } catch (err) {
-      if (isZeroVaultError(err, 'CONFLICT')) return errorResponse(new ZeroVaultError('CONFLICT', 'the key log changed meanwhile'));
-      throw err;
-    }
-    context.emit({ type: 'key_published', userId: me, reason: last === undefined ? 'first' : 'change', ...where });
-    return json(201, { seq });
-  }
+function where(call: Call): { address?: string } {
+  return call.context.address === undefined ? {} : { address: call.context.address };
+}
 
-  // Grants, owner side.
-  if (parts[0] === 'grants' && parts.length === 3 && (method === 'PUT' || method === 'DELETE')) {
-    noQuery(params);
-    const vault = vaultSegment(parts[1]);
-    const grantee = userSegment(parts[2], 'grantee');
-    if (grantee === me) throw invalid('grantee must be another user');
-    if (method === 'DELETE') {
-      if (!(await sharing.deleteGrant(me, vault, grantee))) return notFound('no such grant');
-      context.emit({ type: 'grant_deleted', userId: me, ...where });
-      return json(204, null);
-    }
-    const input = parseJsonBody(body, { role: 'string', grant: 'bytes' });
-    if (input.grant.length === 0 || input.grant.length > MAX_GRANT_BYTES) throw invalid('grant has an invalid length');
-    if ((await sharing.getKeyEvents(grantee)).length === 0) return notFound('the grantee has no published keys');
-    await sharing.putGrant({ owner: me, vault, grantee, role: role(input.role), data: input.grant, updatedAt: context.now() });
-    context.emit({ type: 'grant_created', userId: me, ...where });
-    return json(200, {});
-  }
-  if (parts[0] === 'grants' && parts.length === 2 && method === 'GET') {
-    noQuery(params);
-    const grants = await sharing.listGrantsByOwner(me, vaultSegment(parts[1]));
-    return json(200, { items: grants.map((g) => ({ grantee: g.grantee, role: g.role, grant: toBase64url(g.data) })) });
-  }
+/** `GET /users/:user/keys` → `{ events }` (404 when none). */
+async function getKeys(sharing: SharingStore, call: Call): Promise<Response> {
+  noQuery(call.query);
+  const events = await sharing.getKeyEvents(userSegment(call.param('user'), 'user id'));
+  if (events.length === 0) return notFound('the user has no published keys');
+  return json(200, { events: events.map(toBase64url) });
+}
 
-  // Grants, grantee side.
-  if (path === '/shared' && method === 'GET') {
-    noQuery(params);
-    const grants = await sharing.listGrantsForGrantee(me);
-    return json(200, { items: grants.map((g) => ({ owner: g.owner, vault: g.vault, role: g.role })) });
+/** `POST /keys` `{ event }` → 201 `{ seq }`: appends to the caller's own log. */
+async function appendKey(sharing: SharingStore, call: Call): Promise<Response> {
+  const { context, body } = call;
+  const me = call.session.userId;
+  const { event } = parseJsonBody(body, { event: 'bytes' });
+  if (event.length > MAX_KEY_EVENT_BYTES) throw invalid('event is too large');
+  const log = await sharing.getKeyEvents(me);
+  const last = log[log.length - 1];
+  const parsedSeq = decodeKeyEvent(event).seq;
+  // The same event again (another device of the user published it first) is not an error.
+  if (parsedSeq <= log.length && equal(log[parsedSeq - 1] as Uint8Array, event)) return json(200, { seq: parsedSeq });
+  const seq = checkKeyEventAppend(me, log, event);
+  try {
+    await sharing.appendKeyEvent(me, seq, event, context.now());
+  } catch (err) {
+    if (isZeroVaultError(err, 'CONFLICT')) return errorResponse(new ZeroVaultError('CONFLICT', 'the key log changed meanwhile'));
+    throw err;
   }
-  if (parts[0] === 'shared' && parts.length === 4 && parts[2] === 'grant' && method === 'GET') {
-    noQuery(params);
-    const grant = await sharing.getGrant(userSegment(parts[1], 'owner'), vaultSegment(parts[3]), me);
-    if (grant === null) return notFound('no such grant');
-    return json(200, { role: grant.role, grant: toBase64url(grant.data) });
-  }
+  context.emit({ type: 'key_published', userId: me, reason: last === undefined ? 'first' : 'change', ...where(call) });
+  return json(201, { seq });
+}
 
-  // Shared blobs: the owner's namespace, within the grant.
-  if (parts[0] === 'shared' && parts[2] === 'blobs' && (parts.length === 4 || parts.length === 5)) {
-    const owner = userSegment(parts[1], 'owner');
-    const vault = vaultSegment(parts[3]);
-    const id = parts[4];
+/** `PUT /grants/:vault/:grantee` `{ role, grant }` → 200 `{}`; `DELETE` → 204. */
+async function putGrant(sharing: SharingStore, call: Call): Promise<Response> {
+  noQuery(call.query);
+  const me = call.session.userId;
+  const vault = vaultSegment(call.param('vault'));
+  const grantee = userSegment(call.param('grantee'), 'grantee');
+  if (grantee === me) throw invalid('grantee must be another user');
+  const input = parseJsonBody(call.body, { role: 'string', grant: 'bytes' });
+  if (input.grant.length === 0 || input.grant.length > MAX_GRANT_BYTES) throw invalid('grant has an invalid length');
+  if ((await sharing.getKeyEvents(grantee)).length === 0) return notFound('the grantee has no published keys');
+  await sharing.putGrant({ owner: me, vault, grantee, role: role(input.role), data: input.grant, updatedAt: call.context.now() });
+  call.context.emit({ type: 'grant_created', userId: me, ...where(call) });
+  return json(200, {});
+}
+
+async function deleteGrant(sharing: SharingStore, call: Call): Promise<Response> {
+  noQuery(call.query);
+  const me = call.session.userId;
+  const vault = vaultSegment(call.param('vault'));
+  const grantee = userSegment(call.param('grantee'), 'grantee');
+  if (grantee === me) throw invalid('grantee must be another user');
+  if (!(await sharing.deleteGrant(me, vault, grantee))) return notFound('no such grant');
+  call.context.emit({ type: 'grant_deleted', userId: me, ...where(call) });
+  return json(204, null);
+}
+
+/** `GET /grants/:vault` → `{ items: [{ grantee, role, grant }] }` (the owner's view). */
+async function listGrants(sharing: SharingStore, call: Call): Promise<Response> {
+  noQuery(call.query);
+  const grants = await sharing.listGrantsByOwner(call.session.userId, vaultSegment(call.param('vault')));
+  return json(200, { items: grants.map((g) => ({ grantee: g.grantee, role: g.role, grant: toBase64url(g.data) })) });
+}
+
+/** `GET /shared` → `{ items: [{ owner, vault, role }] }` (the grantee's view). */
+async function listShared(sharing: SharingStore, call: Call): Promise<Response> {
+  noQuery(call.query);
+  const grants = await sharing.listGrantsForGrantee(call.session.userId);
+  return json(200, { items: grants.map((g) => ({ owner: g.owner, vault: g.vault, role: g.role })) });
+}
+
+/** `GET /shared/:owner/grant/:vault` → `{ role, grant }` (404 when none). */
+async function getSharedGrant(sharing: SharingStore, call: Call): Promise<Response> {
+  noQuery(call.query);
+  const grant = await sharing.getGrant(userSegment(call.param('owner'), 'owner'), vaultSegment(call.param('vault')), call.session.userId);
+  if (grant === null) return notFound('no such grant');
+  return json(200, { role: grant.role, grant: toBase64url(grant.data) });
+}
+
+/**
+ * `/shared/:owner/blobs/:vault[/:id]`: the owner's blob handler, after the
+ * grant check (module comment). `id` is absent for listing.
+ */
+function sharedBlob(sharing: SharingStore, handler: (call: BlobCall) => Promise<Response>, access: 'read' | 'write', withId: boolean) {
+  return async (call: Call): Promise<Response> => {
+    const me = call.session.userId;
+    const owner = userSegment(call.param('owner'), 'owner');
+    const vault = vaultSegment(call.param('vault'));
+    const id = withId ? call.param('id') : undefined;
     const deny = (reason: string): Response => {
-      context.emit({ type: 'access_denied', userId: me, reason, ...where });
-      return errorResponse(new ZeroVaultError('AUTH_FAILED', 'access denied'), 403);
+      call.context.emit({ type: 'access_denied', userId: me, reason, ...where(call) });
+      return errorResponse(new ZeroVaultError('FORBIDDEN', 'access denied'));
     };
     const grant: StoredGrant | null = await sharing.getGrant(owner, vault, me);
     if (grant === null) return deny('no-grant');
-    const reading = method === 'GET';
+    const reading = access === 'read';
     if (!reading && grant.role !== 'write') return deny('read-only');
     if (id !== undefined && id.startsWith(RESERVED) && !(reading && id === MEMBERS_ID)) return deny('reserved');
-    return blobRoute(context.store.blobs(owner), method, `/blobs/${parts.slice(3).join('/')}`, params, request.headers, body);
-  }
-  return notFound();
+    const blobs = call.context.store.blobs(owner);
+    return handler({ blobs, vault, ...(id === undefined ? {} : { id }), query: call.query, headers: call.headers, body: call.body });
+  };
+}
+
+/** The sharing rows of the route table (all need a session), over a store's sharing half. */
+export function sharingRoutes(sharing: SharingStore): Route[] {
+  const row = (method: Route['method'], pattern: string, body: Route['body'], handler: (call: Call) => Promise<Response>): Route => ({
+    method,
+    pattern,
+    auth: 'session',
+    body,
+    handler,
+  });
+  return [
+    row('GET', '/users/:user/keys', 'none', (call) => getKeys(sharing, call)),
+    row('POST', '/keys', 'small', (call) => appendKey(sharing, call)),
+    row('PUT', '/grants/:vault/:grantee', 'small', (call) => putGrant(sharing, call)),
+    row('DELETE', '/grants/:vault/:grantee', 'none', (call) => deleteGrant(sharing, call)),
+    row('GET', '/grants/:vault', 'none', (call) => listGrants(sharing, call)),
+    row('GET', '/shared', 'none', (call) => listShared(sharing, call)),
+    row('GET', '/shared/:owner/grant/:vault', 'none', (call) => getSharedGrant(sharing, call)),
+    row('GET', '/shared/:owner/blobs/:vault', 'none', sharedBlob(sharing, listBlobs, 'read', false)),
+    row('GET', '/shared/:owner/blobs/:vault/:id', 'none', sharedBlob(sharing, getBlob, 'read', true)),
+    row('PUT', '/shared/:owner/blobs/:vault/:id', 'blob', sharedBlob(sharing, putBlob, 'write', true)),
+    row('DELETE', '/shared/:owner/blobs/:vault/:id', 'none', sharedBlob(sharing, deleteBlob, 'write', true)),
+  ];
 }

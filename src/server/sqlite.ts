@@ -1,5 +1,5 @@
 /**
- * `sqliteStore({ path })`: the embedded default database, on `better-sqlite3`
+ * `sqliteServerStore({ path })`: the embedded default database, on `better-sqlite3`
  * (an optional peer dependency, loaded on first use so that importing
  * `zerovault/server` never requires it).
  *
@@ -17,8 +17,8 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
-/** Options for {@link sqliteStore}. */
-export interface SqliteStoreOptions {
+/** Options for {@link sqliteServerStore}. */
+export interface SqliteServerStoreOptions {
   /** Database file path; `:memory:` for a throwaway database. */
   path: string;
   /** Milliseconds to wait for another process's write lock; default 5000. */
@@ -69,7 +69,7 @@ function grantOf(row: GrantRow): StoredGrant {
  *
  * @throws `STORAGE` on first use when `better-sqlite3` is not installed or the file cannot be opened
  */
-export function sqliteStore(options: SqliteStoreOptions): ServerStore {
+export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStore {
   if (typeof options?.path !== 'string' || options.path.length === 0) {
     throw new ZeroVaultError('INVALID_INPUT', 'path must be a non-empty string');
   }
@@ -80,7 +80,7 @@ export function sqliteStore(options: SqliteStoreOptions): ServerStore {
       try {
         Database = (await import('better-sqlite3')).default;
       } catch (cause) {
-        throw new ZeroVaultError('STORAGE', 'sqliteStore needs the better-sqlite3 package', { cause });
+        throw new ZeroVaultError('STORAGE', 'sqliteServerStore needs the better-sqlite3 package', { cause });
       }
       const db = new Database(options.path);
       db.pragma('journal_mode = WAL');

@@ -1,6 +1,6 @@
 /**
  * What the server keeps, and the interface a database must implement to keep
- * it. `memoryServerStore`, `sqliteStore` and `postgresStore` implement it;
+ * it. `memoryServerStore`, `sqliteServerStore` and `postgresServerStore` implement it;
  * one conformance suite checks all three.
  *
  * Everything secret is sealed before it reaches a store: session MAC keys and
@@ -89,7 +89,7 @@ export interface SharingStore {
  *
  * The {@link SharingStore} methods are optional so that stores written
  * before sharing keep working; without them the sharing routes answer 404.
- * `memoryServerStore`, `sqliteStore` and `postgresStore` implement them.
+ * `memoryServerStore`, `sqliteServerStore` and `postgresServerStore` implement them.
  */
 export interface ServerStore extends Partial<SharingStore> {
   /** The OPAQUE registration record of a user, or `null`. */

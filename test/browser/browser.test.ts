@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
 import { argon2id } from '../../src/crypto/ksf.js';
-import { createServer, generateServerSetup, normalizeUserId, sqliteStore, type ServerStore } from '../../src/server/index-node.js';
+import { createServer, createServerSetup, normalizeUserId, sqliteServerStore, type ServerStore } from '../../src/server/index-node.js';
 import { hasVector, readVectorJson } from '../helpers/vectors.js';
 import { ROOT, bundleForBrowser, bundleInputs, describeBrowser, launchChromium, listenLocal, NODE_IMPORT, type Browser, type LocalServer, type PageBundle } from './harness.js';
 import { ARGON2_CHECK_PARAMS } from './page/vectors.js';
@@ -99,8 +99,8 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
       const code = bundle.code;
       const workerCode = workerBundle.code;
       dir = mkdtempSync(join(tmpdir(), 'zerovault-browser-'));
-      store = sqliteStore({ path: join(dir, 'zerovault.db') });
-      const zv = createServer({ setup: generateServerSetup(), store, basePath: '/zv' });
+      store = sqliteServerStore({ path: join(dir, 'zerovault.db') });
+      const zv = createServer({ setup: createServerSetup(), store, basePath: '/zv' });
       const api = zv.node();
       http = await listenLocal((req, res) => {
         const path = (req.url ?? '/').split('?')[0];

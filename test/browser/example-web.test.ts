@@ -12,7 +12,7 @@ import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { buildApp, buildKsfWorker } from '../../examples/web/build.js';
 import { notesHandler, storedRows } from '../../examples/web/host.js';
-import { createServer, generateServerSetup, memoryServerStore, normalizeUserId, type ServerStore } from '../../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore, normalizeUserId, type ServerStore } from '../../src/server/index.js';
 import { ROOT, describeBrowser, launchChromium, listenLocal, type Browser, type LocalServer } from './harness.js';
 
 const SHOTS = join(ROOT, 'test-artifacts/browser');
@@ -67,7 +67,7 @@ describeBrowser('example web app: encrypted notes, driven like a person', () => 
     const script = await buildApp({ resolve, minify: false });
     const ksfWorker = await buildKsfWorker({ resolve, minify: false });
     store = memoryServerStore();
-    const zv = createServer({ setup: generateServerSetup(), store, basePath: '/zv' });
+    const zv = createServer({ setup: createServerSetup(), store, basePath: '/zv' });
     http = await listenLocal(notesHandler({ zeroVault: zv.node(), store, normalizeUserId, script, ksfWorker }));
     browser = await launchChromium({ viewport: { width: 1360, height: 900 } });
     page = browser.context.pages()[0] ?? (await browser.context.newPage());

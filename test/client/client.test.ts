@@ -6,12 +6,12 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { toBase64url, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { Client, parseRecoveryKey, formatRecoveryKey } from '../../src/client/index.js';
-import { createServer, generateServerSetup, memoryServerStore, type ZeroVaultServer } from '../../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore, type ZeroVaultServer } from '../../src/server/index.js';
 import { memoryStore } from '../../src/store/memory.js';
 import type { BlobStore } from '../../src/store/types.js';
 import { TEST_KSF } from '../server/harness.js';
 
-const setup = generateServerSetup();
+const setup = createServerSetup();
 let server: ZeroVaultServer;
 
 function client(store?: BlobStore): Client {
@@ -260,7 +260,7 @@ describe('zero trust against the store', () => {
 
 describe('the P256-SHA256 suite', () => {
   test('a client on P-256 registers and logs in against a P-256 server', async () => {
-    const p256 = createServer({ setup: generateServerSetup({ suite: 'P256-SHA256' }), store: memoryServerStore(), basePath: '/zv' });
+    const p256 = createServer({ setup: createServerSetup({ suite: 'P256-SHA256' }), store: memoryServerStore(), basePath: '/zv' });
     const make = (): Client => new Client({ url: 'http://localhost/zv', fetch: (r) => p256.fetch(r), ksf: TEST_KSF, suite: 'P256-SHA256' });
     const first = await make().register({ userId: 'peggy', password: 'pw' });
     await (await first.vault('notes')).put('n', utf8('on P-256'));

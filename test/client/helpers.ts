@@ -3,11 +3,11 @@
  * and a store that records (and can hold back) every call.
  */
 import { Client } from '../../src/client/index.js';
-import { createServer, generateServerSetup, memoryServerStore, type ZeroVaultServer } from '../../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore, type ZeroVaultServer } from '../../src/server/index.js';
 import type { BlobStore } from '../../src/store/types.js';
 import { TEST_KSF } from '../server/harness.js';
 
-const SETUP = generateServerSetup();
+const SETUP = createServerSetup();
 
 /** A fresh in-process server under `/zv`. */
 export function newServer(): ZeroVaultServer {

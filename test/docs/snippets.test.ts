@@ -37,7 +37,7 @@ declare const client: import('zerovault').Client;
 declare const session: import('zerovault').Session;
 declare const vault: import('zerovault').Vault;
 declare const createServer: typeof import('zerovault/server').createServer;
-declare const postgresStore: typeof import('zerovault/server').postgresStore;
+declare const postgresServerStore: typeof import('zerovault/server').postgresServerStore;
 declare const isZeroVaultError: typeof import('zerovault').isZeroVaultError;
 declare function app(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void;
 declare function showError(message: string): undefined;

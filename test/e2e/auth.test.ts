@@ -98,7 +98,9 @@ describe('forged', () => {
       good.replace(/session=[A-Za-z0-9_-]+/, 'session=AAAAAAAAAAAAAAAAAAAAAA'),
     ];
     for (const authorization of malformed) {
-      await expectError(await fetch(`${running.base}/blobs/v`, { headers: { authorization } }), 401, 'AUTH_FAILED');
+      // A well-formed header naming a session the server does not have is CLOSED (the client then closes its side).
+      const code = authorization.includes('session=AAAAAAAAAAAAAAAAAAAAAA') ? 'CLOSED' : 'AUTH_FAILED';
+      await expectError(await fetch(`${running.base}/blobs/v`, { headers: { authorization } }), 401, code);
       expect(lastEvent()).toMatchObject({ type: 'auth_failed' });
     }
     const noHeader = await fetch(`${running.base}/blobs/v`);
@@ -117,15 +119,16 @@ describe('stale and expired', () => {
     expect((await signedFetch(running.base, session, 'GET', '/blobs/v', { timestamp: Date.now() - MINUTE })).status).toBe(200);
   });
 
-  test('an expired session: the SDK gets AUTH_FAILED; the client clock being right does not help', async () => {
+  test('an expired session: the SDK gets CLOSED and closes; the client clock being right does not help', async () => {
     const s = await sdk(running).register({ userId: 'leo', password: 'pw-leo' });
     const vault = await s.vault('v');
     await vault.put('r', utf8('x'));
     expect(s.expiresAt).toBeGreaterThan(Date.now() + 9 * MINUTE);
     try {
       skew = 11 * MINUTE; // the server's clock moves past the session's end; the client's does not
-      await expect(vault.get('r')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+      await expect(vault.get('r')).rejects.toMatchObject({ code: 'CLOSED' });
       expect(lastEvent()).toMatchObject({ type: 'auth_failed', reason: 'unknown-or-expired-session' });
+      expect(s.isOpen).toBe(false);
       // Moving the server clock forward also makes the client's timestamps stale: log in again on the new clock.
     } finally {
       skew = 0;

@@ -134,8 +134,8 @@ describe('logout', () => {
     const b = await lowLogin(running.base, 'erin', 'pw-erin');
     expect((await signedFetch(running.base, a, 'GET', '/blobs/v')).status).toBe(200);
     expect((await signedFetch(running.base, a, 'POST', '/logout', { body: '{}' })).status).toBe(204);
-    await expectError(await signedFetch(running.base, a, 'GET', '/blobs/v'), 401, 'AUTH_FAILED');
-    await expectError(await signedFetch(running.base, a, 'POST', '/logout', { body: '{}' }), 401, 'AUTH_FAILED');
+    await expectError(await signedFetch(running.base, a, 'GET', '/blobs/v'), 401, 'CLOSED');
+    await expectError(await signedFetch(running.base, a, 'POST', '/logout', { body: '{}' }), 401, 'CLOSED');
     expect((await signedFetch(running.base, b, 'GET', '/blobs/v')).status).toBe(200);
     const reasons = running.events.filter((e) => e.userId === undefined && e.type === 'auth_failed').map((e) => e.reason);
     expect(reasons).toContain('unknown-or-expired-session');

@@ -16,14 +16,14 @@ import { fromBase64url, toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { bodyHash, computeRequestMac, formatAuthorization, preconditionsOf, requestMacKey } from '../../src/crypto/request-mac.js';
 import { finishLogin, finishRegistration, startLogin, startRegistration } from '../../src/opaque/index.js';
-import { createServer, generateServerSetup, type CreateServerOptions, type ServerEvent, type ServerStore, type ZeroVaultServer } from '../../src/server/index.js';
-import { sqliteStore } from '../../src/server/sqlite.js';
+import { createServer, createServerSetup, type CreateServerOptions, type ServerEvent, type ServerStore, type ZeroVaultServer } from '../../src/server/index.js';
+import { sqliteServerStore } from '../../src/server/sqlite.js';
 
 /** The KSF floor: real Argon2id, fast enough for tests. */
 export const TEST_KSF = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
 
 /** One server setup for the whole file (generating one is cheap, but keys are then stable). */
-export const SETUP = generateServerSetup();
+export const SETUP = createServerSetup();
 
 /** A running loopback server. */
 export interface Running {
@@ -53,7 +53,7 @@ export async function startServer(options: StartOptions = {}): Promise<Running> 
   const { wrap, ...rest } = options;
   const dir = mkdtempSync(join(tmpdir(), 'zerovault-e2e-'));
   const dbPath = join(dir, 'zerovault.db');
-  const sqlite = sqliteStore({ path: dbPath });
+  const sqlite = sqliteServerStore({ path: dbPath });
   const store = wrap === undefined ? sqlite : wrap(sqlite);
   const zv = createServer({ basePath: '/zv', ...rest, setup: SETUP, store });
   const events: ServerEvent[] = [];

@@ -201,10 +201,17 @@ describe('other malformed input → 400, unknown routes → 404, wrong methods �
     for (const response of await Promise.all(bad)) await expectError(response, 400, 'INVALID_INPUT');
     await expectError(await signedFetch(running.base, session, 'GET', '/blobs/v/r/extra'), 404, 'NOT_FOUND');
     await expectError(await postRaw(running.base, '/nope', {}), 404, 'NOT_FOUND');
-    await expectError(await fetch(`${running.base}/login/start`), 404, 'NOT_FOUND');
+    // A known path with another method is 405 with Allow (RFC 9110 §15.5.6), not 404.
+    const get = await fetch(`${running.base}/login/start`);
+    expect(get.headers.get('allow')).toBe('POST');
+    await expectError(get, 405, 'INVALID_INPUT');
     await expectError(await fetch(`${running.base.replace('/zv', '/other')}/login/start`, { method: 'POST', body: '{}' }), 404, 'NOT_FOUND');
-    await expectError(await signedFetch(running.base, session, 'PATCH', '/blobs/v/r', { body: '{}' }), 405, 'INVALID_INPUT');
-    await expectError(await signedFetch(running.base, session, 'POST', '/blobs/v', { body: '{}' }), 405, 'INVALID_INPUT');
+    const patch = await signedFetch(running.base, session, 'PATCH', '/blobs/v/r', { body: '{}' });
+    expect(patch.headers.get('allow')).toBe('GET, PUT, DELETE');
+    await expectError(patch, 405, 'INVALID_INPUT');
+    const post = await signedFetch(running.base, session, 'POST', '/blobs/v', { body: '{}' });
+    expect(post.headers.get('allow')).toBe('GET');
+    await expectError(post, 405, 'INVALID_INPUT');
   });
 });
 
@@ -232,12 +239,20 @@ describe('body limits → 413', () => {
   const big = utf8(JSON.stringify({ userId: 'x', request: 'A'.repeat(LIMIT) }));
 
   test('every route, with and without Content-Length; just under the limit is parsed', async () => {
-    const paths = ['/register/start', '/register/finish', '/login/start', '/login/finish', '/logout', '/blobs/v/r', '/nope'];
-    for (const path of paths) {
+    // Anonymous routes read at most their limit: 413.
+    for (const path of ['/register/start', '/register/finish', '/login/start', '/login/finish']) {
       for (const chunked of [false, true]) {
         const response = await rawPost(`${running.base}${path}`, big, chunked);
         expect(response.status, `${path} chunked=${chunked}`).toBe(413);
         expect(JSON.parse(response.text)).toEqual({ error: { code: 'INVALID_INPUT', message: 'body too large' } });
+      }
+    }
+    // Signed routes without a live session, wrong methods and unknown paths are answered
+    // before any body byte is read (these used to be 413: the body was read first).
+    for (const [path, status] of [['/logout', 401], ['/blobs/v/r', 405], ['/nope', 404]] as const) {
+      for (const chunked of [false, true]) {
+        const response = await rawPost(`${running.base}${path}`, big, chunked);
+        expect(response.status, `${path} chunked=${chunked}`).toBe(status);
       }
     }
     // A signed PUT over the limit is refused before verification.

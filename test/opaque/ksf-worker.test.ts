@@ -14,7 +14,7 @@ import { Client } from '../../src/client/index.js';
 import { ZeroVaultError } from '../../src/errors.js';
 import { createWorkerKsf, serveKsf, type KsfJob, type KsfRunner, type WorkerKsf } from '../../src/ksf-worker.js';
 import * as opaque from '../../src/opaque/index.js';
-import { createServer, generateServerSetup, memoryServerStore } from '../../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore } from '../../src/server/index.js';
 import { expectCode } from './helpers.js';
 
 const FLOOR: Argon2idParams = Object.freeze({ iterations: 2, memoryKiB: 19456, parallelism: 1 });
@@ -104,7 +104,7 @@ describe('the KSF in a Node worker_threads worker', () => {
   }, 60_000);
 
   test('Client: register and log in with ksfRunner; a client without it logs in to the same account', async () => {
-    const server = createServer({ setup: generateServerSetup(), store: memoryServerStore(), basePath: '/zv' });
+    const server = createServer({ setup: createServerSetup(), store: memoryServerStore(), basePath: '/zv' });
     const base = { url: 'http://localhost/zv', fetch: (r: Request) => server.fetch(r), ksf: FLOOR };
     const credentials = { userId: 'carol', password: 'worker-side stretching' };
     const session = await new Client({ ...base, ksfRunner: spawned.ksf.run }).register(credentials);

@@ -67,8 +67,7 @@ describeDist('package exports', () => {
       expect(Object.keys(PENDING).filter((name) => !names.includes(name)), 'fixed: remove these from PENDING').toEqual([]);
     });
 
-    // Fails until src/client hides the constructors (see PENDING); then drop `.fails`.
-    test.fails(`${build} build: Session and Vault have no public constructor, Client has one`, () => {
+    test(`${build} build: Session and Vault have no public constructor, Client has one`, () => {
       const root = declared.get(build)?.exports.get('.') ?? [];
       const find = (name: string): ExportedName => {
         const found = root.find((exported) => exported.name === name);
@@ -87,27 +86,7 @@ describeDist('package exports', () => {
  * package's files, each with where it must be fixed. The test fails on any
  * other leak, and on any of these once it is gone.
  */
-const PENDING: Readonly<Record<string, string>> = {
-  // src/client: Session's and Vault's constructors (and Vault.open) take internal state;
-  // they must not be public (a Client creates sessions and vaults).
-  SessionInit: 'src/client/session.ts: Session constructor',
-  Endpoint: 'src/client/session.ts: Session constructor (SessionInit)',
-  SigningKey: 'src/client/session.ts: Session constructor (SessionInit)',
-  OpaqueSettings: 'src/client/session.ts: Session constructor (SessionInit)',
-  VaultHost: 'src/client/vault.ts: Vault constructor and static open',
-  VaultHandle: 'src/client/vault.ts: Vault constructor (VaultHost)',
-  VaultSharing: 'src/client/vault.ts: Vault constructor (VaultHost)',
-  Manifest: 'src/client/vault.ts: Vault constructor',
-  ManifestEntry: 'src/client/vault.ts: Vault constructor (Manifest)',
-  ManifestStore: 'src/client/vault.ts: Vault constructor (VaultHost)',
-  Frame: 'src/client/vault.ts: Vault constructor (VaultHost)',
-  FramePolicy: 'src/client/vault.ts: Vault constructor (VaultHost)',
-  FrameSignature: 'src/client/vault.ts: Vault constructor (VaultHost)',
-  PassOptions: 'src/client/vault.ts: Vault constructor (VaultHost)',
-  SharedRow: 'src/client/session.ts: SharedVaultInfo',
-  // src/server/node.ts: toNodeHandler's parameter type.
-  FetchHandler: 'src/server: export FetchHandler from zerovault/server',
-};
+const PENDING: Readonly<Record<string, string>> = {};
 
 /**
  * Whether users can call `new` on an export: a value whose class declares a

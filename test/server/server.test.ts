@@ -5,10 +5,10 @@
  */
 import { beforeEach, describe, expect, test } from 'vitest';
 import { fromBase64url, toBase64url, utf8 } from '../../src/crypto/bytes.js';
-import { createServer, generateServerSetup, memoryServerStore, serverSetupFromText, serverSetupToText, type ServerEvent, type ZeroVaultServer } from '../../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore, serverSetupFromText, serverSetupToText, type ServerEvent, type ZeroVaultServer } from '../../src/server/index.js';
 import { BASE, login, post, register, signed, type TestSession } from './harness.js';
 
-const setup = generateServerSetup();
+const setup = createServerSetup();
 
 let server: ZeroVaultServer;
 let events: ServerEvent[];

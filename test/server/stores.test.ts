@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { createServer, generateServerSetup, memoryServerStore, type ServerStore, type SharingStore } from '../../src/server/index.js';
-import { postgresStore } from '../../src/server/postgres.js';
-import { sqliteStore } from '../../src/server/sqlite.js';
+import { createServer, createServerSetup, memoryServerStore, type ServerStore, type SharingStore } from '../../src/server/index.js';
+import { postgresServerStore } from '../../src/server/postgres.js';
+import { sqliteServerStore } from '../../src/server/sqlite.js';
 import { IDLE_BUCKET_MS } from '../../src/server/types.js';
 import { blobStoreConformance } from '../store/conformance.js';
 import { BASE, login, register, signed } from './harness.js';
@@ -41,14 +41,14 @@ const kinds: Kind[] = [
     create: () => {
       const dir = mkdtempSync(join(tmpdir(), 'zv-sqlite-'));
       dirs.push(dir);
-      return sqliteStore({ path: join(dir, 'zerovault.db') });
+      return sqliteServerStore({ path: join(dir, 'zerovault.db') });
     },
   },
 ];
 // One table prefix per run: tests never see another run's rows.
 const pgPrefix = `zv_t${Date.now().toString(36)}_`;
 if (PG_URL !== undefined) {
-  kinds.push({ name: 'postgres', create: () => postgresStore({ connectionString: PG_URL, tablePrefix: pgPrefix }) });
+  kinds.push({ name: 'postgres', create: () => postgresServerStore({ connectionString: PG_URL, tablePrefix: pgPrefix }) });
 } else {
   console.warn('\n!!! SKIPPED: PostgreSQL server store tests (set ZEROVAULT_PG_URL; .ci/run starts a server).\n');
   test.runIf(process.env.CI === 'true')('PostgreSQL is available under CI', () => {
@@ -190,10 +190,10 @@ for (const kind of kinds) {
 
 describe.runIf(PG_URL !== undefined)('scale-out: two stateless servers on one PostgreSQL', () => {
   test('a login on one server is a session on the other; versions hold across both', async () => {
-    const setup = generateServerSetup();
+    const setup = createServerSetup();
     const prefix = `${pgPrefix}x_`;
-    const a = createServer({ setup, store: postgresStore({ connectionString: PG_URL as string, tablePrefix: prefix }), basePath: '/zv' });
-    const storeB = postgresStore({ connectionString: PG_URL as string, tablePrefix: prefix });
+    const a = createServer({ setup, store: postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix }), basePath: '/zv' });
+    const storeB = postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix });
     const b = createServer({ setup, store: storeB, basePath: '/zv' });
     stores.push(storeB);
     expect((await register(a, 'zoe', 'pw')).status).toBe(201);

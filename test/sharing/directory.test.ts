@@ -13,7 +13,7 @@ import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { GENESIS_PREV, createKeyEvent, decodeKeyEvent } from '../../src/formats/key-event.js';
 import { generateKeyPair } from '../../src/seal/index.js';
-import { sqliteStore } from '../../src/server/sqlite.js';
+import { sqliteServerStore } from '../../src/server/sqlite.js';
 import { register as rawRegister } from '../server/harness.js';
 import { PASSWORD, keyringOf, rawRequest, startServer, tamperableStore, type LoopbackServer, type Tamper } from './helpers.js';
 
@@ -185,7 +185,7 @@ describe('SQLite rows rewritten under the server', () => {
 
   test('a key log row swapped in the database is detected by a client that pinned it', async () => {
     const path = join(dir, 'zv.db');
-    const sq = await startServer(sqliteStore({ path }));
+    const sq = await startServer(sqliteServerStore({ path }));
     try {
       const alice = await sq.register('db-alice');
       const bob = await sq.register('db-bob');

@@ -281,8 +281,8 @@ describe('edge cases', () => {
 const PG_URL = process.env.ZEROVAULT_PG_URL;
 describe.runIf(PG_URL !== undefined)('over PostgreSQL', () => {
   test('share, write, revoke', async () => {
-    const { postgresStore } = await import('../../src/server/postgres.js');
-    const pg = await startServer(postgresStore({ connectionString: PG_URL as string, tablePrefix: `zv_s${Date.now().toString(36)}_` }));
+    const { postgresServerStore } = await import('../../src/server/postgres.js');
+    const pg = await startServer(postgresServerStore({ connectionString: PG_URL as string, tablePrefix: `zv_s${Date.now().toString(36)}_` }));
     try {
       const owner = await pg.register('pg-owner');
       const writer = await pg.register('pg-writer');

@@ -120,4 +120,26 @@ describe('after logout', () => {
       await again.logout();
     }
   });
+
+  test('a session the server revoked (a password change elsewhere) closes itself: CLOSED, then no more requests', async () => {
+    const server = newServer();
+    let requests = 0;
+    const counting = (request: Request): Promise<Response> => {
+      requests++;
+      return server.fetch(request);
+    };
+    const a = await clientOf(server, { fetch: counting }).register({ userId: 'gina', password: PASSWORD });
+    const notes = await a.vault('notes');
+    await notes.put('r', utf8('kept'));
+    const b = await clientOf(server).login({ userId: 'gina', password: PASSWORD });
+    await b.changePassword({ newPassword: 'a new password' }); // revokes every other session
+    await expectClosed(() => notes.get('r'));
+    expect(a.isOpen).toBe(false);
+    requests = 0;
+    await expectClosed(() => notes.put('r', utf8('again')));
+    await expectClosed(() => a.vault('other'));
+    await a.logout(); // nothing left to revoke
+    expect(requests).toBe(0);
+    await b.logout();
+  });
 });

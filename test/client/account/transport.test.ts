@@ -5,7 +5,7 @@
  * error message.
  */
 import { describe, expect, test } from 'vitest';
-import { createServer, generateServerSetup, memoryServerStore } from '../../../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore } from '../../../src/server/index.js';
 import { clientOf, newServer } from '../helpers.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -37,7 +37,7 @@ describe('client calls over the transport', () => {
   });
 
   test('RATE_LIMITED carries retryAfterMs from the server limiter', async () => {
-    const server = createServer({ setup: generateServerSetup(), store: memoryServerStore(), basePath: '/zv', userLoginLimit: { capacity: 1, refillMs: 60_000 } });
+    const server = createServer({ setup: createServerSetup(), store: memoryServerStore(), basePath: '/zv', userLoginLimit: { capacity: 1, refillMs: 60_000 } });
     const client = clientOf(server);
     await (await client.register({ userId: 'grace', password: PASSWORD })).logout();
     let limited: { code?: string; retryAfterMs?: number } | undefined;

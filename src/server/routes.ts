@@ -1,0 +1,49 @@
+/**
+ * The server's one route table (relative to `basePath`; JSON bodies, bytes as
+ * unpadded base64url; the wire format is in docs/protocol.md). Every row
+ * says method, pattern, who may call it, how large a body it takes, and its
+ * handler; `router.ts` matches it and `server.ts` runs every row the same
+ * way. A path that matches no pattern is 404; a known path with another
+ * method is 405 with `Allow`.
+ *
+ * @module
+ */
+import { loginFinish, loginStart, logout, registerFinish, registerStart } from './account-routes.js';
+import { deleteBlob, getBlob, listBlobs, putBlob, type BlobCall } from './blob-routes.js';
+import type { Route, RouteCall } from './router.js';
+import { sharingOf, sharingRoutes } from './sharing-routes.js';
+import type { ServerStore, StoredSession } from './types.js';
+
+/** The caller's own blobs: `/blobs/:vault[/:id]` over `store.blobs(userId)`. */
+function ownBlob(handler: (call: BlobCall) => Promise<Response>, withId: boolean) {
+  return (call: RouteCall<StoredSession>): Promise<Response> =>
+    handler({
+      blobs: call.context.store.blobs(call.session.userId),
+      vault: call.param('vault'),
+      ...(withId ? { id: call.param('id') } : {}),
+      query: call.query,
+      headers: call.headers,
+      body: call.body,
+    });
+}
+
+/**
+ * The route table of a server over `store`. The sharing rows are present
+ * only when the store implements the sharing methods (otherwise those paths
+ * are 404, which tells clients to skip sharing).
+ */
+export function routeTable(store: ServerStore): Route[] {
+  const sharing = sharingOf(store);
+  return [
+    { method: 'POST', pattern: '/register/start', auth: 'none', body: 'small', handler: (c) => registerStart(c.context, c.body) },
+    { method: 'POST', pattern: '/register/finish', auth: 'optional', body: 'small', handler: (c) => registerFinish(c.context, c.body, c.session) },
+    { method: 'POST', pattern: '/login/start', auth: 'none', body: 'small', handler: (c) => loginStart(c.context, c.body) },
+    { method: 'POST', pattern: '/login/finish', auth: 'none', body: 'small', handler: (c) => loginFinish(c.context, c.body) },
+    { method: 'POST', pattern: '/logout', auth: 'session', body: 'small', handler: (c) => logout(c.context, c.session, c.body) },
+    { method: 'GET', pattern: '/blobs/:vault', auth: 'session', body: 'none', handler: ownBlob(listBlobs, false) },
+    { method: 'GET', pattern: '/blobs/:vault/:id', auth: 'session', body: 'none', handler: ownBlob(getBlob, true) },
+    { method: 'PUT', pattern: '/blobs/:vault/:id', auth: 'session', body: 'blob', handler: ownBlob(putBlob, true) },
+    { method: 'DELETE', pattern: '/blobs/:vault/:id', auth: 'session', body: 'none', handler: ownBlob(deleteBlob, true) },
+    ...(sharing === null ? [] : sharingRoutes(sharing)),
+  ];
+}
