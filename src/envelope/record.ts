@@ -24,7 +24,7 @@ import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes, assertObject } from '../crypto/assert.js';
 import type { Backend } from '../crypto/backend.js';
 import { equal, isZero, wipe } from '../crypto/bytes.js';
-import { isPromise, openWith, sealAfter } from '../crypto/gcm.js';
+import { isPromise, openWith, sealAfter, type MaybePromise } from '../crypto/gcm.js';
 import { randomBytes } from '../crypto/random.js';
 import {
   MAX_RECORD_PLAINTEXT,
@@ -93,7 +93,7 @@ export interface SealInputs {
   readonly nonce: Uint8Array;
 }
 
-/** Fresh {@link SealInputs} in `suite` from one CSPRNG call; the caller wipes `dek`. */
+/** Fresh {@link SealInputs} in `suite` from one CSPRNG call; the caller wipes `dek` (a seal copies it first). */
 export function drawSealInputs(suite: RecordSuiteId = SEAL_SUITE.id): SealInputs {
   const { dekLength } = RECORD_SUITES[suite];
   const pool = randomBytes(dekLength + 2 * NONCE_LENGTH);
@@ -110,25 +110,32 @@ function requireNamed(kek: CheckedKek, record: ParsedRecord): void {
   if (kek.id !== record.kekId || kek.version !== record.kekVersion) throw decryptFailed();
 }
 
-/**
- * Unwraps the DEK under `kek`, then checks it: not all zeros, and matching
- * the commitment. Both checks always run, in constant time, and fail alike.
- * Returns the DEK and the raw payload key; the caller wipes both.
- */
-async function unwrapDek(kek: CheckedKek, record: ParsedRecord, identity: RecordIdentity, backend: Backend): Promise<{ dek: Uint8Array; key: Uint8Array }> {
+/** Unwraps the DEK under `kek` (a value on a synchronous backend, else a promise). */
+function unwrapDek(kek: CheckedKek, record: ParsedRecord, identity: RecordIdentity, backend: Backend): MaybePromise<Uint8Array> {
   const { wrappedDek } = record;
-  const opened = openWith(backend, kek.key, wrappedDek.subarray(0, NONCE_LENGTH), wrappedDek.subarray(NONCE_LENGTH), wrapAad(identity, record));
-  const dek = isPromise(opened) ? await opened : opened;
+  return openWith(backend, kek.key, wrappedDek.subarray(0, NONCE_LENGTH), wrappedDek.subarray(NONCE_LENGTH), wrapAad(identity, record));
+}
+
+/**
+ * Checks an unwrapped DEK: not all zeros, and matching the commitment. Both
+ * checks always run, in constant time, and fail alike. Returns the raw
+ * payload key; the caller wipes it and the DEK (on failure both are wiped here).
+ */
+function payloadKeyOf(dek: Uint8Array, record: ParsedRecord, backend: Backend): Uint8Array {
   const { key, commitment } = deriveRecordKeys(dek, record.suite, backend);
   // Authenticated under the KEK, so only its holder could have chosen a zero DEK: DECRYPT_FAILED like any forgery.
   if ((Number(!equal(commitment, record.commitment)) | Number(isZero(dek))) !== 0) {
     wipe(dek, key);
     throw decryptFailed();
   }
-  return { dek, key };
+  return key;
 }
 
-/** {@link sealRecord} with an explicit backend and explicit random inputs. */
+/**
+ * {@link sealRecord} with an explicit backend and explicit random inputs.
+ * It copies `inputs.dek` before its first await and never wipes the caller's
+ * buffers, so the caller may wipe its DEK as soon as the call returns.
+ */
 export async function sealRecordWith(options: SealRecordOptions, inputs: SealInputs, backend: Backend): Promise<Uint8Array> {
   assertObject(options, 'options');
   const kek = checkKek(options.kek, 'kek', backend);
@@ -136,12 +143,14 @@ export async function sealRecordWith(options: SealRecordOptions, inputs: SealInp
   const { plaintext } = options;
   assertBytes(plaintext, 'plaintext', { max: MAX_RECORD_PLAINTEXT });
   const suite = RECORD_SUITES[inputs.suite];
-  const { dek, wrapNonce, nonce } = inputs;
-  assertBytes(dek, 'dek', suite.dekLength);
-  if (isZero(dek)) throw new ZeroVaultError('INVALID_INPUT', 'dek must not be all zeros');
+  const { wrapNonce, nonce } = inputs;
+  assertBytes(inputs.dek, 'dek', suite.dekLength);
+  if (isZero(inputs.dek)) throw new ZeroVaultError('INVALID_INPUT', 'dek must not be all zeros');
   assertBytes(wrapNonce, 'wrapNonce', NONCE_LENGTH);
   assertBytes(nonce, 'nonce', NONCE_LENGTH);
 
+  // Our own copy, taken before any await: the caller may wipe its DEK as soon as this returns.
+  const dek = Uint8Array.from(inputs.dek);
   const derived = deriveRecordKeys(dek, suite, backend);
   try {
     const fields: AadFields = {
@@ -163,7 +172,7 @@ export async function sealRecordWith(options: SealRecordOptions, inputs: SealInp
     writeRecordHeader(out, { ...fields, wrappedDek });
     return out;
   } finally {
-    wipe(derived.key);
+    wipe(dek, derived.key);
   }
 }
 
@@ -197,7 +206,10 @@ export async function openRecordWith(options: OpenRecordOptions, backend: Backen
     kek = checkKek(found, 'keyring.keks[]', backend);
   }
 
-  const { dek, key } = await unwrapDek(kek, record, identity, backend);
+  // `await` only on an asynchronous backend: an await costs a microtask turn even on a value.
+  const unwrapping = unwrapDek(kek, record, identity, backend);
+  const dek = isPromise(unwrapping) ? await unwrapping : unwrapping;
+  const key = payloadKeyOf(dek, record, backend);
   wipe(dek);
   try {
     // The body is a view of `sealed`, not a copy; the backend writes the plaintext once.
@@ -218,8 +230,9 @@ export async function rewrapRecordWith(options: RewrapRecordOptions, wrapNonce: 
   const record = parseRecord(options.sealed);
   requireNamed(from, record);
 
-  const { dek, key } = await unwrapDek(from, record, identity, backend);
-  wipe(key);
+  const unwrapping = unwrapDek(from, record, identity, backend);
+  const dek = isPromise(unwrapping) ? await unwrapping : unwrapping;
+  wipe(payloadKeyOf(dek, record, backend));
   try {
     const fields: AadFields = {
       suite: record.suite,
@@ -252,11 +265,12 @@ export async function rewrapRecordWith(options: RewrapRecordOptions, wrapNonce: 
  * @returns the sealed record: plaintext length + 165 + KEK id length bytes (suite 2)
  * @throws `INVALID_INPUT` on any malformed option, before any crypto
  */
-export async function sealRecord(options: SealRecordOptions): Promise<Uint8Array> {
+export function sealRecord(options: SealRecordOptions): Promise<Uint8Array> {
   const inputs = drawSealInputs();
   try {
-    return await sealRecordWith(options, inputs, getBackend());
+    return sealRecordWith(options, inputs, getBackend());
   } finally {
+    // The seal copied the DEK before returning (see sealRecordWith).
     wipe(inputs.dek);
   }
 }
