@@ -64,7 +64,7 @@ export type AesGcmKeyOrBytes = AesGcmKey | Uint8Array;
 
 /** What every backend provides. All inputs are validated by the backend. */
 export interface Backend {
-  /** `node`, `web` (WebCrypto) or `web-noble` (no `crypto.subtle`). */
+  /** `node`, `web` (WebCrypto) or `web-noble` (no `crypto.subtle`); `node-async` is node without its fast paths (the test switch). */
   readonly name: string;
 
   /** Imports a 32-byte AES key once for repeated use. `INVALID_INPUT` on a wrong size. */
