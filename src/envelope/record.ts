@@ -93,7 +93,7 @@ export interface SealInputs {
   readonly nonce: Uint8Array;
 }
 
-/** Fresh {@link SealInputs} in `suite` from one CSPRNG call; the caller wipes `dek` (a seal copies it first). */
+/** Fresh {@link SealInputs} in `suite` from one CSPRNG call; the caller wipes `dek`. */
 export function drawSealInputs(suite: RecordSuiteId = SEAL_SUITE.id): SealInputs {
   const { dekLength } = RECORD_SUITES[suite];
   const pool = randomBytes(dekLength + 2 * NONCE_LENGTH);
@@ -131,48 +131,63 @@ function payloadKeyOf(dek: Uint8Array, record: ParsedRecord, backend: Backend): 
   return key;
 }
 
-/**
- * {@link sealRecord} with an explicit backend and explicit random inputs.
- * It copies `inputs.dek` before its first await and never wipes the caller's
- * buffers, so the caller may wipe its DEK as soon as the call returns.
- */
-export async function sealRecordWith(options: SealRecordOptions, inputs: SealInputs, backend: Backend): Promise<Uint8Array> {
-  assertObject(options, 'options');
-  const kek = checkKek(options.kek, 'kek', backend);
-  const identity = checkIdentity(options);
-  const { plaintext } = options;
-  assertBytes(plaintext, 'plaintext', { max: MAX_RECORD_PLAINTEXT });
-  const suite = RECORD_SUITES[inputs.suite];
-  const { wrapNonce, nonce } = inputs;
-  assertBytes(inputs.dek, 'dek', suite.dekLength);
-  if (isZero(inputs.dek)) throw new ZeroVaultError('INVALID_INPUT', 'dek must not be all zeros');
-  assertBytes(wrapNonce, 'wrapNonce', NONCE_LENGTH);
-  assertBytes(nonce, 'nonce', NONCE_LENGTH);
+/** {@link sealRecord} with an explicit backend and explicit random inputs (never wiped: they are the caller's). */
+export function sealRecordWith(options: SealRecordOptions, inputs: SealInputs, backend: Backend): Promise<Uint8Array> {
+  return sealWith(options, inputs, backend, false);
+}
 
-  // Our own copy, taken before any await: the caller may wipe its DEK as soon as this returns.
-  const dek = Uint8Array.from(inputs.dek);
-  const derived = deriveRecordKeys(dek, suite, backend);
+/**
+ * The seal, written once for every backend. `ownsDek` says whether
+ * `inputs.dek` is ours to wipe (the public wrapper's fresh draw) or the
+ * caller's: copying it instead would cost a buffer per seal, about 1.5% of a
+ * 1 KiB record.
+ */
+async function sealWith(options: SealRecordOptions, inputs: SealInputs, backend: Backend, ownsDek: boolean): Promise<Uint8Array> {
+  const { dek, wrapNonce, nonce } = inputs;
   try {
-    const fields: AadFields = {
-      suite,
-      kekIdBytes: kek.idBytes,
-      kekVersion: kek.version,
-      nonce,
-      commitment: derived.commitment,
-      plaintextLength: plaintext.length,
-    };
-    // The wrap comes out as the wrapped-DEK field (room for its nonce in front); the
-    // payload behind room for the header, written in place: the plaintext is read where
-    // it is and the ciphertext never copied on the fast path (once on the fallback).
-    // Both start before either is awaited: one round trip on WebCrypto.
-    const wrapping = sealAfter(backend, kek.key, wrapNonce, dek, wrapAad(identity, fields), NONCE_LENGTH);
-    const sealing = sealAfter(backend, derived.key, nonce, plaintext, payloadAad(identity, fields), headerLength(suite, kek.idBytes.length));
-    const [wrappedDek, out] = isPromise(wrapping) || isPromise(sealing) ? await Promise.all([wrapping, sealing]) : [wrapping, sealing];
-    wrappedDek.set(wrapNonce, 0);
-    writeRecordHeader(out, { ...fields, wrappedDek });
-    return out;
+    assertObject(options, 'options');
+    const kek = checkKek(options.kek, 'kek', backend);
+    const identity = checkIdentity(options);
+    const { plaintext } = options;
+    assertBytes(plaintext, 'plaintext', { max: MAX_RECORD_PLAINTEXT });
+    const suite = RECORD_SUITES[inputs.suite];
+    assertBytes(dek, 'dek', suite.dekLength);
+    if (isZero(dek)) throw new ZeroVaultError('INVALID_INPUT', 'dek must not be all zeros');
+    assertBytes(wrapNonce, 'wrapNonce', NONCE_LENGTH);
+    assertBytes(nonce, 'nonce', NONCE_LENGTH);
+
+    const derived = deriveRecordKeys(dek, suite, backend);
+    try {
+      const fields: AadFields = {
+        suite,
+        kekIdBytes: kek.idBytes,
+        kekVersion: kek.version,
+        nonce,
+        commitment: derived.commitment,
+        plaintextLength: plaintext.length,
+      };
+      // The wrap comes out as the wrapped-DEK field (room for its nonce in front); the
+      // payload behind room for the header, written in place: the plaintext is read where
+      // it is and the ciphertext never copied on the fast path (once on the fallback).
+      // Both start before either is awaited: one round trip on WebCrypto.
+      const wrapping = sealAfter(backend, kek.key, wrapNonce, dek, wrapAad(identity, fields), NONCE_LENGTH);
+      const sealing = sealAfter(backend, derived.key, nonce, plaintext, payloadAad(identity, fields), headerLength(suite, kek.idBytes.length));
+      let wrappedDek: Uint8Array;
+      let out: Uint8Array;
+      // `await` only on an asynchronous backend: an await costs a microtask turn even on a value.
+      if (isPromise(wrapping) || isPromise(sealing)) [wrappedDek, out] = await Promise.all([wrapping, sealing]);
+      else {
+        wrappedDek = wrapping;
+        out = sealing;
+      }
+      wrappedDek.set(wrapNonce, 0);
+      writeRecordHeader(out, { ...fields, wrappedDek });
+      return out;
+    } finally {
+      wipe(derived.key);
+    }
   } finally {
-    wipe(dek, derived.key);
+    if (ownsDek) wipe(dek);
   }
 }
 
@@ -266,13 +281,7 @@ export async function rewrapRecordWith(options: RewrapRecordOptions, wrapNonce: 
  * @throws `INVALID_INPUT` on any malformed option, before any crypto
  */
 export function sealRecord(options: SealRecordOptions): Promise<Uint8Array> {
-  const inputs = drawSealInputs();
-  try {
-    return sealRecordWith(options, inputs, getBackend());
-  } finally {
-    // The seal copied the DEK before returning (see sealRecordWith).
-    wipe(inputs.dek);
-  }
+  return sealWith(options, drawSealInputs(), getBackend(), true);
 }
 
 /**
