@@ -28,8 +28,10 @@ import {
   type RecordSuiteId,
 } from '../src/envelope/format.js';
 import { encodeId } from '../src/envelope/inputs.js';
-import { encodeKeyring, type Keyring } from '../src/envelope/keyring.js';
-import { deriveCommitment, rewrapRecordWith, sealRecordWith, type RecordInternals } from '../src/envelope/record.js';
+import type { Keyring } from '../src/envelope/keyring.js';
+import { encodeKeyring } from '../src/envelope/keyring-codec.js';
+import { rewrapRecordWith, sealRecordWith, type SealInputs } from '../src/envelope/record.js';
+import { deriveCommitment } from '../src/envelope/record-keys.js';
 import { collide } from '../test/envelope/gcm-collision.js';
 import { recordKeysByDefinition } from '../test/envelope/helpers.js';
 
@@ -41,9 +43,8 @@ function seq(length: number, start: number): Uint8Array {
   return Uint8Array.from({ length }, (_, i) => (start + i) & 0xff);
 }
 
-function fixed(suite: RecordSuiteId, dek: Uint8Array, wrapNonce: Uint8Array, nonce: Uint8Array): RecordInternals {
-  const table = { dek, 'wrap-nonce': wrapNonce, nonce } as const;
-  return { backend, suite, random: (purpose) => table[purpose] };
+function fixed(suite: RecordSuiteId, dek: Uint8Array, wrapNonce: Uint8Array, nonce: Uint8Array): SealInputs {
+  return { suite, dek, wrapNonce, nonce };
 }
 
 interface KekJson {
@@ -108,6 +109,7 @@ for (const v of allInputs) {
   const sealed = await sealRecordWith(
     { kek: kekOf(v.kek), vaultId: v.vaultId, recordId: v.recordId, version: v.version, plaintext: fromHex(v.plaintext) },
     fixed(v.suite, dek, fromHex(v.wrapNonce), fromHex(v.nonce)),
+    backend,
   );
   const parsed = parseRecord(sealed);
   const identity = identityOf(v);
@@ -152,7 +154,8 @@ for (const base of [valid[1]!, valid[inputs.length + 1]!]) {
   const baseSealed = fromHex(base.sealed);
   const rewrapped = await rewrapRecordWith(
     { sealed: baseSealed, from: kekOf(base.kek), to: kekOf(rewrapTo), vaultId: base.vaultId, recordId: base.recordId, version: base.version },
-    { backend, random: () => rewrapNonce },
+    rewrapNonce,
+    backend,
   );
   rewrap.push({
     name: `suite ${suite.id}: vault-1 v1 → v2 of the "short text" vector`,

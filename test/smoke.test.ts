@@ -6,7 +6,7 @@ import { createNodeBackend } from '../src/crypto/backend-node.js';
 
 test('backend resolves to node under vitest', async () => {
   expect(getBackend().name).toBe('node');
-  const key = await importKey(new Uint8Array(32));
+  const key = await importKey(new Uint8Array(32).fill(1));
   const s = await seal(key, new Uint8Array([1, 2, 3]), new Uint8Array([9]));
   expect([...(await open(key, s, new Uint8Array([9])))]).toEqual([1, 2, 3]);
   for (const b of [createNodeBackend(), createWebBackend(), createWebBackend({ subtle: null })]) {

@@ -9,10 +9,11 @@
  * @module
  */
 import { getBackend } from '#backend';
-import { decryptFailed } from '../errors.js';
+import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes } from './assert.js';
 import { AES_KEY_LENGTH, GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type AesGcmKey, type Backend } from './backend.js';
-import { sealWithNoncePrefixOf } from './backend-checks.js';
+import { isZero } from './bytes.js';
+import { isPromise, sealAfter } from './gcm.js';
 import { randomBytes } from './random.js';
 
 export type { AesGcmKey } from './backend.js';
@@ -25,10 +26,12 @@ export { AES_KEY_LENGTH };
  * Imports a 32-byte key for repeated use. Import once, seal many times:
  * an import costs as much as encrypting a small message.
  *
- * @throws `INVALID_INPUT` when `raw` is not 32 bytes
+ * @throws `INVALID_INPUT` when `raw` is not 32 bytes, or is all zeros (a
+ *   wiped or never-set key must never protect data; checked in constant time)
  */
 export function importKey(raw: Uint8Array, backend: Backend = getBackend()): Promise<AesGcmKey> {
   assertBytes(raw, 'key', AES_KEY_LENGTH);
+  if (isZero(raw)) throw new ZeroVaultError('INVALID_INPUT', 'key must not be all zeros');
   return backend.importAesGcmKey(raw);
 }
 
@@ -45,13 +48,10 @@ export async function seal(
 ): Promise<Uint8Array> {
   assertBytes(plaintext, 'plaintext');
   const nonce = randomBytes(GCM_NONCE_LENGTH);
-  // A backend with a synchronous one-buffer seal saves a full copy of the ciphertext and a promise.
-  const prefixed = sealWithNoncePrefixOf(backend);
-  if (prefixed !== undefined) return prefixed(key, nonce, plaintext, aad);
-  const body = await backend.aesGcmSeal(key, nonce, plaintext, aad);
-  const out = new Uint8Array(GCM_NONCE_LENGTH + body.length);
+  // The ciphertext lands behind room for the nonce: no copy of it on any backend's route.
+  const sealed = sealAfter(backend, key, nonce, plaintext, aad, GCM_NONCE_LENGTH);
+  const out = isPromise(sealed) ? await sealed : sealed;
   out.set(nonce, 0);
-  out.set(body, GCM_NONCE_LENGTH);
   return out;
 }
 

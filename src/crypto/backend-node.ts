@@ -19,25 +19,8 @@ import {
 } from 'node:crypto';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes, isBytes } from './assert.js';
-import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type AesGcmKey, type Backend, type HashName } from './backend.js';
-import {
-  SEAL_AFTER_PREFIX,
-  SEAL_PARTS,
-  SYNC_AEAD,
-  SEAL_WITH_NONCE_PREFIX,
-  checkAesKey,
-  checkGcmArgs,
-  checkHash,
-  checkHkdfLength,
-  checkPrk,
-  checkSharedSecret,
-  checkX25519,
-  type SealAfterPrefix,
-  type SealParts,
-  type SyncAead,
-  type SyncAeadKey,
-  type SealWithNoncePrefix,
-} from './backend-checks.js';
+import { GCM_TAG_LENGTH, type AesGcmKey, type AesGcmKeyOrBytes, type Backend, type HashName } from './backend.js';
+import { checkAesKey, checkGcmArgs, checkHash, checkHkdfLength, checkPrk, checkSharedSecret, checkX25519 } from './backend-checks.js';
 
 const NAME = 'node';
 
@@ -47,18 +30,18 @@ interface NodeAesKey extends AesGcmKey {
 
 const NODE_HASH: Readonly<Record<HashName, string>> = { 'SHA-256': 'sha256', 'SHA-512': 'sha512' };
 
-/** What `createCipheriv` takes for a {@link SyncAeadKey}: the imported KeyObject, or checked raw bytes. */
-function cipherKeyOf(key: SyncAeadKey): KeyObject | Uint8Array {
+/** What `createCipheriv` takes for an {@link AesGcmKeyOrBytes}: the imported KeyObject, or checked raw bytes. */
+function cipherKeyOf(key: AesGcmKeyOrBytes, name: string): KeyObject | Uint8Array {
   // isBytes, not instanceof: raw keys from another realm (a vm context, a test environment) count too.
   if (isBytes(key)) {
     checkAesKey(key);
     return key;
   }
-  return keyObjectOf(key);
+  return keyObjectOf(key, name);
 }
 
-function keyObjectOf(key: AesGcmKey): KeyObject {
-  if (key === null || typeof key !== 'object' || key.backend !== NAME || !('keyObject' in key)) {
+function keyObjectOf(key: AesGcmKey, name: string): KeyObject {
+  if (key === null || typeof key !== 'object' || key.backend !== name || !('keyObject' in key)) {
     throw new ZeroVaultError('INVALID_INPUT', 'key was not imported by this backend');
   }
   return (key as NodeAesKey).keyObject;
@@ -197,138 +180,148 @@ function openWith(keyObject: KeyObject | Uint8Array, nonce: Uint8Array, sealed: 
   }
 }
 
+/** The largest `prefix` of `aesGcmSealSync`: room for a record header with any KEK id. */
+const MAX_PREFIX = 65536;
+
+/** Hashes, HMAC, HKDF and X25519: the same for both routes. */
+const SYNC_PRIMITIVES: Pick<Backend, 'digest' | 'hmac' | 'hkdfExtract' | 'hkdfExpand' | 'hkdf' | 'x25519PublicKey' | 'x25519'> = {
+  digest(hash, data) {
+    checkHash(hash);
+    assertBytes(data, 'data');
+    return plain(createHash(NODE_HASH[hash]).update(data).digest());
+  },
+
+  hmac(hash, key, data) {
+    checkHash(hash);
+    assertBytes(key, 'key');
+    assertBytes(data, 'data');
+    return plain(createHmac(NODE_HASH[hash], key).update(data).digest());
+  },
+
+  hkdfExtract(hash, salt, ikm) {
+    checkHash(hash);
+    assertBytes(salt, 'salt');
+    assertBytes(ikm, 'ikm');
+    // RFC 5869 §2.2: an absent salt is HashLen zeros; HMAC pads an empty key the same way.
+    return plain(createHmac(NODE_HASH[hash], salt).update(ikm).digest());
+  },
+
+  hkdfExpand(hash, prk, info, length) {
+    checkHash(hash);
+    checkPrk(hash, prk);
+    assertBytes(info, 'info');
+    checkHkdfLength(hash, length);
+    return expand(hash, prk, info, length);
+  },
+
+  hkdf(hash, ikm, salt, info, length) {
+    checkHash(hash);
+    assertBytes(ikm, 'ikm');
+    assertBytes(salt, 'salt');
+    assertBytes(info, 'info');
+    checkHkdfLength(hash, length);
+    if (length === 0) return new Uint8Array(0);
+    // Node caps hkdfSync's info at 1024 bytes (RFC 5869 has no cap): longer info takes the HMAC route.
+    if (info.length > HKDF_SYNC_MAX_INFO) {
+      const prk = createHmac(NODE_HASH[hash], salt).update(ikm).digest();
+      try {
+        return expand(hash, prk, info, length);
+      } finally {
+        prk.fill(0);
+      }
+    }
+    // OpenSSL's one-shot HKDF: one native call instead of 2 + L/HashLen HMACs.
+    return new Uint8Array(hkdfSync(NODE_HASH[hash], ikm, salt, info, length));
+  },
+
+  x25519PublicKey(secretKey) {
+    checkX25519(secretKey);
+    const { x } = createPublicKey(x25519Private(secretKey)).export({ format: 'jwk' });
+    return Uint8Array.from(Buffer.from(x as string, 'base64url'));
+  },
+
+  x25519(secretKey, publicKey) {
+    checkX25519(secretKey, publicKey);
+    let shared: Buffer;
+    try {
+      shared = diffieHellman({
+        privateKey: x25519Private(secretKey),
+        publicKey: x25519Public(publicKey),
+      });
+    } catch {
+      // OpenSSL refuses an all-zero shared secret; report it like the other backends.
+      throw new ZeroVaultError('INVALID_INPUT', 'publicKey is a low-order point');
+    }
+    return checkSharedSecret(plain(shared));
+  },
+};
+
+/** Options for {@link createNodeBackend}. */
+export interface NodeBackendOptions {
+  /**
+   * `false` leaves out the synchronous fast paths (`aesGcmSealSync`,
+   * `aesGcmOpenSync`, `aesGcmSealParts`), so callers take their fallback
+   * over the async members; the backend then reports the name `node-async`.
+   * Tests use this to run every vector through both routes. Default `true`.
+   */
+  fastPaths?: boolean;
+}
+
 /** Creates the `node:crypto` backend. */
-export function createNodeBackend(): Backend {
-  const sealWithNoncePrefix: SealWithNoncePrefix = (key, nonce, plaintext, aad) => {
-    const keyObject = cipherKeyOf(key);
-    checkGcmArgs(nonce, plaintext, aad);
-    const out = sealInto(keyObject, nonce, plaintext, aad, GCM_NONCE_LENGTH);
-    out.set(nonce, 0);
-    return out;
+export function createNodeBackend(options: NodeBackendOptions = {}): Backend {
+  const fast = options.fastPaths ?? true;
+  // Key handles carry the name: a handle from one route is refused by the other.
+  const name = fast ? NAME : 'node-async';
+  const importKey = (raw: Uint8Array): AesGcmKey => {
+    checkAesKey(raw);
+    const key: NodeAesKey = { algorithm: 'AES-256-GCM', backend: name, keyObject: createSecretKey(raw) };
+    return key;
   };
-  const sealAfterPrefix: SealAfterPrefix = (key, nonce, plaintext, aad, prefix) => {
-    const keyObject = cipherKeyOf(key);
-    checkGcmArgs(nonce, plaintext, aad);
-    if (!Number.isSafeInteger(prefix) || prefix < 0 || prefix > 65536) throw new ZeroVaultError('INVALID_INPUT', 'prefix must be 0 to 65536 bytes');
-    return sealInto(keyObject, nonce, plaintext, aad, prefix);
-  };
-  const syncAead: SyncAead = {
-    importKey(raw) {
-      checkAesKey(raw);
-      const key: NodeAesKey = { algorithm: 'AES-256-GCM', backend: NAME, keyObject: createSecretKey(raw) };
-      return key;
-    },
-    open(key, nonce, sealed, aad) {
-      return openWith(cipherKeyOf(key), nonce, sealed, aad);
-    },
-  };
-  const sealParts: SealParts = (key, nonce, plaintext, aad) => {
-    const keyObject = keyObjectOf(key);
-    checkGcmArgs(nonce, plaintext, aad);
-    const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
-    if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
-    const body = cipher.update(plaintext);
-    const rest = cipher.final();
-    const ciphertext = rest.length === 0 ? owned(body) : Uint8Array.from(Buffer.concat([body, rest]));
-    return [ciphertext, Uint8Array.from(cipher.getAuthTag())];
-  };
-  const backend: Backend & {
-    [SEAL_WITH_NONCE_PREFIX]: SealWithNoncePrefix;
-    [SEAL_AFTER_PREFIX]: SealAfterPrefix;
-    [SEAL_PARTS]: SealParts;
-    [SYNC_AEAD]: SyncAead;
-  } = {
-    [SYNC_AEAD]: syncAead,
-    [SEAL_WITH_NONCE_PREFIX]: sealWithNoncePrefix,
-    [SEAL_AFTER_PREFIX]: sealAfterPrefix,
-    [SEAL_PARTS]: sealParts,
-    name: NAME,
+  const common: Backend = {
+    name,
 
     async importAesGcmKey(raw) {
-      return syncAead.importKey(raw);
+      return importKey(raw);
     },
 
     async aesGcmSeal(key, nonce, plaintext, aad) {
-      const keyObject = keyObjectOf(key);
+      const keyObject = keyObjectOf(key, name);
       checkGcmArgs(nonce, plaintext, aad);
       return sealInto(keyObject, nonce, plaintext, aad, 0);
     },
 
     async aesGcmOpen(key, nonce, sealed, aad) {
-      return openWith(keyObjectOf(key), nonce, sealed, aad);
+      return openWith(keyObjectOf(key, name), nonce, sealed, aad);
     },
 
-    digest(hash, data) {
-      checkHash(hash);
-      assertBytes(data, 'data');
-      return plain(createHash(NODE_HASH[hash]).update(data).digest());
+    ...SYNC_PRIMITIVES,
+  };
+  if (!fast) return common;
+  return {
+    ...common,
+
+    aesGcmSealSync(key, nonce, plaintext, aad, prefix) {
+      const keyObject = cipherKeyOf(key, name);
+      checkGcmArgs(nonce, plaintext, aad);
+      if (!Number.isSafeInteger(prefix) || prefix < 0 || prefix > MAX_PREFIX) throw new ZeroVaultError('INVALID_INPUT', `prefix must be 0 to ${MAX_PREFIX} bytes`);
+      return sealInto(keyObject, nonce, plaintext, aad, prefix);
     },
 
-    hmac(hash, key, data) {
-      checkHash(hash);
-      assertBytes(key, 'key');
-      assertBytes(data, 'data');
-      return plain(createHmac(NODE_HASH[hash], key).update(data).digest());
+    aesGcmOpenSync(key, nonce, sealed, aad) {
+      return openWith(cipherKeyOf(key, name), nonce, sealed, aad);
     },
 
-    hkdfExtract(hash, salt, ikm) {
-      checkHash(hash);
-      assertBytes(salt, 'salt');
-      assertBytes(ikm, 'ikm');
-      // RFC 5869 §2.2: an absent salt is HashLen zeros; HMAC pads an empty key the same way.
-      return plain(createHmac(NODE_HASH[hash], salt).update(ikm).digest());
-    },
-
-    hkdfExpand(hash, prk, info, length) {
-      checkHash(hash);
-      checkPrk(hash, prk);
-      assertBytes(info, 'info');
-      checkHkdfLength(hash, length);
-      return expand(hash, prk, info, length);
-    },
-
-    hkdf(hash, ikm, salt, info, length) {
-      checkHash(hash);
-      assertBytes(ikm, 'ikm');
-      assertBytes(salt, 'salt');
-      assertBytes(info, 'info');
-      checkHkdfLength(hash, length);
-      if (length === 0) return new Uint8Array(0);
-      // Node caps hkdfSync's info at 1024 bytes (RFC 5869 has no cap): longer info takes the HMAC route.
-      if (info.length > HKDF_SYNC_MAX_INFO) {
-        const prk = createHmac(NODE_HASH[hash], salt).update(ikm).digest();
-        try {
-          return expand(hash, prk, info, length);
-        } finally {
-          prk.fill(0);
-        }
-      }
-      // OpenSSL's one-shot HKDF: one native call instead of 2 + L/HashLen HMACs.
-      return new Uint8Array(hkdfSync(NODE_HASH[hash], ikm, salt, info, length));
-    },
-
-    x25519PublicKey(secretKey) {
-      checkX25519(secretKey);
-      const { x } = createPublicKey(x25519Private(secretKey)).export({ format: 'jwk' });
-      return Uint8Array.from(Buffer.from(x as string, 'base64url'));
-    },
-
-    x25519(secretKey, publicKey) {
-      checkX25519(secretKey, publicKey);
-      let shared: Buffer;
-      try {
-        shared = diffieHellman({
-          privateKey: x25519Private(secretKey),
-          publicKey: x25519Public(publicKey),
-        });
-      } catch {
-        // OpenSSL refuses an all-zero shared secret; report it like the other backends.
-        throw new ZeroVaultError('INVALID_INPUT', 'publicKey is a low-order point');
-      }
-      return checkSharedSecret(plain(shared));
+    aesGcmSealParts(key, nonce, plaintext, aad) {
+      const keyObject = keyObjectOf(key, name);
+      checkGcmArgs(nonce, plaintext, aad);
+      const cipher = createCipheriv('aes-256-gcm', keyObject, nonce, { authTagLength: GCM_TAG_LENGTH });
+      if (aad !== undefined && aad.length > 0) cipher.setAAD(aad);
+      const body = cipher.update(plaintext);
+      const rest = cipher.final();
+      const ciphertext = rest.length === 0 ? owned(body) : Uint8Array.from(Buffer.concat([body, rest]));
+      return [ciphertext, Uint8Array.from(cipher.getAuthTag())];
     },
   };
-  return backend;
 }
 
 let cached: Backend | undefined;

@@ -14,6 +14,19 @@
  *
  * Backends check sizes (key, nonce, tag) themselves, so a vector suite run
  * against the backend alone proves the same rejections as the API above it.
+ * They accept any 32-byte AES key, the all-zero one included (the NIST and
+ * Wycheproof vectors use it): refusing keys that must never protect data is
+ * the job of the layers that take keys from callers (`aead.importKey`, the
+ * envelope's KEK, root-key and DEK checks).
+ *
+ * Optional fast paths are typed, optional members (the `*Sync` and
+ * `aesGcmSealParts` members below), and `crypto/gcm.ts` is the one place
+ * that asks for them and falls back to the async members. They used to be
+ * reached through `Symbol.for` keys so that two copies of the package would
+ * agree on them; a typed member needs no such key: the backend is chosen per
+ * build by the `#backend` import condition and only this package's own code
+ * calls it, and a property name is as shared between two copies as a
+ * registered symbol is.
  *
  * @module
  */
@@ -42,9 +55,16 @@ export interface AesGcmKey {
   readonly backend: string;
 }
 
+/**
+ * A key for the synchronous fast paths: a handle this backend imported, or
+ * 32 raw bytes used for this one call (a per-record key is used once, and
+ * importing it costs about a quarter of a 1 KiB AES-GCM call).
+ */
+export type AesGcmKeyOrBytes = AesGcmKey | Uint8Array;
+
 /** What every backend provides. All inputs are validated by the backend. */
 export interface Backend {
-  /** `node`, `web` (WebCrypto) or `web-noble` (no `crypto.subtle`). */
+  /** `node`, `web` (WebCrypto) or `web-noble` (no `crypto.subtle`); `node-async` is node without its fast paths (the test switch). */
   readonly name: string;
 
   /** Imports a 32-byte AES key once for repeated use. `INVALID_INPUT` on a wrong size. */
@@ -78,4 +98,32 @@ export interface Backend {
    * public key) throws `INVALID_INPUT`, as RFC 9180 and RFC 7748 §6.1 require.
    */
   x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+
+  // Optional fast paths: only a backend whose AES-GCM is synchronous
+  // (`node:crypto`) has them. Same checks and errors as the async members
+  // (thrown, not rejected). Callers reach them through `crypto/gcm.ts`.
+
+  /**
+   * AES-256-GCM seal into one fresh buffer of `prefix + plaintext + 16`
+   * bytes, `ciphertext || tag` at `prefix`. The first `prefix` bytes
+   * (0..65536) are uninitialised: the caller must overwrite every one. Why: a
+   * format that puts bytes in front (a nonce, a record header) writes them in
+   * place instead of copying the whole ciphertext behind them (at 16 MiB
+   * that copy was half the cost of a seal), and no promise is created (a
+   * visible share at 1 KiB).
+   */
+  aesGcmSealSync?(key: AesGcmKeyOrBytes, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, prefix: number): Uint8Array;
+  /**
+   * AES-256-GCM open of `ciphertext || tag`, synchronously: opening a sealed
+   * record takes two opens, and as awaited calls with their key imports that
+   * was four promise hops, about a third of a 1 KiB open.
+   */
+  aesGcmOpenSync?(key: AesGcmKeyOrBytes, nonce: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array;
+  /**
+   * AES-256-GCM seal returning `[ciphertext, tag]` as two buffers, each the
+   * caller's alone (never a view into a shared pool), so a stream emits both
+   * without copying the ciphertext to append 16 bytes (about a fifth of a
+   * 64 KiB chunk's cost).
+   */
+  aesGcmSealParts?(key: AesGcmKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): [ciphertext: Uint8Array, tag: Uint8Array];
 }

@@ -33,6 +33,16 @@ export function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
+ * Constant-time test for all zeros (a wiped or never-set key): every byte is
+ * OR-ed in, with no early exit, so the time depends only on the length.
+ */
+export function isZero(bytes: Uint8Array): boolean {
+  let acc = 0;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i] as number;
+  return acc === 0;
+}
+
+/**
  * Overwrites a buffer we own with zeros. JS gives no guarantee that no other
  * copy exists (the engine may have moved it); this only shortens the life of
  * the copy we hold. Never call it on a caller's buffer.

@@ -83,7 +83,7 @@ export const MAX_KEK_ID_BYTES = 255;
 export const MAX_KEK_VERSION = 0xffff_ffff;
 /** Vault and record ids are 1..1024 UTF-8 bytes. */
 export const MAX_ID_BYTES = 1024;
-/** Largest record plaintext: 64 MiB. Larger data belongs in `zerovault/seal` streams. */
+/** The largest plaintext a record holds: 64 MiB (67,108,864 bytes). Larger data: `zerovault/seal` streams. */
 export const MAX_RECORD_PLAINTEXT = 64 * 1024 * 1024;
 /** Bytes a v1 record of `suite` adds to its plaintext, besides the KEK id (suite 1: 133, suite 2: 165). */
 export function recordOverhead(suite: RecordSuite): number {
@@ -323,8 +323,14 @@ export interface RecordHeader {
   readonly payloadOffset: number;
 }
 
-/** The public header fields of a record (strict parse, no crypto). */
-export function parseRecordHeader(sealed: unknown): RecordHeader {
+/**
+ * Reads a record's public header without any key: which KEK (id, version)
+ * it needs and how long its plaintext is. Parses the whole record strictly.
+ *
+ * @throws `UNSUPPORTED` for an unknown version or suite; `INVALID_INPUT` for
+ *   anything malformed
+ */
+export function parseRecordHeader(sealed: Uint8Array): RecordHeader {
   const { suite, kekId, kekVersion, plaintextLength, headerLength: header } = parseRecord(sealed);
   return { formatVersion: FORMAT_VERSION, suite: suite.id, kekId, kekVersion, plaintextLength, payloadOffset: header - TAIL_LENGTH };
 }

@@ -1,35 +1,13 @@
 /**
- * Boundary checks for the envelope API: KEKs, record identities, sizes. Each
- * names the parameter, never its value, and throws `INVALID_INPUT`.
+ * Boundary checks for the envelope API: ids, record identities, raw keys.
+ * Each names the parameter, never its value, and throws `INVALID_INPUT`.
  *
  * @module
  */
 import { ZeroVaultError } from '../errors.js';
-import { assertBytes, assertInteger, assertObject, isBytes } from '../crypto/assert.js';
-import { AES_KEY_LENGTH, type AesGcmKey, type Backend } from '../crypto/backend.js';
-import { utf8 } from '../crypto/bytes.js';
-import { MAX_ID_BYTES, MAX_KEK_ID_BYTES, MAX_KEK_VERSION, type RecordIdentity } from './format.js';
-
-/**
- * A vault key-encryption key: the `id` and `version` are written into every
- * record it wraps; `key` is 32 raw bytes or a handle from {@link importKek}.
- */
-export interface Kek {
-  /** 1..255 UTF-8 bytes, e.g. a vault id. */
-  readonly id: string;
-  /** Integer 0..2^32-1; a rotation adds a version. */
-  readonly version: number;
-  /** 32 raw bytes, or an imported (on the web: non-extractable) key handle. */
-  readonly key: Uint8Array | AesGcmKey;
-}
-
-/** A checked KEK: its id already encoded. */
-export interface CheckedKek {
-  readonly id: string;
-  readonly idBytes: Uint8Array;
-  readonly version: number;
-  readonly key: Uint8Array | AesGcmKey;
-}
+import { assertBytes, assertInteger } from '../crypto/assert.js';
+import { isZero, utf8 } from '../crypto/bytes.js';
+import { MAX_ID_BYTES, type RecordIdentity } from './format.js';
 
 function invalid(message: string): ZeroVaultError {
   return new ZeroVaultError('INVALID_INPUT', message);
@@ -66,39 +44,15 @@ export function checkIdentity(options: Record<string, unknown>): RecordIdentity 
   return { vaultId, recordId, version: options.version };
 }
 
-/** True when `key` is a handle imported by `backend`. */
-function isKeyHandle(key: unknown, backend: Backend): key is AesGcmKey {
-  if (typeof key !== 'object' || key === null) return false;
-  const handle = key as { algorithm?: unknown; backend?: unknown };
-  return handle.algorithm === 'AES-256-GCM' && handle.backend === backend.name;
-}
-
 /**
- * Checks a {@link Kek}. Raw key bytes are not copied: the backend's import
- * copies them, and we never wipe a caller's buffer.
+ * Checks a raw secret key a caller hands in: `length` bytes, not all zeros.
+ * An all-zero key is what a wiped keyring holds (or one never set), and
+ * anything sealed under it is readable by everyone; the test is constant
+ * time (every byte OR-ed in, no early exit), like every other secret check.
  *
  * @throws `INVALID_INPUT` naming `name`
  */
-export function checkKek(value: unknown, name: string, backend: Backend): CheckedKek {
-  assertObject(value, name);
-  const idBytes = encodeId(value.id, `${name}.id`, MAX_KEK_ID_BYTES);
-  assertInteger(value.version, `${name}.version`, 0, MAX_KEK_VERSION);
-  const { key } = value;
-  if (isBytes(key)) {
-    assertBytes(key, `${name}.key`, AES_KEY_LENGTH);
-    return { id: value.id as string, idBytes, version: value.version, key };
-  }
-  if (!isKeyHandle(key, backend)) throw invalid(`${name}.key must be 32 bytes or a key imported by this backend`);
-  return { id: value.id as string, idBytes, version: value.version, key };
-}
-
-/** The backend handle of a checked KEK, importing raw bytes when needed. */
-export function kekHandle(kek: CheckedKek, backend: Backend): Promise<AesGcmKey> {
-  return isBytes(kek.key) ? backend.importAesGcmKey(kek.key) : Promise.resolve(kek.key);
-}
-
-/** Imports a KEK's raw key once for repeated use (see the package export `importKek`). */
-export async function importKekWith(kek: Kek, backend: Backend): Promise<Kek> {
-  const checked = checkKek(kek, 'kek', backend);
-  return { id: checked.id, version: checked.version, key: await kekHandle(checked, backend) };
+export function checkKeyBytes(value: unknown, name: string, length: number): asserts value is Uint8Array {
+  assertBytes(value, name, length);
+  if (isZero(value)) throw invalid(`${name} must not be all zeros`);
 }

@@ -2,45 +2,49 @@
  * Sealing, opening and re-wrapping v1 records (layout in `format.ts`, spec in
  * `docs/format.md`).
  *
- * Per record version: a fresh random 32-byte DEK. From it, HKDF-SHA-256
- * derives the payload's AES-256-GCM key and a 32-byte key commitment under
- * distinct labels (as AWS Encryption SDK's committing suites do). The DEK is
- * wrapped under the vault KEK with AES-256-GCM and its own AAD. Opening
- * checks, in order: the format (no crypto), the wrap tag, the commitment (in
- * constant time), the payload tag; every failure after parsing is the same
- * `DECRYPT_FAILED`.
+ * Per record version: a fresh random DEK. From it the payload's AES-256-GCM
+ * key and a 32-byte key commitment are derived (`record-keys.ts`). The DEK
+ * is wrapped under the vault KEK with AES-256-GCM and its own AAD. Opening
+ * checks, in order: the format (no crypto), the wrap tag, the DEK (not all
+ * zeros) and the commitment (in constant time), the payload tag; every
+ * failure after parsing is the same `DECRYPT_FAILED`.
  *
- * The functions here take an internal `RecordInternals` (backend, injected
- * randomness for known-answer vectors); the package exports wrappers without it.
+ * Each operation is a deterministic core (`…With`: backend, and every random
+ * value, as explicit inputs; known-answer vectors fix them) under a public
+ * wrapper that draws the randomness and uses the build's backend. The core
+ * is written once over `crypto/gcm.ts`, which takes the backend's
+ * synchronous fast path when it has one (node: no promise, raw keys straight
+ * to the cipher, ciphertext written behind the header in place) and the
+ * async members otherwise (WebCrypto: both seals run concurrently).
  *
  * @module
  */
 import { getBackend } from '#backend';
 import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes, assertObject } from '../crypto/assert.js';
-import type { AesGcmKey, Backend } from '../crypto/backend.js';
-import { sealAfterPrefixOf, sealWithNoncePrefixOf, syncAeadOf } from '../crypto/backend-checks.js';
-import { concat, equal, utf8, wipe } from '../crypto/bytes.js';
-import { LABELS } from '../crypto/kdf.js';
+import type { Backend } from '../crypto/backend.js';
+import { equal, isZero, wipe } from '../crypto/bytes.js';
+import { isPromise, openWith, sealAfter, type MaybePromise } from '../crypto/gcm.js';
 import { randomBytes } from '../crypto/random.js';
 import {
   MAX_RECORD_PLAINTEXT,
   NONCE_LENGTH,
   RECORD_SUITES,
   SEAL_SUITE,
+  headerLength,
   parseRecord,
   payloadAad,
   wrapAad,
-  headerLength,
   writeRecord,
   writeRecordHeader,
   type AadFields,
   type ParsedRecord,
   type RecordIdentity,
-  type RecordSuite,
   type RecordSuiteId,
 } from './format.js';
-import { checkIdentity, checkKek, kekHandle, type CheckedKek, type Kek } from './inputs.js';
+import { checkIdentity } from './inputs.js';
+import { checkKek, type CheckedKek, type Kek } from './kek.js';
+import { deriveRecordKeys } from './record-keys.js';
 
 /** Where the record lives; bound into both AADs. */
 export interface RecordLocation {
@@ -52,7 +56,7 @@ export interface RecordLocation {
   readonly version: number;
 }
 
-/** Options of `sealRecord`. */
+/** Options of {@link sealRecord}. */
 export interface SealRecordOptions extends RecordLocation {
   /** The KEK that wraps the record's fresh DEK. */
   readonly kek: Kek;
@@ -65,13 +69,13 @@ export interface KekSource {
   readonly keks: readonly Kek[];
 }
 
-/** Options of `openRecord`: exactly one of `kek` and `keyring`. */
+/** Options of {@link openRecord}: exactly one of `kek` and `keyring`. */
 export type OpenRecordOptions = RecordLocation & { readonly sealed: Uint8Array } & (
     | { readonly kek: Kek; readonly keyring?: undefined }
     | { readonly keyring: KekSource; readonly kek?: undefined }
   );
 
-/** Options of `rewrapRecord`. */
+/** Options of {@link rewrapRecord}. */
 export interface RewrapRecordOptions extends RecordLocation {
   readonly sealed: Uint8Array;
   /** The KEK the record is wrapped under now (as its header names). */
@@ -80,138 +84,25 @@ export interface RewrapRecordOptions extends RecordLocation {
   readonly to: Kek;
 }
 
-/** What injected randomness is drawn for. */
-export type RandomPurpose = 'dek' | 'wrap-nonce' | 'nonce';
-
-/** Internal, never exported from the package: tests and vector generation only. */
-export interface RecordInternals {
-  readonly backend?: Backend;
-  /** Replaces the CSPRNG; production code never passes it. */
-  readonly random?: (purpose: RandomPurpose, length: number) => Uint8Array;
-  /** Seal in this suite instead of {@link SEAL_SUITE} (vectors of the older suite). */
-  readonly suite?: RecordSuiteId;
+/** What a seal chooses: the suite and its random values. Internal (tests and vector generation fix them). */
+export interface SealInputs {
+  readonly suite: RecordSuiteId;
+  /** The suite's DEK length; never all zeros. */
+  readonly dek: Uint8Array;
+  readonly wrapNonce: Uint8Array;
+  readonly nonce: Uint8Array;
 }
 
-function draw(internals: RecordInternals, purpose: RandomPurpose, length: number): Uint8Array {
-  if (internals.random === undefined) return randomBytes(length);
-  const bytes = internals.random(purpose, length);
-  assertBytes(bytes, purpose, length);
-  return Uint8Array.from(bytes); // ours to wipe
-}
-
-/** DEK, wrap nonce and payload nonce; one CSPRNG call unless randomness is injected. */
-function drawSeal(internals: RecordInternals, suite: RecordSuite): { dek: Uint8Array; wrapNonce: Uint8Array; nonce: Uint8Array } {
-  const { dekLength } = suite;
-  if (internals.random !== undefined) {
-    return {
-      dek: draw(internals, 'dek', dekLength),
-      wrapNonce: draw(internals, 'wrap-nonce', NONCE_LENGTH),
-      nonce: draw(internals, 'nonce', NONCE_LENGTH),
-    };
-  }
+/** Fresh {@link SealInputs} in `suite` from one CSPRNG call; the caller wipes `dek`. */
+export function drawSealInputs(suite: RecordSuiteId = SEAL_SUITE.id): SealInputs {
+  const { dekLength } = RECORD_SUITES[suite];
   const pool = randomBytes(dekLength + 2 * NONCE_LENGTH);
   return {
+    suite,
     dek: pool.subarray(0, dekLength),
     wrapNonce: pool.subarray(dekLength, dekLength + NONCE_LENGTH),
     nonce: pool.subarray(dekLength + NONCE_LENGTH),
   };
-}
-
-const EMPTY = new Uint8Array(0);
-
-/**
- * `info || 0x01` for a record label: HKDF-Expand's first (and, here, only)
- * block is `T(1) = HMAC(PRK, info || 0x01)` (RFC 5869 §2.3), and
- * `info = label || 0x00 || prefix` as `deriveKey` builds it.
- */
-function expandBlockInput(label: string, suite: RecordSuite): Uint8Array {
-  return concat(utf8(label), Uint8Array.of(0), suite.prefix, Uint8Array.of(1));
-}
-
-const SUITE1_KEY_INPUT = expandBlockInput(LABELS.recordKey, RECORD_SUITES[1]);
-const SUITE1_COMMITMENT_INPUT = expandBlockInput(LABELS.recordCommitment, RECORD_SUITES[1]);
-const SUITE2_KEYS_INPUT = expandBlockInput(LABELS.recordKeys, RECORD_SUITES[2]);
-
-/**
- * The payload key and the commitment of a `suite` record, computed from the
- * KDF's definition with every input built once at load (this runs on every
- * seal and open):
- * - suite 1: `HKDF-SHA-256(DEK, salt "", info(label), 32)` for the key and the
- *   commitment labels: one Extract, then one HMAC block per label;
- * - suite 2: `HKDF-Expand-SHA-512(DEK, info("zerovault/v1/record/keys"), 64)`,
- *   one HMAC: bytes 0–31 are the key, 32–63 the commitment.
- *
- * The caller wipes `key`.
- */
-export function deriveRecordKeys(dek: Uint8Array, suite: RecordSuite, backend: Backend): { key: Uint8Array; commitment: Uint8Array } {
-  assertBytes(dek, 'dek', suite.dekLength);
-  if (suite.id === 2) {
-    const block = backend.hmac('SHA-512', dek, SUITE2_KEYS_INPUT);
-    return { key: block.subarray(0, 32), commitment: block.slice(32) };
-  }
-  const prk = backend.hkdfExtract('SHA-256', EMPTY, dek);
-  try {
-    return { key: backend.hmac('SHA-256', prk, SUITE1_KEY_INPUT), commitment: backend.hmac('SHA-256', prk, SUITE1_COMMITMENT_INPUT) };
-  } finally {
-    wipe(prk);
-  }
-}
-
-/** The record's 32-byte key commitment (see {@link deriveRecordKeys}). */
-export function deriveCommitment(dek: Uint8Array, suite: RecordSuite, backend: Backend): Uint8Array {
-  const { key, commitment } = deriveRecordKeys(dek, suite, backend);
-  wipe(key);
-  return commitment;
-}
-
-/** Imports a raw payload key, then wipes the raw bytes. */
-async function importPayloadKey(raw: Uint8Array, backend: Backend): Promise<AesGcmKey> {
-  try {
-    return await backend.importAesGcmKey(raw);
-  } finally {
-    wipe(raw);
-  }
-}
-
-/** Wraps `dek`; returns `wrapNonce || ciphertext || tag`. */
-async function wrapDek(
-  kek: AesGcmKey,
-  dek: Uint8Array,
-  wrapNonce: Uint8Array,
-  identity: RecordIdentity,
-  fields: AadFields,
-  backend: Backend,
-): Promise<Uint8Array> {
-  const aad = wrapAad(identity, fields);
-  // The wrapped DEK is the one-buffer route's exact output format.
-  const prefixed = sealWithNoncePrefixOf(backend);
-  if (prefixed !== undefined) return prefixed(kek, wrapNonce, dek, aad);
-  return concat(wrapNonce, await backend.aesGcmSeal(kek, wrapNonce, dek, aad));
-}
-
-/**
- * Unwraps the DEK and checks it against the commitment in constant time.
- * Returns the DEK and the raw payload key; the caller wipes both.
- */
-async function unwrapDek(
-  kek: AesGcmKey,
-  record: ParsedRecord,
-  identity: RecordIdentity,
-  backend: Backend,
-): Promise<{ dek: Uint8Array; key: Uint8Array }> {
-  const { wrappedDek } = record;
-  const dek = await backend.aesGcmOpen(
-    kek,
-    wrappedDek.subarray(0, NONCE_LENGTH),
-    wrappedDek.subarray(NONCE_LENGTH),
-    wrapAad(identity, record),
-  );
-  const { key, commitment } = deriveRecordKeys(dek, record.suite, backend);
-  if (!equal(commitment, record.commitment)) {
-    wipe(dek, key);
-    throw decryptFailed();
-  }
-  return { dek, key };
 }
 
 /** `DECRYPT_FAILED` unless the KEK is the one the header names. */
@@ -219,71 +110,89 @@ function requireNamed(kek: CheckedKek, record: ParsedRecord): void {
   if (kek.id !== record.kekId || kek.version !== record.kekVersion) throw decryptFailed();
 }
 
-/** Sealing with injectable backend and randomness (see `sealRecord`). */
-export async function sealRecordWith(options: SealRecordOptions, internals: RecordInternals = {}): Promise<Uint8Array> {
-  const backend = internals.backend ?? getBackend();
-  assertObject(options, 'options');
-  const kek = checkKek(options.kek, 'kek', backend);
-  const identity = checkIdentity(options);
-  const { plaintext } = options;
-  assertBytes(plaintext, 'plaintext', { max: MAX_RECORD_PLAINTEXT });
+/** Unwraps the DEK under `kek` (a value on a synchronous backend, else a promise). */
+function unwrapDek(kek: CheckedKek, record: ParsedRecord, identity: RecordIdentity, backend: Backend): MaybePromise<Uint8Array> {
+  const { wrappedDek } = record;
+  return openWith(backend, kek.key, wrappedDek.subarray(0, NONCE_LENGTH), wrappedDek.subarray(NONCE_LENGTH), wrapAad(identity, record));
+}
 
-  const suite = internals.suite === undefined ? SEAL_SUITE : RECORD_SUITES[internals.suite];
-  const { dek, wrapNonce, nonce } = drawSeal(internals, suite);
+/**
+ * Checks an unwrapped DEK: not all zeros, and matching the commitment. Both
+ * checks always run, in constant time, and fail alike. Returns the raw
+ * payload key; the caller wipes it and the DEK (on failure both are wiped here).
+ */
+function payloadKeyOf(dek: Uint8Array, record: ParsedRecord, backend: Backend): Uint8Array {
+  const { key, commitment } = deriveRecordKeys(dek, record.suite, backend);
+  // Authenticated under the KEK, so only its holder could have chosen a zero DEK: DECRYPT_FAILED like any forgery.
+  if ((Number(!equal(commitment, record.commitment)) | Number(isZero(dek))) !== 0) {
+    wipe(dek, key);
+    throw decryptFailed();
+  }
+  return key;
+}
+
+/** {@link sealRecord} with an explicit backend and explicit random inputs (never wiped: they are the caller's). */
+export function sealRecordWith(options: SealRecordOptions, inputs: SealInputs, backend: Backend): Promise<Uint8Array> {
+  return sealWith(options, inputs, backend, false);
+}
+
+/**
+ * The seal, written once for every backend. `ownsDek` says whether
+ * `inputs.dek` is ours to wipe (the public wrapper's fresh draw) or the
+ * caller's: copying it instead would cost a buffer per seal, about 1.5% of a
+ * 1 KiB record.
+ */
+async function sealWith(options: SealRecordOptions, inputs: SealInputs, backend: Backend, ownsDek: boolean): Promise<Uint8Array> {
+  const { dek, wrapNonce, nonce } = inputs;
   try {
+    assertObject(options, 'options');
+    const kek = checkKek(options.kek, 'kek', backend);
+    const identity = checkIdentity(options);
+    const { plaintext } = options;
+    assertBytes(plaintext, 'plaintext', { max: MAX_RECORD_PLAINTEXT });
+    const suite = RECORD_SUITES[inputs.suite];
+    assertBytes(dek, 'dek', suite.dekLength);
+    if (isZero(dek)) throw new ZeroVaultError('INVALID_INPUT', 'dek must not be all zeros');
+    assertBytes(wrapNonce, 'wrapNonce', NONCE_LENGTH);
+    assertBytes(nonce, 'nonce', NONCE_LENGTH);
+
     const derived = deriveRecordKeys(dek, suite, backend);
-    const fields: AadFields = {
-      suite,
-      kekIdBytes: kek.idBytes,
-      kekVersion: kek.version,
-      nonce,
-      commitment: derived.commitment,
-      plaintextLength: plaintext.length,
-    };
-    const prefixed = sealWithNoncePrefixOf(backend);
-    const sync = syncAeadOf(backend);
-    if (prefixed !== undefined && sync !== undefined) {
-      // A synchronous backend (node): no promise per AEAD call, raw keys used
-      // as they are (no import of a key used once), and the wrap comes out as
-      // the wrapped-DEK field itself.
-      const key = derived.key;
-      try {
-        const wrappedDek = prefixed(kek.key, wrapNonce, dek, wrapAad(identity, fields));
-        const after = sealAfterPrefixOf(backend);
-        if (after !== undefined) {
-          // The payload is encrypted straight behind room for the header, which is then
-          // written in place: the ciphertext is never copied (at 16 MiB that copy was
-          // half the cost of a seal).
-          const out = after(key, nonce, plaintext, payloadAad(identity, fields), headerLength(suite, kek.idBytes.length));
-          writeRecordHeader(out, { ...fields, wrappedDek });
-          return out;
-        }
-        const body = prefixed(key, nonce, plaintext, payloadAad(identity, fields));
-        return writeRecord({ ...fields, wrappedDek }, body.subarray(NONCE_LENGTH));
-      } finally {
-        wipe(key);
+    try {
+      const fields: AadFields = {
+        suite,
+        kekIdBytes: kek.idBytes,
+        kekVersion: kek.version,
+        nonce,
+        commitment: derived.commitment,
+        plaintextLength: plaintext.length,
+      };
+      // The wrap comes out as the wrapped-DEK field (room for its nonce in front); the
+      // payload behind room for the header, written in place: the plaintext is read where
+      // it is and the ciphertext never copied on the fast path (once on the fallback).
+      // Both start before either is awaited: one round trip on WebCrypto.
+      const wrapping = sealAfter(backend, kek.key, wrapNonce, dek, wrapAad(identity, fields), NONCE_LENGTH);
+      const sealing = sealAfter(backend, derived.key, nonce, plaintext, payloadAad(identity, fields), headerLength(suite, kek.idBytes.length));
+      let wrappedDek: Uint8Array;
+      let out: Uint8Array;
+      // `await` only on an asynchronous backend: an await costs a microtask turn even on a value.
+      if (isPromise(wrapping) || isPromise(sealing)) [wrappedDek, out] = await Promise.all([wrapping, sealing]);
+      else {
+        wrappedDek = wrapping;
+        out = sealing;
       }
+      wrappedDek.set(wrapNonce, 0);
+      writeRecordHeader(out, { ...fields, wrappedDek });
+      return out;
+    } finally {
+      wipe(derived.key);
     }
-    const [kekKey, key] = await Promise.all([kekHandle(kek, backend), importPayloadKey(derived.key, backend)]);
-    // Independent AEAD calls run concurrently (one round trip on WebCrypto).
-    const [wrappedDek, body] = await Promise.all([
-      wrapDek(kekKey, dek, wrapNonce, identity, fields, backend),
-      backend.aesGcmSeal(key, nonce, plaintext, payloadAad(identity, fields)),
-    ]);
-    // Payload copies: the caller's plaintext is read in place (not copied);
-    // the backend encrypts into a new `ciphertext || tag` buffer (the node
-    // backend writes it in cache-sized pieces); writeRecord copies it once
-    // after the header: the envelope's only copy. Peak memory is about three
-    // payloads: plaintext, body, record.
-    return writeRecord({ ...fields, wrappedDek }, body);
   } finally {
-    wipe(dek);
+    if (ownsDek) wipe(dek);
   }
 }
 
-/** Opening with an injectable backend (see `openRecord`). */
-export async function openRecordWith(options: OpenRecordOptions, internals: RecordInternals = {}): Promise<Uint8Array> {
-  const backend = internals.backend ?? getBackend();
+/** {@link openRecord} with an explicit backend. */
+export async function openRecordWith(options: OpenRecordOptions, backend: Backend): Promise<Uint8Array> {
   assertObject(options, 'options');
   const { kek: givenKek, keyring } = options as { kek?: unknown; keyring?: unknown };
   if ((givenKek === undefined) === (keyring === undefined)) {
@@ -312,41 +221,33 @@ export async function openRecordWith(options: OpenRecordOptions, internals: Reco
     kek = checkKek(found, 'keyring.keks[]', backend);
   }
 
-  const sync = syncAeadOf(backend);
-  if (sync !== undefined) {
-    // A synchronous backend (node): the same steps without four promise hops
-    // or two key imports (raw keys go straight to the cipher).
-    const { wrappedDek } = record;
-    const dek = sync.open(kek.key, wrappedDek.subarray(0, NONCE_LENGTH), wrappedDek.subarray(NONCE_LENGTH), wrapAad(identity, record));
-    const { key, commitment } = deriveRecordKeys(dek, record.suite, backend);
-    wipe(dek);
-    try {
-      if (!equal(commitment, record.commitment)) throw decryptFailed();
-      return sync.open(key, record.nonce, record.body, payloadAad(identity, record));
-    } finally {
-      wipe(key);
-    }
+  // `await` only on an asynchronous backend: an await costs a microtask turn even on a value.
+  const unwrapping = unwrapDek(kek, record, identity, backend);
+  const dek = isPromise(unwrapping) ? await unwrapping : unwrapping;
+  const key = payloadKeyOf(dek, record, backend);
+  wipe(dek);
+  try {
+    // The body is a view of `sealed`, not a copy; the backend writes the plaintext once.
+    const opened = openWith(backend, key, record.nonce, record.body, payloadAad(identity, record));
+    return isPromise(opened) ? await opened : opened;
+  } finally {
+    wipe(key);
   }
-  const unwrapped = await unwrapDek(await kekHandle(kek, backend), record, identity, backend);
-  wipe(unwrapped.dek);
-  const key = await importPayloadKey(unwrapped.key, backend);
-  // The body is a view of `sealed`, not a copy; the backend writes the plaintext once.
-  return backend.aesGcmOpen(key, record.nonce, record.body, payloadAad(identity, record));
 }
 
-/** Re-wrapping with injectable backend and randomness (see `rewrapRecord`). */
-export async function rewrapRecordWith(options: RewrapRecordOptions, internals: RecordInternals = {}): Promise<Uint8Array> {
-  const backend = internals.backend ?? getBackend();
+/** {@link rewrapRecord} with an explicit backend and wrap nonce. */
+export async function rewrapRecordWith(options: RewrapRecordOptions, wrapNonce: Uint8Array, backend: Backend): Promise<Uint8Array> {
   assertObject(options, 'options');
   const from = checkKek(options.from, 'from', backend);
   const to = checkKek(options.to, 'to', backend);
   const identity = checkIdentity(options);
+  assertBytes(wrapNonce, 'wrapNonce', NONCE_LENGTH);
   const record = parseRecord(options.sealed);
   requireNamed(from, record);
 
-  const [fromKey, toKey] = await Promise.all([kekHandle(from, backend), kekHandle(to, backend)]);
-  const { dek, key } = await unwrapDek(fromKey, record, identity, backend);
-  wipe(key);
+  const unwrapping = unwrapDek(from, record, identity, backend);
+  const dek = isPromise(unwrapping) ? await unwrapping : unwrapping;
+  wipe(payloadKeyOf(dek, record, backend));
   try {
     const fields: AadFields = {
       suite: record.suite,
@@ -356,10 +257,62 @@ export async function rewrapRecordWith(options: RewrapRecordOptions, internals: 
       commitment: record.commitment,
       plaintextLength: record.plaintextLength,
     };
-    const wrappedDek = await wrapDek(toKey, dek, draw(internals, 'wrap-nonce', NONCE_LENGTH), identity, fields, backend);
+    const wrapping = sealAfter(backend, to.key, wrapNonce, dek, wrapAad(identity, fields), NONCE_LENGTH);
+    const wrappedDek = isPromise(wrapping) ? await wrapping : wrapping;
+    wrappedDek.set(wrapNonce, 0);
     // Nonce, commitment and ciphertext are carried over byte for byte.
     return writeRecord({ ...fields, wrappedDek }, record.body);
   } finally {
     wipe(dek);
   }
+}
+
+/**
+ * Seals `plaintext` as a v1 record: a fresh random DEK encrypts it, `kek`
+ * wraps the DEK, and `(vaultId, recordId, version)` is bound into both AADs,
+ * so the record opens only at that place and version.
+ *
+ * @param options.kek - `{ id, version, key }`; `key` is 32 bytes (not all zeros) or from {@link importKek}
+ * @param options.vaultId - 1..1024 UTF-8 bytes
+ * @param options.recordId - 1..1024 UTF-8 bytes
+ * @param options.version - the record's store version, a safe non-negative integer
+ * @param options.plaintext - 0..{@link MAX_RECORD_PLAINTEXT} bytes; read in place, not copied
+ * @returns the sealed record: plaintext length + 165 + KEK id length bytes (suite 2)
+ * @throws `INVALID_INPUT` on any malformed option, before any crypto
+ */
+export function sealRecord(options: SealRecordOptions): Promise<Uint8Array> {
+  return sealWith(options, drawSealInputs(), getBackend(), true);
+}
+
+/**
+ * Opens a v1 record sealed for exactly this `(vaultId, recordId, version)`.
+ * Give either the KEK the header names (see {@link parseRecordHeader}) or a
+ * keyring holding it.
+ *
+ * @returns the plaintext (a new buffer the caller owns)
+ * @throws `UNSUPPORTED` for an unknown version or suite; `INVALID_INPUT` for
+ *   malformed options (an all-zero raw KEK included) or a truncated,
+ *   over-long or malformed record, before any crypto; `DECRYPT_FAILED` (one
+ *   message) when the KEK is not the one named, the keyring lacks it, or the
+ *   wrap, the DEK, the commitment or the payload fails to authenticate
+ *   (tampering, or a record moved to another vault, id or version)
+ */
+export function openRecord(options: OpenRecordOptions): Promise<Uint8Array> {
+  return openRecordWith(options, getBackend());
+}
+
+/**
+ * Re-wraps a record's DEK from one KEK to another without touching the
+ * payload: nonce, commitment and `ciphertext || tag` are copied byte for
+ * byte, so rotation costs one small unwrap and wrap per record. The DEK is
+ * checked against the commitment; the payload tag is not (it is checked
+ * when the record is opened, and a re-wrap cannot make a forged payload valid).
+ *
+ * @param options.from - the KEK the header names
+ * @param options.to - the KEK to wrap under (usually the next version of the same id)
+ * @returns the re-wrapped record; the same identity opens it under `to` only
+ * @throws as {@link openRecord}
+ */
+export function rewrapRecord(options: RewrapRecordOptions): Promise<Uint8Array> {
+  return rewrapRecordWith(options, randomBytes(NONCE_LENGTH), getBackend());
 }

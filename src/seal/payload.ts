@@ -13,7 +13,7 @@
  */
 import { decryptFailed, ZeroVaultError } from '../errors.js';
 import type { AesGcmKey, Backend } from '../crypto/backend.js';
-import { sealPartsOf } from '../crypto/backend-checks.js';
+import { sealPartsOf } from '../crypto/gcm.js';
 import { wipe } from '../crypto/bytes.js';
 import { CHUNK_SIZE, MAX_CHUNKS, SEALED_CHUNK_SIZE, TAG_LENGTH, chunkNonce, sealedPayloadLength } from './format.js';
 

@@ -1,15 +1,17 @@
 /**
- * The three backends agree with each other on random inputs (OpenSSL and
- * noble are independent implementations), and refuse the same bad inputs
+ * The backends (node with and without its fast paths, WebCrypto, noble)
+ * agree with each other on random inputs (OpenSSL and noble are
+ * independent implementations), and refuse the same bad inputs
  * with the same codes, so a caller cannot tell which backend it runs on.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { HASH_LENGTH, type AesGcmKey, type Backend, type HashName } from '../../src/crypto/backend.js';
-import { sealWithNoncePrefixOf } from '../../src/crypto/backend-checks.js';
-import { BACKENDS, asyncCodeOf, codeOf, makeBackend } from './backends.js';
+import { BACKENDS, asyncCodeOf, codeOf, makeBackend, prefixedSealOf } from './backends.js';
 
 const backends: readonly Backend[] = BACKENDS.map(([name, create]) => makeBackend(name, create));
+const byName = (name: string): Backend => backends.find((b) => b.name === name) as Backend;
+const FAST_PATHS = ['aesGcmSealSync', 'aesGcmOpenSync', 'aesGcmSealParts'] as const;
 const hashes: readonly HashName[] = ['SHA-256', 'SHA-512'];
 const bytes = (maxLength: number) => fc.uint8Array({ maxLength });
 const key32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -92,15 +94,48 @@ describe('backends agree', () => {
   });
 });
 
-describe('one-buffer seal (nonce || ciphertext || tag)', () => {
-  test('the node backend offers it (aead.seal relies on it for speed)', () => {
-    expect(sealWithNoncePrefixOf(backends[0] as Backend)).toBeTypeOf('function');
+describe('synchronous fast paths (typed optional members of Backend)', () => {
+  test('the node backend has all of them; the test switch and the web backends have none', () => {
+    for (const member of FAST_PATHS) {
+      expect(typeof byName('node')[member], member).toBe('function');
+      for (const name of ['node-async', 'web', 'web-noble']) expect(member in byName(name), `${name}.${member}`).toBe(false);
+    }
   });
 
-  test('property: where offered, it is exactly nonce || aesGcmSeal, and validates alike', async () => {
+  test('property: aesGcmSealSync after a prefix, aesGcmOpenSync and aesGcmSealParts give the async members\' bytes, from handles and raw keys', async () => {
+    const b = byName('node');
+    const sealSync = b.aesGcmSealSync?.bind(b);
+    const openSync = b.aesGcmOpenSync?.bind(b);
+    const parts = b.aesGcmSealParts?.bind(b);
+    if (sealSync === undefined || openSync === undefined || parts === undefined) throw new Error('node lacks a fast path');
+    await fc.assert(
+      fc.asyncProperty(key32, fc.uint8Array({ minLength: 12, maxLength: 12 }), bytes(300), fc.option(bytes(40), { nil: undefined }), fc.integer({ min: 0, max: 70 }), async (raw, nonce, pt, aad, prefix) => {
+        const key = await b.importAesGcmKey(raw);
+        const body = await b.aesGcmSeal(key, nonce, pt, aad);
+        for (const k of [key, raw]) {
+          const out = sealSync(k, nonce, pt, aad, prefix);
+          expect(out.length).toBe(prefix + body.length);
+          expect(out.subarray(prefix)).toEqual(body);
+          expect(openSync(k, nonce, body, aad)).toEqual(pt);
+        }
+        const [ciphertext, tag] = parts(key, nonce, pt, aad);
+        expect(Buffer.concat([ciphertext, tag]).equals(Buffer.from(body))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+    const key = await b.importAesGcmKey(new Uint8Array(32).fill(1));
+    for (const prefix of [-1, 1.5, 65537]) expect(codeOf(() => sealSync(key, new Uint8Array(12), new Uint8Array(1), undefined, prefix))).toBe('INVALID_INPUT');
+    expect(codeOf(() => openSync(key, new Uint8Array(12), new Uint8Array(15)))).toBe('DECRYPT_FAILED');
+    expect(codeOf(() => openSync(new Uint8Array(31), new Uint8Array(12), new Uint8Array(16)))).toBe('INVALID_INPUT');
+    // A handle of the other node route is refused, as between any two backends.
+    const other = await byName('node-async').importAesGcmKey(new Uint8Array(32).fill(1));
+    expect(codeOf(() => openSync(other, new Uint8Array(12), new Uint8Array(16)))).toBe('INVALID_INPUT');
+  });
+
+  test('property: the one-buffer seal (what aead.seal returns) is exactly nonce || aesGcmSeal, and validates alike', async () => {
     let checked = 0;
     for (const b of backends) {
-      const prefixed = sealWithNoncePrefixOf(b);
+      const prefixed = prefixedSealOf(b);
       if (prefixed === undefined) continue;
       await fc.assert(
         fc.asyncProperty(key32, fc.uint8Array({ minLength: 12, maxLength: 12 }), bytes(300), fc.option(bytes(40), { nil: undefined }), async (raw, nonce, pt, aad) => {
@@ -134,7 +169,7 @@ describe('AES-GCM on large inputs (node encrypts above 256 KiB in pieces)', () =
       const pt = Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);
       const outs = await Promise.all(backends.map((b, i) => b.aesGcmSeal(keys[i] as AesGcmKey, nonce, pt, aad)));
       for (const out of outs) expect(Buffer.from(out).equals(Buffer.from(outs[0] as Uint8Array)), `size ${size}`).toBe(true);
-      const prefixed = sealWithNoncePrefixOf(backends[0] as Backend);
+      const prefixed = prefixedSealOf(byName('node'));
       const withNonce = prefixed?.(keys[0] as AesGcmKey, nonce, pt, aad);
       expect(withNonce?.subarray(12)).toEqual(outs[0]);
       for (const [i, b] of backends.entries()) {

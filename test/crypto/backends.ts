@@ -1,18 +1,23 @@
 /**
- * The three backends every vector suite runs against, and small helpers the
- * suites share. The names are asserted so that a backend which silently fell
+ * The backends (and the node fallback switch) every vector suite runs
+ * against, and small helpers the suites share. The names are asserted so that a backend which silently fell
  * back (e.g. `web` without `crypto.subtle`) fails loudly instead of testing
  * the wrong route twice.
  */
 import { expect } from 'vitest';
 import { isZeroVaultError } from '../../src/errors.js';
-import type { Backend } from '../../src/crypto/backend.js';
+import type { AesGcmKeyOrBytes, Backend } from '../../src/crypto/backend.js';
 import { createNodeBackend } from '../../src/crypto/backend-node.js';
 import { createWebBackend } from '../../src/crypto/backend-web.js';
 
-/** Every backend, by the name it must report. */
+/**
+ * Every backend, by the name it must report. `node-async` is the node
+ * backend without its synchronous fast paths (the test switch): callers then
+ * take the fallback over the async members, the route every other backend takes.
+ */
 export const BACKENDS: readonly (readonly [string, () => Backend])[] = [
   ['node', () => createNodeBackend()],
+  ['node-async', () => createNodeBackend({ fastPaths: false })],
   ['web', () => createWebBackend()],
   ['web-noble', () => createWebBackend({ subtle: null })],
 ];
@@ -22,6 +27,20 @@ export function makeBackend(name: string, create: () => Backend): Backend {
   const backend = create();
   expect(backend.name).toBe(name);
   return backend;
+}
+
+/**
+ * The one-buffer seal `nonce || ciphertext || tag` (what `aead.seal`
+ * returns) over the backend's `aesGcmSealSync` fast path, when it has one.
+ */
+export function prefixedSealOf(backend: Backend): ((key: AesGcmKeyOrBytes, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array) => Uint8Array) | undefined {
+  const sealSync = backend.aesGcmSealSync?.bind(backend);
+  if (sealSync === undefined) return undefined;
+  return (key, nonce, plaintext, aad) => {
+    const out = sealSync(key, nonce, plaintext, aad, 12);
+    out.set(nonce, 0);
+    return out;
+  };
 }
 
 /** Decodes hex from a vector file (vectors are trusted test data). */

@@ -9,8 +9,7 @@
  */
 import { expect, test } from 'vitest';
 import { describeVectors, readVectorJson } from '../helpers/vectors.js';
-import { sealWithNoncePrefixOf } from '../../src/crypto/backend-checks.js';
-import { BACKENDS, asyncCodeOf, codeOf, hex, lazy, makeBackend, report, toHexString } from './backends.js';
+import { BACKENDS, asyncCodeOf, codeOf, hex, lazy, makeBackend, prefixedSealOf, report, toHexString } from './backends.js';
 
 const FILE = 'wycheproof/aes_gcm_test.json';
 
@@ -55,8 +54,9 @@ describeVectors('Wycheproof AES-GCM', FILE, () => {
     test(`${name}: in scope exact, invalid → DECRYPT_FAILED, out of scope → INVALID_INPUT`, async () => {
       const { testGroups } = vectors();
       const backend = makeBackend(name, create);
-      // The node backend's one-buffer seal (used by aead.seal) must give nonce || the same bytes.
-      const prefixed = sealWithNoncePrefixOf(backend);
+      // A backend's synchronous fast paths (node) must give the same bytes and errors as its async members.
+      const prefixed = prefixedSealOf(backend);
+      const openSync = backend.aesGcmOpenSync?.bind(backend);
       const counts = { inScopeValid: 0, inScopeInvalid: 0, outOfScopeKeySize: 0, outOfScopeNonceSize: 0, invalidRejected: 0 };
       const failures: string[] = [];
 
@@ -101,11 +101,16 @@ describeVectors('Wycheproof AES-GCM', FILE, () => {
             }
             const opened = await backend.aesGcmOpen(handle, iv, sealed, aad).catch((err: unknown) => err);
             if (!(opened instanceof Uint8Array) || toHexString(opened) !== t.msg) failures.push(`${id}: open mismatch`);
+            if (prefixed !== undefined && toHexString(prefixed(key, iv, msg, aad)) !== t.iv + t.ct + t.tag) failures.push(`${id}: prefixed seal (raw key) mismatch`);
+            if (openSync !== undefined) {
+              for (const k of [handle, key]) if (toHexString(openSync(k, iv, sealed, aad)) !== t.msg) failures.push(`${id}: sync open mismatch`);
+            }
           } else {
             counts.inScopeInvalid++;
             // Seal computes the genuine tag, so it must differ from the modified one.
             if (toHexString(out) === t.ct + t.tag) failures.push(`${id}: seal reproduced an invalid tag`);
             const code = await asyncCodeOf(() => backend.aesGcmOpen(handle, iv, sealed, aad));
+            if (openSync !== undefined && codeOf(() => openSync(key, iv, sealed, aad)) !== 'DECRYPT_FAILED') failures.push(`${id}: sync open accepted an invalid case`);
             if (code !== 'DECRYPT_FAILED') failures.push(`${id}: invalid case gave ${code}`);
             else counts.invalidRejected++;
           }

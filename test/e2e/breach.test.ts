@@ -18,17 +18,6 @@ import Database from 'better-sqlite3';
 import { getBackend } from '#backend';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { open as aeadOpen } from '../../src/crypto/aead.js';
-import {
-  SEAL_AFTER_PREFIX,
-  SEAL_WITH_NONCE_PREFIX,
-  SYNC_AEAD,
-  sealAfterPrefixOf,
-  sealWithNoncePrefixOf,
-  syncAeadOf,
-  type SealAfterPrefix,
-  type SealWithNoncePrefix,
-  type SyncAead,
-} from '../../src/crypto/backend-checks.js';
 import { equal, toBase64url, toHex, utf8 } from '../../src/crypto/bytes.js';
 import { loadKeyring, SLOT_IDS, META_VAULT } from '../../src/client/account-meta.js';
 import { unwrapRoot } from '../../src/client/slots.js';
@@ -129,39 +118,23 @@ backend.aesGcmOpen = async (key, nonce, sealed, aad) => {
   keepKey(plaintext);
   return plaintext;
 };
-const prefixed = sealWithNoncePrefixOf(backend);
-if (prefixed !== undefined) {
-  const wrapped: SealWithNoncePrefix = (key, nonce, plaintext, aad) => {
+// The synchronous fast paths the envelope and aead take on node:crypto (typed optional members).
+const sealSync = backend.aesGcmSealSync?.bind(backend);
+if (sealSync !== undefined) {
+  backend.aesGcmSealSync = (key, nonce, plaintext, aad, prefix) => {
     keepRaw(key);
     keepKey(plaintext);
-    return prefixed(key, nonce, plaintext, aad);
+    return sealSync(key, nonce, plaintext, aad, prefix);
   };
-  Object.assign(backend, { [SEAL_WITH_NONCE_PREFIX]: wrapped });
 }
-const after = sealAfterPrefixOf(backend);
-if (after !== undefined) {
-  const wrapped: SealAfterPrefix = (key, nonce, plaintext, aad, prefix) => {
+const openSync = backend.aesGcmOpenSync?.bind(backend);
+if (openSync !== undefined) {
+  backend.aesGcmOpenSync = (key, nonce, sealed, aad) => {
     keepRaw(key);
-    return after(key, nonce, plaintext, aad, prefix);
+    const plaintext = openSync(key, nonce, sealed, aad);
+    keepKey(plaintext);
+    return plaintext;
   };
-  Object.assign(backend, { [SEAL_AFTER_PREFIX]: wrapped });
-}
-// The synchronous route (key import and open) the envelope takes on node:crypto.
-const sync = syncAeadOf(backend);
-if (sync !== undefined) {
-  const wrappedSync: SyncAead = {
-    importKey: (raw) => {
-      spy.aesKeys.push(Uint8Array.from(raw));
-      return sync.importKey(raw);
-    },
-    open: (key, nonce, sealed, aad) => {
-      keepRaw(key);
-      const plaintext = sync.open(key, nonce, sealed, aad);
-      keepKey(plaintext);
-      return plaintext;
-    },
-  };
-  Object.assign(backend, { [SYNC_AEAD]: wrappedSync });
 }
 
 const USER = 'alice@example.com';

@@ -31,8 +31,10 @@ import type { Backend } from '../../src/crypto/backend.js';
 import { fromHex } from '../../src/crypto/bytes.js';
 import { LABELS, deriveKey, deriveKeys } from '../../src/crypto/kdf.js';
 import { RECORD_SUITES, payloadAad, wrapAad, writeRecord, type AadFields, type RecordSuite } from '../../src/envelope/format.js';
-import { encodeId, type Kek } from '../../src/envelope/inputs.js';
-import { deriveCommitment, deriveRecordKeys, openRecordWith } from '../../src/envelope/record.js';
+import { encodeId } from '../../src/envelope/inputs.js';
+import type { Kek } from '../../src/envelope/kek.js';
+import { openRecordWith } from '../../src/envelope/record.js';
+import { deriveCommitment, deriveRecordKeys } from '../../src/envelope/record-keys.js';
 import { describeVectors, readVectorJson } from '../helpers/vectors.js';
 import { collide, gcmTag } from './gcm-collision.js';
 import { BACKENDS, expectCode, pattern, recordKeysByDefinition } from './helpers.js';
@@ -106,7 +108,7 @@ describeVectors('two-key GCM collision vs. the committing format', FILE, () => {
           { suite, nonce: iv, commitment: deriveCommitment(dek, suite, backend), plaintextLength: fromHex(v.ct).length },
           body,
         );
-        await expectCode(openRecordWith({ kek, ...WHERE, sealed }, { backend }), 'DECRYPT_FAILED');
+        await expectCode(openRecordWith({ kek, ...WHERE, sealed }, backend), 'DECRYPT_FAILED');
       }
     });
 
@@ -129,16 +131,16 @@ describeVectors('two-key GCM collision vs. the committing format', FILE, () => {
       // Reader A: DEK1 under KEK A. Reader B: DEK2 under KEK B. Same payload, same commitment.
       const forA = await buildRecord(backend, kekA, dek1, fields, payload);
       const forB = await buildRecord(backend, kekB, dek2, fields, payload);
-      const openedA = await openRecordWith({ kek: kekA, ...WHERE, sealed: forA }, { backend });
+      const openedA = await openRecordWith({ kek: kekA, ...WHERE, sealed: forA }, backend);
       expect(openedA.length).toBe(32);
       // B's payload AAD is the one just shown to accept k2 (the KEK section is
       // not in it), so only the commitment stands between B and a second plaintext.
       expect(payloadAad(identity, { ...fields, kekIdBytes: new Uint8Array(0), kekVersion: 0 })).toEqual(aad);
       // B's DEK does not match the commitment: rejected before decryption.
-      await expectCode(openRecordWith({ kek: kekB, ...WHERE, sealed: forB }, { backend }), 'DECRYPT_FAILED');
+      await expectCode(openRecordWith({ kek: kekB, ...WHERE, sealed: forB }, backend), 'DECRYPT_FAILED');
       // With B's own commitment the AAD changes, and the collision no longer holds.
       const honestB = await buildRecord(backend, kekB, dek2, { ...fields, commitment: deriveCommitment(dek2, suite, backend) }, payload);
-      await expectCode(openRecordWith({ kek: kekB, ...WHERE, sealed: honestB }, { backend }), 'DECRYPT_FAILED');
+      await expectCode(openRecordWith({ kek: kekB, ...WHERE, sealed: honestB }, backend), 'DECRYPT_FAILED');
     });
   });
 });

@@ -1,20 +1,24 @@
 /**
  * Shared test fixtures for the envelope suites: the backends every suite runs
- * against, deterministic "randomness", and error assertions.
+ * against, and error assertions.
  */
 import { expect } from 'vitest';
 import type { Backend } from '../../src/crypto/backend.js';
 import { createNodeBackend } from '../../src/crypto/backend-node.js';
 import { createWebBackend } from '../../src/crypto/backend-web.js';
 import { isZeroVaultError, type ZeroVaultErrorCode } from '../../src/errors.js';
-import type { RandomPurpose, RecordInternals } from '../../src/envelope/record.js';
 import { concat, utf8 } from '../../src/crypto/bytes.js';
 import { LABELS, deriveKey } from '../../src/crypto/kdf.js';
 import type { RecordSuite } from '../../src/envelope/format.js';
 
-/** Every backend route: node:crypto, WebCrypto, and the noble fallback. */
+/**
+ * Every backend route: node:crypto (with its synchronous fast paths, and
+ * without them: the fallback every other backend takes), WebCrypto, and the
+ * noble fallback.
+ */
 export const BACKENDS: ReadonlyArray<readonly [string, Backend]> = [
   ['node', createNodeBackend()],
+  ['node-async', createNodeBackend({ fastPaths: false })],
   ['web', createWebBackend()],
   ['web-noble', createWebBackend({ subtle: null })],
 ];
@@ -24,26 +28,6 @@ export function pattern(length: number, seed = 0): Uint8Array {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = (i + seed) & 0xff;
   return out;
-}
-
-/** Internals with fixed draws: the same inputs always give the same record. */
-export function fixedDraws(
-  backend: Backend,
-  draws: { dek?: Uint8Array; wrapNonce?: Uint8Array; nonce?: Uint8Array },
-): RecordInternals {
-  const table: Record<RandomPurpose, Uint8Array | undefined> = {
-    dek: draws.dek,
-    'wrap-nonce': draws.wrapNonce,
-    nonce: draws.nonce,
-  };
-  return {
-    backend,
-    random: (purpose, length) => {
-      const bytes = table[purpose];
-      if (bytes === undefined || bytes.length !== length) throw new Error(`no fixed draw for ${purpose}`);
-      return bytes;
-    },
-  };
 }
 
 /** Awaits `promise` and asserts it rejects with a ZeroVaultError of `code`. */

@@ -2,7 +2,10 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, test } from 'vitest';
 import { i2osp } from '../../src/crypto/bytes.js';
 import { SEAL_SUITE, headerLength } from '../../src/envelope/format.js';
-import { createKeyringWith, decodeKeyringWith, openKeyringWith, sealKeyringWith, type Keyring } from '../../src/envelope/keyring.js';
+import { createKeyringWith, type Keyring } from '../../src/envelope/keyring.js';
+import { decodeKeyringWith } from '../../src/envelope/keyring-codec.js';
+import { openKeyringWith, sealKeyringWith } from '../../src/envelope/keyring-record.js';
+import { drawSealInputs } from '../../src/envelope/record.js';
 import {
   KEYRING_RECORD_ID,
   activeKek,
@@ -138,26 +141,26 @@ describe.each(BACKENDS)('sealed keyring on %s', (_name, backend) => {
   const where = { owner: 'alice', version: 3 };
 
   test('seal and open under the root key', async () => {
-    const keyring = createKeyringWith(backend);
+    const keyring = createKeyringWith({ x25519: pattern(32, 7), ed25519: pattern(32, 9) }, backend);
     const withKek = addKekVersion({ keyring, id: 'vault' }).keyring;
-    const sealed = await sealKeyringWith({ root: ROOT, ...where, keyring: withKek }, { backend });
+    const sealed = await sealKeyringWith({ root: ROOT, ...where, keyring: withKek }, drawSealInputs(), backend);
     expect(parseRecordHeader(sealed)).toMatchObject({ kekId: 'root', kekVersion: 1 });
-    const opened = await openKeyringWith({ root: ROOT, ...where, sealed }, { backend });
+    const opened = await openKeyringWith({ root: ROOT, ...where, sealed }, backend);
     expect(opened).toEqual(withKek);
     expect(decodeKeyringWith(encodeKeyring(opened), backend)).toEqual(withKek);
   });
 
   test('tampering, another owner, another version or another root key → DECRYPT_FAILED', async () => {
-    const sealed = await sealKeyringWith({ root: ROOT, ...where, keyring: sample() }, { backend });
+    const sealed = await sealKeyringWith({ root: ROOT, ...where, keyring: sample() }, drawSealInputs(), backend);
     // Flips in the ciphertext and tag (the header is covered by parse.test.ts).
     for (let i = headerLength(SEAL_SUITE, 4); i < sealed.length; i += 37) {
       const bad = Uint8Array.from(sealed);
       bad[i]! ^= 0x10;
-      await expectCode(openKeyringWith({ root: ROOT, ...where, sealed: bad }, { backend }), 'DECRYPT_FAILED');
+      await expectCode(openKeyringWith({ root: ROOT, ...where, sealed: bad }, backend), 'DECRYPT_FAILED');
     }
-    await expectCode(openKeyringWith({ root: ROOT, owner: 'mallory', version: 3, sealed }, { backend }), 'DECRYPT_FAILED');
-    await expectCode(openKeyringWith({ root: ROOT, owner: 'alice', version: 2, sealed }, { backend }), 'DECRYPT_FAILED');
-    await expectCode(openKeyringWith({ root: { ...ROOT, key: pattern(32, 1) }, ...where, sealed }, { backend }), 'DECRYPT_FAILED');
+    await expectCode(openKeyringWith({ root: ROOT, owner: 'mallory', version: 3, sealed }, backend), 'DECRYPT_FAILED');
+    await expectCode(openKeyringWith({ root: ROOT, owner: 'alice', version: 2, sealed }, backend), 'DECRYPT_FAILED');
+    await expectCode(openKeyringWith({ root: { ...ROOT, key: pattern(32, 1) }, ...where, sealed }, backend), 'DECRYPT_FAILED');
   });
 });
 

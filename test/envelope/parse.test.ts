@@ -1,10 +1,11 @@
 import { describe, expect, test } from 'vitest';
+import { getBackend } from '#backend';
 import { i2osp } from '../../src/crypto/bytes.js';
 import { SEAL_SUITE, TAG_LENGTH, headerLength, parseRecord } from '../../src/envelope/format.js';
-import type { Kek } from '../../src/envelope/inputs.js';
+import type { Kek } from '../../src/envelope/kek.js';
 import { openRecordWith, sealRecordWith } from '../../src/envelope/record.js';
 import { parseRecordHeader } from '../../src/envelope/index.js';
-import { BACKENDS, expectCode, fixedDraws, outcome, pattern } from './helpers.js';
+import { BACKENDS, expectCode, outcome, pattern } from './helpers.js';
 
 const KEK: Kek = { id: 'kek', version: 3, key: pattern(32, 100) };
 const WHERE = { vaultId: 'v', recordId: 'r', version: 1 } as const;
@@ -14,7 +15,8 @@ async function golden(): Promise<Uint8Array> {
   const [, backend] = BACKENDS[0]!;
   return sealRecordWith(
     { kek: KEK, ...WHERE, plaintext: PLAINTEXT },
-    fixedDraws(backend, { dek: pattern(SEAL_SUITE.dekLength, 50), wrapNonce: pattern(12, 90), nonce: pattern(12, 110) }),
+    { suite: SEAL_SUITE.id, dek: pattern(SEAL_SUITE.dekLength, 50), wrapNonce: pattern(12, 90), nonce: pattern(12, 110) },
+    backend,
   );
 }
 
@@ -60,7 +62,7 @@ describe('strict parsing: one negative test per parse error', () => {
     const sealed = make(await golden());
     await expectCode(() => parseRecordHeader(sealed as Uint8Array), code as 'INVALID_INPUT');
     // openRecord reports the same, before any crypto.
-    await expectCode(openRecordWith({ kek: KEK, ...WHERE, sealed: sealed as Uint8Array }), code as 'INVALID_INPUT');
+    await expectCode(openRecordWith({ kek: KEK, ...WHERE, sealed: sealed as Uint8Array }, getBackend()), code as 'INVALID_INPUT');
   });
 
   test('the golden sample parses', async () => {
@@ -77,7 +79,7 @@ describe.each(BACKENDS)('every bit flip and every truncation of a golden record 
   const allowed = new Set(['INVALID_INPUT', 'UNSUPPORTED', 'DECRYPT_FAILED']);
 
   test('the golden record opens', async () => {
-    expect(await openRecordWith({ kek: KEK, ...WHERE, sealed: await golden() }, { backend })).toEqual(PLAINTEXT);
+    expect(await openRecordWith({ kek: KEK, ...WHERE, sealed: await golden() }, backend)).toEqual(PLAINTEXT);
   });
 
   test('every single-bit flip fails with a typed error and releases nothing', async () => {
@@ -89,7 +91,7 @@ describe.each(BACKENDS)('every bit flip and every truncation of a golden record 
         Array.from({ length: 8 }, (_, bit) => {
           const sealed = Uint8Array.from(g);
           sealed[i]! ^= 1 << bit;
-          return outcome(openRecordWith({ kek: KEK, ...WHERE, sealed }, { backend }));
+          return outcome(openRecordWith({ kek: KEK, ...WHERE, sealed }, backend));
         }),
       );
       for (const code of results) {
@@ -106,7 +108,7 @@ describe.each(BACKENDS)('every bit flip and every truncation of a golden record 
   test('every truncation fails with INVALID_INPUT', async () => {
     const g = await golden();
     for (let n = 0; n < g.length; n++) {
-      await expectCode(openRecordWith({ kek: KEK, ...WHERE, sealed: g.slice(0, n) }, { backend }), 'INVALID_INPUT');
+      await expectCode(openRecordWith({ kek: KEK, ...WHERE, sealed: g.slice(0, n) }, backend), 'INVALID_INPUT');
     }
   });
 });

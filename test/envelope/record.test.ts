@@ -4,8 +4,8 @@ import { getBackend } from '#backend';
 import { createWebBackend } from '../../src/crypto/backend-web.js';
 import { concat } from '../../src/crypto/bytes.js';
 import { MAX_RECORD_PLAINTEXT, SEAL_SUITE, headerLength, parseRecord, recordOverhead, writeRecord } from '../../src/envelope/format.js';
-import { importKekWith, type Kek } from '../../src/envelope/inputs.js';
-import { openRecordWith, sealRecordWith, type OpenRecordOptions, type SealRecordOptions } from '../../src/envelope/record.js';
+import { importKekWith, type Kek } from '../../src/envelope/kek.js';
+import { drawSealInputs, openRecordWith, sealRecordWith, type OpenRecordOptions, type SealRecordOptions } from '../../src/envelope/record.js';
 import { openRecord, parseRecordHeader, sealRecord } from '../../src/envelope/index.js';
 import { BACKENDS, expectBytes, expectCode, pattern } from './helpers.js';
 
@@ -13,8 +13,8 @@ const KEK: Kek = { id: 'vault-1', version: 1, key: pattern(32, 1) };
 const WHERE = { vaultId: 'vault-1', recordId: 'notes/today', version: 7 } as const;
 
 describe.each(BACKENDS)('records on %s', (_name, backend) => {
-  const seal = (o: SealRecordOptions) => sealRecordWith(o, { backend });
-  const open = (o: OpenRecordOptions) => openRecordWith(o, { backend });
+  const seal = (o: SealRecordOptions) => sealRecordWith(o, drawSealInputs(), backend);
+  const open = (o: OpenRecordOptions) => openRecordWith(o, backend);
 
   test.each([0, 1, 15, 16, 17, 1024, 100_000])('round trip of %i bytes, exact size', async (n) => {
     const plaintext = pattern(n, n);
@@ -35,7 +35,7 @@ describe.each(BACKENDS)('records on %s', (_name, backend) => {
     const plaintext = pattern(300);
     const sealed = await seal({ kek: KEK, ...WHERE, plaintext });
     for (const [, other] of BACKENDS) {
-      expect(await openRecordWith({ kek: KEK, ...WHERE, sealed }, { backend: other })).toEqual(plaintext);
+      expect(await openRecordWith({ kek: KEK, ...WHERE, sealed }, other)).toEqual(plaintext);
     }
   });
 
@@ -62,6 +62,14 @@ describe.each(BACKENDS)('records on %s', (_name, backend) => {
     const sealed = await seal({ kek: v2, ...WHERE, plaintext: pattern(5) });
     expect(await open({ keyring: { keks: [KEK, other, v2] }, ...WHERE, sealed })).toEqual(pattern(5));
     await expectCode(open({ keyring: { keks: [KEK, other] }, ...WHERE, sealed }), 'DECRYPT_FAILED');
+  });
+
+  test('the deterministic seal never wipes the caller\'s inputs (vectors reuse them)', async () => {
+    const inputs = drawSealInputs();
+    const copy = Uint8Array.from(inputs.dek);
+    const sealed = await sealRecordWith({ kek: KEK, ...WHERE, plaintext: pattern(50) }, inputs, backend);
+    expect(inputs.dek).toEqual(copy);
+    expect(await open({ kek: KEK, ...WHERE, sealed })).toEqual(pattern(50));
   });
 
   test('two seals of the same input differ (fresh DEK and nonces)', async () => {
@@ -194,11 +202,11 @@ describe('64 MiB records (the maximum)', () => {
     const plaintext = pattern(SIZE, 3);
     const t0 = performance.now();
     const { result: sealed, copies: sealCopies } = await countLargeSets(() =>
-      sealRecordWith({ kek: KEK, ...WHERE, plaintext }, { backend }),
+      sealRecordWith({ kek: KEK, ...WHERE, plaintext }, drawSealInputs(), backend),
     );
     const t1 = performance.now();
     const { result: opened, copies: openCopies } = await countLargeSets(() =>
-      openRecordWith({ kek: KEK, ...WHERE, sealed }, { backend }),
+      openRecordWith({ kek: KEK, ...WHERE, sealed }, backend),
     );
     const t2 = performance.now();
     console.log(`${backend.name}: seal 64 MiB ${(t1 - t0).toFixed(0)} ms (${sealCopies} payload copies), open ${(t2 - t1).toFixed(0)} ms (${openCopies})`);
