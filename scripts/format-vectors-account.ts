@@ -19,7 +19,7 @@ import { encodeRecordSignatureMessage } from '../src/formats/record-signature.js
 import { formatRecoveryKey, parseRecoveryKey } from '../src/formats/recovery-key.js';
 import { decodeSlot, encodeSlot } from '../src/formats/slots.js';
 import { normalizeUserId } from '../src/formats/user-id.js';
-import { parseRecordHeader } from '../src/envelope/index.js';
+import { decodeRecordHeader } from '../src/envelope/index.js';
 import { append, cut, expectCode, hex, invalidBytes, patch, pattern } from './format-vectors-common.js';
 
 const backend = createNodeBackend();
@@ -265,7 +265,7 @@ export async function frameVectors(): Promise<object> {
 export async function recordSignatureVectors(): Promise<object> {
   const record = sampleRecord();
   const sealed = fromHex(record.sealed);
-  const { payloadOffset } = parseRecordHeader(sealed);
+  const { payloadOffset } = decodeRecordHeader(sealed);
   const seed = pattern(32, 0xa0);
   const fields = { owner: 'owner@example.com', vault: record.vaultId, recordId: record.recordId, contentVersion: record.version, signer: 'writer@example.com' };
   const payloadPart = concat(sealed.subarray(0, 4), sealed.subarray(payloadOffset));

@@ -21,9 +21,9 @@ export {
   sealRecord,
   openRecord,
   rewrapRecord,
-  // The envelope layer still calls it `parseRecordHeader`; the public name
+  // The envelope layer still calls it `decodeRecordHeader`; the public name
   // follows the rule `decode*` for bytes (`parse*` is for text).
-  parseRecordHeader as decodeRecordHeader,
+  decodeRecordHeader,
   importKek,
   createKeyring,
   addKekVersion,

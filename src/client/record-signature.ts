@@ -11,7 +11,7 @@
  * @module
  */
 import { concat } from '../crypto/bytes.js';
-import { parseRecordHeader } from '../envelope/index.js';
+import { decodeRecordHeader } from '../envelope/index.js';
 import type { FrameSignature } from '../formats/frame.js';
 import { signRecordFields, verifyRecordFields, type RecordSignatureFields } from '../formats/record-signature.js';
 
@@ -22,7 +22,7 @@ export interface RecordSignatureInput extends Omit<RecordSignatureFields, 'paylo
 }
 
 function fieldsOf(input: RecordSignatureInput): RecordSignatureFields {
-  const { payloadOffset } = parseRecordHeader(input.sealed); // strict: the offsets are then in range
+  const { payloadOffset } = decodeRecordHeader(input.sealed); // strict: the offsets are then in range
   const payloadPart = concat(input.sealed.subarray(0, 4), input.sealed.subarray(payloadOffset));
   return { owner: input.owner, vault: input.vault, recordId: input.recordId, contentVersion: input.contentVersion, signer: input.signer, payloadPart };
 }

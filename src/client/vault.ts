@@ -16,7 +16,7 @@
  * @module
  */
 import { fromUtf8, utf8 } from '../crypto/bytes.js';
-import { MAX_RECORD_PLAINTEXT, openRecord, parseRecordHeader, rewrapRecord, sealRecord, type KeyringKek } from '../envelope/index.js';
+import { MAX_RECORD_PLAINTEXT, openRecord, decodeRecordHeader, rewrapRecord, sealRecord, type KeyringKek } from '../envelope/index.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { CONFLICT_RETRIES, retryOnConflict } from './retry.js';
 import { assertName } from '../store/types.js';
@@ -135,7 +135,7 @@ export class Vault {
   async #openFramed(id: string, data: Uint8Array): Promise<{ data: Uint8Array; cv: number }> {
     const parsed = decodeFrame(data);
     await this.#host.frames.check(id, parsed);
-    const { kekId, kekVersion } = parseRecordHeader(parsed.sealed);
+    const { kekId, kekVersion } = decodeRecordHeader(parsed.sealed);
     const known = (): boolean => this.#host.keyring().keks.some((k) => k.id === kekId && k.version === kekVersion);
     if (!known() && this.#host.refreshKeys !== undefined) await this.#host.refreshKeys();
     const { contentVersion, sealed } = parsed;
@@ -516,7 +516,7 @@ export class Vault {
       let header: { kekId: string; kekVersion: number };
       try {
         parsed = decodeFrame(stored.data);
-        header = parseRecordHeader(parsed.sealed);
+        header = decodeRecordHeader(parsed.sealed);
       } catch {
         options.onSkip?.(id);
         return false;

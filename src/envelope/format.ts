@@ -330,7 +330,7 @@ export interface RecordHeader {
  * @throws `UNSUPPORTED` for an unknown version or suite; `INVALID_INPUT` for
  *   anything malformed
  */
-export function parseRecordHeader(sealed: Uint8Array): RecordHeader {
+export function decodeRecordHeader(sealed: Uint8Array): RecordHeader {
   const { suite, kekId, kekVersion, plaintextLength, headerLength: header } = parseRecord(sealed);
   return { formatVersion: FORMAT_VERSION, suite: suite.id, kekId, kekVersion, plaintextLength, payloadOffset: header - TAIL_LENGTH };
 }

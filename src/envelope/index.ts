@@ -18,7 +18,7 @@
  *
  * @module
  */
-export { MAX_RECORD_PLAINTEXT, parseRecordHeader, type RecordHeader } from './format.js';
+export { MAX_RECORD_PLAINTEXT, decodeRecordHeader, type RecordHeader } from './format.js';
 export { importKek, type Kek } from './kek.js';
 export {
   openRecord,

@@ -286,7 +286,7 @@ export function sealRecord(options: SealRecordOptions): Promise<Uint8Array> {
 
 /**
  * Opens a v1 record sealed for exactly this `(vaultId, recordId, version)`.
- * Give either the KEK the header names (see {@link parseRecordHeader}) or a
+ * Give either the KEK the header names (see {@link decodeRecordHeader}) or a
  * keyring holding it.
  *
  * @returns the plaintext (a new buffer the caller owns)

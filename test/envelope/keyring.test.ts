@@ -15,7 +15,7 @@ import {
   encodeKeyring,
   openKeyring,
   openRecord,
-  parseRecordHeader,
+  decodeRecordHeader,
   sealKeyring,
   sealRecord,
   setActiveKek,
@@ -72,7 +72,7 @@ describe('keyring values', () => {
     const old = await sealRecord({ kek: activeKek({ keyring, id: 'vault-a' }), ...where, plaintext: pattern(9) });
     keyring = addKekVersion({ keyring, id: 'vault-a', activate: true }).keyring;
     const fresh = await sealRecord({ kek: activeKek({ keyring, id: 'vault-a' }), ...where, plaintext: pattern(9, 1) });
-    expect(parseRecordHeader(fresh).kekVersion).toBe(3);
+    expect(decodeRecordHeader(fresh).kekVersion).toBe(3);
     expect(await openRecord({ keyring, ...where, sealed: old })).toEqual(pattern(9));
     expect(await openRecord({ keyring, ...where, sealed: fresh })).toEqual(pattern(9, 1));
   });
@@ -144,7 +144,7 @@ describe.each(BACKENDS)('sealed keyring on %s', (_name, backend) => {
     const keyring = createKeyringWith({ x25519: pattern(32, 7), ed25519: pattern(32, 9) }, backend);
     const withKek = addKekVersion({ keyring, id: 'vault' }).keyring;
     const sealed = await sealKeyringWith({ root: ROOT, ...where, keyring: withKek }, drawSealInputs(), backend);
-    expect(parseRecordHeader(sealed)).toMatchObject({ kekId: 'root', kekVersion: 1 });
+    expect(decodeRecordHeader(sealed)).toMatchObject({ kekId: 'root', kekVersion: 1 });
     const opened = await openKeyringWith({ root: ROOT, ...where, sealed }, backend);
     expect(opened).toEqual(withKek);
     expect(decodeKeyringWith(encodeKeyring(opened), backend)).toEqual(withKek);

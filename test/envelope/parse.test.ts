@@ -4,7 +4,7 @@ import { i2osp } from '../../src/crypto/bytes.js';
 import { SEAL_SUITE, TAG_LENGTH, headerLength, parseRecord } from '../../src/envelope/format.js';
 import type { Kek } from '../../src/envelope/kek.js';
 import { openRecordWith, sealRecordWith } from '../../src/envelope/record.js';
-import { parseRecordHeader } from '../../src/envelope/index.js';
+import { decodeRecordHeader } from '../../src/envelope/index.js';
 import { BACKENDS, expectCode, outcome, pattern } from './helpers.js';
 
 const KEK: Kek = { id: 'kek', version: 3, key: pattern(32, 100) };
@@ -60,7 +60,7 @@ describe('strict parsing: one negative test per parse error', () => {
 
   test.each(cases)('%s → %s', async (_what, make, code) => {
     const sealed = make(await golden());
-    await expectCode(() => parseRecordHeader(sealed as Uint8Array), code as 'INVALID_INPUT');
+    await expectCode(() => decodeRecordHeader(sealed as Uint8Array), code as 'INVALID_INPUT');
     // openRecord reports the same, before any crypto.
     await expectCode(openRecordWith({ kek: KEK, ...WHERE, sealed: sealed as Uint8Array }, getBackend()), code as 'INVALID_INPUT');
   });

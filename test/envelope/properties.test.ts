@@ -5,7 +5,7 @@ import { parseRecord } from '../../src/envelope/format.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import type { Kek } from '../../src/envelope/kek.js';
 import { drawSealInputs, openRecordWith, rewrapRecordWith, sealRecordWith } from '../../src/envelope/record.js';
-import { parseRecordHeader } from '../../src/envelope/index.js';
+import { decodeRecordHeader } from '../../src/envelope/index.js';
 import { BACKENDS, outcome } from './helpers.js';
 
 const MiB = 1024 * 1024;
@@ -33,7 +33,7 @@ describe.each(BACKENDS)('properties on %s', (_name, backend) => {
     await fc.assert(
       fc.asyncProperty(kek, where, payload, async (k, w, plaintext) => {
         const sealed = await sealRecordWith({ kek: k, ...w, plaintext }, drawSealInputs(), backend);
-        expect(parseRecordHeader(sealed)).toMatchObject({ kekId: k.id, kekVersion: k.version, plaintextLength: plaintext.length });
+        expect(decodeRecordHeader(sealed)).toMatchObject({ kekId: k.id, kekVersion: k.version, plaintextLength: plaintext.length });
         const opened = await openRecordWith({ kek: k, ...w, sealed }, backend);
         expect(Buffer.from(opened).equals(plaintext)).toBe(true);
       }),
@@ -89,7 +89,7 @@ test('arbitrary bytes never crash the parser: typed errors only', () => {
   fc.assert(
     fc.property(fc.oneof(fc.uint8Array({ maxLength: 400 }), prefixed), (bytes) => {
       try {
-        parseRecordHeader(bytes);
+        decodeRecordHeader(bytes);
       } catch (err) {
         expect(isZeroVaultError(err) && ['INVALID_INPUT', 'UNSUPPORTED'].includes(err.code)).toBe(true);
       }

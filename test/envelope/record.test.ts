@@ -6,7 +6,7 @@ import { concat } from '../../src/crypto/bytes.js';
 import { MAX_RECORD_PLAINTEXT, SEAL_SUITE, headerLength, parseRecord, recordOverhead, writeRecord } from '../../src/envelope/format.js';
 import { importKekWith, type Kek } from '../../src/envelope/kek.js';
 import { drawSealInputs, openRecordWith, sealRecordWith, type OpenRecordOptions, type SealRecordOptions } from '../../src/envelope/record.js';
-import { openRecord, parseRecordHeader, sealRecord } from '../../src/envelope/index.js';
+import { openRecord, decodeRecordHeader, sealRecord } from '../../src/envelope/index.js';
 import { BACKENDS, expectBytes, expectCode, pattern } from './helpers.js';
 
 const KEK: Kek = { id: 'vault-1', version: 1, key: pattern(32, 1) };
@@ -21,7 +21,7 @@ describe.each(BACKENDS)('records on %s', (_name, backend) => {
     const sealed = await seal({ kek: KEK, ...WHERE, plaintext });
     expect(sealed.length).toBe(n + recordOverhead(SEAL_SUITE) + KEK.id.length);
     expectBytes(await open({ kek: KEK, ...WHERE, sealed }), plaintext);
-    expect(parseRecordHeader(sealed)).toEqual({
+    expect(decodeRecordHeader(sealed)).toEqual({
       formatVersion: 1,
       suite: 2,
       kekId: 'vault-1',

@@ -4,7 +4,7 @@ import { SEAL_SUITE, parseRecord } from '../../src/envelope/format.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import type { Kek } from '../../src/envelope/kek.js';
 import { drawSealInputs, openRecordWith, rewrapRecordWith, sealRecordWith, type RewrapRecordOptions } from '../../src/envelope/record.js';
-import { parseRecordHeader, rewrapRecord } from '../../src/envelope/index.js';
+import { decodeRecordHeader, rewrapRecord } from '../../src/envelope/index.js';
 import { BACKENDS, expectCode, pattern } from './helpers.js';
 
 const V1: Kek = { id: 'vault', version: 1, key: pattern(32, 1) };
@@ -26,7 +26,7 @@ describe.each(BACKENDS)('rewrapRecord on %s', (_name, backend) => {
     expect(after.commitment).toEqual(before.commitment);
     expect(after.wrappedDek).not.toEqual(before.wrappedDek);
     expect(rewrapped.length).toBe(sealed.length);
-    expect(parseRecordHeader(rewrapped)).toMatchObject({ kekId: 'vault', kekVersion: 2 });
+    expect(decodeRecordHeader(rewrapped)).toMatchObject({ kekId: 'vault', kekVersion: 2 });
     // The tail (nonce onwards) is byte-identical.
     const tail = 9 + 'vault'.length + SEAL_SUITE.wrappedDekLength;
     expect(rewrapped.subarray(tail)).toEqual(sealed.subarray(tail));
@@ -37,7 +37,7 @@ describe.each(BACKENDS)('rewrapRecord on %s', (_name, backend) => {
     const plaintext = pattern(300, 4);
     const sealed = await sealRecordWith({ kek: V1, ...WHERE, plaintext }, drawSealInputs(1), backend);
     const rewrapped = await rewrap({ sealed, from: V1, to: V2, ...WHERE });
-    expect(parseRecordHeader(rewrapped)).toMatchObject({ suite: 1, kekId: 'vault', kekVersion: 2 });
+    expect(decodeRecordHeader(rewrapped)).toMatchObject({ suite: 1, kekId: 'vault', kekVersion: 2 });
     expect(parseRecord(rewrapped).body).toEqual(parseRecord(sealed).body);
     expect(await openRecordWith({ kek: V2, ...WHERE, sealed: rewrapped }, backend)).toEqual(plaintext);
   });

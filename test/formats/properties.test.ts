@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, test } from 'vitest';
 import { equal, utf8 } from '../../src/crypto/bytes.js';
-import { parseRecordHeader, sealRecord } from '../../src/envelope/index.js';
+import { decodeRecordHeader, sealRecord } from '../../src/envelope/index.js';
 import { openGrant, sealGrant } from '../../src/client/grant.js';
 import { decodePins, encodePins } from '../../src/client/pins.js';
 import { signRecord, verifyRecord } from '../../src/client/record-signature.js';
@@ -168,7 +168,7 @@ describe('signed frames', () => {
     // Only the KEK section and the wrapped DEK are outside the signature: a re-wrap changes
     // them, and the wrap tag and the commitment guard them (the record then fails to open).
     const start = bytes.length - sealed.length;
-    const { payloadOffset } = parseRecordHeader(sealed);
+    const { payloadOffset } = decodeRecordHeader(sealed);
     expect(accepted.length).toBeGreaterThan(0);
     expect(accepted.every((at) => at >= start + 4 && at < start + payloadOffset)).toBe(true);
   });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fromUtf8, toBase64url, utf8 } from '../../src/crypto/bytes.js';
-import { openRecord, parseRecordHeader } from '../../src/envelope/index.js';
+import { openRecord, decodeRecordHeader } from '../../src/envelope/index.js';
 import { decodeFrame } from '../../src/formats/frame.js';
 import { openGrant } from '../../src/client/grant.js';
 import { collect, keyringOf, rawRequest, startServer, type LoopbackServer } from './helpers.js';
@@ -100,7 +100,7 @@ describe('three users', () => {
     expect(rotated.kekVersion).toBe(2);
     expect(fromUtf8((await r.get('plan')).data)).toBe('by olga');
     await w.put('after-rotate', utf8('new key'));
-    expect(parseRecordHeader(decodeFrame((await server.store.blobs('olga').get('team', 'after-rotate'))!.data).sealed).kekVersion).toBe(2);
+    expect(decodeRecordHeader(decodeFrame((await server.store.blobs('olga').get('team', 'after-rotate'))!.data).sealed).kekVersion).toBe(2);
     expect(fromUtf8((await r.get('after-rotate')).data)).toBe('new key');
 
     // Sessions end; members' manifests survive in their own _zv records.
@@ -162,7 +162,7 @@ describe('three users', () => {
     const blobs = server.store.blobs('oscar');
     for (const id of ['new-owner', 'new-writer', 'old', 'by-wendy']) {
       const f = decodeFrame((await blobs.get('project', id))!.data);
-      expect(oldKeks.map((k) => k.version)).not.toContain(parseRecordHeader(f.sealed).kekVersion);
+      expect(oldKeks.map((k) => k.version)).not.toContain(decodeRecordHeader(f.sealed).kekVersion);
       await expect(openRecord({ keyring: { keks: oldKeks }, vaultId: 'project', recordId: id, version: f.contentVersion, sealed: f.sealed })).rejects.toMatchObject({
         code: 'DECRYPT_FAILED',
       });
@@ -213,9 +213,9 @@ describe('three users', () => {
     expect(fromUtf8((await r.get('by-wil')).data)).toBe('from wil');
     await expect(w.put('after', utf8('no'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // Lazy: old records keep their KEK version; new writes use the new one.
-    expect(parseRecordHeader(decodeFrame((await server.store.blobs('ola').get('shared', 'by-wil'))!.data).sealed).kekVersion).toBe(1);
+    expect(decodeRecordHeader(decodeFrame((await server.store.blobs('ola').get('shared', 'by-wil'))!.data).sealed).kekVersion).toBe(1);
     await vault.put('fresh', utf8('v2'));
-    expect(parseRecordHeader(decodeFrame((await server.store.blobs('ola').get('shared', 'fresh'))!.data).sealed).kekVersion).toBe(2);
+    expect(decodeRecordHeader(decodeFrame((await server.store.blobs('ola').get('shared', 'fresh'))!.data).sealed).kekVersion).toBe(2);
     expect(fromUtf8((await r.get('fresh')).data)).toBe('v2');
     // A later rotate() finishes the job.
     await vault.rotate();

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { utf8 } from '../../../src/crypto/bytes.js';
-import { parseRecordHeader } from '../../../src/envelope/index.js';
+import { decodeRecordHeader } from '../../../src/envelope/index.js';
 import { decodeFrame } from '../../../src/formats/frame.js';
 import { memoryStore } from '../../../src/store/memory.js';
 import type { BlobStore } from '../../../src/store/types.js';
@@ -16,7 +16,7 @@ import { clientOf, newServer } from '../helpers.js';
 const PASSWORD = 'correct horse battery staple';
 
 function kekVersionOf(data: Uint8Array): number {
-  return parseRecordHeader(decodeFrame(data).sealed).kekVersion;
+  return decodeRecordHeader(decodeFrame(data).sealed).kekVersion;
 }
 
 describe('rotate', () => {
