@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { unwrapRoot, UNLOCK_LABELS, keyIdOf } from '../src/client/slots.js';
-import { signRecord } from '../src/client/record-signature.js';
+import { unwrapRoot, UNLOCK_LABELS, keyIdOf } from '../src/client/account/slots.js';
+import { signRecord } from '../src/client/sharing/record-signature.js';
 import { createNodeBackend } from '../src/crypto/backend-node.js';
 import { concat, fromHex, utf8 } from '../src/crypto/bytes.js';
 import { deriveKey } from '../src/crypto/kdf.js';

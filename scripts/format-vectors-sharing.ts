@@ -2,7 +2,7 @@
  * Vector builders of the sharing formats: key events, grants, membership
  * lists and safety numbers (`scripts/gen-format-vectors.ts` writes them).
  */
-import { openGrant } from '../src/client/grant.js';
+import { openGrant } from '../src/client/sharing/grant.js';
 import { createNodeBackend } from '../src/crypto/backend-node.js';
 import { concat, fromHex, utf8 } from '../src/crypto/bytes.js';
 import { ed25519PublicKey, ed25519Sign } from '../src/crypto/ed25519.js';

@@ -38,6 +38,7 @@ export type {
   VaultMember,
   VaultOptions,
   VaultPutOptions,
+  VaultRecord,
   VaultRole,
 } from './client/index.js';
 export { memoryStore, restStore } from './store/index.js';

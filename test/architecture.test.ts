@@ -73,8 +73,8 @@ function relOf(file: string): string {
   return relative(src, file).replace(/\\/g, '/');
 }
 
-// `@noble/*` is the crypto layer's; the keyring codec predates crypto/ed25519.ts.
-const NOBLE_ALLOWED = [/^crypto\//, /^envelope\/keyring\.ts$/];
+// `@noble/*` is the crypto layer's alone.
+const NOBLE_ALLOWED = [/^crypto\//];
 
 // What marks a wire format's bytes: its signature label or text prefix, and
 // its magic ("Z" + a letter). Pins ("ZP") are the client's private format.
@@ -120,6 +120,26 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  test('client/sharing/ is a lazy boundary: outside it, only import() and import type reach it', () => {
+    const sharing = join(src, 'client', 'sharing');
+    const violations: string[] = [];
+    for (const file of files) {
+      if (file.startsWith(`${sharing}/`)) continue;
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(IMPORT)) {
+        const typeOnly = m[1] !== undefined;
+        const dynamic = m[3] !== undefined;
+        const target = resolveLocal(file, (m[2] ?? m[3]) as string, 'web');
+        if (target === undefined || !target.startsWith(`${sharing}/`) || typeOnly || dynamic) continue;
+        violations.push(`${relative(src, file)} -> ${relative(src, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+    // The check itself sees a sharing module's dynamic import (or it could pass by reading nothing).
+    const session = readFileSync(join(src, 'client', 'account', 'session.ts'), 'utf8');
+    expect([...session.matchAll(IMPORT)].some((m) => m[3]?.includes('sharing/'))).toBe(true);
   });
 
   test('node: built-ins appear only where DESIGN.md allows them', () => {

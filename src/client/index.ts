@@ -4,8 +4,8 @@
  *
  * @module
  */
-export { Client, type ClientOptions, type Credentials, type RecoverOptions } from './client.js';
-export { Session, type ChangePasswordOptions, type RecoveryKeyOptions, type SharedVaultInfo, type VaultOptions } from './session.js';
+export { Client, type ClientOptions, type Credentials, type RecoverOptions } from './account/client.js';
+export { Session, type ChangePasswordOptions, type RecoveryKeyOptions, type SharedVaultInfo, type VaultOptions } from './account/session.js';
 export {
   Vault,
   type DeleteOptions as VaultDeleteOptions,
@@ -16,9 +16,10 @@ export {
   type RotateProgress,
   type ShareOptions,
   type VaultMember,
+  type VaultRecord,
   type VaultRole,
-} from './vault.js';
-export type { Contact } from './directory.js';
+} from './vault/vault.js';
+export type { Contact } from './sharing/directory.js';
 export type { Role } from '../formats/grant.js';
 export { formatRecoveryKey, parseRecoveryKey } from '../formats/recovery-key.js';
 export type { FetchFn } from '../transport.js';

@@ -11,7 +11,7 @@
  * @module
  */
 import { getBackend } from '#backend';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519PublicKey } from '../crypto/ed25519.js';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes } from '../crypto/assert.js';
 import type { Backend } from '../crypto/backend.js';
@@ -106,7 +106,7 @@ export function decodeKeyringWith(bytes: Uint8Array, backend: Backend): Keyring 
   checkKeyPair(ed, 'keyring.ed25519');
   // Public keys are redundant; a mismatch means the bytes were not written by us.
   if (!equal(backend.x25519PublicKey(x25519.secretKey), x25519.publicKey)) throw invalid('keyring x25519 key pair is inconsistent');
-  if (!equal(ed25519.getPublicKey(ed.secretKey), ed.publicKey)) throw invalid('keyring ed25519 key pair is inconsistent');
+  if (!equal(ed25519PublicKey(ed.secretKey), ed.publicKey)) throw invalid('keyring ed25519 key pair is inconsistent');
   return { keks, x25519, ed25519: ed };
 }
 

@@ -11,7 +11,7 @@
  * @module
  */
 import { getBackend } from '#backend';
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed25519PublicKey } from '../crypto/ed25519.js';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes, assertInteger, assertObject } from '../crypto/assert.js';
 import type { Backend } from '../crypto/backend.js';
@@ -143,7 +143,7 @@ export function createKeyringWith(secrets: KeyringSecrets, backend: Backend): Ke
   return {
     keks: [],
     x25519: { secretKey: x, publicKey: backend.x25519PublicKey(x) },
-    ed25519: { secretKey: e, publicKey: ed25519.getPublicKey(e) },
+    ed25519: { secretKey: e, publicKey: ed25519PublicKey(e) },
   };
 }
 

@@ -7,7 +7,7 @@
  *         | signature (64) | sealed record v1
  *
  * Private vaults write v1. Shared vaults write v2: the writer's Ed25519
- * signature over the record (`record-signature.ts`), which readers check
+ * signature over the record (`client/sharing/record-signature.ts`), which readers check
  * against the owner-signed membership list before they decrypt anything.
  *
  * The *content version* is the version the record was sealed for (bound into

@@ -19,8 +19,8 @@ import { getBackend } from '#backend';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { open as aeadOpen } from '../../src/crypto/aead.js';
 import { equal, toBase64url, toHex, utf8 } from '../../src/crypto/bytes.js';
-import { loadKeyring, SLOT_IDS, META_VAULT } from '../../src/client/account-meta.js';
-import { unwrapRoot } from '../../src/client/slots.js';
+import { loadKeyring, SLOT_IDS, META_VAULT } from '../../src/client/account/meta.js';
+import { unwrapRoot } from '../../src/client/account/slots.js';
 import { decodeSlot } from '../../src/formats/slots.js';
 import { parseRecoveryKey } from '../../src/formats/recovery-key.js';
 import { requestMacKey } from '../../src/crypto/request-mac.js';
@@ -28,7 +28,7 @@ import { finishLogin, startLogin, startServerLogin } from '../../src/opaque/inde
 import { atRestKey } from '../../src/server/sessions.js';
 import type * as OpaqueClientModule from '../../src/opaque/client.js';
 import type * as RequestMacModule from '../../src/crypto/request-mac.js';
-import type * as SlotsModule from '../../src/client/slots.js';
+import type * as SlotsModule from '../../src/client/account/slots.js';
 import { SETUP, TEST_KSF, sdk, startServer, type Running } from './helpers.js';
 
 const spy = vi.hoisted(() => ({
@@ -71,7 +71,7 @@ vi.mock('../../src/crypto/request-mac.js', async (importOriginal) => {
   };
 });
 
-vi.mock('../../src/client/slots.js', async (importOriginal) => {
+vi.mock('../../src/client/account/slots.js', async (importOriginal) => {
   const mod = await importOriginal<typeof SlotsModule>();
   return {
     ...mod,

@@ -6,7 +6,7 @@
  * writer's signature, open).
  */
 import { describe, expect, test } from 'vitest';
-import { verifyRecord } from '../../src/client/record-signature.js';
+import { verifyRecord } from '../../src/client/sharing/record-signature.js';
 import { toHex, utf8 } from '../../src/crypto/bytes.js';
 import { openRecord } from '../../src/envelope/index.js';
 import { authFailed } from '../../src/errors.js';

@@ -6,7 +6,7 @@
  * golden grant fails to open with a typed error.
  */
 import { describe, expect, test } from 'vitest';
-import { openGrant } from '../../src/client/grant.js';
+import { openGrant } from '../../src/client/sharing/grant.js';
 import { concat, toHex } from '../../src/crypto/bytes.js';
 import { getBackend } from '#backend';
 import { GRANT_HEADER_LENGTH, decodeGrantHeader, decodeGrantKeks, encodeGrantHeader, encodeGrantKeks, grantAad, roleCode, roleOf, type GrantKek, type Role } from '../../src/formats/grant.js';

@@ -6,7 +6,7 @@
  * does.
  */
 import { describe, expect, test } from 'vitest';
-import { signRecord, verifyRecord } from '../../src/client/record-signature.js';
+import { signRecord, verifyRecord } from '../../src/client/sharing/record-signature.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { RECORD_SIGNATURE_LABEL, encodeRecordSignatureMessage, signRecordFields, verifyRecordFields } from '../../src/formats/record-signature.js';
 import { bytes, corruptions, readVectors, typedFailure } from './helpers.js';

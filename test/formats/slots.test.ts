@@ -6,7 +6,7 @@
  * structure, the AEAD the rest.
  */
 import { describe, expect, test } from 'vitest';
-import { UNLOCK_LABELS, keyIdOf, unwrapRoot } from '../../src/client/slots.js';
+import { UNLOCK_LABELS, keyIdOf, unwrapRoot } from '../../src/client/account/slots.js';
 import { toHex } from '../../src/crypto/bytes.js';
 import { deriveKey } from '../../src/crypto/kdf.js';
 import { decodeSlot, encodeSlot } from '../../src/formats/slots.js';

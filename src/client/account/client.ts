@@ -1,0 +1,267 @@
+/**
+ * `Client`: the entry point of the SDK. Registers accounts, logs in, and
+ * recovers accounts, against a zerovault server (a URL, or an in-process
+ * `fetch` handler), storing records in the server's blob routes or in any
+ * `BlobStore`.
+ *
+ * @module
+ */
+import { wipe } from '../../crypto/bytes.js';
+import type { KsfRunner } from '../../crypto/ksf-runner.js';
+import { randomBytes } from '../../crypto/random.js';
+import { addKekVersion, createKeyring } from '../../envelope/index.js';
+import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../../errors.js';
+import { ARGON2ID_DEFAULT, assertArgon2idParams, type Argon2idParams } from '../../crypto/ksf.js';
+import { loadOnDemand } from '../../crypto/lazy.js';
+import { normalizeUserId } from '../../formats/user-id.js';
+import { DEFAULT_SUITE, type SuiteName } from '../../opaque/suite-names.js';
+import { restStore } from '../../store/rest.js';
+import type { BlobStore } from '../../store/types.js';
+import { TRANSPORT_DEFAULTS, type FetchFn } from '../../transport.js';
+import { AccountKeys } from './keys.js';
+import { addSlotEntry, loadKeyring, readMeta, readSlot, writeKeyring, KEYRING_ID } from './meta.js';
+import { normalizeBaseUrl, postJson, signRequest, transportOptions, type Endpoint, type SigningKey } from '../api.js';
+import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
+import { changePasswordWith } from './credentials.js';
+import { parseRecoveryKey } from '../../formats/recovery-key.js';
+import { createSession, type Session } from './session.js';
+import { unwrapRoot, wrapRoot } from './slots.js';
+
+/** Options of {@link Client}. */
+export interface ClientOptions {
+  /**
+   * The zerovault server's base URL, e.g. `https://api.example.com/zv`. For
+   * a server in the same process, the URL its routes answer under, with
+   * `fetch: zv.fetch` (e.g. `{ url: 'http://localhost/zv', fetch: zv.fetch }`).
+   */
+  url: string | URL;
+  /** How requests are sent: the server's in-process handler, or a `fetch` of your own; default the global `fetch`. */
+  fetch?: FetchFn;
+  /** Per-request timeout in ms (request and response body); default 30 000. */
+  timeoutMs?: number;
+  /** Where records go; default: the server's blob routes (`restStore`). Use one store per user. */
+  store?: BlobStore;
+  /**
+   * The Argon2id profile, pinned by the client: the same at registration and
+   * every login, never taken from the server. Default t=3, m=64 MiB, p=4.
+   */
+  ksf?: Argon2idParams;
+  /**
+   * Where Argon2id runs; default: this thread. In a browser, pass
+   * `createWorkerKsf(worker).run` from `zerovault/ksf-worker` so logins do
+   * not freeze the page; it checks the profile again and computes the
+   * same Argon2id. A runner of your own is trusted completely: one that
+   * computes something weaker registers a weaker credential.
+   */
+  ksfRunner?: KsfRunner;
+  /** The OPAQUE suite; default `ristretto255-SHA512`. */
+  suite?: SuiteName;
+}
+
+/** Credentials of {@link Client.register} and {@link Client.login}. */
+export interface Credentials {
+  userId: string;
+  password: string;
+  /** Cancels the call (each request is also bounded by the client's `timeoutMs`). */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Client.recover}. */
+export interface RecoverOptions {
+  userId: string;
+  /** The recovery key as `createRecoveryKey` showed it. */
+  recoveryKey: string;
+  newPassword: string;
+  signal?: AbortSignal;
+}
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (typeof AbortSignal === 'undefined' || !(signal instanceof AbortSignal)) throw new ZeroVaultError('INVALID_INPUT', 'signal must be an AbortSignal');
+  return signal;
+}
+
+/** Validates credentials; returns the normalized user id. */
+function checkCredentials(value: unknown): { userId: string; password: string; signal: AbortSignal | undefined } {
+  const c = value as Partial<Credentials> | null;
+  if (typeof c !== 'object' || c === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+  const userId = normalizeUserId(c.userId);
+  if (typeof c.password !== 'string' || c.password.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'password must be a non-empty string');
+  return { userId, password: c.password, signal: checkSignal(c.signal) };
+}
+
+/** The zerovault client. One per app; it holds no secrets between sessions. */
+export class Client {
+  readonly #endpoint: Endpoint;
+  readonly #settings: OpaqueSettings;
+  readonly #store: BlobStore | undefined;
+
+  /** @throws `INVALID_INPUT` on a malformed option */
+  constructor(options: ClientOptions) {
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'fetch must be a function');
+    const timeoutMs = options.timeoutMs ?? TRANSPORT_DEFAULTS.timeoutMs;
+    if (typeof timeoutMs !== 'number' || !Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new ZeroVaultError('INVALID_INPUT', 'timeoutMs must be a positive integer');
+    this.#endpoint = { baseUrl: normalizeBaseUrl(options.url), transport: transportOptions(options.fetch, timeoutMs) };
+    if (options.ksfRunner !== undefined && typeof options.ksfRunner !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'ksfRunner must be a function');
+    this.#settings = { ksf: assertArgon2idParams(options.ksf ?? ARGON2ID_DEFAULT), suite: options.suite ?? DEFAULT_SUITE, ksfRunner: options.ksfRunner };
+    this.#store = options.store;
+  }
+
+  /** The session's store; `signing` is the signing key, borrowed per request (it throws `CLOSED` once the session is). */
+  #storeFor(signing: () => SigningKey): BlobStore {
+    if (this.#store !== undefined) return this.#store;
+    const endpoint = this.#endpoint;
+    return restStore({
+      baseUrl: endpoint.baseUrl,
+      ...(endpoint.transport.fetch === undefined ? {} : { fetch: endpoint.transport.fetch }),
+      timeoutMs: endpoint.transport.timeoutMs,
+      sign: (request) => signRequest(endpoint, signing(), request),
+    });
+  }
+
+  /**
+   * Creates an account: an OPAQUE registration (the password never leaves
+   * this device), then a fresh root key, keyring and unlock slot.
+   *
+   * @returns a logged-in session
+   * @throws `CONFLICT` when the user id is taken; `INVALID_INPUT`; `NETWORK`
+   *   (unreachable, timed out, or aborted by `signal`)
+   */
+  async register(options: Credentials): Promise<Session> {
+    const { userId, password, signal } = checkCredentials(options);
+    const prepared = await prepareCredential(this.#endpoint, this.#settings, userId, 'password', password, signal);
+    wipe(prepared.exportKey);
+    await submitCredential(this.#endpoint, userId, 'password', prepared.record, { signal });
+    return this.#loginWith(userId, 'password', password, signal);
+  }
+
+  /**
+   * Logs in: OPAQUE login, then the root key from the password slot, then
+   * the keyring. A first login after `register` sets the account up. The
+   * account's public keys are published to the server's key directory (first
+   * login) or checked against it (every login).
+   *
+   * @throws `AUTH_FAILED` (one message) for a wrong password or unknown user,
+   *   or when the server's key directory holds other keys for this account;
+   *   `RATE_LIMITED` (with `retryAfterMs`); `DECRYPT_FAILED` / `ROLLBACK` when
+   *   the store misbehaves; `NETWORK` (unreachable, timed out, or aborted)
+   */
+  async login(options: Credentials): Promise<Session> {
+    const { userId, password, signal } = checkCredentials(options);
+    return this.#loginWith(userId, 'password', password, signal);
+  }
+
+  async #loginWith(userId: string, credential: Credential, secret: string | Uint8Array, signal: AbortSignal | undefined): Promise<Session> {
+    const { signing, exportKey, expiresAt } = await loginCredential(this.#endpoint, this.#settings, userId, credential, secret, signal);
+    const store = this.#storeFor(() => signing);
+    let rootKey: Uint8Array;
+    try {
+      rootKey = await this.#unlock(store, credential, exportKey);
+    } catch (err) {
+      await this.#abandon(signing);
+      throw err;
+    } finally {
+      wipe(exportKey);
+    }
+    return this.#openSession(userId, signing, rootKey, expiresAt);
+  }
+
+  /**
+   * Loads the keyring with the root key, publishes this account's keys, and
+   * returns the session. On any failure the keys are wiped and the server
+   * session revoked (best effort), so a half-opened login leaves nothing live.
+   */
+  async #openSession(userId: string, signing: SigningKey, rootKey: Uint8Array, expiresAt: number): Promise<Session> {
+    let keys: AccountKeys | undefined;
+    try {
+      const loaded = await loadKeyring(this.#storeFor(() => signing), rootKey);
+      if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
+      keys = new AccountKeys(rootKey, loaded, signing);
+      const owned = keys;
+      // The key directory code loads with the first login, not with the page.
+      const { publishKeys } = await loadOnDemand(() => import('../sharing/index.js'));
+      await publishKeys(this.#endpoint, signing, userId, loaded.keyring);
+      return createSession({
+        userId,
+        endpoint: this.#endpoint,
+        store: this.#storeFor(() => owned.signing()),
+        settings: this.#settings,
+        keys,
+        expiresAt,
+        serverStore: this.#store === undefined,
+      });
+    } catch (err) {
+      await postJson(this.#endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
+      if (keys === undefined) wipe(rootKey, signing.macKey);
+      else keys.close();
+      throw err;
+    }
+  }
+
+  /** Revokes a session that will not be handed out (best effort) and wipes its MAC key. */
+  async #abandon(signing: SigningKey): Promise<void> {
+    await postJson(this.#endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
+    wipe(signing.macKey);
+  }
+
+  /** The root key: from the slot, or, on an account's very first login, a new one. */
+  async #unlock(store: BlobStore, credential: Credential, exportKey: Uint8Array): Promise<Uint8Array> {
+    const slot = await readSlot(store, credential);
+    if (slot !== null) return unwrapRoot(credential, exportKey, slot);
+    if (credential === 'recovery') throw decryptFailed();
+    // No slot: a fresh account, unless a keyring exists (then the store lost the slot).
+    if ((await readMeta(store, KEYRING_ID)) !== null) throw new ZeroVaultError('ROLLBACK', 'the unlock slot is missing from the store');
+    const rootKey = randomBytes(32);
+    try {
+      const keyring = addKekVersion({ keyring: createKeyring(), id: 'default' }).keyring;
+      await writeKeyring(store, rootKey, keyring, 1, null);
+      await addSlotEntry(store, 'password', await wrapRoot('password', exportKey, rootKey));
+    } catch (err) {
+      wipe(rootKey);
+      if (isZeroVaultError(err, 'CONFLICT')) throw new ZeroVaultError('CONFLICT', 'another device is setting up this account; log in again');
+      throw err;
+    }
+    return rootKey;
+  }
+
+  /**
+   * Recovers an account with its recovery key and sets a new password. No
+   * record is re-encrypted; the old password stops working.
+   *
+   * @returns a logged-in session
+   * @throws `INVALID_INPUT` on a mistyped recovery key; `AUTH_FAILED` when it is not this account's
+   */
+  async recover(options: RecoverOptions): Promise<Session> {
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+    const { userId, password: newPassword, signal } = checkCredentials({ userId: options.userId, password: options.newPassword, signal: options.signal });
+    const key = parseRecoveryKey(options.recoveryKey);
+    let login: Awaited<ReturnType<typeof loginCredential>>;
+    try {
+      login = await loginCredential(this.#endpoint, this.#settings, userId, 'recovery', key, signal);
+    } finally {
+      wipe(key);
+    }
+    const { signing, exportKey, expiresAt } = login;
+    const store = this.#storeFor(() => signing);
+    let rootKey: Uint8Array;
+    try {
+      const slot = await readSlot(store, 'recovery');
+      if (slot === null) throw decryptFailed();
+      rootKey = await unwrapRoot('recovery', exportKey, slot);
+    } catch (err) {
+      await this.#abandon(signing);
+      throw err;
+    } finally {
+      wipe(exportKey);
+    }
+    try {
+      await changePasswordWith({ endpoint: this.#endpoint, settings: this.#settings, store, userId, signing, rootKey, signal }, newPassword);
+    } catch (err) {
+      wipe(rootKey);
+      await this.#abandon(signing);
+      throw err;
+    }
+    return this.#openSession(userId, signing, rootKey, expiresAt);
+  }
+}

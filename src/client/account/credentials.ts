@@ -1,0 +1,88 @@
+/**
+ * Replacing a credential of the account (password change, recovery, a new
+ * recovery key) without re-encrypting anything: a new OPAQUE registration
+ * whose export key wraps the same root key.
+ *
+ * Order, so a crash at any step leaves a working credential: run the new
+ * registration locally; add the new wrap beside the old one; let the server
+ * switch records (it revokes the account's other sessions); forget the old
+ * wrap (best effort).
+ *
+ * @module
+ */
+import { wipe } from '../../crypto/bytes.js';
+import { randomBytes } from '../../crypto/random.js';
+import type { BlobStore } from '../../store/types.js';
+import type { Endpoint, SigningKey } from '../api.js';
+import { ZeroVaultError } from '../../errors.js';
+import { loginCredential, prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
+import { addSlotEntry, pruneSlot } from './meta.js';
+import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from '../../formats/recovery-key.js';
+import { keyIdOf, wrapRoot } from './slots.js';
+
+/** What replacing a credential needs. */
+export interface CredentialContext {
+  readonly endpoint: Endpoint;
+  readonly settings: OpaqueSettings;
+  readonly store: BlobStore;
+  /** The normalized user id. */
+  readonly userId: string;
+  readonly signing: SigningKey;
+  readonly rootKey: Uint8Array;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * The server replaces a credential only for a fresh login (within its
+ * re-authentication window, 10 minutes by default), so a stolen session key
+ * cannot take over the account. With `currentPassword` this logs in again
+ * and moves the session's signing key to the new server session (the old
+ * one is revoked by the change); without it, nothing happens here and a
+ * session older than the window gets `AUTH_FAILED` from the server.
+ * @throws `INVALID_INPUT` for an empty password; `AUTH_FAILED` for a wrong one
+ */
+export async function reauthenticate(ctx: CredentialContext, currentPassword: string | undefined): Promise<void> {
+  if (currentPassword === undefined) return;
+  if (typeof currentPassword !== 'string' || currentPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
+  const fresh = await loginCredential(ctx.endpoint, ctx.settings, ctx.userId, 'password', currentPassword, ctx.signal);
+  wipe(fresh.exportKey);
+  const old = ctx.signing.macKey;
+  ctx.signing.sessionId = fresh.signing.sessionId;
+  ctx.signing.macKey = fresh.signing.macKey;
+  wipe(old);
+}
+
+/** Sets a new password (`Session.changePassword`, `Client.recover`). */
+export async function changePasswordWith(ctx: CredentialContext, newPassword: string): Promise<void> {
+  const prepared = await prepareCredential(ctx.endpoint, ctx.settings, ctx.userId, 'password', newPassword, ctx.signal);
+  try {
+    await addSlotEntry(ctx.store, 'password', await wrapRoot('password', prepared.exportKey, ctx.rootKey));
+    await submitCredential(ctx.endpoint, ctx.userId, 'password', prepared.record, { key: ctx.signing, signal: ctx.signal });
+    await pruneSlot(ctx.store, 'password', keyIdOf(prepared.exportKey));
+  } finally {
+    wipe(prepared.exportKey);
+  }
+}
+
+/**
+ * Creates (or replaces) the recovery key: a random 256-bit key registered
+ * as a second OPAQUE credential that unwraps the root key.
+ * @returns the key as text, shown once; nothing readable stores it
+ */
+export async function createRecoveryKeyWith(ctx: CredentialContext): Promise<string> {
+  const key = randomBytes(RECOVERY_KEY_LENGTH);
+  try {
+    const prepared = await prepareCredential(ctx.endpoint, ctx.settings, ctx.userId, 'recovery', key, ctx.signal);
+    try {
+      const entry = await wrapRoot('recovery', prepared.exportKey, ctx.rootKey);
+      await addSlotEntry(ctx.store, 'recovery', entry);
+      await submitCredential(ctx.endpoint, ctx.userId, 'recovery', prepared.record, { key: ctx.signing, signal: ctx.signal });
+      await pruneSlot(ctx.store, 'recovery', entry.kid);
+    } finally {
+      wipe(prepared.exportKey);
+    }
+    return formatRecoveryKey(key);
+  } finally {
+    wipe(key);
+  }
+}

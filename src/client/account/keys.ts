@@ -1,0 +1,134 @@
+/**
+ * `AccountKeys`: the one owner of a session's secrets — the root key, the
+ * keyring (with its store version and content version, one value), and the
+ * request-signing key — and of their lifetime.
+ *
+ * Everything else (vaults, sharing, stores, manifests, pins) borrows keys
+ * through this object, whose accessors check "open" on every use and throw
+ * `CLOSED` afterwards. Closing (logout, or the server saying the session is
+ * gone) is immediate for new work; the secrets are wiped only once no
+ * operation that started before the close is still running, so no key is
+ * ever zeroed under a computation that holds it (which would seal a record
+ * under an all-zero key).
+ *
+ * @module
+ */
+import { wipe } from '../../crypto/bytes.js';
+import type { Keyring } from '../../envelope/index.js';
+import { closed, isZeroVaultError } from '../../errors.js';
+import type { SigningKey } from '../api.js';
+
+/** The keyring as this session knows it: the value, its store version and its content version. */
+export interface KeyringState {
+  readonly keyring: Keyring;
+  /** The store's version of the keyring record (for conditional writes). */
+  readonly version: number;
+  /** The content version bound into the sealed keyring (rollback detection). */
+  readonly cv: number;
+}
+
+/** The borrowing side of {@link AccountKeys}: what a vault or the sharing code may call. */
+export interface KeyHandle {
+  /** @throws `CLOSED` once the session is closed */
+  assertOpen(): void;
+  /**
+   * Runs `work` as an operation of this session: fails with `CLOSED` before
+   * it starts when the session is closed; the keys stay unwiped until it
+   * settles; a `CLOSED` error from the server closes the session.
+   */
+  use<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** The secrets of one session and their lifetime. */
+export class AccountKeys implements KeyHandle {
+  readonly #rootKey: Uint8Array;
+  readonly #signing: SigningKey;
+  #keyring: KeyringState;
+  #closed = false;
+  #wiped = false;
+  #running = 0;
+
+  /** Takes ownership of `rootKey`, `signing` and the keyring's secrets: they are wiped at close. */
+  constructor(rootKey: Uint8Array, keyring: KeyringState, signing: SigningKey) {
+    this.#rootKey = rootKey;
+    this.#keyring = keyring;
+    this.#signing = signing;
+  }
+
+  /** Whether the session is still open. */
+  get isOpen(): boolean {
+    return !this.#closed;
+  }
+
+  /** @throws `CLOSED` once the session is closed */
+  assertOpen(): void {
+    if (this.#closed) throw closed();
+  }
+
+  /** The root key. @throws `CLOSED` */
+  rootKey(): Uint8Array {
+    this.assertOpen();
+    return this.#rootKey;
+  }
+
+  /** The current keyring. @throws `CLOSED` */
+  keyring(): Keyring {
+    this.assertOpen();
+    return this.#keyring.keyring;
+  }
+
+  /** The keyring with its versions. @throws `CLOSED` */
+  keyringState(): KeyringState {
+    this.assertOpen();
+    return this.#keyring;
+  }
+
+  /**
+   * Replaces the keyring (after a save or a re-read). The secrets of KEK
+   * versions the new keyring dropped are not wiped here: an operation that
+   * started under the old keyring may still hold them; they go at close.
+   * @throws `CLOSED`
+   */
+  setKeyring(state: KeyringState): void {
+    this.assertOpen();
+    this.#retired.push(this.#keyring.keyring);
+    this.#keyring = state;
+  }
+
+  readonly #retired: Keyring[] = [];
+
+  /** The request-signing key. @throws `CLOSED` */
+  signing(): SigningKey {
+    this.assertOpen();
+    return this.#signing;
+  }
+
+  async use<T>(work: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    this.#running++;
+    try {
+      return await work();
+    } catch (err) {
+      if (isZeroVaultError(err, 'CLOSED')) this.close();
+      throw err;
+    } finally {
+      this.#running--;
+      if (this.#closed && this.#running === 0) this.#wipe();
+    }
+  }
+
+  /** Closes the session: every later use fails with `CLOSED`; the secrets are wiped once nothing runs. */
+  close(): void {
+    this.#closed = true;
+    if (this.#running === 0) this.#wipe();
+  }
+
+  #wipe(): void {
+    if (this.#wiped) return;
+    this.#wiped = true;
+    for (const keyring of [this.#keyring.keyring, ...this.#retired]) {
+      wipe(keyring.x25519.secretKey, keyring.ed25519.secretKey, ...keyring.keks.map((k) => k.key));
+    }
+    wipe(this.#rootKey, this.#signing.macKey);
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * `Session`: a logged-in user. Opens vaults, reaches the key directory,
+ * changes the password, creates the recovery key, logs out.
+ *
+ * The session's secrets belong to one `AccountKeys` value
+ * (`keys.ts`); the session, its vaults and the sharing code borrow
+ * them through it, so after logout (or once the server says the session is
+ * gone) every method of the session and of everything it handed out fails
+ * with `CLOSED` before any store call or crypto. The meta records it reads
+ * and writes are in `meta.ts`.
+ *
+ * @module
+ */
+import { loadOnDemand } from '../../crypto/lazy.js';
+import { addKekVersion } from '../../envelope/index.js';
+import { ZeroVaultError } from '../../errors.js';
+import { normalizeUserId } from '../../formats/user-id.js';
+import { assertName, type BlobStore } from '../../store/types.js';
+import type { AccountKeys } from './keys.js';
+import { refreshKeyring, updateKeyring } from './keyring.js';
+import { postJson, type Endpoint } from '../api.js';
+import type { OpaqueSettings } from './auth.js';
+import type { ChangePasswordOptions, RecoveryKeyOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+import { changePasswordWith, createRecoveryKeyWith, reauthenticate, type CredentialContext } from './credentials.js';
+import type { Contact } from '../sharing/directory.js';
+import { metaManifestStore, ownManifestId } from '../vault/manifest.js';
+import type { KeyAccess, SharingContext } from '../sharing/context.js';
+import { RESERVED_PREFIX, openVault, type Vault } from '../vault/vault.js';
+import { keyAccess, ownVaultHost } from '../vault/own-host.js';
+
+export type { ChangePasswordOptions, RecoveryKeyOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+
+let construct: (init: SessionInit) => Session;
+
+/** Builds a session (`Client` only; `Session` has no public constructor). */
+export function createSession(init: SessionInit): Session {
+  return construct(init);
+}
+
+/** A logged-in user. Get one from `client.login()` or `client.register()`. */
+export class Session {
+  static {
+    construct = (init) => new Session(init);
+  }
+
+  readonly #endpoint: Endpoint;
+  readonly #settings: OpaqueSettings;
+  readonly #store: BlobStore;
+  readonly #keys: AccountKeys;
+  readonly #serverStore: boolean;
+  readonly #vaults = new Map<string, Promise<Vault>>();
+  #sharingContext: Promise<SharingContext> | undefined;
+  /** The user id, normalized (Unicode NFC, lower case). */
+  readonly userId: string;
+  /** When the server will expire this session (ms since the epoch, server clock). */
+  readonly expiresAt: number;
+
+  private constructor(init: SessionInit) {
+    this.userId = init.userId;
+    this.#endpoint = init.endpoint;
+    this.#store = init.store;
+    this.#settings = init.settings;
+    this.#keys = init.keys;
+    this.expiresAt = init.expiresAt;
+    this.#serverStore = init.serverStore;
+  }
+
+  /** Whether the session is still usable (not logged out, and not found closed by the server). */
+  get isOpen(): boolean {
+    return this.#keys.isOpen;
+  }
+
+  /** The session's store (ciphertext only). */
+  get store(): BlobStore {
+    return this.#store;
+  }
+
+  /**
+   * The identity public keys of this account (X25519 for receiving shares, Ed25519 for signatures).
+   * @throws `CLOSED`
+   */
+  get publicKeys(): { x25519: Uint8Array; ed25519: Uint8Array } {
+    const keyring = this.#keys.keyring();
+    return { x25519: keyring.x25519.publicKey.slice(), ed25519: keyring.ed25519.publicKey.slice() };
+  }
+
+  /**
+   * Opens a vault. Without `owner`: one of this account's vaults, created
+   * (its key added to the keyring) on first use. With `owner`: a vault that
+   * user shared with this account, after verifying the owner's keys, this
+   * account's grant and the owner-signed membership list
+   * (`docs/sharing.md`). The same name (and owner) gives the same `Vault`
+   * object for the life of the session.
+   *
+   * @param name - 1..100 of `[A-Za-z0-9._-]`, not starting with `_zv`
+   * @throws `CLOSED`; `INVALID_INPUT`; for a shared vault `NOT_FOUND` (not
+   *   shared with this account), `AUTH_FAILED` (keys, grant or membership
+   *   list do not verify, or the owner's keys changed since accepted), `ROLLBACK`
+   */
+  async vault(name: string, options: VaultOptions = {}): Promise<Vault> {
+    this.#keys.assertOpen();
+    assertName(name, 'name');
+    if (name.startsWith(RESERVED_PREFIX)) throw new ZeroVaultError('INVALID_INPUT', `name must not start with ${RESERVED_PREFIX}`);
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+    const owner = options.owner === undefined ? this.userId : normalizeUserId(options.owner, 'owner');
+    const key = owner === this.userId ? name : `${owner}\u0000${name}`;
+    let pending = this.#vaults.get(key);
+    if (pending === undefined) {
+      pending = this.#keys.use(() => (owner === this.userId ? this.#openOwn(name) : this.#openShared(owner, name)));
+      pending.catch(() => this.#vaults.delete(key));
+      this.#vaults.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #openOwn(name: string): Promise<Vault> {
+    if (!this.#keys.keyring().keks.some((k) => k.id === name)) {
+      await updateKeyring(this.#store, this.#keys, (keyring) => (keyring.keks.some((k) => k.id === name) ? keyring : addKekVersion({ keyring, id: name }).keyring));
+    }
+    const keys = this.#keyAccess();
+    // The owner-side sharing code loads only for a vault that has a membership list (see owned-sharing.ts).
+    const [ctx, { OwnedSharing }] = await Promise.all([this.#sharing(), loadOnDemand(() => import('../sharing/index.js'))]);
+    const owned = await OwnedSharing.open(ctx, keys, name);
+    const manifests = metaManifestStore(this.#store, () => this.#keys.rootKey(), ownManifestId(name));
+    return openVault(ownVaultHost(this.#store, this.#keys, keys, owned, () => refreshKeyring(this.#store, this.#keys), manifests), name);
+  }
+
+  async #openShared(owner: string, name: string): Promise<Vault> {
+    const [ctx, { openMemberHost }] = await Promise.all([this.#sharing(), loadOnDemand(() => import('../sharing/member-host.js'))]);
+    return openVault(await openMemberHost(ctx, owner, name), name);
+  }
+
+  /**
+   * Names of the vaults this account has keys for (its own; see {@link sharedVaults} for the others).
+   * @throws `CLOSED`
+   */
+  vaults(): string[] {
+    return [...new Set(this.#keys.keyring().keks.map((k) => k.id))].sort();
+  }
+
+  /**
+   * The vaults other users shared with this account, as the server lists
+   * them. Open one with `session.vault(vault, { owner })`, which verifies it.
+   * @throws `CLOSED`; `NETWORK`
+   */
+  async sharedVaults(): Promise<SharedVaultInfo[]> {
+    return this.#keys.use(async () => (await this.#sharing()).api.sharedWithMe());
+  }
+
+  /**
+   * What this account knows of another user's keys: fetched from the key
+   * directory, verified, and compared with (or, on first use, recorded as)
+   * this account's pin. Includes the safety number to compare out of band.
+   *
+   * @throws `CLOSED`; `NOT_FOUND` when the user has published no keys (and
+   *   none were pinned); `AUTH_FAILED` when the key log does not verify or
+   *   forks from the pinned one (a swapped key); `ROLLBACK` when it is older
+   *   than the pinned one, or missing although pinned
+   */
+  async contact(userId: string): Promise<Contact> {
+    return this.#keys.use(async () => (await this.#sharing()).directory.contact(userId));
+  }
+
+  /** The safety number of this account and `userId` (12 groups of 5 digits); see {@link contact}. */
+  async safetyNumber(userId: string): Promise<string> {
+    return (await this.contact(userId)).safetyNumber;
+  }
+
+  /**
+   * Marks `userId` verified: `safetyNumber` (as the other user reads it out;
+   * spaces ignored) must be the safety number of their current keys. Also
+   * the way to accept a user's new keys after they changed.
+   *
+   * @throws `CLOSED`; `AUTH_FAILED` when the numbers differ; `INVALID_INPUT` when it is not 60 digits
+   */
+  async verify(userId: string, safetyNumber: string): Promise<void> {
+    await this.#keys.use(async () => (await this.#sharing()).directory.verify(userId, safetyNumber));
+  }
+
+  /** Accepts `userId`'s current keys without comparing safety numbers (after a key change; not verified). @throws `CLOSED` */
+  async trust(userId: string): Promise<void> {
+    await this.#keys.use(async () => (await this.#sharing()).directory.trust(userId));
+  }
+
+  /**
+   * The session's sharing context, built on first use: the key directory,
+   * pins and sharing routes load on demand, not with the page. One per
+   * session (a failed load is retried by the next call).
+   */
+  #sharing(): Promise<SharingContext> {
+    this.#sharingContext ??= loadOnDemand(() => import('../sharing/index.js'))
+      .then(({ createSharingContext }) =>
+        createSharingContext({ endpoint: this.#endpoint, keys: this.#keys, self: this.userId, store: this.#store, serverStore: this.#serverStore }),
+      )
+      .catch((err: unknown) => {
+        this.#sharingContext = undefined;
+        throw err;
+      });
+    return this.#sharingContext;
+  }
+
+  #keyAccess(): KeyAccess {
+    return keyAccess(() => this.#keys.keyring(), (change) => updateKeyring(this.#store, this.#keys, change));
+  }
+
+  #credentials(signal: AbortSignal | undefined): CredentialContext {
+    return {
+      endpoint: this.#endpoint,
+      settings: this.#settings,
+      store: this.#store,
+      userId: this.userId,
+      signing: this.#keys.signing(),
+      rootKey: this.#keys.rootKey(),
+      signal,
+    };
+  }
+
+  /**
+   * Changes the password: a new OPAQUE registration, and the root key
+   * wrapped for the new export key. No record is re-encrypted. Crash-safe:
+   * until the server swaps the OPAQUE record the old password works, after
+   * it the new one does. Other sessions of the account are revoked.
+   *
+   * The server accepts this only from a fresh login (10 minutes by default):
+   * pass `currentPassword` when the session may be older, and it logs in
+   * again first.
+   * @throws `CLOSED`; `AUTH_FAILED` when the session is not fresh and no (or a wrong) `currentPassword` is given
+   */
+  async changePassword(options: ChangePasswordOptions): Promise<void> {
+    this.#keys.assertOpen();
+    if (typeof options?.newPassword !== 'string' || options.newPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'newPassword must be a non-empty string');
+    await this.#keys.use(async () => {
+      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      await changePasswordWith(this.#credentials(options.signal), options.newPassword);
+    });
+  }
+
+  /**
+   * Creates (or replaces) the account's recovery key: a random 256-bit key,
+   * registered as a second OPAQUE credential, that unwraps the root key. A
+   * failure at any step leaves the old recovery key working.
+   *
+   * @returns the key as text, to show the user once; it is not stored anywhere readable
+   * @throws `CLOSED`; `AUTH_FAILED` as for {@link changePassword}
+   */
+  async createRecoveryKey(options: RecoveryKeyOptions = {}): Promise<string> {
+    this.#keys.assertOpen();
+    return this.#keys.use(async () => {
+      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      return createRecoveryKeyWith(this.#credentials(options.signal));
+    });
+  }
+
+  /**
+   * Saves every open vault's manifest, revokes the session on the server, and
+   * closes it: every later call on the session or on its vaults fails with
+   * `CLOSED`, and the keys are wiped as soon as no earlier call still runs.
+   * The revocation is sent even when saving a manifest fails (that error is
+   * thrown afterwards): a logout must never leave a live server session
+   * behind. Logging out twice is a no-op.
+   */
+  async logout(): Promise<void> {
+    if (!this.#keys.isOpen) return;
+    let flushError: Error | undefined;
+    try {
+      for (const pending of this.#vaults.values()) {
+        const vault = await pending.catch(() => undefined);
+        await vault?.flush().catch((err: unknown) => {
+          flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'saving a manifest failed', { cause: err });
+        });
+      }
+      await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.signing() }).catch((err: unknown) => {
+        // A server that no longer has the session has nothing to revoke.
+        if (!(err instanceof ZeroVaultError && err.code === 'CLOSED')) throw err;
+      });
+    } finally {
+      this.#keys.close();
+      this.#vaults.clear();
+    }
+    if (flushError !== undefined) throw flushError;
+  }
+}
