@@ -121,7 +121,7 @@ describe('20 clients over HTTP + SQLite', () => {
     await reader.logout();
   });
 
-  test('the 20 sessions log out (one after another: all at once, see findings.test.ts) and are revoked', async () => {
+  test('the 20 sessions log out (one after another: all at once, see logout-revocation.test.ts) and are revoked', async () => {
     for (const s of sessions) await s.logout();
     expect(running.events.filter((e) => e.type === 'logout')).toHaveLength(CLIENTS + 2);
     const fresh = await sdk(running).login({ userId: 'team', password: 'pw-team' });

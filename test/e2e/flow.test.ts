@@ -96,7 +96,7 @@ describe('versions and conflicts', () => {
     await expect(vault.get('r')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await session.logout();
     // A later login sees the delete (the manifest records it). A delete while another
-    // session of the user is still open: see findings.test.ts.
+    // session of the user is still open: see cross-device-delete.test.ts.
     const later = await sdk(running).login({ userId: 'carol', password: 'pw-carol' });
     await expect((await later.vault('v')).get('r')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await later.logout();

@@ -1,8 +1,10 @@
 /**
  * Hostile input at every route, over loopback HTTP: malformed JSON,
  * malformed and non-canonical base64url, bad headers, names and queries
- * (400 `{ error: { code } }`, never a stack trace), bodies over the limit
- * (413), and an internal failure (500 with a generic message).
+ * (400 `{ error: { code } }`, never a stack trace), strict schemas (fields
+ * named like Object.prototype members, OPAQUE records that do not parse, a
+ * logout body), bodies over the limit (413, with the security headers), and
+ * an internal failure (500 with a generic message).
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -100,7 +102,7 @@ function malformedBodies(valid: Record<string, string>): [string, string | Uint8
     ['number for string', JSON.stringify({ ...valid, [first]: 1 })],
     ['null for string', JSON.stringify({ ...valid, [first]: null })],
     ['object for string', JSON.stringify({ ...valid, [first]: { x: 1 } })],
-    // Unknown fields named like Object.prototype members: see findings.test.ts.
+    // Unknown fields named like Object.prototype members: see 'strict schemas' below.
   ];
 }
 
@@ -235,6 +237,47 @@ function rawPost(url: string, body: Uint8Array, chunked: boolean, headers: Recor
   });
 }
 
+describe('strict schemas', () => {
+  // Found by the end-to-end suite; each comment describes the bug as it was
+  // found (fixed since), and each test pins the intended behaviour.
+
+  // parseJsonBody rejected unknown fields with `key in schema`, which also
+  // looks at Object.prototype: `constructor`, `toString`, `__proto__`,
+  // `hasOwnProperty`, ... were accepted as if they were schema fields
+  // (docs/protocol.md: "Servers reject unknown fields"). Harmless then (the
+  // value was dropped), but the schema was not strict. `Object.hasOwn` fixed it.
+  test('unknown fields named like Object.prototype members are rejected', async () => {
+    const request = toBase64url((await startRegistration({ password: 'x' })).request);
+    for (const extra of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const body = `{"userId":"fe","request":"${request}","${extra}":"x"}`;
+      await expectError(await postRaw(running.base, '/register/start', body), 400, 'INVALID_INPUT');
+    }
+  });
+
+  // POST /register/finish stored any 1..1024-byte string as the user's OPAQUE
+  // record without parsing it (suite length, valid non-identity client
+  // public key). The account then existed but no one could ever log in to it,
+  // and login/start for it answered 400 with a message about the stored
+  // record ("record.clientPublicKey is the identity element", "record must
+  // be 192 bytes") instead of the fake-record 200 every unknown user gets:
+  // known and unknown ids became distinguishable, and internal detail leaked.
+  // With a session the same hole let one bad request replace the password
+  // or recovery credential with garbage (a permanent lock-out).
+  test('register/finish refuses a record that is not a valid OPAQUE record', async () => {
+    const finish = await postRaw(running.base, '/register/finish', { userId: 'ff', record: toBase64url(new Uint8Array(192)) });
+    const login = await postRaw(running.base, '/login/start', { userId: 'ff', request: toBase64url((await startLogin({ password: 'x' })).request) });
+    expect({ finish: finish.status, login: login.status }).toEqual({ finish: 400, login: 200 });
+  });
+
+  // POST /logout never read its body (logout(context, session) ignored it), so
+  // malformed JSON was accepted with 204, unlike every other JSON route.
+  test('POST /logout with a malformed JSON body is 400', async () => {
+    expect((await lowRegister(running.base, 'fg', 'pw-fg')).status).toBe(201);
+    const fg = await lowLogin(running.base, 'fg', 'pw-fg');
+    await expectError(await signedFetch(running.base, fg, 'POST', '/logout', { body: '{"unterminated' }), 400, 'INVALID_INPUT');
+  });
+});
+
 describe('body limits → 413', () => {
   const big = utf8(JSON.stringify({ userId: 'x', request: 'A'.repeat(LIMIT) }));
 
@@ -260,6 +303,30 @@ describe('body limits → 413', () => {
     await expectError(put, 413, 'INVALID_INPUT');
     const under = await rawPost(`${running.base}/login/start`, utf8(JSON.stringify({ userId: 'x', request: 'A'.repeat(LIMIT - 100) })), true);
     expect(under.status).toBe(400);
+  });
+
+  // docs/protocol.md: "Responses carry cache-control: no-store and
+  // x-content-type-options: nosniff." The node adapter used to write its own
+  // 413 with a content type only; the server answers it now, with the same
+  // headers as every other response. Pinned over the node adapter, where the
+  // bug was.
+  test('a 413 over the node adapter carries the security headers', async () => {
+    const small = await startServer({ maxBodyBytes: 1024 });
+    try {
+      const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+        const req = httpRequest(`${small.base}/login/start`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          expect(res.statusCode).toBe(413);
+          res.resume();
+          res.on('end', () => resolve(res.headers));
+        });
+        req.on('error', reject);
+        req.end(Buffer.alloc(4096, 0x20));
+      });
+      expect(headers['cache-control']).toBe('no-store');
+      expect(headers['x-content-type-options']).toBe('nosniff');
+    } finally {
+      await small.close();
+    }
   });
 
   test('the SDK maps 413 to INVALID_INPUT', async () => {
