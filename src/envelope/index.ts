@@ -33,7 +33,6 @@ export {
 export {
   activeKek,
   addKekVersion,
-  createKeyring,
   setActiveKek,
   type ActiveKekOptions,
   type AddKekVersionOptions,
@@ -42,5 +41,6 @@ export {
   type KeyringKek,
   type SetActiveKekOptions,
 } from './keyring.js';
+export { createKeyring } from './keyring-new.js';
 export { decodeKeyring, encodeKeyring } from './keyring-codec.js';
 export { KEYRING_RECORD_ID, openKeyring, sealKeyring, type OpenKeyringOptions, type SealKeyringOptions } from './keyring-record.js';

@@ -10,11 +10,8 @@
  *
  * @module
  */
-import { getBackend } from '#backend';
-import { ed25519PublicKey } from '../crypto/ed25519.js';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes, assertInteger, assertObject } from '../crypto/assert.js';
-import type { Backend } from '../crypto/backend.js';
 import { wipe } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
 import { MAX_KEK_ID_BYTES, MAX_KEK_VERSION } from './format.js';
@@ -123,42 +120,6 @@ export function checkKeyring(keyring: unknown): { entries: Entry[]; x25519: KeyP
     x25519: checkKeyPair(keyring.x25519, 'keyring.x25519'),
     ed25519: checkKeyPair(keyring.ed25519, 'keyring.ed25519'),
   };
-}
-
-/** The random values a new keyring holds: its identity secret keys. Internal (tests fix them). */
-export interface KeyringSecrets {
-  /** X25519 secret key (32 bytes, not all zeros). */
-  readonly x25519: Uint8Array;
-  /** Ed25519 seed (32 bytes, not all zeros). */
-  readonly ed25519: Uint8Array;
-}
-
-/** {@link createKeyring} with an explicit backend and identity secrets (copied: the keyring owns its keys). */
-export function createKeyringWith(secrets: KeyringSecrets, backend: Backend): Keyring {
-  assertObject(secrets, 'secrets');
-  checkKeyBytes(secrets.x25519, 'secrets.x25519', KEY_LENGTH);
-  checkKeyBytes(secrets.ed25519, 'secrets.ed25519', KEY_LENGTH);
-  const x = Uint8Array.from(secrets.x25519);
-  const e = Uint8Array.from(secrets.ed25519);
-  return {
-    keks: [],
-    x25519: { secretKey: x, publicKey: backend.x25519PublicKey(x) },
-    ed25519: { secretKey: e, publicKey: ed25519PublicKey(e) },
-  };
-}
-
-/**
- * A new keyring: fresh X25519 and Ed25519 identity key pairs, no KEKs (add
- * them with {@link addKekVersion}).
- */
-export function createKeyring(): Keyring {
-  const x25519 = randomBytes(KEY_LENGTH);
-  const ed = randomBytes(KEY_LENGTH);
-  try {
-    return createKeyringWith({ x25519, ed25519: ed }, getBackend());
-  } finally {
-    wipe(x25519, ed);
-  }
 }
 
 /** Options of {@link addKekVersion}. */

@@ -9,7 +9,6 @@
 import { wipe } from '../../crypto/bytes.js';
 import type { KsfRunner } from '../../crypto/ksf-runner.js';
 import { randomBytes } from '../../crypto/random.js';
-import { addKekVersion, createKeyring } from '../../envelope/index.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../../errors.js';
 import { ARGON2ID_DEFAULT, assertArgon2idParams, type Argon2idParams } from '../../crypto/ksf.js';
 import { loadOnDemand } from '../../crypto/lazy.js';
@@ -19,7 +18,8 @@ import { restStore } from '../../store/rest.js';
 import type { BlobStore } from '../../store/types.js';
 import { TRANSPORT_DEFAULTS, type FetchFn } from '../../transport.js';
 import { AccountKeys } from './keys.js';
-import { addSlotEntry, loadKeyring, readMeta, readSlot, writeKeyring, KEYRING_ID } from './meta.js';
+import { keyringStore } from './keyring.js';
+import { addSlotEntry, readMeta, readSlot, KEYRING_ID } from './meta.js';
 import { normalizeBaseUrl, postJson, signRequest, transportOptions, type Endpoint, type SigningKey } from '../api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
 import { changePasswordWith } from './credentials.js';
@@ -175,6 +175,7 @@ export class Client {
   async #openSession(userId: string, signing: SigningKey, rootKey: Uint8Array, expiresAt: number): Promise<Session> {
     let keys: AccountKeys | undefined;
     try {
+      const { loadKeyring } = await keyringStore();
       const loaded = await loadKeyring(this.#storeFor(() => signing), rootKey);
       if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
       keys = new AccountKeys(rootKey, loaded, signing);
@@ -214,8 +215,8 @@ export class Client {
     if ((await readMeta(store, KEYRING_ID)) !== null) throw new ZeroVaultError('ROLLBACK', 'the unlock slot is missing from the store');
     const rootKey = randomBytes(32);
     try {
-      const keyring = addKekVersion({ keyring: createKeyring(), id: 'default' }).keyring;
-      await writeKeyring(store, rootKey, keyring, 1, null);
+      const { createAccountKeyring } = await keyringStore();
+      await createAccountKeyring(store, rootKey);
       await addSlotEntry(store, 'password', await wrapRoot('password', exportKey, rootKey));
     } catch (err) {
       wipe(rootKey);

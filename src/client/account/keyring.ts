@@ -9,7 +9,14 @@ import { ZeroVaultError } from '../../errors.js';
 import type { BlobStore } from '../../store/types.js';
 import { retryOnConflict } from '../retry.js';
 import type { AccountKeys } from './keys.js';
-import { KEYRING_ID, readMeta, reloadKeyring, writeKeyring } from './meta.js';
+import { loadOnDemand } from '../../crypto/lazy.js';
+import type * as KeyringStore from './keyring-store.js';
+import { KEYRING_ID, readMeta } from './meta.js';
+
+/** The keyring record's code (`keyring-store.ts`), loaded with the first login. */
+export function keyringStore(): Promise<typeof KeyringStore> {
+  return loadOnDemand(() => import('./keyring-store.js'));
+}
 
 /**
  * Re-reads the keyring when the store holds a newer one than this session
@@ -23,6 +30,7 @@ export async function refreshKeyring(store: BlobStore, keys: AccountKeys): Promi
   if (stored === null) throw new ZeroVaultError('ROLLBACK', 'the keyring disappeared from the store');
   const seen = keys.keyringState();
   if (stored.version === seen.version) return false;
+  const { reloadKeyring } = await keyringStore();
   keys.setKeyring(await reloadKeyring(store, keys.rootKey(), seen.cv));
   return true;
 }
@@ -33,6 +41,7 @@ export async function refreshKeyring(store: BlobStore, keys: AccountKeys): Promi
  * @throws `CLOSED`; `CONFLICT` when other devices keep winning; `ROLLBACK`
  */
 export async function updateKeyring(store: BlobStore, keys: AccountKeys, change: (keyring: Keyring) => Keyring): Promise<void> {
+  const { reloadKeyring, writeKeyring } = await keyringStore();
   await retryOnConflict(
     async () => {
       const seen = keys.keyringState();

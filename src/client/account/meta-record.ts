@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { openRecord, sealRecord } from '../../envelope/index.js';
+import { openRecord, sealRecord } from '../../envelope/record.js';
 import type { BlobStore } from '../../store/types.js';
 import { decodeFrame, encodeFrame } from '../../formats/frame.js';
 

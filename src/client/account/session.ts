@@ -12,7 +12,7 @@
  * @module
  */
 import { loadOnDemand } from '../../crypto/lazy.js';
-import { addKekVersion } from '../../envelope/index.js';
+import { addKekVersion } from '../../envelope/keyring.js';
 import { ZeroVaultError } from '../../errors.js';
 import { normalizeUserId } from '../../formats/user-id.js';
 import { assertName, type BlobStore } from '../../store/types.js';

@@ -10,7 +10,9 @@
  *
  * @module
  */
-import { decodeRecordHeader, openRecord, sealRecord, type KeyringKek } from '../../envelope/index.js';
+import { decodeRecordHeader } from '../../envelope/format.js';
+import type { KeyringKek } from '../../envelope/keyring.js';
+import { openRecord, sealRecord } from '../../envelope/record.js';
 import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
 import { decodeFrame } from '../../formats/frame.js';
 import type { Manifest, ManifestEntry } from '../../formats/manifest.js';

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { decodeRecordHeader, rewrapRecord } from '../../envelope/index.js';
+import { decodeRecordHeader } from '../../envelope/format.js';
+import { rewrapRecord } from '../../envelope/record.js';
 import { ZeroVaultError } from '../../errors.js';
 import { decodeFrame, encodeFrame, type Frame } from '../../formats/frame.js';
 import { retryOnConflict } from '../retry.js';

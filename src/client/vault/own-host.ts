@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { addKekVersion, type Keyring, type KeyringKek } from '../../envelope/index.js';
+import { addKekVersion, type Keyring, type KeyringKek } from '../../envelope/keyring.js';
 import type { BlobStore } from '../../store/types.js';
 import type { AccountKeys } from '../account/keys.js';
 import type { OwnedSharing } from '../sharing/owned-sharing.js';

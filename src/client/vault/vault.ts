@@ -14,7 +14,7 @@
  * @module
  */
 import { fromUtf8, utf8 } from '../../crypto/bytes.js';
-import { MAX_RECORD_PLAINTEXT } from '../../envelope/index.js';
+import { MAX_RECORD_PLAINTEXT } from '../../envelope/format.js';
 import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
 import { VaultCore, type VaultRecord } from './core.js';
 import { pass, rewrapThenDrop } from './maintenance.js';

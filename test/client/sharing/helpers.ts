@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, type Session } from '../../../src/client/index.js';
 import { loginCredential } from '../../../src/client/account/auth.js';
-import { loadKeyring } from '../../../src/client/account/meta.js';
+import { loadKeyring } from '../../../src/client/account/keyring-store.js';
 import { transportOptions } from '../../../src/client/api.js';
 import { unwrapRoot } from '../../../src/client/account/slots.js';
 import { decodeSlot } from '../../../src/formats/slots.js';
