@@ -24,6 +24,7 @@ import { normalizeBaseUrl, postJson, signRequest, transportOptions, type Endpoin
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
 import { changePasswordWith } from './credentials.js';
 import { parseRecoveryKey } from '../../formats/recovery-key.js';
+import { guardedStore } from '../guarded-store.js';
 import { createSession, type Session } from './session.js';
 import { unwrapRoot, wrapRoot } from './slots.js';
 
@@ -105,7 +106,7 @@ export class Client {
     this.#endpoint = { baseUrl: normalizeBaseUrl(options.url), transport: transportOptions(options.fetch, timeoutMs) };
     if (options.ksfRunner !== undefined && typeof options.ksfRunner !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'ksfRunner must be a function');
     this.#settings = { ksf: assertArgon2idParams(options.ksf ?? ARGON2ID_DEFAULT), suite: options.suite ?? DEFAULT_SUITE, ksfRunner: options.ksfRunner };
-    this.#store = options.store;
+    this.#store = options.store === undefined ? undefined : guardedStore(options.store);
   }
 
   /** The session's store; `signing` is the signing key, borrowed per request (it throws `CLOSED` once the session is). */

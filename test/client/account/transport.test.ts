@@ -61,3 +61,30 @@ describe('client calls over the transport', () => {
     expect(err.message).not.toContain('<b>');
   });
 });
+
+describe('a store of the app', () => {
+  test('a foreign error from a custom store is STORAGE with the original as cause, and its message is not copied', async () => {
+    const server = newServer();
+    const { memoryStore } = await import('../../../src/store/memory.js');
+    const inner = memoryStore();
+    let fail = false;
+    const flaky = {
+      get: (v: string, id: string) => inner.get(v, id),
+      put: async (v: string, id: string, d: Uint8Array, o?: Parameters<typeof inner.put>[3]) => {
+        if (fail) throw new TypeError('disk /home/alice/secret.db is full');
+        return inner.put(v, id, d, o);
+      },
+      delete: (v: string, id: string, o?: Parameters<typeof inner.delete>[2]) => inner.delete(v, id, o),
+      list: (v: string, o?: Parameters<typeof inner.list>[1]) => inner.list(v, o),
+    };
+    const session = await clientOf(server, { store: flaky }).register({ userId: 'sam', password: PASSWORD });
+    const vault = await session.vault('notes');
+    fail = true;
+    const err = (await vault.put('r', new Uint8Array(1)).catch((e: unknown) => e)) as Error & { code: string; cause: unknown };
+    expect(err.code).toBe('STORAGE');
+    expect(err.cause).toBeInstanceOf(TypeError);
+    expect(err.message).not.toContain('alice');
+    fail = false;
+    await session.logout();
+  });
+});
