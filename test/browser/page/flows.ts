@@ -128,7 +128,7 @@ export function restChecks({ userId, password, secrets }: GroupInputs['rest']): 
     await steps.step(names[9], async () => {
       await (session as Session).logout();
       // The vault still holds the store; its requests now carry a revoked session.
-      same(await codeOf(() => vault.get('r0')), 'AUTH_FAILED', 'request after logout');
+      same(await codeOf(() => vault.get('r0')), 'CLOSED', 'request after logout');
     });
     await steps.step(names[10], async () => {
       const again = await client.login({ userId, password });

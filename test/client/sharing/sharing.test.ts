@@ -292,7 +292,7 @@ describe.runIf(PG_URL !== undefined)('over PostgreSQL', () => {
       await w.put('r', utf8('via postgres'));
       expect(fromUtf8((await vault.get('r')).data)).toBe('via postgres');
       await vault.revoke({ userId: 'pg-writer' });
-      await expect(w.get('r')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+      await expect(w.get('r')).rejects.toMatchObject({ code: 'FORBIDDEN' });
       expect(fromUtf8((await vault.get('r')).data)).toBe('via postgres');
       await owner.logout();
       await writer.logout();
