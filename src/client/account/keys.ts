@@ -44,6 +44,8 @@ export class AccountKeys implements KeyHandle {
   readonly #rootKey: Uint8Array;
   readonly #signing: SigningKey;
   #keyring: KeyringState;
+  /** Keyrings this session replaced: an operation that started under one may still hold its keys; wiped at close. */
+  readonly #retired: Keyring[] = [];
   #closed = false;
   #wiped = false;
   #running = 0;
@@ -94,8 +96,6 @@ export class AccountKeys implements KeyHandle {
     this.#retired.push(this.#keyring.keyring);
     this.#keyring = state;
   }
-
-  readonly #retired: Keyring[] = [];
 
   /** The request-signing key. @throws `CLOSED` */
   signing(): SigningKey {

@@ -23,6 +23,7 @@ import { ZeroVaultError, authFailed, isZeroVaultError } from '../../errors.js';
 import type { Keyring } from '../../envelope/index.js';
 import { GENESIS_PREV, createKeyEvent, verifyKeyLog, type KeyEvent } from '../../formats/key-event.js';
 import type { PinStore } from './pins.js';
+import { retryOnConflict } from '../retry.js';
 import { safetyNumber, sameSafetyNumber } from '../../formats/safety-number.js';
 import type { SharingApi } from './api.js';
 import { normalizeUserId } from '../../formats/user-id.js';
@@ -59,31 +60,31 @@ export interface AcceptedKeys {
  */
 export async function publishOwnKeys(api: SharingApi, userId: string, keyring: Keyring): Promise<void> {
   const self = normalizeUserId(userId);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const log = await api.keyLog(self);
-    if (log === null || log.length === 0) {
-      const event = createKeyEvent({
-        seq: 1,
-        prev: GENESIS_PREV,
-        userId: self,
-        x25519: keyring.x25519.publicKey,
-        ed25519: keyring.ed25519.publicKey,
-        signingKey: keyring.ed25519.secretKey,
-      });
-      try {
-        await api.publish(event);
+  // One retry: a CONFLICT means another device of the account published first; read it back.
+  await retryOnConflict(
+    async () => {
+      const log = await api.keyLog(self);
+      if (log === null || log.length === 0) {
+        const event = createKeyEvent({
+          seq: 1,
+          prev: GENESIS_PREV,
+          userId: self,
+          x25519: keyring.x25519.publicKey,
+          ed25519: keyring.ed25519.publicKey,
+          signingKey: keyring.ed25519.secretKey,
+        });
+        try {
+          await api.publish(event);
+        } catch (err) {
+          if (!isZeroVaultError(err, 'NOT_FOUND')) throw err; // NOT_FOUND: no key directory on this server
+        }
         return;
-      } catch (err) {
-        if (isZeroVaultError(err, 'NOT_FOUND')) return; // no key directory on this server
-        if (!isZeroVaultError(err, 'CONFLICT')) throw err;
-        continue; // another device published first: read it back
       }
-    }
-    const head = verifyKeyLog(self, log).at(-1) as KeyEvent;
-    if (!equal(head.x25519, keyring.x25519.publicKey) || !equal(head.ed25519, keyring.ed25519.publicKey)) throw authFailed();
-    return;
-  }
-  throw new ZeroVaultError('CONFLICT', 'the key log changed while publishing; log in again');
+      const head = verifyKeyLog(self, log).at(-1) as KeyEvent;
+      if (!equal(head.x25519, keyring.x25519.publicKey) || !equal(head.ed25519, keyring.ed25519.publicKey)) throw authFailed();
+    },
+    { retries: 1 },
+  );
 }
 
 /** Other users' keys, verified and pinned, for one session. */
