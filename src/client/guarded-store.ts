@@ -19,12 +19,17 @@ export function guardedStore(store: BlobStore): BlobStore {
   for (const method of ['get', 'put', 'delete', 'list'] as const) {
     if (typeof store[method] !== 'function') throw new ZeroVaultError('INVALID_INPUT', `store.${method} must be a function`);
   }
-  const call = async <T>(run: () => Promise<T>): Promise<T> => {
+  // Plain promise chaining rather than an async wrapper: this sits on every store call.
+  const call = <T>(run: () => Promise<T>): Promise<T> => {
+    let pending: Promise<T>;
     try {
-      return await run();
+      pending = Promise.resolve(run());
     } catch (err) {
-      throw wrap(err);
+      return Promise.reject(wrap(err));
     }
+    return pending.then(undefined, (err: unknown) => {
+      throw wrap(err);
+    });
   };
   return {
     get: (vault, id) => call(() => store.get(vault, id)),

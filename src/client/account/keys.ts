@@ -103,18 +103,34 @@ export class AccountKeys implements KeyHandle {
     return this.#signing;
   }
 
-  async use<T>(work: () => Promise<T>): Promise<T> {
+  use<T>(work: () => Promise<T>): Promise<T> {
     this.assertOpen();
     this.#running++;
+    // Plain promise chaining rather than async/await: this wraps every vault call.
+    let pending: Promise<T>;
     try {
-      return await work();
+      pending = work();
     } catch (err) {
-      if (isZeroVaultError(err, 'CLOSED')) this.close();
+      this.#settled(err);
       throw err;
-    } finally {
-      this.#running--;
-      if (this.#closed && this.#running === 0) this.#wipe();
     }
+    return pending.then(
+      (value) => {
+        this.#settled(undefined);
+        return value;
+      },
+      (err: unknown) => {
+        this.#settled(err);
+        throw err;
+      },
+    );
+  }
+
+  /** One operation ended: a `CLOSED` from the server closes the session; the last one out wipes a closed session's keys. */
+  #settled(err: unknown): void {
+    this.#running--;
+    if (err !== undefined && isZeroVaultError(err, 'CLOSED')) this.close();
+    else if (this.#closed && this.#running === 0) this.#wipe();
   }
 
   /** Closes the session: every later use fails with `CLOSED`; the secrets are wiped once nothing runs. */
