@@ -36,6 +36,8 @@ export const LABELS = Object.freeze({
   requestMac: 'zerovault/v1/session/request-mac',
   /** Server setup → the key that seals session keys and login states at rest. */
   serverAtRest: 'zerovault/v1/server/at-rest',
+  /** Server setup → the 32-byte Ed25519 seed that signs access tokens for the app's own routes. */
+  tokenSigningKey: 'zerovault/v1/token-signing-key',
   /** Sealed blob file key → header MAC key. */
   sealHeader: 'zerovault/v1/seal/header',
   /** Sealed blob file key → payload key. */

@@ -13,6 +13,7 @@
  */
 import type { AesGcmKey } from '../crypto/aead.js';
 import { ZeroVaultError } from '../errors.js';
+import type { TokenSigner } from './tokens.js';
 import type { BucketPolicy, ServerEvent, ServerStore, StoredSession } from './types.js';
 
 /** The methods a route can declare. */
@@ -39,6 +40,8 @@ export interface RouteContext {
   readonly key: AesGcmKey;
   /** The encoded OPAQUE setup: one validated copy per server. */
   readonly setup: Uint8Array;
+  /** Signs access tokens for the app's own routes, with the key derived from the setup. */
+  readonly tokens: TokenSigner;
   readonly address?: string;
   readonly now: () => number;
   readonly emit: (event: Omit<ServerEvent, 'at'>) => void;
@@ -57,6 +60,8 @@ export interface RouteCall<S extends StoredSession | null> {
   readonly session: S;
   /** A path parameter of the pattern, still percent-encoded. */
   param(name: string): string;
+  /** The request URL as the server received it (a DPoP proof's `htu` is checked against it). */
+  readonly url: URL;
   readonly query: URLSearchParams;
   readonly headers: Headers;
   readonly body: Uint8Array;

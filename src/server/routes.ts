@@ -12,6 +12,7 @@ import { loginFinish, loginStart, logout, registerFinish, registerStart } from '
 import { deleteBlob, getBlob, listBlobs, putBlob, type BlobCall } from './blob-routes.js';
 import type { Route, RouteCall } from './router.js';
 import { sharingOf, sharingRoutes } from './sharing-routes.js';
+import { issueToken, publishJwks } from './token-routes.js';
 import type { ServerStore, StoredSession } from './types.js';
 
 /** The caller's own blobs: `/blobs/:vault[/:id]` over `store.blobs(userId)`. */
@@ -44,6 +45,8 @@ export function routeTable(store: ServerStore): Route[] {
     { method: 'GET', pattern: '/blobs/:vault/:id', auth: 'session', body: 'none', handler: ownBlob(getBlob, true) },
     { method: 'PUT', pattern: '/blobs/:vault/:id', auth: 'session', body: 'blob', handler: ownBlob(putBlob, true) },
     { method: 'DELETE', pattern: '/blobs/:vault/:id', auth: 'session', body: 'none', handler: ownBlob(deleteBlob, true) },
+    { method: 'POST', pattern: '/token', auth: 'session', body: 'small', handler: issueToken },
+    { method: 'GET', pattern: '/.well-known/jwks.json', auth: 'none', body: 'none', handler: publishJwks },
     ...(sharing === null ? [] : sharingRoutes(sharing)),
   ];
 }

@@ -31,6 +31,7 @@ import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node
 import { createRouter, type Route, type RouteCall, type RouteContext } from './router.js';
 import { routeTable } from './routes.js';
 import { atRestKey, claimSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
+import { createTokenSigner, tokenSettings, type TokenOptions } from './tokens.js';
 import type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore, StoredSession } from './types.js';
 
 /** Options for {@link createServer}. */
@@ -66,6 +67,12 @@ export interface CreateServerOptions {
   addressLoginLimit?: BucketPolicy;
   /** How often expired pending logins, sessions and nonces are purged, in ms; default 60 s. */
   purgeIntervalMs?: number;
+  /**
+   * Access tokens for the app's own routes (`POST {basePath}/token`, verified by
+   * `zerovault/verify`): `issuer` and `audience` default to `"zerovault"`,
+   * `ttlSeconds` to 300 (30 to 300). The signing key is derived from `setup`.
+   */
+  tokens?: TokenOptions;
   /** The clock, in ms since the epoch; tests inject one. Default `Date.now`. */
   now?: () => number;
 }
@@ -156,6 +163,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     addressLoginLimit: policy(options.addressLoginLimit, { capacity: 100, refillMs: FIFTEEN_MINUTES / 100 }, 'addressLoginLimit'),
     purgeIntervalMs: positive(options.purgeIntervalMs, 60 * 1000, 'purgeIntervalMs'),
   };
+  const tokens = createTokenSigner(setup, tokenSettings(options.tokens));
   const router = createRouter(routeTable(store));
   const key: Promise<AesGcmKey> = atRestKey(setup);
   key.catch(() => undefined); // a failure surfaces at the first request, as a 500 + `error` event
@@ -259,7 +267,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     }
 
     // Step 5.
-    const context: RouteContext = { store, key: await key, limits, now, emit, setup, ...(address === undefined ? {} : { address }) };
+    const context: RouteContext = { store, key: await key, limits, now, emit, setup, tokens, ...(address === undefined ? {} : { address }) };
     return invoke(route, {
       context,
       session,
@@ -268,6 +276,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
         if (value === undefined) throw new ZeroVaultError('NOT_FOUND', 'no such route');
         return value;
       },
+      url,
       query: url.searchParams,
       headers: request.headers,
       body,

@@ -155,6 +155,7 @@ export type ServerEventType =
   | 'grant_created'
   | 'grant_deleted'
   | 'access_denied'
+  | 'token_issued'
   | 'error';
 
 /** One monitoring event. Never holds a key, a password or record data. */
