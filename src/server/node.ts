@@ -29,8 +29,10 @@ export interface FetchHandler {
 export interface NodeHandlerOptions {
   /**
    * Take the client address from the last `X-Forwarded-For` entry, the one
-   * your proxy appended. Only behind exactly one proxy you run: a client can
-   * send any header, and only the proxy's own entry is trustworthy.
+   * your proxy appended, and the request URL's scheme and host from the last
+   * `X-Forwarded-Proto` and `X-Forwarded-Host` entries (the URL a DPoP proof
+   * on `POST /token` names). Only behind exactly one proxy you run: a client
+   * can send any header, and only the proxy's own entry is trustworthy.
    */
   trustProxy?: boolean;
   /**
@@ -50,8 +52,31 @@ const UNCARRIED_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 /** `host[:port]`: an IP literal or a reg-name without percent-encoding, and a port up to 65535. */
 const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(?::([0-9]{1,5}))?$/;
 
+/** The last entry of a header a proxy appends to (`a, b` or repeated lines), if any. */
+function lastEntry(value: string | string[] | undefined): string | undefined {
+  const last = (Array.isArray(value) ? value.join(',') : value)?.split(',').pop()?.trim();
+  return last === '' ? undefined : last;
+}
+
+/**
+ * Scheme and host of the URL the client used: the socket's (TLS or not) and
+ * `Host`, or, behind a trusted proxy, the proxy's own (last) forwarded entries
+ * when they are well-formed. A DPoP proof signs this URL, so a TLS-terminating
+ * proxy must not turn `https://app/...` into `http://backend/...`.
+ */
+function publicOrigin(req: IncomingMessage, host: string, trustProxy: boolean): { scheme: string; host: string } {
+  let scheme = 'encrypted' in req.socket && req.socket.encrypted === true ? 'https' : 'http';
+  if (!trustProxy) return { scheme, host };
+  const proto = lastEntry(req.headers['x-forwarded-proto'])?.toLowerCase();
+  if (proto === 'http' || proto === 'https') scheme = proto;
+  const forwardedHost = lastEntry(req.headers['x-forwarded-host']);
+  const match = forwardedHost === undefined ? null : HOST.exec(forwardedHost);
+  const valid = match !== null && (match[2] === undefined || Number(match[2]) <= 65535);
+  return { scheme, host: valid ? (forwardedHost as string) : host };
+}
+
 /** The request's absolute URL, or `null` when its target or `Host` is malformed (→ 400). */
-function requestUrl(req: IncomingMessage): string | null {
+function requestUrl(req: IncomingMessage, trustProxy: boolean): string | null {
   const hostLines = req.rawHeaders.filter((value, i) => i % 2 === 0 && value.toLowerCase() === 'host').length;
   if (hostLines > 1) return null;
   const rawHost = req.headers.host;
@@ -65,7 +90,10 @@ function requestUrl(req: IncomingMessage): string | null {
   }
   const target = req.url ?? '';
   let url: string;
-  if (target.startsWith('/')) url = `http://${host}${target}`; // origin-form; concatenated so `//x` stays a path
+  if (target.startsWith('/')) {
+    const origin = publicOrigin(req, host, trustProxy);
+    url = `${origin.scheme}://${origin.host}${target}`; // origin-form; concatenated so `//x` stays a path
+  }
   else if (/^https?:\/\//i.test(target)) url = target; // absolute-form, which a server must accept (RFC 9112 §3.2.2)
   else return null; // `*` (asterisk-form) and anything else name no resource here
   try {
@@ -145,16 +173,15 @@ function headersOf(req: IncomingMessage): Headers {
 function addressOf(req: IncomingMessage, trustProxy: boolean): string | undefined {
   // Proxies append the address they saw; earlier entries are whatever the client sent.
   // So the trusted one is the rightmost (one trusted proxy in front of this server).
-  const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const forwardedLast = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
-  return forwardedLast !== undefined && forwardedLast !== '' ? forwardedLast : req.socket.remoteAddress;
+  const forwardedLast = trustProxy ? lastEntry(req.headers['x-forwarded-for']) : undefined;
+  return forwardedLast ?? req.socket.remoteAddress;
 }
 
 async function handleNode(server: FetchHandler, options: NodeHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = (req.method ?? '').toUpperCase();
   // TRACE and `OPTIONS *` (a question about the whole server) are implemented by no route.
   if (UNCARRIED_METHODS.has(method) || (method === 'OPTIONS' && req.url === '*')) return send(res, 501, 'UNSUPPORTED', 'method not implemented');
-  const url = requestUrl(req);
+  const url = requestUrl(req, options.trustProxy === true);
   if (url === null) return send(res, 400, 'INVALID_INPUT', 'malformed request');
   if (req.readableDidRead) {
     // A body parser mounted first took the bytes the MAC covers; waiting for them would hang.

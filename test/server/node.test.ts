@@ -198,3 +198,35 @@ describe('5xx of the adapter itself', () => {
     expect(reasons).toEqual(['adapter-failure']);
   });
 });
+
+describe('the request URL the server sees (a DPoP proof signs it)', () => {
+  /** The URL the fetch handler receives for one request through the adapter. */
+  async function seenUrl(headers: Record<string, string>, trustProxy: boolean): Promise<string> {
+    let seen = '';
+    const echo = { fetch: async (request: Request) => ((seen = request.url), new Response(null, { status: 204 })) };
+    http = createHttpServer(toNodeHandler(echo, { trustProxy }));
+    await new Promise<void>((resolve) => http?.listen(0, '127.0.0.1', resolve));
+    const port = (http.address() as AddressInfo).port;
+    await fetch(`http://127.0.0.1:${port}/zv/token?x=1`, { headers });
+    return seen;
+  }
+
+  test('behind a trusted proxy, X-Forwarded-Proto and X-Forwarded-Host name the public URL', async () => {
+    const url = await seenUrl({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example' }, true);
+    expect(url).toBe('https://app.example/zv/token?x=1');
+  });
+
+  test('the last entry is the trusted proxy\'s; a malformed one is ignored', async () => {
+    expect(await seenUrl({ 'x-forwarded-proto': 'http, https', 'x-forwarded-host': 'evil.example, app.example' }, true)).toBe('https://app.example/zv/token?x=1');
+  });
+
+  test('without trustProxy the forwarded headers are ignored', async () => {
+    const url = await seenUrl({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'app.example' }, false);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/zv\/token\?x=1$/);
+  });
+
+  test('a malformed forwarded value is ignored', async () => {
+    const url = await seenUrl({ 'x-forwarded-proto': 'gopher', 'x-forwarded-host': 'a b' }, true);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/zv\/token\?x=1$/);
+  });
+});
