@@ -29,6 +29,7 @@ export type {
   SharingStore,
   StoredGrant,
   StoredSession,
+  TokenOptions,
   ZeroVaultServer,
 } from './index.js';
 export { sqliteServerStore, type SqliteServerStoreOptions } from './sqlite.js';
