@@ -15,15 +15,21 @@
  * @module
  */
 import { ZeroVaultError, closed } from '../../errors.js';
-import { invalidResponse } from '../../transport.js';
-import { postJson, stringField, type Endpoint } from '../api.js';
+import type { Endpoint } from '../api.js';
 import { createDpopKey, createProof, type DpopKey } from './dpop.js';
-import type { AccountKeys } from './keys.js';
+import type { KeyHandle } from './keys.js';
 
 /** What a session's app fetch is built from. */
 export interface AppFetchInit {
   readonly endpoint: Endpoint;
-  readonly keys: AccountKeys;
+  readonly keys: Pick<KeyHandle, 'onClose'>;
+  /**
+   * Sends `POST /token` with `proof` as its `DPoP` header, session-MAC'd,
+   * through the one transport, and returns the JSON reply. The session
+   * passes it in (rather than this module importing the transport) so that
+   * loading this module on demand leaves the page's bundle as it was.
+   */
+  readonly requestToken: (proof: string) => Promise<Record<string, unknown>>;
   /** Origins (`URL.origin` form) that may receive tokens and proofs: the server's and the client's `tokenOrigins`. */
   readonly origins: readonly string[];
 }
@@ -66,6 +72,11 @@ function dpopError(response: Response): string | undefined {
   return /\berror\s*=\s*"?([A-Za-z_]+)"?/.exec(challenge)?.[1];
 }
 
+// The transport's error for a reply the SDK cannot accept (not imported: see `requestToken`).
+function invalidResponse(): ZeroVaultError {
+  return new ZeroVaultError('NETWORK', 'invalid server response');
+}
+
 function toRequest(input: string | URL | Request, init: RequestInit | undefined): Request {
   try {
     return new Request(input, init);
@@ -76,7 +87,7 @@ function toRequest(input: string | URL | Request, init: RequestInit | undefined)
 
 class SessionFetch implements AppFetch {
   readonly #endpoint: Endpoint;
-  readonly #keys: AccountKeys;
+  readonly #postToken: (proof: string) => Promise<Record<string, unknown>>;
   readonly #origins: ReadonlySet<string>;
   #key: DpopKey | undefined;
   #token: AccessToken | undefined;
@@ -86,7 +97,7 @@ class SessionFetch implements AppFetch {
 
   private constructor(init: AppFetchInit, key: DpopKey) {
     this.#endpoint = init.endpoint;
-    this.#keys = init.keys;
+    this.#postToken = init.requestToken;
     this.#origins = new Set(init.origins);
     this.#key = key;
     // A non-extractable CryptoKey cannot be wiped; at close the session lets go of it and of the token.
@@ -152,10 +163,8 @@ class SessionFetch implements AppFetch {
   async #requestToken(): Promise<AccessToken> {
     const proof = await createProof(this.#dpopKey(), { method: 'POST', url: `${this.#endpoint.baseUrl}/token` });
     const sentAt = Date.now();
-    const body = await postJson(this.#endpoint, '/token', {}, { key: this.#keys.signing(), headers: { dpop: proof } });
-    const value = stringField(body, 'access_token', JWS_PATTERN);
-    const { token_type: type, expires_in: expiresIn } = body;
-    if (typeof type !== 'string' || type.toLowerCase() !== 'dpop') throw invalidResponse();
+    const { access_token: value, token_type: type, expires_in: expiresIn } = await this.#postToken(proof);
+    if (typeof value !== 'string' || !JWS_PATTERN.test(value) || typeof type !== 'string' || type.toLowerCase() !== 'dpop') throw invalidResponse();
     if (typeof expiresIn !== 'number' || !Number.isSafeInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_EXPIRES_IN) throw invalidResponse();
     // Timed from the request, on this device's clock: the server's clock never enters the schedule.
     const lifetime = expiresIn * 1000;

@@ -37,6 +37,8 @@ export interface KeyHandle {
    * settles; a `CLOSED` error from the server closes the session.
    */
   use<T>(work: () => Promise<T>): Promise<T>;
+  /** Registers what to let go of when the session closes (runs at once if it is closed already). */
+  onClose(drop: () => void): void;
 }
 
 /** The secrets of one session and their lifetime. */

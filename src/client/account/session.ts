@@ -197,7 +197,8 @@ export class Session {
   /** The session's DPoP key and token cache, created at the first `fetch` (with `jose`, loaded then). */
   readonly #appFetch = once(async (): Promise<AppFetch> => {
     const { createAppFetch } = await loadOnDemand(() => import('./app-fetch.js'));
-    return createAppFetch({ endpoint: this.#endpoint, keys: this.#keys, origins: this.#tokenOrigins });
+    const requestToken = (proof: string) => postJson(this.#endpoint, '/token', {}, { key: this.#keys.signing(), headers: { dpop: proof } });
+    return createAppFetch({ endpoint: this.#endpoint, keys: this.#keys, origins: this.#tokenOrigins, requestToken });
   });
 
   /**
