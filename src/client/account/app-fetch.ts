@@ -77,6 +77,16 @@ function invalidResponse(): ZeroVaultError {
   return new ZeroVaultError('NETWORK', 'invalid server response');
 }
 
+/** `work`, or the signal's reason as soon as it aborts (as `fetch` rejects); the shared token request itself goes on. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 function toRequest(input: string | URL | Request, init: RequestInit | undefined): Request {
   try {
     return new Request(input, init);
@@ -116,7 +126,7 @@ class SessionFetch implements AppFetch {
     const request = toRequest(input, init);
     const url = new URL(request.url);
     if (!this.#origins.has(url.origin)) throw new ZeroVaultError('INVALID_INPUT', 'session.fetch sends tokens only to the server origin and tokenOrigins');
-    const token = await this.#accessToken();
+    const token = await abortable(this.#accessToken(), request.signal);
     // The retry needs the body again: keep a copy only when there is one to lose.
     const spare = request.body === null ? request : request.clone();
     const response = await this.#send(request, token, this.#nonces.get(url.origin));

@@ -53,7 +53,7 @@ function nowSeconds(): number {
 }
 
 /** The in-process server, a fake `/zv/token` and app routes under `/api/` on both allowed origins. */
-function harness(options: { expiresIn?: number; nonce?: 'once' | 'always'; tokenReply?: () => Response } = {}) {
+function harness(options: { expiresIn?: number; nonce?: 'once' | 'always'; tokenReply?: () => Response; rejectTokens?: number } = {}) {
   const server = newServer();
   const requests: string[] = [];
   const tokens: string[] = [];
@@ -109,6 +109,9 @@ function harness(options: { expiresIn?: number; nonce?: 'once' | 'always'; token
     jtis.add(payload.jti as string);
     const body = await request.text();
     seen.push({ method: request.method, url: request.url, token, jti: payload.jti as string, iat: payload.iat ?? 0, jkt, nonce: payload['nonce'], body, app: request.headers.get('x-app') });
+    if (options.rejectTokens !== undefined && seen.length <= options.rejectTokens) {
+      return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'DPoP error="invalid_token", algs="ES256"' });
+    }
     if (options.nonce !== undefined && (options.nonce === 'always' || payload['nonce'] !== 'n-1')) {
       nonceCount++;
       return json(401, { error: 'use_dpop_nonce' }, { 'www-authenticate': 'DPoP error="use_dpop_nonce", algs="ES256"', 'dpop-nonce': 'n-1' });
@@ -216,6 +219,30 @@ describe('session.fetch', () => {
     expect(response.status).toBe(401);
     expect(h.nonceCount()).toBe(2);
     expect(h.seen).toHaveLength(2);
+  });
+
+  test('a token the API rejects (invalid_token) is not reused: the next request fetches a new one, no automatic retry', async () => {
+    const h = harness({ rejectTokens: 1 });
+    const session = await h.client.register({ userId: 'alice', password: PASSWORD });
+    expect((await session.fetch(`${API}/api/a`)).status).toBe(401);
+    expect(h.seen).toHaveLength(1);
+    expect((await session.fetch(`${API}/api/a`)).status).toBe(200);
+    expect(h.tokens).toHaveLength(2);
+    expect(h.seen.map((s) => s.token)).toEqual(h.tokens);
+  });
+
+  test('an aborted signal rejects as fetch does, with nothing sent to the API', async () => {
+    const h = harness();
+    const session = await h.client.register({ userId: 'alice', password: PASSWORD });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(session.fetch(`${API}/api/a`, { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const late = new AbortController();
+    const pending = session.fetch(`${API}/api/a`, { signal: late.signal });
+    late.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(h.seen).toEqual([]);
+    expect((await session.fetch(`${API}/api/a`)).status).toBe(200);
   });
 
   test('a Request object with a body keeps its method, body and headers', async () => {
