@@ -70,8 +70,12 @@ test('the core entry loads OPAQUE at the first login and sharing code only when 
     'src/envelope/keyring-new.ts',
     'src/envelope/keyring-codec.ts',
     'src/crypto/ed25519.ts',
+    // session.fetch: the DPoP key, proofs and tokens arrive with its first call, with jose.
+    'src/client/account/app-fetch.ts',
+    'src/client/account/dpop.ts',
   ];
   expect(inputs.filter((path) => lazy.includes(path))).toEqual([]);
+  expect(inputs.filter((path) => path.includes('node_modules/jose/'))).toEqual([]);
   expect(inputs.filter((path) => path.endsWith('@noble/curves/abstract/edwards.js') || path.endsWith('@noble/curves/ed25519.js'))).toEqual([]);
 });
 

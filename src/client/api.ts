@@ -36,6 +36,11 @@ export interface CallOptions {
   readonly key?: SigningKey | undefined;
   /** Cancels the call. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Extra request headers (e.g. a route's `DPoP` proof). They cannot replace
+   * the JSON `content-type`/`accept` headers, and the request MAC sets `authorization`.
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 // JSON replies of the account and sharing routes are small (key logs and grant lists the largest).
@@ -58,6 +63,35 @@ export function normalizeBaseUrl(value: string | URL): string {
     throw new ZeroVaultError('INVALID_INPUT', 'url must be an http(s) URL without query, fragment or credentials');
   }
   return url.href.replace(/\/+$/, '');
+}
+
+// More origins than this is a misconfiguration, not an app.
+const MAX_TOKEN_ORIGINS = 64;
+
+/**
+ * Validates `tokenOrigins`: absolute http(s) origins only (no path, query,
+ * fragment or credentials; a trailing `/` is allowed), returned in
+ * `URL.origin` form, with the server's origin (of `baseUrl`) first.
+ * @throws `INVALID_INPUT`
+ */
+export function tokenOriginsOf(baseUrl: string, value: unknown): string[] {
+  const origins = new Set([new URL(baseUrl).origin]);
+  if (value === undefined) return [...origins];
+  if (!Array.isArray(value) || value.length > MAX_TOKEN_ORIGINS) throw new ZeroVaultError('INVALID_INPUT', `tokenOrigins must be an array of at most ${MAX_TOKEN_ORIGINS} origins`);
+  for (const item of value as unknown[]) {
+    let url: URL | undefined;
+    try {
+      url = typeof item === 'string' || item instanceof URL ? new URL(String(item)) : undefined;
+    } catch {
+      url = undefined;
+    }
+    // href is exactly origin + "/" only without path, query, fragment and credentials.
+    if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.href !== `${url.origin}/`) {
+      throw new ZeroVaultError('INVALID_INPUT', 'tokenOrigins must hold absolute http(s) origins, e.g. https://api.example.com');
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
 }
 
 /**
@@ -114,11 +148,12 @@ export async function requestJson(
   body: Record<string, unknown> | undefined,
   options: CallOptions = {},
 ): Promise<Record<string, unknown>> {
-  const { key, signal } = options;
+  const { key, signal, headers } = options;
+  const json: Record<string, string> = body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' };
   const reply = await exchange(endpoint.transport, {
     method,
     url: `${endpoint.baseUrl}${path}`,
-    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { ...headers, ...json },
     body: body === undefined ? undefined : JSON.stringify(body),
     retry: method === 'GET',
     sign: key === undefined ? undefined : (request) => signRequest(endpoint, key, request),

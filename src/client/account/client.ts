@@ -20,7 +20,7 @@ import { TRANSPORT_DEFAULTS, type FetchFn } from '../../transport.js';
 import { AccountKeys } from './keys.js';
 import { keyringStore } from './keyring.js';
 import { addSlotEntry, readMeta, readSlot, KEYRING_ID } from './meta.js';
-import { normalizeBaseUrl, postJson, signRequest, transportOptions, type Endpoint, type SigningKey } from '../api.js';
+import { normalizeBaseUrl, postJson, signRequest, tokenOriginsOf, transportOptions, type Endpoint, type SigningKey } from '../api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
 import { changePasswordWith } from './credentials.js';
 import { parseRecoveryKey } from '../../formats/recovery-key.js';
@@ -57,6 +57,13 @@ export interface ClientOptions {
   ksfRunner?: KsfRunner;
   /** The OPAQUE suite; default `ristretto255-SHA512`. */
   suite?: SuiteName;
+  /**
+   * Origins of the app's own APIs that `session.fetch` may send access
+   * tokens and DPoP proofs to, besides the zerovault server's own origin,
+   * e.g. `['https://api.example.com']`. Absolute http(s) origins only; a
+   * request to any other origin fails with `INVALID_INPUT` before it is sent.
+   */
+  tokenOrigins?: readonly (string | URL)[];
 }
 
 /** Credentials of {@link Client.register} and {@link Client.login}. */
@@ -96,6 +103,7 @@ export class Client {
   readonly #endpoint: Endpoint;
   readonly #settings: OpaqueSettings;
   readonly #store: BlobStore | undefined;
+  readonly #tokenOrigins: readonly string[];
 
   /** @throws `INVALID_INPUT` on a malformed option */
   constructor(options: ClientOptions) {
@@ -107,6 +115,7 @@ export class Client {
     if (options.ksfRunner !== undefined && typeof options.ksfRunner !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'ksfRunner must be a function');
     this.#settings = { ksf: assertArgon2idParams(options.ksf ?? ARGON2ID_DEFAULT), suite: options.suite ?? DEFAULT_SUITE, ksfRunner: options.ksfRunner };
     this.#store = options.store === undefined ? undefined : guardedStore(options.store);
+    this.#tokenOrigins = tokenOriginsOf(this.#endpoint.baseUrl, options.tokenOrigins);
   }
 
   /** The session's store; `signing` is the signing key, borrowed per request (it throws `CLOSED` once the session is). */
@@ -192,6 +201,7 @@ export class Client {
         keys,
         expiresAt,
         serverStore: this.#store === undefined,
+        tokenOrigins: this.#tokenOrigins,
       });
     } catch (err) {
       await postJson(this.#endpoint, '/logout', {}, { key: signing }).catch(() => undefined);

@@ -37,6 +37,8 @@ export interface KeyHandle {
    * settles; a `CLOSED` error from the server closes the session.
    */
   use<T>(work: () => Promise<T>): Promise<T>;
+  /** Registers what to let go of when the session closes (runs at once if it is closed already). */
+  onClose(drop: () => void): void;
 }
 
 /** The secrets of one session and their lifetime. */
@@ -46,6 +48,8 @@ export class AccountKeys implements KeyHandle {
   #keyring: KeyringState;
   /** Keyrings this session replaced: an operation that started under one may still hold its keys; wiped at close. */
   readonly #retired: Keyring[] = [];
+  /** What to let go of at close (see {@link onClose}). */
+  readonly #onClose: (() => void)[] = [];
   #closed = false;
   #wiped = false;
   #running = 0;
@@ -133,9 +137,20 @@ export class AccountKeys implements KeyHandle {
     else if (this.#closed && this.#running === 0) this.#wipe();
   }
 
+  /**
+   * Registers what to let go of when the session closes: session state that
+   * cannot be wiped, such as the non-extractable DPoP `CryptoKey` (JS can only
+   * drop the reference). Runs at once when the session is already closed.
+   */
+  onClose(drop: () => void): void {
+    if (this.#closed) drop();
+    else this.#onClose.push(drop);
+  }
+
   /** Closes the session: every later use fails with `CLOSED`; the secrets are wiped once nothing runs. */
   close(): void {
     this.#closed = true;
+    for (const drop of this.#onClose.splice(0)) drop();
     if (this.#running === 0) this.#wipe();
   }
 

@@ -1,5 +1,5 @@
 /**
- * `Session`: a logged-in user. Opens vaults, reaches the key directory,
+ * `Session`: a logged-in user. Opens vaults, reaches the key directory, calls the app's own API (`fetch`),
  * changes the password, creates the recovery key, logs out.
  *
  * The session's secrets belong to one `AccountKeys` value
@@ -27,6 +27,8 @@ import { metaManifestStore, ownManifestId } from '../vault/manifest.js';
 import type { KeyAccess, SharingContext } from '../sharing/context.js';
 import { RESERVED_PREFIX, openVault, type Vault } from '../vault/vault.js';
 import { keyAccess, ownVaultHost } from '../vault/own-host.js';
+import { once } from '../once.js';
+import type { AppFetch } from './app-fetch.js';
 
 export type { ChangePasswordOptions, RecoveryKeyOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
 
@@ -49,7 +51,7 @@ export class Session {
   readonly #keys: AccountKeys;
   readonly #serverStore: boolean;
   readonly #vaults = new Map<string, Promise<Vault>>();
-  #sharingContext: Promise<SharingContext> | undefined;
+  readonly #tokenOrigins: readonly string[];
   /** The user id, normalized (Unicode NFC, lower case). */
   readonly userId: string;
   /** When the server will expire this session (ms since the epoch, server clock). */
@@ -63,6 +65,7 @@ export class Session {
     this.#keys = init.keys;
     this.expiresAt = init.expiresAt;
     this.#serverStore = init.serverStore;
+    this.#tokenOrigins = init.tokenOrigins;
   }
 
   /** Whether the session is still usable (not logged out, and not found closed by the server). */
@@ -184,19 +187,30 @@ export class Session {
 
   /**
    * The session's sharing context, built on first use: the key directory,
-   * pins and sharing routes load on demand, not with the page. One per
-   * session (a failed load is retried by the next call).
+   * pins and sharing routes load on demand, not with the page.
    */
-  #sharing(): Promise<SharingContext> {
-    this.#sharingContext ??= loadOnDemand(() => import('../sharing/index.js'))
-      .then(({ createSharingContext }) =>
-        createSharingContext({ endpoint: this.#endpoint, keys: this.#keys, self: this.userId, store: this.#store, serverStore: this.#serverStore }),
-      )
-      .catch((err: unknown) => {
-        this.#sharingContext = undefined;
-        throw err;
-      });
-    return this.#sharingContext;
+  readonly #sharing = once(async (): Promise<SharingContext> => {
+    const { createSharingContext } = await loadOnDemand(() => import('../sharing/index.js'));
+    return createSharingContext({ endpoint: this.#endpoint, keys: this.#keys, self: this.userId, store: this.#store, serverStore: this.#serverStore });
+  });
+
+  /** The session's DPoP key and token cache, created at the first `fetch` (with `jose`, loaded then). */
+  readonly #appFetch = once(async (): Promise<AppFetch> => {
+    const { createAppFetch } = await loadOnDemand(() => import('./app-fetch.js'));
+    const requestToken = (proof: string) => postJson(this.#endpoint, '/token', {}, { key: this.#keys.signing(), headers: { dpop: proof } });
+    return createAppFetch({ endpoint: this.#endpoint, keys: this.#keys, origins: this.#tokenOrigins, requestToken });
+  });
+
+  /**
+   * `fetch` for the app's own API: each request carries a short-lived access
+   * token bound to this session's device key and a fresh DPoP proof (RFC
+   * 9449), which `zerovault/verify` checks. Tokens are fetched and renewed
+   * without the app noticing. Only to the zerovault server's origin and the
+   * client's `tokenOrigins` (see `docs/guide.md`).
+   * @throws `INVALID_INPUT` for any other origin (nothing is sent); `CLOSED`; what `fetch` throws
+   */
+  async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    return this.#keys.use(async () => (await this.#appFetch()).fetch(input, init));
   }
 
   #keyAccess(): KeyAccess {

@@ -19,6 +19,8 @@ export interface SessionInit {
   readonly expiresAt: number;
   /** Whether `store` is the server's blob routes (sharing needs it). */
   readonly serverStore: boolean;
+  /** Origins `session.fetch` may send tokens to: the server's and the client's `tokenOrigins` (`URL.origin` form). */
+  readonly tokenOrigins: readonly string[];
 }
 
 /** Options of {@link Session.vault}. */
