@@ -114,7 +114,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const { sub, sid, amr, cnf, iat, exp } = claims;
     const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
     if (!nonEmpty(sub) || !nonEmpty(sid) || !isStringArray(amr) || !nonEmpty(jkt) || typeof iat !== 'number' || typeof exp !== 'number') throw failed('token');
-    if (exp - iat > MAX_TOKEN_TTL_SECONDS) throw failed('token');
+    // jose checks exp and nbf; a token from the future (a skewed or forged issuer clock) is refused here.
+    if (exp - iat > MAX_TOKEN_TTL_SECONDS || iat > Math.floor(Date.now() / 1000) + clockTolerance) throw failed('token');
 
     // 2. The proof: one DPoP header, ES256 with its public key embedded, dpop+jwt.
     const proof = parts.dpop;
