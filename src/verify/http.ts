@@ -64,7 +64,8 @@ function urlOf(req: NodeRequestLike, origin: string | undefined): string | null 
   if (base === undefined) {
     const host = single(req.headers.host);
     if (typeof host !== 'string' || host.length === 0) return null;
-    base = `${req.socket?.encrypted === true ? 'https' : 'http'}://${host}`;
+    const tls = typeof req.socket === 'object' && req.socket !== null && (req.socket as { encrypted?: unknown }).encrypted === true;
+    base = `${tls ? 'https' : 'http'}://${host}`;
   }
   try {
     // Concatenated, not resolved against the base, so a target like `//x/y` stays a path.

@@ -63,7 +63,8 @@ export interface NodeRequestLike {
   url?: string | undefined;
   originalUrl?: string | undefined;
   headers: Readonly<Record<string, string | readonly string[] | undefined>>;
-  socket?: { readonly encrypted?: boolean } | undefined;
+  /** node:http's socket; a TLS socket (`encrypted: true`) makes the default origin `https:`. */
+  socket?: unknown;
   /** Set by the middleware once the request verified. */
   zerovault?: VerifiedRequest;
 }
