@@ -39,7 +39,7 @@ export default defineConfig([
   {
     ...shared,
     // Node adds the database-backed server and replay stores and the file-system store.
-    entry: { ...browserSafe, server: 'src/server/index-node.ts', verify: 'src/verify/index-node.ts', fs: 'src/fs.ts', cli: 'src/cli/index.ts' },
+    entry: { ...browserSafe, server: 'src/server/index-node.ts', verify: 'src/verify.ts', fs: 'src/fs.ts', cli: 'src/cli/index.ts' },
     outDir: 'dist/node',
     platform: 'node',
     target: 'node20',

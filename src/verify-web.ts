@@ -8,7 +8,7 @@
  * @module
  */
 import { ZeroVaultError } from './errors.js';
-import type { PostgresPoolLike, PostgresReplayStoreOptions, SqliteDatabaseLike, SqliteReplayStoreOptions } from './verify/index-node.js';
+import type { PostgresPoolLike, PostgresReplayStoreOptions, SqliteDatabaseLike, SqliteReplayStoreOptions } from './verify.js';
 import type { ClosableReplayStore } from './verify/index.js';
 
 export * from './verify/index.js';

@@ -2,7 +2,7 @@
  * `zerovault/verify` (edge and browser-safe build): verifies, on every
  * request to the app's own routes, the zerovault access token and the DPoP
  * proof a `session.fetch` sends. The Node build adds `sqliteReplayStore` and
- * `postgresReplayStore` (see `index-node.ts`).
+ * `postgresReplayStore` (see `../verify.ts`).
  *
  * Every export is listed by name.
  *

@@ -6,7 +6,7 @@
  */
 import { expect, test } from 'vitest';
 import * as edgeVerify from '../../src/verify/index.js';
-import * as nodeVerify from '../../src/verify/index-node.js';
+import * as nodeVerify from '../../src/verify.js';
 import * as webVerify from '../../src/verify-web.js';
 import { isZeroVaultError } from '../../src/errors.js';
 

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isZeroVaultError } from '../../src/errors.js';
-import { createVerifier, memoryReplayStore, postgresReplayStore, sqliteReplayStore, type ClosableReplayStore, type ReplayStore } from '../../src/verify/index-node.js';
+import { createVerifier, memoryReplayStore, postgresReplayStore, sqliteReplayStore, type ClosableReplayStore, type ReplayStore } from '../../src/verify.js';
 import { API, AUDIENCE, ISSUER, dpopRequest, makeDpopKey, makeIssuer, mintProof, mintToken, type DpopKey, type Issuer } from './mint.js';
 
 const PG_URL = process.env.ZEROVAULT_PG_URL;
