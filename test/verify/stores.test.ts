@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { base64url } from 'jose';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isZeroVaultError } from '../../src/errors.js';
 import { createVerifier, memoryReplayStore, postgresReplayStore, sqliteReplayStore, type ClosableReplayStore, type ReplayStore } from '../../src/verify.js';
@@ -129,6 +130,11 @@ if (PG_URL !== undefined) {
     keep(postgresReplayStore({ connectionString: PG_URL, tablePrefix: pgPrefix })),
     keep(postgresReplayStore({ connectionString: PG_URL, tablePrefix: pgPrefix })),
   ]);
+  conformance("postgres (an app's own pg.Pool and a store opened by connection string)", () => {
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+    opened.push({ burn: () => Promise.resolve(true), close: () => pool.end() });
+    return [keep(postgresReplayStore({ pool, tablePrefix: pgPrefix })), keep(postgresReplayStore({ connectionString: PG_URL, tablePrefix: pgPrefix }))];
+  });
 } else {
   console.warn('\n!!! SKIPPED: PostgreSQL replay store tests (set ZEROVAULT_PG_URL; .ci/run starts a server).\n');
   test.runIf(process.env.CI === 'true')('PostgreSQL is available under CI', () => {
