@@ -22,8 +22,21 @@ const MAX_TOKEN_TTL_SECONDS = 300;
 /** A proof id must carry at least 16 random bytes: 22 base64url characters. */
 const MIN_JTI_LENGTH = 22;
 const MAX_JTI_LENGTH = 256;
+/** Verified access tokens remembered at most (each a few hundred bytes). */
+const TOKEN_CACHE_SIZE = 10_000;
 /** Compact JWS are well under this; longer headers are refused before any parsing. */
 const MAX_JWT_LENGTH = 8192;
+
+/** What a verified access token grants, and its hash for the proof's `ath`. */
+interface CheckedToken {
+  readonly sub: string;
+  readonly sid: string;
+  readonly amr: readonly string[];
+  readonly jkt: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+  readonly ath: string;
+}
 
 /** The request parts a verification reads, from a `Request` or a node:http request. */
 export interface RequestParts {
@@ -92,12 +105,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const replay: ReplayStore = options.replayStore ?? memoryReplayStore();
   if (typeof replay?.burn !== 'function') throw new ZeroVaultError('INVALID_INPUT', 'replayStore must have a burn method');
 
-  const verifyParts = async (parts: RequestParts): Promise<VerifiedRequest> => {
-    if (parts.authorization === null) throw failed('missing');
-    const token = tokenOf(parts.authorization);
-    if (token === null || token.length > MAX_JWT_LENGTH) throw failed('token');
-
-    // 1. The access token: signature by the issuer's key, EdDSA only, at+jwt, claims.
+  /**
+   * The access token's signature and claims. A token is reused for every request of its few
+   * minutes, so a success is remembered by its exact string (the same bytes verify the same way)
+   * and only its expiry is checked again; failures are never remembered.
+   */
+  const tokens = new Map<string, CheckedToken>();
+  const checkToken = async (token: string): Promise<CheckedToken> => {
+    const now = Math.floor(Date.now() / 1000);
+    const cached = tokens.get(token);
+    if (cached !== undefined) {
+      if (now <= cached.exp + clockTolerance) return cached;
+      tokens.delete(token);
+      throw failed('token');
+    }
     let claims: Record<string, unknown>;
     try {
       ({ payload: claims } = await jwtVerify(token, keys, {
@@ -115,7 +136,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
     if (!nonEmpty(sub) || !nonEmpty(sid) || !isStringArray(amr) || !nonEmpty(jkt) || typeof iat !== 'number' || typeof exp !== 'number') throw failed('token');
     // jose checks exp and nbf; a token from the future (a skewed or forged issuer clock) is refused here.
-    if (exp - iat > MAX_TOKEN_TTL_SECONDS || iat > Math.floor(Date.now() / 1000) + clockTolerance) throw failed('token');
+    if (exp - iat > MAX_TOKEN_TTL_SECONDS || iat > now + clockTolerance) throw failed('token');
+    const entry: CheckedToken = { sub, sid, amr: Object.freeze([...amr]), jkt, exp, ath: await accessTokenHash(token) };
+    if (tokens.size >= TOKEN_CACHE_SIZE) {
+      // Drop expired entries; if none, the oldest (Map order is insertion order).
+      for (const [key, value] of tokens) if (now > value.exp + clockTolerance) tokens.delete(key);
+      if (tokens.size >= TOKEN_CACHE_SIZE) tokens.delete(tokens.keys().next().value as string);
+    }
+    tokens.set(token, entry);
+    return entry;
+  };
+
+  const verifyParts = async (parts: RequestParts): Promise<VerifiedRequest> => {
+    if (parts.authorization === null) throw failed('missing');
+    const token = tokenOf(parts.authorization);
+    if (token === null || token.length > MAX_JWT_LENGTH) throw failed('token');
+
+    // 1. The access token (checked once per token string, then cached until it expires).
+    const checked = await checkToken(token);
+    const { sub, sid, amr, jkt, exp } = checked;
 
     // 2. The proof: one DPoP header, ES256 with its public key embedded, dpop+jwt.
     const proof = parts.dpop;
@@ -139,7 +178,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const proofIat = proofClaims.iat;
     if (typeof proofIat !== 'number' || !Number.isFinite(proofIat) || Math.abs(now - proofIat) > proofMaxAge) throw failed('proof');
     if (typeof jti !== 'string' || jti.length < MIN_JTI_LENGTH || jti.length > MAX_JTI_LENGTH) throw failed('proof');
-    if (ath !== (await accessTokenHash(token))) throw failed('proof');
+    if (ath !== checked.ath) throw failed('proof');
 
     // 4. The token is bound to the key that signed the proof (a stolen token without the key fails here).
     let thumbprint: string;
@@ -160,7 +199,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (!fresh) throw failed('proof');
 
-    return Object.freeze({ userId: sub, sessionId: sid, amr: Object.freeze([...amr]), expiresAt: exp * 1000 });
+    return Object.freeze({ userId: sub, sessionId: sid, amr, expiresAt: exp * 1000 });
   };
 
   const verify = async (request: Request): Promise<VerifiedRequest> => {

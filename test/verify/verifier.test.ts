@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, UnsecuredJWT, base64url } from 'jose';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { isZeroVaultError } from '../../src/errors.js';
 import { createVerifier, memoryReplayStore, type ReplayStore, type Verifier } from '../../src/verify/index.js';
 import { API, AUDIENCE, ISSUER, athOf, dpopRequest, makeDpopKey, makeIssuer, mintProof, mintToken, now, type DpopKey, type Issuer } from './mint.js';
@@ -220,6 +220,30 @@ describe('refused requests', () => {
     headers.append('dpop', await mintProof(dpop, token));
     headers.append('dpop', await mintProof(dpop, token));
     await authFailed(verifierWith().verify(new Request(API, { headers })));
+  });
+});
+
+describe('a token verified once', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test('is refused once it expires, though its first success is remembered', async () => {
+    const verifier = verifierWith();
+    const token = await mintToken(issuer, dpop, { exp: now() + 30 });
+    await expect(verifier.verify(dpopRequest(API, token, await mintProof(dpop, token)))).resolves.toBeDefined();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 40_000);
+    await authFailed(verifier.verify(dpopRequest(API, token, await mintProof(dpop, token))));
+  });
+
+  test('a remembered token still needs a proof by its key, for this request', async () => {
+    const verifier = verifierWith();
+    const token = await mintToken(issuer, dpop);
+    await expect(verifier.verify(dpopRequest(API, token, await mintProof(dpop, token)))).resolves.toBeDefined();
+    await authFailed(verifier.verify(dpopRequest(API, token, await mintProof(dpop, token, { signer: await makeDpopKey() }))));
+    await authFailed(verifier.verify(dpopRequest(API, token, await mintProof(dpop, token, { ath: await athOf('x') }))));
+    await authFailed(verifier.verify(dpopRequest(API, token, null)));
   });
 });
 
