@@ -31,13 +31,15 @@ const browserSafe = {
   'ksf-worker': 'src/ksf-worker.ts',
   // The same names as the node build; the Node-only stores throw UNSUPPORTED (see the file).
   server: 'src/server-web.ts',
+  // Likewise: the Node-only replay stores throw UNSUPPORTED here.
+  verify: 'src/verify-web.ts',
 };
 
 export default defineConfig([
   {
     ...shared,
-    // Node adds the database-backed server stores and the file-system store.
-    entry: { ...browserSafe, server: 'src/server/index-node.ts', fs: 'src/fs.ts', cli: 'src/cli/index.ts' },
+    // Node adds the database-backed server and replay stores and the file-system store.
+    entry: { ...browserSafe, server: 'src/server/index-node.ts', verify: 'src/verify.ts', fs: 'src/fs.ts', cli: 'src/cli/index.ts' },
     outDir: 'dist/node',
     platform: 'node',
     target: 'node20',

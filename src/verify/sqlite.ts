@@ -1,0 +1,110 @@
+/**
+ * `sqliteReplayStore({ path } | { database })`: proof ids in a SQLite table,
+ * so every process sharing the file refuses a proof another one accepted.
+ * With `path` it opens the file with `better-sqlite3` (an optional peer
+ * dependency, loaded on first use); with `database` it uses the app's own
+ * handle (`better-sqlite3`, or `node:sqlite`'s `DatabaseSync`).
+ *
+ * One `INSERT ... ON CONFLICT DO NOTHING` decides, inside SQLite, whether an
+ * id is new: two processes cannot both see it as fresh.
+ *
+ * @module
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import type { ClosableReplayStore } from './types.js';
+
+/** What the store needs of a SQLite handle: `better-sqlite3`'s `Database` and `node:sqlite`'s `DatabaseSync` both fit. */
+export interface SqliteDatabaseLike {
+  exec(sql: string): unknown;
+  prepare(sql: string): { run(...params: (string | number)[]): { changes: number | bigint } };
+}
+
+/** Options for {@link sqliteReplayStore}: a file to open, or an open handle. */
+export type SqliteReplayStoreOptions =
+  | {
+      /** Database file path (may be the server store's file: the table name is distinct). */
+      path: string;
+      /** Milliseconds to wait for another process's write lock; default 5000. */
+      busyTimeoutMs?: number;
+    }
+  | {
+      /** An open database the app owns; `close()` leaves it open. */
+      database: SqliteDatabaseLike;
+    };
+
+const SCHEMA = 'CREATE TABLE IF NOT EXISTS zv_replay (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)';
+
+/** Expired ids are deleted at most this often, in ms. */
+const PURGE_INTERVAL_MS = 60_000;
+
+function storageError(cause: unknown): ZeroVaultError {
+  if (isZeroVaultError(cause)) return cause;
+  return new ZeroVaultError('STORAGE', 'sqlite operation failed', { cause });
+}
+
+/**
+ * Creates a {@link ReplayStore} on SQLite.
+ *
+ * @throws `INVALID_INPUT` on bad options; `STORAGE` on first use when `better-sqlite3` is missing or the file cannot be opened
+ */
+export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableReplayStore {
+  const given = options !== null && typeof options === 'object' && 'database' in options ? options.database : undefined;
+  const path = options !== null && typeof options === 'object' && 'path' in options ? options.path : undefined;
+  if (given === undefined && (typeof path !== 'string' || path.length === 0)) {
+    throw new ZeroVaultError('INVALID_INPUT', 'give a non-empty path or an open database');
+  }
+  if (given !== undefined && (typeof given.prepare !== 'function' || typeof given.exec !== 'function')) {
+    throw new ZeroVaultError('INVALID_INPUT', 'database must be an open SQLite handle');
+  }
+  let opened: Promise<{ db: SqliteDatabaseLike; close?: () => void }> | undefined;
+  const open = (): Promise<{ db: SqliteDatabaseLike; close?: () => void }> => {
+    opened ??= (async () => {
+      if (given !== undefined) {
+        given.exec(SCHEMA);
+        return { db: given };
+      }
+      let Database: typeof BetterSqlite3;
+      try {
+        Database = (await import('better-sqlite3')).default;
+      } catch (cause) {
+        throw new ZeroVaultError('STORAGE', 'sqliteReplayStore needs the better-sqlite3 package', { cause });
+      }
+      const db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor('busyTimeoutMs' in options ? (options.busyTimeoutMs ?? 5000) : 5000))}`);
+      db.exec(SCHEMA);
+      return { db, close: () => db.close() };
+    })().catch((cause: unknown) => {
+      opened = undefined; // a later call may retry
+      throw storageError(cause);
+    });
+    return opened;
+  };
+  let lastPurge = 0;
+  return {
+    burn: async (jti, expiresAt) => {
+      const { db } = await open();
+      try {
+        const now = Date.now();
+        if (now - lastPurge >= PURGE_INTERVAL_MS) {
+          lastPurge = now;
+          db.prepare('DELETE FROM zv_replay WHERE expires_at <= ?').run(now);
+        }
+        // A row whose time is up may be taken again (its proof's iat is outside the window by then anyway).
+        const result = db
+          .prepare('INSERT INTO zv_replay (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE zv_replay.expires_at <= ?')
+          .run(jti, Math.ceil(expiresAt), now);
+        return Number(result.changes) === 1;
+      } catch (cause) {
+        throw storageError(cause);
+      }
+    },
+    close: async () => {
+      if (opened === undefined) return;
+      const handle = await opened.catch(() => undefined);
+      opened = undefined;
+      handle?.close?.();
+    },
+  };
+}
