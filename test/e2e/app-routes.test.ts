@@ -12,11 +12,14 @@ import { createHash } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, createRemoteJWKSet, jwtVerify, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Client } from '../../src/client/index.js';
+import { createVerifier, memoryReplayStore } from '../../src/verify/index.js';
 import { TEST_KSF, sdk, startServer, type Running } from './helpers.js';
 
 let running: Running;
 let app: Server;
 let appUrl: string;
+let verified: Server;
+let verifiedUrl: string;
 const seen = new Set<string>();
 
 /** What a plain-jose app route concludes about one request. */
@@ -59,11 +62,25 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  // The same app with zerovault/verify as its middleware (it never imports the zerovault server).
+  const verifier = createVerifier({ issuer: 'zerovault', audience: 'zerovault', jwksUrl, replayStore: memoryReplayStore() });
+  const middleware = verifier.node();
+  verified = createHttpServer((req, res) => {
+    middleware(req, res, () => {
+      const who = (req as IncomingMessage & { zerovault?: { userId: string; sessionId: string } }).zerovault;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ sub: who?.userId, sid: who?.sessionId, method: req.method }));
+    });
+  });
+  await new Promise<void>((resolve) => verified.listen(0, '127.0.0.1', resolve));
+  verifiedUrl = `http://127.0.0.1:${(verified.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
-  app.closeAllConnections();
-  await new Promise<void>((resolve) => app.close(() => resolve()));
+  for (const server of [app, verified]) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
   await running.close();
 });
 
@@ -98,5 +115,28 @@ describe("the app's own routes", () => {
     await bob.logout();
     await expect(bob.fetch(`${appUrl}/api/todos`)).rejects.toMatchObject({ code: 'CLOSED' });
     await alice.logout();
+  });
+
+  test('zerovault/verify as the middleware of a separate service, through jwksUrl: the user and session, and replays refused', async () => {
+    const recorded: Request[] = [];
+    const client = new Client({
+      url: running.base,
+      ksf: TEST_KSF,
+      tokenOrigins: [verifiedUrl],
+      fetch: (request) => {
+        if (request.url.startsWith(verifiedUrl)) recorded.push(request.clone());
+        return fetch(request);
+      },
+    });
+    const carol = await client.register({ userId: 'Carol@Example.com', password: 'pw-carol' });
+    const response = await carol.fetch(new Request(`${verifiedUrl}/api/todos`, { method: 'PUT', body: '{}' }));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { sub: string; sid: string; method: string };
+    expect(body).toMatchObject({ sub: 'carol@example.com', method: 'PUT' });
+    expect(body.sid).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+    const replay = await fetch(recorded[0] as Request);
+    expect(replay.status).toBe(401);
+    expect(replay.headers.get('www-authenticate')).toMatch(/^DPoP /);
+    await carol.logout();
   });
 });
