@@ -8,8 +8,9 @@
  * one transport, are reused until shortly before they expire, and renewed
  * without the app noticing. A 401 that asks for a DPoP nonce is retried once.
  * Tokens and proofs go only to the zerovault server's origin and the client's
- * `tokenOrigins`: any other URL is refused before anything is sent, so a
- * token never reaches a third party. Loaded on demand with `jose`
+ * `tokenOrigins`: any other URL is refused before anything is sent, and
+ * redirects are not followed (the 3xx is returned as it is), so a token
+ * never reaches a third party. Loaded on demand with `jose`
  * (`dpop.ts`), at the first `session.fetch`.
  *
  * @module
@@ -144,7 +145,9 @@ class SessionFetch implements AppFetch {
     headers.set('authorization', `DPoP ${token}`);
     headers.set('dpop', proof);
     const fetchFn = this.#endpoint.transport.fetch ?? globalThis.fetch;
-    const response = await fetchFn.call(globalThis, new Request(request, { headers }));
+    // Never followed: a redirect would carry the token and this proof to another URL (a proof is
+    // bound to one method and URL, and a fetch may keep Authorization on a cross-origin hop).
+    const response = await fetchFn.call(globalThis, new Request(request, { headers, redirect: 'manual' }));
     const fresh = response.headers.get('dpop-nonce');
     if (fresh !== null && NONCE_PATTERN.test(fresh) && this.#key !== undefined) this.#nonces.set(new URL(request.url).origin, fresh);
     return response;

@@ -119,15 +119,19 @@ function harness(options: { expiresIn?: number; nonce?: 'once' | 'always'; token
     return json(200, { user: claims.sub, method: request.method, body, query: url.search });
   }
 
+  const redirects: RequestRedirect[] = [];
   const fetch = async (request: Request): Promise<Response> => {
     requests.push(`${request.method} ${request.url}`);
     const url = new URL(request.url);
     if (request.method === 'POST' && request.url === TOKEN_URL) return issueToken(request);
-    if (url.pathname.startsWith('/api/')) return appRoute(request);
+    if (url.pathname.startsWith('/api/')) {
+      redirects.push(request.redirect);
+      return appRoute(request);
+    }
     return server.fetch(request);
   };
   const client = new Client({ url: 'http://localhost/zv', fetch, ksf: TEST_KSF, tokenOrigins: [API] });
-  return { client, requests, tokens, seen, nonceCount: () => nonceCount };
+  return { client, requests, tokens, seen, redirects, nonceCount: () => nonceCount };
 }
 
 describe('session.fetch', () => {
@@ -243,6 +247,14 @@ describe('session.fetch', () => {
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
     expect(h.seen).toEqual([]);
     expect((await session.fetch(`${API}/api/a`)).status).toBe(200);
+  });
+
+  test('redirects are never followed (a redirect would carry the token and the proof elsewhere)', async () => {
+    const h = harness();
+    const session = await h.client.register({ userId: 'alice', password: PASSWORD });
+    await session.fetch(`${API}/api/items`, { redirect: 'follow' });
+    await session.fetch(new Request(`${API}/api/items`, { redirect: 'follow' }));
+    expect(h.redirects).toEqual(['manual', 'manual']);
   });
 
   test('a Request object with a body keeps its method, body and headers', async () => {
