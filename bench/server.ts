@@ -16,11 +16,38 @@
  * The same phases run against `memoryServerStore` for reference: the gap is
  * what durable storage costs (each verified request commits its nonce).
  *
+ * Phase `own-routes`: the app's own routes, on the same node:http server as
+ * a zerovault server (SQLite store) that issues the access token. One app
+ * table of 256 rows of 1 KiB in its own SQLite file (WAL,
+ * `synchronous = FULL`), read by `GET /items/:id` behind
+ *
+ * - a plain HS256 bearer token (jose `jwtVerify`, shared secret): the baseline;
+ * - `zerovault/verify` (`createVerifier` given the server's JWKS, with
+ *   `sqliteReplayStore` on the app's database, so every proof's `jti` burn is
+ *   a durable commit like the zerovault nonce); the load generator holds a
+ *   P-256 DPoP key, gets its access token from the real `POST /token`
+ *   (session MAC + DPoP proof) and sends a fresh proof per request (jose
+ *   `SignJWT`: htm, htu, iat, jti, ath). The proofs are signed before each
+ *   timed phase, not during it: signing costs the client about what
+ *   verifying costs the server, so on two cores the client would be the
+ *   bottleneck; the signing rate is printed;
+ * - the same with `memoryReplayStore`, for reference: the gap to the row
+ *   above is what the durable burn costs.
+ *
+ * The routes alternate (plain, verified, memory, then the reverse, for
+ * BENCH_OWN_ROUNDS rounds, default 2) so a change in machine load hits each
+ * alike; the ratio is verified / plain in requests per second (target ≥ 0.7).
+ * Own-route phases last min(BENCH_SECONDS, 20) s, and their proofs are signed
+ * for at most 20 s (or BENCH_MAX_REQUESTS proofs): every proof must still be
+ * inside the verifier's 60 s `iat` window when sent.
+ *
  * Bounded: each phase stops at BENCH_SECONDS (default 3) or BENCH_MAX_REQUESTS
  * (default 20 000) requests; logins at BENCH_LOGINS (default 40) or
  * BENCH_LOGIN_SECONDS (default 8). Connection counts: BENCH_CONNECTIONS
- * (default "1,16"); stores: BENCH_STORES (default "sqlite,memory").
- * Loopback only.
+ * (default "1,16"); stores: BENCH_STORES (default "sqlite,memory"); which
+ * phases: BENCH_PHASES, a list of `server` (the zerovault routes above, on
+ * each store) and `own-routes` (default both; `BENCH_PHASES=own-routes npm
+ * run bench:server` runs only the app's own routes). Loopback only.
  */
 import { createServer as createHttpServer, Agent, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,12 +56,15 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { SignJWT, base64url, jwtVerify, type JSONWebKeySet, type JWK } from 'jose';
 import { fromBase64url, toBase64url, utf8 } from '../src/crypto/bytes.js';
 import { randomBytes } from '../src/crypto/random.js';
 import { bodyHash, computeRequestMac, formatAuthorization, requestMacKey } from '../src/crypto/request-mac.js';
 import { finishLogin, finishRegistration, startLogin, startRegistration } from '../src/opaque/index.js';
 import { createServer, createServerSetup, memoryServerStore, toNodeHandler } from '../src/server/index.js';
 import { sqliteServerStore } from '../src/server/sqlite.js';
+import { createVerifier, memoryReplayStore, sqliteReplayStore, type NodeMiddleware } from '../src/verify.js';
 
 const KSF_FLOOR = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
 const USER = 'bench@example.com';
@@ -50,6 +80,7 @@ function envInt(name: string, fallback: number, min: number, max: number): numbe
 }
 
 type StoreKind = 'sqlite' | 'memory';
+type PhaseGroup = 'server' | 'own-routes';
 
 interface Settings {
   readonly seconds: number;
@@ -58,6 +89,8 @@ interface Settings {
   readonly loginSeconds: number;
   readonly connections: readonly number[];
   readonly stores: readonly StoreKind[];
+  readonly phases: readonly PhaseGroup[];
+  readonly ownRounds: number;
 }
 
 function settings(): Settings {
@@ -65,8 +98,12 @@ function settings(): Settings {
   if (connections.some((c) => !Number.isSafeInteger(c) || c < 1 || c > 256)) throw new Error('BENCH_CONNECTIONS must be integers from 1 to 256');
   const stores = (process.env.BENCH_STORES ?? 'sqlite,memory').split(',').map((k) => k.trim());
   if (stores.some((k) => k !== 'sqlite' && k !== 'memory')) throw new Error('BENCH_STORES must list sqlite and/or memory');
+  const phases = (process.env.BENCH_PHASES ?? 'server,own-routes').split(',').map((k) => k.trim());
+  if (phases.some((k) => k !== 'server' && k !== 'own-routes')) throw new Error('BENCH_PHASES must list server and/or own-routes');
   return {
     stores: stores as StoreKind[],
+    phases: phases as PhaseGroup[],
+    ownRounds: envInt('BENCH_OWN_ROUNDS', 2, 1, 20),
     seconds: envInt('BENCH_SECONDS', 3, 1, 60),
     maxRequests: envInt('BENCH_MAX_REQUESTS', 20_000, 10, 1_000_000),
     logins: envInt('BENCH_LOGINS', 40, 1, 10_000),
@@ -75,13 +112,25 @@ function settings(): Settings {
   };
 }
 
-/** What the load generator is asked to run. */
+/** What the load generator is asked to run: the zerovault routes, or the app's own routes. */
 interface Job {
+  readonly kind: PhaseGroup;
+  /** The zerovault server, `http://127.0.0.1:port/zv`. */
   readonly base: string;
   readonly sessionId: string;
   readonly macKey: Uint8Array;
   readonly settings: Settings;
+  /** The HS256 secret the plain bearer route shares with its token issuer (`own-routes` only). */
+  readonly bearerSecret?: Uint8Array;
 }
+
+/** The app's own routes (same server, same table): `GET {prefix}/items/:id`. */
+const OWN_ROUTES = [
+  { prefix: '/plain', name: 'own GET 1 KiB, HS256 bearer' },
+  { prefix: '/api', name: 'own GET 1 KiB, zerovault/verify' },
+  { prefix: '/api-mem', name: 'own GET 1 KiB, verify + memory replay (ref.)' },
+] as const;
+const OWN_SECONDS_MAX = 20;
 
 /** One measured phase. */
 interface Phase {
@@ -105,9 +154,9 @@ async function runWorker(job: Job): Promise<Phase[]> {
   const basePath = url.pathname;
   const payload = JSON.stringify({ data: toBase64url(randomBytes(1024)) });
 
-  const send = (agent: Agent, method: string, path: string, body: string | undefined, sign: boolean): Promise<{ status: number; text: string }> => {
+  const send = (agent: Agent, method: string, path: string, body: string | undefined, sign: boolean, extra: Record<string, string> = {}, root = false): Promise<{ status: number; text: string }> => {
     const bytes = body === undefined ? new Uint8Array(0) : utf8(body);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
     if (body !== undefined) headers['content-length'] = String(bytes.length);
     if (sign) {
       const timestamp = Date.now();
@@ -116,7 +165,7 @@ async function runWorker(job: Job): Promise<Phase[]> {
       headers.authorization = formatAuthorization({ sessionId: job.sessionId, timestamp, nonce, mac });
     }
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: url.port, path: basePath + path, method, headers, agent }, (res) => {
+      const req = httpRequest({ host: '127.0.0.1', port: url.port, path: root ? path : basePath + path, method, headers, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -150,6 +199,8 @@ async function runWorker(job: Job): Promise<Phase[]> {
     agent.destroy();
     return { name, connections, requests: latenciesMs.length, errors, seconds: elapsed, latenciesMs };
   };
+
+  if (job.kind === 'own-routes') return ownRoutes(job, send, phase);
 
   // Every record the GET phases read exists (not measured).
   const seeder = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -189,6 +240,75 @@ async function runWorker(job: Job): Promise<Phase[]> {
   return phases;
 }
 
+type Send = (agent: Agent, method: string, path: string, body: string | undefined, sign: boolean, extra?: Record<string, string>, root?: boolean) => Promise<{ status: number; text: string }>;
+type RunPhase = (name: string, connections: number, limit: number, request: (agent: Agent, i: number) => Promise<boolean>, seconds?: number) => Promise<Phase>;
+
+/** A DPoP proof (RFC 9449) as `session.fetch` sends it, signed with jose. */
+function dpopProof(key: CryptoKey, jwk: JWK, htm: string, htu: string, ath?: string): Promise<string> {
+  return new SignJWT({ htm, htu, jti: toBase64url(randomBytes(16)), ...(ath === undefined ? {} : { ath }) })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+    .setIssuedAt()
+    .sign(key);
+}
+
+/** Load generator side of `own-routes`: a DPoP key, a real access token, then the routes in alternating rounds. */
+async function ownRoutes(job: Job, send: Send, phase: RunPhase): Promise<Phase[]> {
+  const origin = new URL(job.base).origin;
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const { kty, crv, x, y } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JWK;
+  const jwk = { kty, crv, x, y } as JWK;
+
+  // The access token, from the zerovault server's POST /token: session MAC + a proof for that request.
+  const tokenAgent = new Agent({ keepAlive: false });
+  const issued = await send(tokenAgent, 'POST', '/token', '{}', true, { dpop: await dpopProof(pair.privateKey, jwk, 'POST', `${job.base}/token`) });
+  tokenAgent.destroy();
+  if (issued.status !== 200) throw new Error(`POST /token failed: HTTP ${issued.status}`);
+  const accessToken = (JSON.parse(issued.text) as { access_token: string }).access_token;
+  const ath = base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(accessToken))));
+
+  // The baseline's token: HS256 over a secret the route shares.
+  const bearer = await new SignJWT({ sub: USER }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime('10m').sign(job.bearerSecret as Uint8Array);
+
+  const seconds = Math.min(job.settings.seconds, OWN_SECONDS_MAX);
+  const get = async (agent: Agent, path: string, headers: Record<string, string>): Promise<boolean> => (await send(agent, 'GET', path, undefined, false, headers, true)).status === 200;
+  const signing: { proofs: number; ms: number } = { proofs: 0, ms: 0 };
+  /** One route, one connection count: a measured phase (the proofs are signed first, untimed). */
+  const run = async (route: (typeof OWN_ROUTES)[number], connections: number): Promise<Phase> => {
+    const path = (i: number): string => `${route.prefix}/items/r${i % RECORD_IDS}`;
+    if (route.prefix === '/plain') {
+      return phase(route.name, connections, job.settings.maxRequests, (agent, i) => get(agent, path(i), { authorization: `Bearer ${bearer}` }), seconds);
+    }
+    const t0 = performance.now();
+    const proofs: string[] = [];
+    // Bounded in time too: the first proof must still be inside the 60 s window when the phase ends.
+    for (let i = 0; i < job.settings.maxRequests && performance.now() - t0 < OWN_SECONDS_MAX * 1000; i++) proofs.push(await dpopProof(pair.privateKey, jwk, 'GET', `${origin}${path(i)}`, ath));
+    signing.proofs += proofs.length;
+    signing.ms += performance.now() - t0;
+    return phase(route.name, connections, proofs.length, (agent, i) => get(agent, path(i), { authorization: `DPoP ${accessToken}`, dpop: proofs[i] as string }), seconds);
+  };
+
+  const phases: Phase[] = [];
+  for (const connections of job.settings.connections) {
+    const merged = new Map<string, Phase>();
+    for (let r = 0; r < job.settings.ownRounds; r++) {
+      const order = r % 2 === 0 ? OWN_ROUTES : [...OWN_ROUTES].reverse();
+      for (const route of order) {
+        const p = await run(route, connections);
+        const before = merged.get(route.name);
+        merged.set(
+          route.name,
+          before === undefined
+            ? p
+            : { ...p, requests: before.requests + p.requests, errors: before.errors + p.errors, seconds: before.seconds + p.seconds, latenciesMs: before.latenciesMs.concat(p.latenciesMs) },
+        );
+      }
+    }
+    for (const route of OWN_ROUTES) phases.push(merged.get(route.name) as Phase);
+  }
+  phases.push({ name: 'client: DPoP proof signing (untimed, before each phase)', connections: 1, requests: signing.proofs, errors: 0, seconds: signing.ms / 1000, latenciesMs: [] });
+  return phases;
+}
+
 // ---------------------------------------------------------------- server (this process)
 
 function fixed(value: number, digits: number): string {
@@ -219,6 +339,94 @@ async function lowLogin(base: string): Promise<{ sessionId: string; macKey: Uint
   const finish = await finishLogin({ state: start.state, response: fromBase64url(started.response as string), password: PASSWORD, ksf: KSF_FLOOR });
   const { sessionId } = await post('/login/finish', { loginId: started.loginId, finalization: toBase64url(finish.finalization) });
   return { sessionId: sessionId as string, macKey: requestMacKey(finish.sessionKey, sessionId as string) };
+}
+
+/** Runs `job` in a fresh load generator: a child process (this file, same loader flags), its own event loop and core. */
+async function load(job: Job): Promise<Phase[]> {
+  const child = fork(fileURLToPath(import.meta.url), [LOAD_GENERATOR], { serialization: 'advanced', stdio: 'inherit' });
+  return new Promise<Phase[]>((resolve, reject) => {
+    child.once('message', (value) => resolve(value as Phase[]));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`load generator exited (${String(code)})`)));
+    child.send(job);
+  });
+}
+
+/**
+ * The app's own routes beside a zerovault server (SQLite store) on one node:http server:
+ * `/zv/*` is zerovault (it issues the access token), `{prefix}/items/:id` reads the app's table.
+ */
+async function runOwnRoutes(s: Settings): Promise<Phase[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'zerovault-bench-'));
+  const store = sqliteServerStore({ path: join(dir, 'zerovault.db') });
+  const tokens = { issuer: 'https://zv.bench.example', audience: 'https://app.bench.example' };
+  const zv = createServer({ setup: createServerSetup(), store, basePath: '/zv', tokens });
+  const zvHandler = toNodeHandler(zv);
+
+  // The app's database: its own file, the same pragmas as the zerovault store.
+  const db = new Database(join(dir, 'app.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE items (id TEXT PRIMARY KEY, data BLOB NOT NULL)');
+  const insert = db.prepare('INSERT INTO items (id, data) VALUES (?, ?)');
+  db.transaction(() => {
+    for (let i = 0; i < RECORD_IDS; i++) insert.run(`r${i}`, Buffer.from(randomBytes(1024)));
+  })();
+  const select = db.prepare<[string], { data: Buffer }>('SELECT data FROM items WHERE id = ?');
+  const replayStore = sqliteReplayStore({ database: db });
+
+  const bearerSecret = randomBytes(32);
+  let verified: NodeMiddleware | undefined;
+  let verifiedMemory: NodeMiddleware | undefined;
+  const item = /^\/(plain|api|api-mem)\/items\/([A-Za-z0-9]+)$/;
+  const http = createHttpServer((req, res) => {
+    const path = req.url ?? '';
+    if (path.startsWith('/zv/')) return zvHandler(req, res);
+    const match = item.exec(path);
+    if (match === null || req.method !== 'GET' || verified === undefined || verifiedMemory === undefined) {
+      res.statusCode = 404;
+      return res.end();
+    }
+    /** The route itself, once the caller is known: one row, sent as is. */
+    const serve = (): void => {
+      const row = select.get(match[2] as string);
+      res.statusCode = row === undefined ? 404 : 200;
+      res.setHeader('content-type', 'application/octet-stream');
+      res.end(row?.data);
+    };
+    const unauthorized = (): void => {
+      res.statusCode = 401;
+      res.setHeader('www-authenticate', 'Bearer');
+      res.end();
+    };
+    if (match[1] === 'plain') {
+      const bearer = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(req.headers.authorization ?? '');
+      if (bearer === null) return unauthorized();
+      return void jwtVerify(bearer[1] as string, bearerSecret, { algorithms: ['HS256'] }).then(serve, unauthorized);
+    }
+    return (match[1] === 'api' ? verified : verifiedMemory)(req, res, (error?: unknown) => {
+      if (error === undefined) return serve();
+      res.statusCode = 500;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/zv`;
+  try {
+    const { sessionId, macKey } = await lowLogin(base);
+    // The verifier gets the JWKS the zerovault server publishes (fetched once, as a deployment would pin or cache it).
+    const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+    verified = createVerifier({ ...tokens, jwks, replayStore }).node();
+    verifiedMemory = createVerifier({ ...tokens, jwks, replayStore: memoryReplayStore() }).node();
+    return await load({ kind: 'own-routes', base, sessionId, macKey, settings: s, bearerSecret });
+  } finally {
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await replayStore.close();
+    db.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface StoreResult {
@@ -259,15 +467,7 @@ async function runAgainst(kind: StoreKind, s: Settings): Promise<StoreResult> {
   try {
     const { sessionId, macKey } = await lowLogin(base);
     timing = true;
-    const job: Job = { base, sessionId, macKey, settings: s };
-    // The load generator is a child process (this file, same loader flags): its own event loop and core.
-    const child = fork(fileURLToPath(import.meta.url), [LOAD_GENERATOR], { serialization: 'advanced', stdio: 'inherit' });
-    const phases = await new Promise<Phase[]>((resolve, reject) => {
-      child.once('message', (value) => resolve(value as Phase[]));
-      child.once('error', reject);
-      child.once('exit', (code) => reject(new Error(`load generator exited (${String(code)})`)));
-      child.send(job);
-    });
+    const phases = await load({ kind: 'server', base, sessionId, macKey, settings: s });
     return { kind, phases, loginStartMs: handling.start, loginFinishMs: handling.finish };
   } finally {
     http.closeAllConnections();
@@ -289,8 +489,38 @@ async function main(): Promise<void> {
       `SQLite: WAL, synchronous=FULL, temporary folder; memory: the in-process store, for reference (no durability)\n`,
   );
   const results: StoreResult[] = [];
-  for (const kind of s.stores) results.push(await runAgainst(kind, s));
+  if (s.phases.includes('server')) for (const kind of s.stores) results.push(await runAgainst(kind, s));
+  const own = s.phases.includes('own-routes') ? await runOwnRoutes(s) : undefined;
+  if (results.length > 0) printServer(results);
+  if (own !== undefined) printOwnRoutes(own);
+  console.log(`\nload average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
 
+const OWN_GOAL = 0.7;
+
+/** The own-routes table: each route per connection count, and verified / plain in requests per second. */
+function printOwnRoutes(phases: readonly Phase[]): void {
+  const rate = (p: Phase): number => p.requests / p.seconds;
+  const plain = new Map(phases.filter((p) => p.name === OWN_ROUTES[0].name).map((p) => [p.connections, rate(p)]));
+  const signing = phases.find((p) => p.latenciesMs.length === 0 && p.requests > 0 && !OWN_ROUTES.some((r) => r.name === p.name));
+  console.log(`\nThe app's own routes: GET of a 1 KiB row (SQLite, WAL, synchronous=FULL), ratio = req/s / plain bearer req/s (target verified ≥ ${OWN_GOAL}×)\n`);
+  printTable(
+    ['route', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'ratio'],
+    phases
+      .filter((p) => OWN_ROUTES.some((r) => r.name === p.name))
+      .map((p) => {
+        const sorted = [...p.latenciesMs].sort((a, b) => a - b);
+        const base = plain.get(p.connections) ?? Number.NaN;
+        const ratio = rate(p) / base;
+        const label = p.name === OWN_ROUTES[0].name ? '1×' : p.name === OWN_ROUTES[1].name ? `${fixed(ratio, 2)}× ${ratio >= OWN_GOAL ? 'ok' : `MISS (<${OWN_GOAL})`}` : `${fixed(ratio, 2)}×`;
+        return [p.name, String(p.connections), String(p.requests), String(p.errors), fixed(rate(p), 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), label];
+      }),
+    new Set([1, 2, 3, 4, 5, 6, 7]),
+  );
+  if (signing !== undefined) console.log(`client: ${fixed(signing.requests / signing.seconds, 0)} DPoP proofs/s signed on one core (jose SignJWT, ES256), before each timed phase`);
+}
+
+function printServer(results: readonly StoreResult[]): void {
   printTable(
     ['store', 'phase', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms'],
     results.flatMap((r) =>
