@@ -5,8 +5,9 @@
  * dependency, loaded on first use); with `database` it uses the app's own
  * handle (`better-sqlite3`, or `node:sqlite`'s `DatabaseSync`).
  *
- * One `INSERT ... ON CONFLICT DO NOTHING` decides, inside SQLite, whether an
- * id is new: two processes cannot both see it as fresh.
+ * One `INSERT ... ON CONFLICT` decides, inside SQLite, whether an id is new:
+ * two processes cannot both see it as fresh. Burns are group-committed: one
+ * transaction per event-loop round (see `flush`).
  *
  * @module
  */
@@ -82,24 +83,60 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
     return opened;
   };
   let lastPurge = 0;
-  return {
-    burn: async (jti, expiresAt) => {
+  // Group commit: the burns that arrive while the event loop does one round are written in one
+  // transaction, so a durable commit (an fsync with synchronous=FULL) is paid per round, not per
+  // request. better-sqlite3 blocks the loop while it commits; one commit for many burns keeps
+  // that pause from growing with the number of connections.
+  let queue: { jti: string; expiresAt: number; done: (fresh: boolean) => void; fail: (err: unknown) => void }[] = [];
+  let scheduled = false;
+  const flush = async (): Promise<void> => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    try {
       const { db } = await open();
+      const now = Date.now();
+      const insert = db.prepare(
+        // A row whose time is up may be taken again (its proof's iat is outside the window by then anyway).
+        'INSERT INTO zv_replay (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE zv_replay.expires_at <= ?',
+      );
+      // An app handle that is inside a transaction of its own is written to as it is.
+      const own = !(db as { inTransaction?: boolean; isTransaction?: boolean }).inTransaction && !(db as { isTransaction?: boolean }).isTransaction;
+      if (own) db.exec('BEGIN IMMEDIATE');
+      let results: boolean[];
       try {
-        const now = Date.now();
         if (now - lastPurge >= PURGE_INTERVAL_MS) {
           lastPurge = now;
           db.prepare('DELETE FROM zv_replay WHERE expires_at <= ?').run(now);
         }
-        // A row whose time is up may be taken again (its proof's iat is outside the window by then anyway).
-        const result = db
-          .prepare('INSERT INTO zv_replay (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE zv_replay.expires_at <= ?')
-          .run(jti, Math.ceil(expiresAt), now);
-        return Number(result.changes) === 1;
+        // In one transaction a repeated id in the same batch sees the first: only one is fresh.
+        results = batch.map(({ jti, expiresAt }) => Number(insert.run(jti, Math.ceil(expiresAt), now).changes) === 1);
+        if (own) db.exec('COMMIT');
       } catch (cause) {
-        throw storageError(cause);
+        if (own) {
+          try {
+            db.exec('ROLLBACK');
+          } catch {
+            // the failed statement may have ended the transaction already
+          }
+        }
+        throw cause;
       }
-    },
+      batch.forEach((entry, i) => entry.done(results[i] === true));
+    } catch (cause) {
+      const err = storageError(cause);
+      for (const entry of batch) entry.fail(err);
+    }
+  };
+  return {
+    burn: (jti, expiresAt) =>
+      new Promise<boolean>((done, fail) => {
+        queue.push({ jti, expiresAt, done, fail });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => void flush());
+        }
+      }),
     close: async () => {
       if (opened === undefined) return;
       const handle = await opened.catch(() => undefined);

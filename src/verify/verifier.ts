@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { EmbeddedJWK, base64url, calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
+import { base64url, calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, importJWK, jwtVerify, type JWK, type JWTVerifyGetKey } from 'jose';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { failed } from './failure.js';
 import { memoryReplayStore } from './memory.js';
@@ -24,6 +24,14 @@ const MIN_JTI_LENGTH = 22;
 const MAX_JTI_LENGTH = 256;
 /** Verified access tokens remembered at most (each a few hundred bytes). */
 const TOKEN_CACHE_SIZE = 10_000;
+// Proof keys remembered (one per live session that calls this service).
+const PROOF_KEY_CACHE_SIZE = 10_000;
+
+/** A proof key, imported, with its RFC 7638 thumbprint. */
+interface ProofKey {
+  readonly key: CryptoKey;
+  readonly jkt: string;
+}
 /** Compact JWS are well under this; longer headers are refused before any parsing. */
 const MAX_JWT_LENGTH = 8192;
 
@@ -147,6 +155,26 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return entry;
   };
 
+  // Proof keys, imported once with their RFC 7638 thumbprint: a session signs every proof with
+  // one key, and importing it (and hashing it) per request cost more than checking the signature.
+  const proofKeys = new Map<string, Promise<ProofKey>>();
+  const proofKeyOf = (jwk: JWK | undefined): Promise<ProofKey> => {
+    // The header's key must be a public P-256 key; only its RFC 7638 members are used.
+    if (typeof jwk !== 'object' || jwk === null || jwk.kty !== 'EC' || jwk.crv !== 'P-256' || typeof jwk.x !== 'string' || typeof jwk.y !== 'string' || 'd' in jwk) {
+      return Promise.reject(failed('proof'));
+    }
+    const members = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+    const id = `${members.x}.${members.y}`;
+    let found = proofKeys.get(id);
+    if (found === undefined) {
+      found = Promise.all([importJWK(members, 'ES256'), calculateJwkThumbprint(members, 'sha256')]).then(([key, jkt]) => ({ key: key as CryptoKey, jkt }));
+      found.catch(() => proofKeys.delete(id));
+      if (proofKeys.size >= PROOF_KEY_CACHE_SIZE) proofKeys.delete(proofKeys.keys().next().value as string);
+      proofKeys.set(id, found);
+    }
+    return found;
+  };
+
   const verifyParts = async (parts: RequestParts): Promise<VerifiedRequest> => {
     if (parts.authorization === null) throw failed('missing');
     const token = tokenOf(parts.authorization);
@@ -160,15 +188,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const proof = parts.dpop;
     if (proof === null || proof.length > MAX_JWT_LENGTH || proof.includes(',')) throw failed('proof');
     let proofClaims: Record<string, unknown>;
-    let proofJwk: JWK | undefined;
+    let proofKey: ProofKey | undefined;
     try {
-      const result = await jwtVerify(proof, EmbeddedJWK, { algorithms: ['ES256'], typ: 'dpop+jwt' });
+      const result = await jwtVerify(proof, async (header) => (proofKey = await proofKeyOf(header.jwk)).key, { algorithms: ['ES256'], typ: 'dpop+jwt' });
       proofClaims = result.payload;
-      proofJwk = result.protectedHeader.jwk;
     } catch (cause) {
       throw failed('proof', cause);
     }
-    if (proofJwk === undefined) throw failed('proof');
+    if (proofKey === undefined) throw failed('proof');
 
     // 3. The proof is for this request: method, URL (no query or fragment), time, and this token.
     const now = Math.floor(Date.now() / 1000);
@@ -181,13 +208,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (ath !== checked.ath) throw failed('proof');
 
     // 4. The token is bound to the key that signed the proof (a stolen token without the key fails here).
-    let thumbprint: string;
-    try {
-      thumbprint = await calculateJwkThumbprint(proofJwk, 'sha256');
-    } catch (cause) {
-      throw failed('proof', cause);
-    }
-    if (thumbprint !== jkt) throw failed('token');
+    if (proofKey.jkt !== jkt) throw failed('token');
 
     // 5. Last: burn the proof id, until its iat leaves the window (after that the time check refuses it anyway).
     let fresh: boolean;
