@@ -16,6 +16,7 @@ export {
 } from './index.js';
 export type {
   BucketPolicy,
+  CorsOptions,
   CreateServerOptions,
   FetchHandler,
   GrantRole,

@@ -12,6 +12,7 @@
 export { createServer } from './server.js';
 export type { CreateServerOptions, RequestContext, ZeroVaultServer } from './server.js';
 export type { TokenOptions } from './tokens.js';
+export type { CorsOptions } from './cors.js';
 export { createServerSetup, serverSetupFromText, serverSetupToText } from './setup.js';
 export { memoryServerStore } from './memory.js';
 export { toNodeHandler } from './node.js';

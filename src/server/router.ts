@@ -5,7 +5,8 @@
  * segments and named parameters, each one non-empty segment, still
  * percent-encoded), who may call it, how large a body it takes, and its
  * handler. The server does the rest the same way for every route, in this
- * order: match the path (404) and method (405 + `Allow`), identify the
+ * order: match the path (404) and method (405 + `Allow`; `OPTIONS` yields
+ * the path's methods, for a CORS preflight), identify the
  * session when the route needs one (401), read the body within the route's
  * limit (413), verify the request MAC (401), call the handler.
  *
@@ -83,6 +84,8 @@ export type Route =
 export type Match =
   | { readonly kind: 'route'; readonly route: Route; readonly params: ReadonlyMap<string, string> }
   | { readonly kind: 'method-not-allowed'; readonly allow: readonly Method[] }
+  /** `OPTIONS` on a path the table knows: `allow` is that path's methods (a CORS preflight is answered from it). */
+  | { readonly kind: 'options'; readonly allow: readonly Method[] }
   | { readonly kind: 'not-found' };
 
 interface Compiled {
@@ -136,7 +139,8 @@ export function createRouter(routes: readonly Route[]): Router {
         if (entry.route.method === method) return { kind: 'route', route: entry.route, params };
         if (!allow.includes(entry.route.method)) allow.push(entry.route.method);
       }
-      return allow.length === 0 ? { kind: 'not-found' } : { kind: 'method-not-allowed', allow };
+      if (allow.length === 0) return { kind: 'not-found' };
+      return method === 'OPTIONS' ? { kind: 'options', allow } : { kind: 'method-not-allowed', allow };
     },
   };
 }

@@ -8,7 +8,8 @@
  * docs/protocol.md). Every request takes the same steps, and the body is
  * read only once the route, and its session if it needs one, are known:
  *
- * 1. match the path (404) and the method (405 + `Allow`); nothing read yet;
+ * 1. match the path (404) and the method (405 + `Allow`); nothing read yet
+ *    (with `cors`, `OPTIONS` is a preflight answered here from the path's methods);
  * 2. for a signed route: the `Authorization` header parses, names a live
  *    session, and its timestamp is in the window (401); still nothing read,
  *    so a request without a live session never gets its body read at all;
@@ -26,6 +27,7 @@ import type { AesGcmKey } from '../crypto/aead.js';
 import { preconditionsOf } from '../crypto/request-mac.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { getServerPublicKey } from '../opaque/index.js';
+import { corsPolicy, type CorsOptions } from './cors.js';
 import { BodyTooLarge, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 import { createRouter, type Route, type RouteCall, type RouteContext } from './router.js';
@@ -73,6 +75,16 @@ export interface CreateServerOptions {
    * `ttlSeconds` to 300 (30 to 300). The signing key is derived from `setup`.
    */
   tokens?: TokenOptions;
+  /**
+   * Cross-origin access for pages on other origins: `origins` lists them
+   * exactly (`https://app.example.com`; no wildcard, no path), and
+   * `maxAgeSeconds` (default 600) is how long a browser may cache a
+   * preflight. Listed origins get `Access-Control-Allow-Origin` on every
+   * answer and their preflights (`OPTIONS`, answered from the route table)
+   * succeed; any other origin gets no CORS header, and a 403 to a preflight.
+   * No credentials mode: zerovault uses no cookies. Default: none (same-origin only).
+   */
+  cors?: CorsOptions;
   /** The clock, in ms since the epoch; tests inject one. Default `Date.now`. */
   now?: () => number;
 }
@@ -164,6 +176,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     purgeIntervalMs: positive(options.purgeIntervalMs, 60 * 1000, 'purgeIntervalMs'),
   };
   const tokens = createTokenSigner(setup, tokenSettings(options.tokens));
+  const cors = corsPolicy(options.cors);
   const router = createRouter(routeTable(store));
   const key: Promise<AesGcmKey> = atRestKey(setup);
   key.catch(() => undefined); // a failure surfaces at the first request, as a 500 + `error` event
@@ -220,6 +233,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     const match = router.match(method, path);
     if (match.kind === 'not-found') return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
     if (match.kind === 'method-not-allowed') return methodNotAllowed(match.allow);
+    if (match.kind === 'options') return cors === null ? methodNotAllowed(match.allow) : cors.preflight(request.headers.get('origin'), match.allow);
     const { route, params } = match;
     if (request.bodyUsed) {
       // Someone read the stream first (a body parser mounted before zerovault): say so now.
@@ -289,14 +303,19 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
       return toNodeHandler(server, { onError: (reason) => emit({ type: 'error', reason }), ...nodeOptions });
     },
     async fetch(request, info = {}) {
+      let response: Response;
       try {
-        return await handle(request, info);
+        response = await handle(request, info);
       } catch (err) {
         // Every 5xx is an `error` event (the detail stays here; the wire gets a generic message).
         const known = isZeroVaultError(err);
         if (!known || statusOf(err) >= 500) emit({ type: 'error', reason: known ? err.code.toLowerCase() : 'internal' });
-        return errorResponse(err);
+        response = errorResponse(err);
       }
+      // Errors too carry the CORS headers, so a page on a listed origin can read their codes
+      // (and `Retry-After`); a preflight already has its own.
+      if (cors === null || request.method.toUpperCase() === 'OPTIONS') return response;
+      return cors.decorate(response, request.headers.get('origin'));
     },
     on(type, listener) {
       let set = listeners.get(type);
