@@ -28,6 +28,25 @@ export interface SigningKey {
    */
   sessionId: string;
   macKey: Uint8Array;
+  /**
+   * When the server will expire the session (ms since the epoch, by the
+   * server's clock). Mutable on purpose: sessions slide while used, and every
+   * verified response names the current expiry ({@link noteSessionExpiry}).
+   */
+  expiresAt: number;
+}
+
+/** The response header naming a verified session's current expiry (see docs/protocol.md). */
+const SESSION_EXPIRES_HEADER = 'zv-session-expires';
+
+/**
+ * Updates `key.expiresAt` from a response's `zv-session-expires` header. A
+ * missing or malformed value changes nothing: it only informs, the server
+ * decides.
+ */
+export function noteSessionExpiry(key: SigningKey, headers: Headers): void {
+  const value = headers.get(SESSION_EXPIRES_HEADER);
+  if (value !== null && /^[0-9]{1,16}$/.test(value)) key.expiresAt = Number(value);
 }
 
 /** Per-call options of the account and sharing routes. */
@@ -159,6 +178,7 @@ export async function requestJson(
     sign: key === undefined ? undefined : (request) => signRequest(endpoint, key, request),
     signal,
   });
+  if (key !== undefined) noteSessionExpiry(key, reply.headers);
   if (reply.status < 200 || reply.status > 299) throw statusError(reply);
   if (reply.status === 204) return {};
   return parseJsonObject(reply.text);

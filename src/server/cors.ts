@@ -34,7 +34,7 @@ export interface CorsOptions {
 export const CORS_ALLOW_HEADERS = 'authorization, content-type, dpop, if-match, if-none-match';
 
 /** Response headers a zerovault client reads that are not CORS-safelisted. */
-export const CORS_EXPOSE_HEADERS = 'etag, dpop-nonce, retry-after, www-authenticate';
+export const CORS_EXPOSE_HEADERS = 'etag, dpop-nonce, retry-after, www-authenticate, zv-session-expires';
 
 /** Default preflight cache lifetime (10 minutes; Chromium caps it at 2 hours anyway). */
 const DEFAULT_MAX_AGE_SECONDS = 600;

@@ -61,6 +61,10 @@ export function memoryServerStore(): ServerStore {
       const session = sessions.get(id);
       return session === undefined || session.expiresAt <= now ? null : session;
     },
+    async extendSession(id, expiresAt) {
+      const session = sessions.get(id);
+      if (session !== undefined && session.expiresAt < expiresAt) sessions.set(id, { ...session, expiresAt });
+    },
     async deleteSession(id) {
       sessions.delete(id);
     },

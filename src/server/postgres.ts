@@ -232,6 +232,9 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
         expiresAt: int(row.expires_at),
       };
     },
+    async extendSession(id, expiresAt) {
+      await affected(`UPDATE ${p}sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2`, [id, expiresAt]);
+    },
     async deleteSession(id) {
       await affected(`DELETE FROM ${p}sessions WHERE id = $1`, [id]);
     },

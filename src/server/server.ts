@@ -32,7 +32,7 @@ import { BodyTooLarge, bodyConsumedResponse, errorResponse, methodNotAllowed, re
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 import { createRouter, type Route, type RouteCall, type RouteContext } from './router.js';
 import { routeTable } from './routes.js';
-import { atRestKey, claimSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
+import { atRestKey, claimSession, renewSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
 import { createTokenSigner, tokenSettings, type TokenOptions } from './tokens.js';
 import type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore, StoredSession } from './types.js';
 
@@ -52,8 +52,19 @@ export interface CreateServerOptions {
    * to signed routes get no byte read until their session is known.
    */
   anonymousBodyBytes?: number;
-  /** Session lifetime in ms; default 1 hour. */
+  /**
+   * Idle lifetime of a session in ms; default 1 hour. A session slides while
+   * used: once less than half of this is left, a verified request moves its
+   * expiry to now + this (one store write per half of it), up to
+   * `sessionMaxLifetimeMs` after login.
+   */
   sessionTtlMs?: number;
+  /**
+   * Absolute lifetime of a session in ms, from login, however busy; default
+   * 7 days. Must be at least `sessionTtlMs`. After it, requests fail with
+   * `CLOSED` and the user logs in again.
+   */
+  sessionMaxLifetimeMs?: number;
   /** Accepted clock skew of request timestamps in ms; default 2 minutes. */
   requestWindowMs?: number;
   /** Lifetime of a pending login between start and finish, in ms; default 60 s. */
@@ -132,6 +143,25 @@ function normalizeBasePath(basePath: string | undefined): string {
   return basePath;
 }
 
+/** The response header naming a verified session's current expiry (ms since the epoch, server clock). */
+export const SESSION_EXPIRES_HEADER = 'zv-session-expires';
+
+/**
+ * Adds {@link SESSION_EXPIRES_HEADER} to a verified request's response, so the
+ * client learns how long its session now lives. Copies the response when
+ * its headers are immutable.
+ */
+function withSessionExpiry(response: Response, expiresAt: number): Response {
+  try {
+    response.headers.set(SESSION_EXPIRES_HEADER, String(expiresAt));
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set(SESSION_EXPIRES_HEADER, String(expiresAt));
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}
+
 /** Calls a route's handler with the session its `auth` promises. */
 function invoke(route: Route, call: RouteCall<StoredSession | null>): Promise<Response> {
   switch (route.auth) {
@@ -168,6 +198,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     maxBodyBytes: positive(options.maxBodyBytes, 96 * 1024 * 1024, 'maxBodyBytes'),
     anonymousBodyBytes: positive(options.anonymousBodyBytes, ANONYMOUS_BODY_BYTES, 'anonymousBodyBytes'),
     sessionTtlMs: positive(options.sessionTtlMs, 60 * 60 * 1000, 'sessionTtlMs'),
+    sessionMaxLifetimeMs: positive(options.sessionMaxLifetimeMs, 7 * 24 * 60 * 60 * 1000, 'sessionMaxLifetimeMs'),
     requestWindowMs: positive(options.requestWindowMs, 2 * 60 * 1000, 'requestWindowMs'),
     loginTimeoutMs: positive(options.loginTimeoutMs, 60 * 1000, 'loginTimeoutMs'),
     reauthWindowMs: positive(options.reauthWindowMs, 10 * 60 * 1000, 'reauthWindowMs'),
@@ -175,6 +206,8 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     addressLoginLimit: policy(options.addressLoginLimit, { capacity: 100, refillMs: FIFTEEN_MINUTES / 100 }, 'addressLoginLimit'),
     purgeIntervalMs: positive(options.purgeIntervalMs, 60 * 1000, 'purgeIntervalMs'),
   };
+  if (limits.sessionMaxLifetimeMs < limits.sessionTtlMs) throw new ZeroVaultError('INVALID_INPUT', 'sessionMaxLifetimeMs must be at least sessionTtlMs');
+  const lifetimes = { idleMs: limits.sessionTtlMs, maxMs: limits.sessionMaxLifetimeMs };
   const tokens = createTokenSigner(setup, tokenSettings(options.tokens));
   const cors = corsPolicy(options.cors);
   const router = createRouter(routeTable(store));
@@ -246,7 +279,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     let claim: ClaimedSession | null = null;
     if (signed) {
       try {
-        claim = await claimSession(store, request.headers.get('authorization'), now(), limits.requestWindowMs);
+        claim = await claimSession(store, request.headers.get('authorization'), now(), limits.requestWindowMs, limits.sessionMaxLifetimeMs);
       } catch (err) {
         if (err instanceof VerificationError) return unauthenticated(err, address);
         throw err;
@@ -262,7 +295,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
       throw err;
     }
 
-    // Step 4: the MAC, which covers the body's hash, then the nonce.
+    // Step 4: the MAC, which covers the body's hash, then the nonce; then the session slides.
     let session: StoredSession | null = null;
     if (claim !== null) {
       try {
@@ -278,11 +311,12 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
         if (err instanceof VerificationError) return unauthenticated(err, address);
         throw err;
       }
+      session = await renewSession(store, session, now(), lifetimes);
     }
 
     // Step 5.
     const context: RouteContext = { store, key: await key, limits, now, emit, setup, tokens, ...(address === undefined ? {} : { address }) };
-    return invoke(route, {
+    const response = await invoke(route, {
       context,
       session,
       param(name) {
@@ -295,6 +329,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
       headers: request.headers,
       body,
     });
+    return session === null ? response : withSessionExpiry(response, session.expiresAt);
   };
 
   const server: ZeroVaultServer = {

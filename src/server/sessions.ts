@@ -6,7 +6,8 @@
  * dropped. Every authenticated request is then checked, in this order:
  *
  * 1. the `Authorization: ZV1 ...` header parses (else 401, `auth_failed`);
- * 2. the session exists and has not expired (else 401, `auth_failed`);
+ * 2. the session exists, has not expired and is within its absolute lifetime
+ *    (else 401, `auth_failed`, answered as `CLOSED`);
  * 3. the timestamp is within the window of the server clock (else 401, `stale`);
  * 4. the MAC matches, in constant time (else 401, `forged`);
  * 5. the nonce was not used before in this session (else 401, `replay`).
@@ -18,6 +19,11 @@
  * ({@link claimSession}); steps 4–5 need the body's hash and run after it was
  * read within the route's limit ({@link verifyClaim}). So a request that does
  * not name a live session never gets more than its path and headers read.
+ *
+ * A verified session slides ({@link renewSession}): once less than half of
+ * its idle lifetime is left, its expiry moves to `now + idle lifetime`, capped
+ * at `createdAt + absolute lifetime`. So a busy session costs one store write
+ * per half idle lifetime, not one per request.
  *
  * @module
  */
@@ -88,7 +94,7 @@ export interface ClaimedSession {
  *
  * @throws VerificationError, which the server turns into 401 + an event
  */
-export async function claimSession(store: ServerStore, authorization: string | null, now: number, windowMs: number): Promise<ClaimedSession> {
+export async function claimSession(store: ServerStore, authorization: string | null, now: number, windowMs: number, maxLifetimeMs: number): Promise<ClaimedSession> {
   let auth: RequestAuthorization;
   try {
     auth = parseAuthorization(authorization);
@@ -96,7 +102,8 @@ export async function claimSession(store: ServerStore, authorization: string | n
     throw new VerificationError('auth_failed', 'missing-or-malformed-authorization');
   }
   const session = await store.getSession(auth.sessionId, now);
-  if (session === null) throw new VerificationError('auth_failed', 'unknown-or-expired-session');
+  // The absolute lifetime is checked here too, so lowering `sessionMaxLifetimeMs` ends older sessions at once.
+  if (session === null || now >= session.createdAt + maxLifetimeMs) throw new VerificationError('auth_failed', 'unknown-or-expired-session');
   if (Math.abs(now - auth.timestamp) > windowMs) throw new VerificationError('stale', 'timestamp-outside-window', session.userId);
   return { session, auth };
 }
@@ -141,4 +148,28 @@ export async function verifyClaim(
   const fresh = await store.rememberNonce(session.id, toBase64url(auth.nonce), now + 2 * windowMs);
   if (!fresh) throw new VerificationError('replay', 'nonce-reused', session.userId);
   return session;
+}
+
+/** How long a session lives: idle (sliding) and absolute, in ms. */
+export interface SessionLifetimes {
+  /** Idle lifetime: a session unused this long is dead (`sessionTtlMs`). */
+  readonly idleMs: number;
+  /** Absolute lifetime from login, however busy (`sessionMaxLifetimeMs`). */
+  readonly maxMs: number;
+}
+
+/**
+ * Slides a verified session: when less than half of the idle lifetime is
+ * left, its expiry moves to `min(now + idle, createdAt + max)` in the store.
+ * Otherwise nothing is written, so a busy session costs one write per half
+ * idle lifetime.
+ *
+ * @returns the session with its current expiry
+ */
+export async function renewSession(store: ServerStore, session: StoredSession, now: number, lifetimes: SessionLifetimes): Promise<StoredSession> {
+  if (session.expiresAt - now >= lifetimes.idleMs / 2) return session;
+  const expiresAt = Math.min(now + lifetimes.idleMs, session.createdAt + lifetimes.maxMs);
+  if (expiresAt <= session.expiresAt) return session;
+  await store.extendSession(session.id, expiresAt);
+  return { ...session, expiresAt };
 }

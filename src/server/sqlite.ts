@@ -225,6 +225,10 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
         if (row === undefined) return null;
         return { id: row.id, userId: row.user_id, sealedMacKey: bytes(row.sealed_mac_key), createdAt: row.created_at, expiresAt: row.expires_at };
       }),
+    extendSession: (id, expiresAt) =>
+      run((db) => {
+        db.prepare('UPDATE zv_sessions SET expires_at = ? WHERE id = ? AND expires_at < ?').run(expiresAt, id, expiresAt);
+      }),
     deleteSession: (id) =>
       run((db) => {
         db.prepare('DELETE FROM zv_sessions WHERE id = ?').run(id);

@@ -23,7 +23,11 @@ export interface StoredSession {
   readonly sealedMacKey: Uint8Array;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
-  /** Milliseconds since the epoch; the session is dead from then on. */
+  /**
+   * Milliseconds since the epoch; the session is dead from then on. It slides
+   * forward while the session is used ({@link ServerStore.extendSession}),
+   * never past `createdAt + sessionMaxLifetimeMs`.
+   */
   readonly expiresAt: number;
 }
 
@@ -108,6 +112,13 @@ export interface ServerStore extends Partial<SharingStore> {
   createSession(session: StoredSession): Promise<void>;
   /** A live session, or `null` when missing or expired at `now`. */
   getSession(id: string, now: number): Promise<StoredSession | null>;
+  /**
+   * Moves a live session's expiry forward to `expiresAt` (a sliding session,
+   * renewed while used). Never moves it backwards, so the slower of two
+   * concurrent renewals changes nothing, and never brings back a session that
+   * was deleted (no row, no write).
+   */
+  extendSession(id: string, expiresAt: number): Promise<void>;
   /** Revokes one session. */
   deleteSession(id: string): Promise<void>;
   /** Revokes every session of a user, except `exceptId` when given. */

@@ -112,7 +112,7 @@ describe('an origin that is not listed', () => {
 
 describe('actual responses to a listed origin', () => {
   const zv = server({ origins: ['https://other.example', PAGE] });
-  const EXPOSED = 'etag, dpop-nonce, retry-after, www-authenticate';
+  const EXPOSED = 'etag, dpop-nonce, retry-after, www-authenticate, zv-session-expires';
 
   test('a public route: Allow-Origin is the request’s origin, the client’s headers exposed, Vary keeps the route’s own', async () => {
     const response = await zv.fetch(new Request(`${BASE}/.well-known/jwks.json`, { headers: { origin: PAGE } }));

@@ -249,3 +249,26 @@ describe('blob routes', () => {
     expect(response.status).toBe(413);
   });
 });
+
+describe('session lifetimes', () => {
+  test('sessionMaxLifetimeMs must be a positive integer of at least sessionTtlMs', () => {
+    const store = memoryServerStore();
+    expect(() => createServer({ setup, store, sessionTtlMs: 60_000, sessionMaxLifetimeMs: 59_999 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => createServer({ setup, store, sessionMaxLifetimeMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    // An idle lifetime above the default absolute one (7 days) is refused too.
+    expect(() => createServer({ setup, store, sessionTtlMs: 8 * 24 * 3_600_000 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => createServer({ setup, store, sessionTtlMs: 60_000, sessionMaxLifetimeMs: 60_000 })).not.toThrow();
+  });
+
+  test('a verified response carries the session expiry; an unverified one does not', async () => {
+    expect((await register(server, 'exp@example.com', 'pw')).status).toBe(201);
+    const session = await login(server, 'exp@example.com', 'pw');
+    const ok = await server.fetch(signed(session, 'GET', '/blobs/notes'));
+    expect(ok.status).toBe(200);
+    expect(Number(ok.headers.get('zv-session-expires'))).toBe(clock + 3_600_000);
+    const missing = await server.fetch(signed(session, 'GET', '/blobs/notes/none'));
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('zv-session-expires')).toBe(String(clock + 3_600_000));
+    expect((await register(server, 'exp@example.com', 'pw')).headers.get('zv-session-expires')).toBeNull();
+  });
+});

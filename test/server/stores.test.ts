@@ -104,6 +104,22 @@ for (const kind of kinds) {
       expect(await shared.getSession(b.id, now)).toBeNull();
     });
 
+    test('sessions: extendSession moves the expiry forward only, and only of a live session', async () => {
+      const user = owner();
+      const s = { id: toBase64url(randomBytes(16)), userId: user, sealedMacKey: randomBytes(60), createdAt: now, expiresAt: now + 1000 };
+      await shared.createSession(s);
+      await shared.extendSession(s.id, now + 5000);
+      expect(await shared.getSession(s.id, now + 2000)).toEqual({ ...s, expiresAt: now + 5000 });
+      // Never backwards (a slower concurrent renewal loses).
+      await shared.extendSession(s.id, now + 3000);
+      expect((await shared.getSession(s.id, now))?.expiresAt).toBe(now + 5000);
+      // An unknown or revoked session is not brought back.
+      await shared.extendSession(toBase64url(randomBytes(16)), now + 5000);
+      await shared.deleteSession(s.id);
+      await shared.extendSession(s.id, now + 9000);
+      expect(await shared.getSession(s.id, now)).toBeNull();
+    });
+
     test('nonces are accepted once per session, even concurrently', async () => {
       const session = toBase64url(randomBytes(16));
       const results = await Promise.all(Array.from({ length: 8 }, () => shared.rememberNonce(session, 'n1', now + 1000)));

@@ -68,11 +68,10 @@ export async function submitCredential(endpoint: Endpoint, userId: string, crede
   await postJson(endpoint, '/register/finish', { userId, record: toBase64url(record), ...extra }, options);
 }
 
-/** A finished login: the request-signing key and the export key. */
+/** A finished login: the request-signing key (with the session's expiry) and the export key. */
 export interface LoginResult {
   readonly signing: SigningKey;
   readonly exportKey: Uint8Array;
-  readonly expiresAt: number;
 }
 
 /**
@@ -99,5 +98,5 @@ export async function loginCredential(
   const expiresAt = typeof done.expiresAt === 'number' ? done.expiresAt : Number.POSITIVE_INFINITY;
   const macKey = requestMacKey(finished.sessionKey, sessionId);
   wipe(finished.sessionKey);
-  return { signing: { sessionId, macKey }, exportKey: finished.exportKey, expiresAt };
+  return { signing: { sessionId, macKey, expiresAt }, exportKey: finished.exportKey };
 }

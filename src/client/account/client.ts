@@ -20,7 +20,7 @@ import { TRANSPORT_DEFAULTS, type FetchFn } from '../../transport.js';
 import { AccountKeys } from './keys.js';
 import { keyringStore } from './keyring.js';
 import { addSlotEntry, readMeta, readSlot, KEYRING_ID } from './meta.js';
-import { normalizeBaseUrl, postJson, signRequest, tokenOriginsOf, transportOptions, type Endpoint, type SigningKey } from '../api.js';
+import { normalizeBaseUrl, noteSessionExpiry, postJson, signRequest, tokenOriginsOf, transportOptions, type Endpoint, type SigningKey } from '../api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
 import { changePasswordWith } from './credentials.js';
 import { parseRecoveryKey } from '../../formats/recovery-key.js';
@@ -122,11 +122,18 @@ export class Client {
   #storeFor(signing: () => SigningKey): BlobStore {
     if (this.#store !== undefined) return this.#store;
     const endpoint = this.#endpoint;
+    const send = endpoint.transport.fetch;
+    let key: SigningKey | undefined;
     return restStore({
       baseUrl: endpoint.baseUrl,
-      ...(endpoint.transport.fetch === undefined ? {} : { fetch: endpoint.transport.fetch }),
+      // A reply to a signed request names the session's current expiry (it slides while used).
+      fetch: async (request) => {
+        const response = await (send === undefined ? globalThis.fetch(request) : send(request));
+        if (key !== undefined) noteSessionExpiry(key, response.headers);
+        return response;
+      },
       timeoutMs: endpoint.transport.timeoutMs,
-      sign: (request) => signRequest(endpoint, signing(), request),
+      sign: (request) => signRequest(endpoint, (key = signing()), request),
     });
   }
 
@@ -163,7 +170,7 @@ export class Client {
   }
 
   async #loginWith(userId: string, credential: Credential, secret: string | Uint8Array, signal: AbortSignal | undefined): Promise<Session> {
-    const { signing, exportKey, expiresAt } = await loginCredential(this.#endpoint, this.#settings, userId, credential, secret, signal);
+    const { signing, exportKey } = await loginCredential(this.#endpoint, this.#settings, userId, credential, secret, signal);
     const store = this.#storeFor(() => signing);
     let rootKey: Uint8Array;
     try {
@@ -174,7 +181,7 @@ export class Client {
     } finally {
       wipe(exportKey);
     }
-    return this.#openSession(userId, signing, rootKey, expiresAt);
+    return this.#openSession(userId, signing, rootKey);
   }
 
   /**
@@ -182,7 +189,7 @@ export class Client {
    * returns the session. On any failure the keys are wiped and the server
    * session revoked (best effort), so a half-opened login leaves nothing live.
    */
-  async #openSession(userId: string, signing: SigningKey, rootKey: Uint8Array, expiresAt: number): Promise<Session> {
+  async #openSession(userId: string, signing: SigningKey, rootKey: Uint8Array): Promise<Session> {
     let keys: AccountKeys | undefined;
     try {
       const { loadKeyring } = await keyringStore();
@@ -199,7 +206,6 @@ export class Client {
         store: this.#storeFor(() => owned.signing()),
         settings: this.#settings,
         keys,
-        expiresAt,
         serverStore: this.#store === undefined,
         tokenOrigins: this.#tokenOrigins,
       });
@@ -254,7 +260,7 @@ export class Client {
     } finally {
       wipe(key);
     }
-    const { signing, exportKey, expiresAt } = login;
+    const { signing, exportKey } = login;
     const store = this.#storeFor(() => signing);
     let rootKey: Uint8Array;
     try {
@@ -274,6 +280,6 @@ export class Client {
       await this.#abandon(signing);
       throw err;
     }
-    return this.#openSession(userId, signing, rootKey, expiresAt);
+    return this.#openSession(userId, signing, rootKey);
   }
 }

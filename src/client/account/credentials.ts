@@ -49,6 +49,7 @@ export async function reauthenticate(ctx: CredentialContext, currentPassword: st
   const old = ctx.signing.macKey;
   ctx.signing.sessionId = fresh.signing.sessionId;
   ctx.signing.macKey = fresh.signing.macKey;
+  ctx.signing.expiresAt = fresh.signing.expiresAt;
   wipe(old);
 }
 

@@ -61,6 +61,14 @@ export class AccountKeys implements KeyHandle {
     this.#signing = signing;
   }
 
+  /**
+   * When the server will expire the session, in ms since the epoch by the
+   * server's clock (it slides while the session is used). Readable after close.
+   */
+  get expiresAt(): number {
+    return this.#signing.expiresAt;
+  }
+
   /** Whether the session is still open. */
   get isOpen(): boolean {
     return !this.#closed;

@@ -54,8 +54,6 @@ export class Session {
   readonly #tokenOrigins: readonly string[];
   /** The user id, normalized (Unicode NFC, lower case). */
   readonly userId: string;
-  /** When the server will expire this session (ms since the epoch, server clock). */
-  readonly expiresAt: number;
 
   private constructor(init: SessionInit) {
     this.userId = init.userId;
@@ -63,9 +61,13 @@ export class Session {
     this.#store = init.store;
     this.#settings = init.settings;
     this.#keys = init.keys;
-    this.expiresAt = init.expiresAt;
     this.#serverStore = init.serverStore;
     this.#tokenOrigins = init.tokenOrigins;
+  }
+
+  /** When the server expires this session: ms since the epoch by the *server's* clock; slides forward while used. */
+  get expiresAt(): number {
+    return this.#keys.expiresAt;
   }
 
   /** Whether the session is still usable (not logged out, and not found closed by the server). */

@@ -16,7 +16,6 @@ export interface SessionInit {
   readonly store: BlobStore;
   readonly settings: OpaqueSettings;
   readonly keys: AccountKeys;
-  readonly expiresAt: number;
   /** Whether `store` is the server's blob routes (sharing needs it). */
   readonly serverStore: boolean;
   /** Origins `session.fetch` may send tokens to: the server's and the client's `tokenOrigins` (`URL.origin` form). */
