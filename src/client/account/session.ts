@@ -25,7 +25,8 @@ import { changePasswordWith, createRecoveryKeyWith, reauthenticate, type Credent
 import type { Contact } from '../sharing/directory.js';
 import { metaManifestStore, ownManifestId } from '../vault/manifest.js';
 import type { KeyAccess, SharingContext } from '../sharing/context.js';
-import { RESERVED_PREFIX, openVault, type Vault } from '../vault/vault.js';
+import { RESERVED_PREFIX } from '../vault/names.js';
+import { openVault, type Vault } from '../vault/vault.js';
 import { keyAccess, ownVaultHost } from '../vault/own-host.js';
 import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';

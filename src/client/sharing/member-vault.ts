@@ -31,7 +31,8 @@ import { metaManifestStore } from '../vault/manifest.js';
 import { openMembership, type Membership } from '../../formats/membership.js';
 import { checkEpoch, type SharingContext } from './context.js';
 import { sha256 } from '../../formats/signature.js';
-import { MEMBERS_ID, type ManifestStore, type VaultMember } from '../vault/vault.js';
+import { MEMBERS_ID } from '../vault/names.js';
+import type { ManifestStore, VaultMember } from '../vault/types.js';
 
 /** The `_zv` meta id of a member's manifest of `(owner, vault)`. */
 export function memberManifestId(owner: string, vault: string): string {

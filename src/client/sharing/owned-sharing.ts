@@ -15,7 +15,7 @@ import { encodeFrame } from '../../formats/frame.js';
 import type { FramePolicy } from './frame-policy.js';
 import type { OwnedVault } from './owned-vault.js';
 import { checkNoMembership, type KeyAccess, type SharingContext } from './context.js';
-import { MEMBERS_ID } from '../vault/vault.js';
+import { MEMBERS_ID } from '../vault/names.js';
 import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMember, VaultSharing } from '../vault/types.js';
 
 /** An `OwnedVault` with the frame policy it drives. */

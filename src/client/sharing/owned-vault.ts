@@ -31,7 +31,8 @@ import { signRecord, verifyRecord } from './record-signature.js';
 import { checkEpoch, checkNoMembership, grantKeks, type KeyAccess, type SharingContext } from './context.js';
 import { normalizeUserId } from '../../formats/user-id.js';
 import type { Frame, FrameSignature } from '../../formats/frame.js';
-import { MEMBERS_ID, type RevokeOptions, type RevokeResult, type ShareOptions, type VaultHandle, type VaultMember, type VaultSharing } from '../vault/vault.js';
+import { MEMBERS_ID } from '../vault/names.js';
+import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMember, VaultSharing } from '../vault/types.js';
 
 /** A record as the store returns it. */
 type StoredRecord = { readonly data: Uint8Array; readonly version: number };

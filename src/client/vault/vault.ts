@@ -21,9 +21,7 @@ import { pass, rewrapThenDrop } from './maintenance.js';
 import { RESERVED_PREFIX, assertRecordId } from './names.js';
 import type { DeleteOptions, PassOptions, PutOptions, RevokeOptions, RevokeResult, RotateOptions, ShareOptions, VaultHandle, VaultHost, VaultMember, VaultRole } from './types.js';
 
-export type * from './types.js';
 export type { VaultRecord } from './core.js';
-export { MEMBERS_ID, RESERVED_PREFIX } from './names.js';
 
 const DEFAULT_PAGE = 100;
 

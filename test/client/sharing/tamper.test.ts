@@ -8,7 +8,7 @@ import { sealRecord } from '../../../src/envelope/index.js';
 import { encodeFrame } from '../../../src/formats/frame.js';
 import { openGrant } from '../../../src/client/sharing/grant.js';
 import { decodeKeyEvent } from '../../../src/formats/key-event.js';
-import { MEMBERS_ID } from '../../../src/client/vault/vault.js';
+import { MEMBERS_ID } from '../../../src/client/vault/names.js';
 import { signRecord } from '../../../src/client/sharing/record-signature.js';
 import type { Session } from '../../../src/client/index.js';
 import type { Keyring } from '../../../src/envelope/index.js';
