@@ -1,8 +1,9 @@
 /**
- * `npm run example:existing:before` / `npm run example:existing:after`: the todo app in its plain form
- * or with zerovault, on http://127.0.0.1:5174 (`PORT` to change it), its
- * SQLite file in a temporary folder removed on exit. Imports the built
- * package, as an app would.
+ * `npm run example:existing:before` / `npm run example:existing:after`: the
+ * todo app in its plain form or with zerovault (see docs/adopting.md), on
+ * http://127.0.0.1:5174 (`PORT` to change it), its SQLite file in a
+ * temporary folder removed on exit. Imports the built package, as an app
+ * would.
  *
  * The zerovault setup comes from `ZEROVAULT_SETUP` (the text
  * `serverSetupToText(createServerSetup())` prints, created once per

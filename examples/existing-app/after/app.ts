@@ -11,7 +11,7 @@ import { openDatabase } from './db.js';
 import { todos } from './todos.js';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- the way to add a field to Express's Request
   namespace Express {
     interface Request {
       /** Who called, set by the verifier on `/api`. */

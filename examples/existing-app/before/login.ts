@@ -14,7 +14,7 @@ import { Router, type RequestHandler } from 'express';
 import type Database from 'better-sqlite3';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- the way to add a field to Express's Request
   namespace Express {
     interface Request {
       /** The signed-in user, set by {@link requireUser}. */
