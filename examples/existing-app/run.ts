@@ -45,8 +45,13 @@ const stop = (): void => {
   http.closeAllConnections();
   void app.close().finally(() => {
     rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
+    process.exit();
   });
 };
+http.on('error', (err) => {
+  console.error(`Cannot listen on 127.0.0.1:${port}: ${err.message}`);
+  process.exitCode = 1;
+  stop();
+});
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
