@@ -18,7 +18,10 @@ import type { Pool, PoolConfig } from 'pg';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
-import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredDevice, type StoredGrant, type StoredSession } from './types.js';
+import { amrFromColumn, amrToColumn } from './device-store.js';
+import { postgresDevices, type Transaction } from './postgres-devices.js';
+import { bytes, int, textOrNull } from './postgres-values.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link postgresServerStore}. */
 export interface PostgresServerStoreOptions {
@@ -55,22 +58,10 @@ function storageError(cause: unknown): ZeroVaultError {
   return new ZeroVaultError('STORAGE', 'postgres operation failed', { cause });
 }
 
-function bytes(value: unknown): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new ZeroVaultError('STORAGE', 'postgres returned a non-binary value');
-  return Uint8Array.from(value);
-}
-
 function grantOf(row: Record<string, unknown>): StoredGrant {
   const role = row.role;
   if (role !== 'read' && role !== 'write') throw new ZeroVaultError('STORAGE', 'postgres returned an unknown role');
   return { owner: String(row.owner), vault: String(row.vault), grantee: String(row.grantee), role, data: bytes(row.data), updatedAt: int(row.updated_at) };
-}
-
-/** A nullable TEXT column. */
-function textOrNull(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'string') throw new ZeroVaultError('STORAGE', 'postgres returned a non-text value');
-  return value;
 }
 
 function sessionOf(row: Record<string, unknown>): StoredSession {
@@ -83,34 +74,8 @@ function sessionOf(row: Record<string, unknown>): StoredSession {
     createdAt: int(row.created_at),
     expiresAt: int(row.expires_at),
     ...(deviceId === null ? {} : { deviceId }),
-    ...(amr === null ? {} : { amr: Object.freeze(amr.split(' ')) }),
+    ...(amr === null ? {} : { amr: amrFromColumn(amr) }),
   };
-}
-
-function deviceOf(row: Record<string, unknown>): StoredDevice {
-  return {
-    userId: String(row.user_id),
-    id: String(row.id),
-    name: String(row.name),
-    signingKey: bytes(row.signing_key),
-    createdAt: int(row.created_at),
-    lastSeenAt: int(row.last_seen_at),
-    lastAddress: textOrNull(row.last_address),
-  };
-}
-
-/** `amr` as stored: its values joined by spaces (RFC 8176 values hold none), or NULL. */
-function amrColumn(amr: readonly string[] | undefined): string | null {
-  if (amr === undefined) return null;
-  if (amr.length === 0 || amr.some((value) => !/^[a-z0-9_-]{1,32}$/i.test(value))) throw new ZeroVaultError('INVALID_INPUT', 'amr must be a list of method names');
-  return amr.join(' ');
-}
-
-/** BIGINT columns arrive as strings; versions and times are safe integers. */
-function int(value: unknown): number {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new ZeroVaultError('STORAGE', 'postgres returned a non-integer');
-  return n;
 }
 
 /**
@@ -169,7 +134,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
   };
 
   /** Runs `body` in one transaction on one pooled connection; rolls back on any error. */
-  const transaction = async <T>(body: (q: (text: string, values: unknown[]) => Promise<{ rows: Record<string, unknown>[]; rowCount: number }>) => Promise<T>): Promise<T> => {
+  const transaction: Transaction = async (body) => {
     const client = await (await pool()).connect().catch((cause: unknown) => {
       throw storageError(cause);
     });
@@ -289,7 +254,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
         session.createdAt,
         session.expiresAt,
         session.deviceId ?? null,
-        amrColumn(session.amr),
+        amrToColumn(session.amr),
       ]);
     },
     async getSession(id, now) {
@@ -365,41 +330,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     async listGrantsForGrantee(grantee) {
       return (await query(`SELECT * FROM ${p}grants WHERE grantee = $1 ORDER BY owner, vault`, [grantee])).map(grantOf);
     },
-    async addDevice(device, sessionId, maxDevices) {
-      await transaction(async (q) => {
-        // One user's adds queue on this lock, so the count below stays true until the commit.
-        await q('SELECT pg_advisory_xact_lock(7316002, hashtext($1))', [device.userId]);
-        const counted = await q(`SELECT COUNT(*) AS n FROM ${p}devices WHERE user_id = $1`, [device.userId]);
-        if (int(counted.rows[0]?.n) >= maxDevices) throw new ZeroVaultError('CONFLICT', 'too many devices');
-        const inserted = await q(
-          `INSERT INTO ${p}devices (user_id, id, name, signing_key, created_at, last_seen_at, last_address) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT DO NOTHING`,
-          [device.userId, device.id, device.name, Buffer.from(device.signingKey), device.createdAt, device.lastSeenAt, device.lastAddress],
-        );
-        if (inserted.rowCount === 0) throw new ZeroVaultError('CONFLICT', 'device exists');
-        await q(`UPDATE ${p}sessions SET device_id = $1 WHERE id = $2 AND user_id = $3`, [device.id, sessionId, device.userId]);
-      });
-    },
-    async getDevice(userId, deviceId) {
-      const rows = await query(`SELECT * FROM ${p}devices WHERE user_id = $1 AND id = $2`, [userId, deviceId]);
-      return rows[0] === undefined ? null : deviceOf(rows[0]);
-    },
-    async listDevices(userId) {
-      return (await query(`SELECT * FROM ${p}devices WHERE user_id = $1 ORDER BY created_at, id`, [userId])).map(deviceOf);
-    },
-    async deleteDevice(userId, deviceId) {
-      // One statement: both deletes commit together (data-modifying CTEs always run to completion).
-      const rows = await query(
-        `WITH gone AS (DELETE FROM ${p}devices WHERE user_id = $1 AND id = $2 RETURNING id),
-              ended AS (DELETE FROM ${p}sessions WHERE user_id = $1 AND device_id = $2 RETURNING id)
-         SELECT (SELECT COUNT(*) FROM gone) AS n`,
-        [userId, deviceId],
-      );
-      return int(rows[0]?.n) > 0;
-    },
-    async touchDevice(userId, deviceId, at, address) {
-      await affected(`UPDATE ${p}devices SET last_seen_at = $3, last_address = $4 WHERE user_id = $1 AND id = $2`, [userId, deviceId, at, address]);
-    },
+    ...postgresDevices({ prefix: p, query, transaction }),
     async purgeExpired(now) {
       await affected(`DELETE FROM ${p}pending WHERE expires_at <= $1`, [now]);
       await affected(`DELETE FROM ${p}sessions WHERE expires_at <= $1`, [now]);
