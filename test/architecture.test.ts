@@ -81,7 +81,7 @@ const NOBLE_ALLOWED = [/^crypto\//];
 // What marks a wire format's bytes: its signature label or text prefix, and
 // its magic ("Z" + a letter). Pins ("ZP") are the client's private format.
 const FORMAT_MARKS: readonly RegExp[] = [
-  /zerovault\/v1\/(key-event|grant|membership|record-signature|safety-number)\b/,
+  /zerovault\/v1\/(key-event|grant|membership|record-signature|safety-number|device-login|device-known)\b/,
   /['"]zvrk1['"]/,
   /0x5a,\s*0x(46|53|4d|44|47|41)\b/i,
   /\bMAGIC\w*\s*=\s*0x(46|53|4d|44|47|41)\b/i,
@@ -176,7 +176,7 @@ describe('architecture', () => {
       .flatMap((file) => formatReads(relOf(file), readFileSync(file, 'utf8')));
     expect(violations).toEqual([]);
     // The check finds what it looks for: each format module holds its marks.
-    for (const name of ['frame', 'slots', 'manifest', 'key-event', 'grant', 'membership', 'record-signature', 'safety-number', 'recovery-key']) {
+    for (const name of ['frame', 'slots', 'manifest', 'key-event', 'grant', 'membership', 'record-signature', 'safety-number', 'recovery-key', 'device']) {
       const text = readFileSync(join(src, 'formats', `${name}.ts`), 'utf8');
       expect(formatReads(`formats/${name}.ts`, text).length, name).toBeGreaterThan(0);
     }
