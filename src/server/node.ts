@@ -18,6 +18,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BASE_HEADERS, BODY_CONSUMED_MESSAGE } from './http.js';
+import { noteMountPath } from './mount.js';
 import type { RequestContext } from './server.js';
 
 /** The part of a server this adapter needs. */
@@ -75,8 +76,24 @@ function publicOrigin(req: IncomingMessage, host: string, trustProxy: boolean): 
   return { scheme, host: valid ? (forwardedHost as string) : host };
 }
 
+// A mount path: one or more `/segment`s (no query, no fragment, no empty segment).
+const MOUNT = /^(\/[^/?#]+)+$/;
+
+/**
+ * The request target as the client sent it, and the prefix a framework
+ * stripped from `req.url` (Express and Connect keep the original in
+ * `req.originalUrl`; see `mount.ts`).
+ */
+function targetOf(req: IncomingMessage): { target: string; mount: string } {
+  const url = req.url ?? '';
+  const original = (req as IncomingMessage & { originalUrl?: unknown }).originalUrl;
+  if (typeof original !== 'string' || original === url || !url.startsWith('/') || !original.endsWith(url)) return { target: url, mount: '' };
+  const mount = original.slice(0, original.length - url.length);
+  return MOUNT.test(mount) ? { target: original, mount } : { target: url, mount: '' };
+}
+
 /** The request's absolute URL, or `null` when its target or `Host` is malformed (→ 400). */
-function requestUrl(req: IncomingMessage, trustProxy: boolean): string | null {
+function requestUrl(req: IncomingMessage, trustProxy: boolean, target: string): string | null {
   const hostLines = req.rawHeaders.filter((value, i) => i % 2 === 0 && value.toLowerCase() === 'host').length;
   if (hostLines > 1) return null;
   const rawHost = req.headers.host;
@@ -88,7 +105,6 @@ function requestUrl(req: IncomingMessage, trustProxy: boolean): string | null {
   } else if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
     return null; // HTTP/1.1 requires Host (RFC 9112 §3.2)
   }
-  const target = req.url ?? '';
   let url: string;
   if (target.startsWith('/')) {
     const origin = publicOrigin(req, host, trustProxy);
@@ -181,7 +197,8 @@ async function handleNode(server: FetchHandler, options: NodeHandlerOptions, req
   const method = (req.method ?? '').toUpperCase();
   // TRACE and `OPTIONS *` (a question about the whole server) are implemented by no route.
   if (UNCARRIED_METHODS.has(method) || (method === 'OPTIONS' && req.url === '*')) return send(res, 501, 'UNSUPPORTED', 'method not implemented');
-  const url = requestUrl(req, options.trustProxy === true);
+  const { target, mount } = targetOf(req);
+  const url = requestUrl(req, options.trustProxy === true, target);
   if (url === null) return send(res, 400, 'INVALID_INPUT', 'malformed request');
   if (req.readableDidRead) {
     // A body parser mounted first took the bytes the MAC covers; waiting for them would hang.
@@ -198,6 +215,7 @@ async function handleNode(server: FetchHandler, options: NodeHandlerOptions, req
       ...(withBody ? { body: bodyStream(req), duplex: 'half' as const } : {}),
     };
     request = new Request(url, init);
+    noteMountPath(request, mount);
   } catch {
     return send(res, 400, 'INVALID_INPUT', 'malformed request');
   }

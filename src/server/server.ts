@@ -28,6 +28,7 @@ import { preconditionsOf } from '../crypto/request-mac.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { getServerPublicKey } from '../opaque/index.js';
 import { corsPolicy, type CorsOptions } from './cors.js';
+import { effectiveBasePath } from './mount.js';
 import { BodyTooLarge, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 import { createRouter, type Route, type RouteCall, type RouteContext } from './router.js';
@@ -42,7 +43,11 @@ export interface CreateServerOptions {
   setup: Uint8Array;
   /** Where accounts, sessions and blobs live. */
   store: ServerStore;
-  /** Path prefix the routes live under, e.g. `/zv`; default none. */
+  /**
+   * Path prefix the routes live under, e.g. `/zv`; default none. Mounted with
+   * Express `app.use('/zv', zv.node())`, the mount path counts: no `basePath`
+   * is needed, and one that names the mount (`/zv`) means the same.
+   */
   basePath?: string;
   /** Largest request body in bytes (blob writes); default 96 MiB (a 64 MiB blob in base64url JSON). */
   maxBodyBytes?: number;
@@ -264,8 +269,9 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   const handle = async (request: Request, info: RequestContext): Promise<Response> => {
     await maybePurge();
     const url = new URL(request.url);
-    if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
-    const path = url.pathname.slice(basePath.length) || '/';
+    const base = effectiveBasePath(request, basePath);
+    if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
+    const path = url.pathname.slice(base.length) || '/';
     const method = request.method.toUpperCase();
     const address = info.address;
 

@@ -42,15 +42,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const html = readFileSync(new URL('index.html', import.meta.url), 'utf8');
   // Accounts, sessions and token keys: zerovault's tables (zv_*) in the same file.
   const store = sqliteServerStore({ path: options.dbPath });
-  const zv = createServer({ setup: options.setup, store, basePath: '/zv' });
+  const zv = createServer({ setup: options.setup, store });
   // Same process: take the token keys from the server itself, not over the network.
-  const jwks = (await (await zv.fetch(new Request('http://localhost/zv/.well-known/jwks.json'))).json()) as { keys: JsonWebKey[] };
+  const jwks = (await (await zv.fetch(new Request('http://localhost/.well-known/jwks.json'))).json()) as { keys: JsonWebKey[] };
   // Every /api request: access token + DPoP proof, its proof id burned in this database (zv_replay).
   const verifier = createVerifier({ issuer: 'zerovault', audience: 'zerovault', jwks, replayStore: sqliteReplayStore({ database: db }) });
 
   const app = express();
-  // The full path, not app.use('/zv', …): the DPoP proof of POST /zv/token signs /zv/token.
-  app.all('/zv/{*route}', zv.node()); // before the body parser: zerovault reads its bodies raw
+  app.use('/zv', zv.node()); // before the body parser: zerovault reads its bodies raw
   app.use(express.json());
   app.use('/api', verifier.node());
   app.use('/api/todos', todos(db));
