@@ -66,7 +66,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   verify: ['verify', 'formats', 'crypto'],
 };
 
-const NODE_ALLOWED = [/^crypto\/backend-node\.ts$/, /^store\/fs\.ts$/, /^server\/node\.ts$/, /^cli\//];
+const NODE_ALLOWED = [/^crypto\/backend-node(-files)?\.ts$/, /^store\/fs\.ts$/, /^server\/node\.ts$/, /^cli\//];
 
 const files = walk(src);
 
