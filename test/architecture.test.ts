@@ -81,10 +81,10 @@ const NOBLE_ALLOWED = [/^crypto\//];
 // What marks a wire format's bytes: its signature label or text prefix, and
 // its magic ("Z" + a letter). Pins ("ZP") are the client's private format.
 const FORMAT_MARKS: readonly RegExp[] = [
-  /zerovault\/v1\/(key-event|grant|membership|record-signature|safety-number|device-login|device-known)\b/,
+  /zerovault\/v1\/(key-event|grant|membership|record-signature|safety-number|device-login|device-known|device-slot)\b/,
   /['"]zvrk1['"]/,
-  /0x5a,\s*0x(46|53|4d|44|47|41)\b/i,
-  /\bMAGIC\w*\s*=\s*0x(46|53|4d|44|47|41)\b/i,
+  /0x5a,\s*0x(46|53|4d|44|47|41|55|52)\b/i,
+  /\bMAGIC\w*\s*=\s*0x(46|53|4d|44|47|41|55|52)\b/i,
 ];
 
 /** Lines of `text` that read a format's layout: a mark, or a DataView (raw offsets) in the server. */
@@ -176,7 +176,7 @@ describe('architecture', () => {
       .flatMap((file) => formatReads(relOf(file), readFileSync(file, 'utf8')));
     expect(violations).toEqual([]);
     // The check finds what it looks for: each format module holds its marks.
-    for (const name of ['frame', 'slots', 'manifest', 'key-event', 'grant', 'membership', 'record-signature', 'safety-number', 'recovery-key', 'device']) {
+    for (const name of ['frame', 'slots', 'manifest', 'key-event', 'grant', 'membership', 'record-signature', 'safety-number', 'recovery-key', 'device', 'device-slot', 'device-registry']) {
       const text = readFileSync(join(src, 'formats', `${name}.ts`), 'utf8');
       expect(formatReads(`formats/${name}.ts`, text).length, name).toBeGreaterThan(0);
     }

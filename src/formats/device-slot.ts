@@ -5,7 +5,7 @@
  * client's (`client/devices/slot.ts`); this module holds the bytes.
  * Vectors: `test/vectors/zerovault/device-slot-v1.json`.
  *
- *     "ZK" (0x5a 0x4b) | 0x01 (version) | 0x01 (suite) | enc (32) | ciphertext (48)
+ *     "ZU" (0x5a 0x55) | 0x01 (version) | 0x01 (suite) | enc (32) | ciphertext (48)
  *
  * Suite 1 is HPKE base mode (RFC 9180 §5.1.1, single-shot §6.1) with
  * DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and AES-256-GCM:
@@ -33,7 +33,7 @@ import { labelled, lp } from './codec.js';
 import { isDeviceId } from './device.js';
 
 const MAGIC_0 = 0x5a;
-const MAGIC_1 = 0x4b;
+const MAGIC_1 = 0x55;
 const VERSION = 1;
 /** The one suite: HPKE base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM. */
 export const DEVICE_SLOT_SUITE = 1;
