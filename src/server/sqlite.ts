@@ -9,13 +9,18 @@
  * read-then-write in JS. Several processes may share one file (SQLite's
  * locking serialises writers; `busy_timeout` waits instead of failing).
  *
+ * Schema changes upgrade an existing file in place when it is opened
+ * ({@link migrate}): columns added since (a session's device and `amr`) are
+ * added with `ALTER TABLE`, inside one immediate transaction so that two
+ * processes opening the same file cannot both try.
+ *
  * @module
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
-import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredDevice, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
 export interface SqliteServerStoreOptions {
@@ -30,7 +35,7 @@ type Db = BetterSqlite3.Database;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS zv_users (user_id TEXT PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS zv_pending (id TEXT PRIMARY KEY, data BLOB NOT NULL, expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, device_id TEXT, amr TEXT);
 CREATE INDEX IF NOT EXISTS zv_sessions_user ON zv_sessions (user_id);
 CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
@@ -38,7 +43,54 @@ CREATE TABLE IF NOT EXISTS zv_blobs (owner TEXT NOT NULL, vault TEXT NOT NULL, i
 CREATE TABLE IF NOT EXISTS zv_key_events (user_id TEXT NOT NULL, seq INTEGER NOT NULL, event BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, seq));
 CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (owner, vault, grantee));
 CREATE INDEX IF NOT EXISTS zv_grants_grantee ON zv_grants (grantee, owner, vault);
+CREATE TABLE IF NOT EXISTS zv_devices (user_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, signing_key BLOB NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
 `;
+
+/** Columns added to existing tables after their first release: `[table, column, type]`. */
+const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
+  ['zv_sessions', 'device_id', 'TEXT'],
+  ['zv_sessions', 'amr', 'TEXT'],
+];
+
+/** Indexes over added columns: created after {@link migrate} added them. */
+const AFTER_MIGRATION = `
+CREATE INDEX IF NOT EXISTS zv_sessions_device ON zv_sessions (user_id, device_id);
+`;
+
+/**
+ * Upgrades a database created by an older version in place: adds the
+ * columns of {@link ADDED_COLUMNS} that are missing. Old rows read as before
+ * (no device, `amr` absent = password).
+ */
+function migrate(db: Db): void {
+  db.transaction(() => {
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
+  }).immediate();
+  db.exec(AFTER_MIGRATION);
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  sealed_mac_key: Uint8Array;
+  created_at: number;
+  expires_at: number;
+  device_id: string | null;
+  amr: string | null;
+}
+
+interface DeviceRow {
+  user_id: string;
+  id: string;
+  name: string;
+  signing_key: Uint8Array;
+  created_at: number;
+  last_seen_at: number;
+  last_address: string | null;
+}
 
 interface GrantRow {
   owner: string;
@@ -57,6 +109,37 @@ function storageError(cause: unknown): ZeroVaultError {
 function bytes(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new ZeroVaultError('STORAGE', 'sqlite returned a non-binary value');
   return Uint8Array.from(value);
+}
+
+function sessionOf(row: SessionRow): StoredSession {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    sealedMacKey: bytes(row.sealed_mac_key),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    ...(row.device_id === null ? {} : { deviceId: row.device_id }),
+    ...(row.amr === null ? {} : { amr: Object.freeze(row.amr.split(' ')) }),
+  };
+}
+
+function deviceOf(row: DeviceRow): StoredDevice {
+  return {
+    userId: row.user_id,
+    id: row.id,
+    name: row.name,
+    signingKey: bytes(row.signing_key),
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    lastAddress: row.last_address,
+  };
+}
+
+/** `amr` as stored: its values joined by spaces (RFC 8176 values hold none), or NULL. */
+function amrColumn(amr: readonly string[] | undefined): string | null {
+  if (amr === undefined) return null;
+  if (amr.length === 0 || amr.some((value) => !/^[a-z0-9_-]{1,32}$/i.test(value))) throw new ZeroVaultError('INVALID_INPUT', 'amr must be a list of method names');
+  return amr.join(' ');
 }
 
 function grantOf(row: GrantRow): StoredGrant {
@@ -87,6 +170,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       db.pragma('synchronous = FULL');
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       db.exec(SCHEMA);
+      migrate(db);
       return db;
     })();
     return opened;
@@ -209,21 +293,22 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       }),
     createSession: (session: StoredSession) =>
       run((db) => {
-        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
           session.id,
           session.userId,
           Buffer.from(session.sealedMacKey),
           session.createdAt,
           session.expiresAt,
+          session.deviceId ?? null,
+          amrColumn(session.amr),
         );
       }),
     getSession: (id, now) =>
       run((db) => {
-        const row = db.prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at FROM zv_sessions WHERE id = ? AND expires_at > ?').get(id, now) as
-          | { id: string; user_id: string; sealed_mac_key: Uint8Array; created_at: number; expires_at: number }
-          | undefined;
-        if (row === undefined) return null;
-        return { id: row.id, userId: row.user_id, sealedMacKey: bytes(row.sealed_mac_key), createdAt: row.created_at, expiresAt: row.expires_at };
+        const row = db
+          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr FROM zv_sessions WHERE id = ? AND expires_at > ?')
+          .get(id, now) as SessionRow | undefined;
+        return row === undefined ? null : sessionOf(row);
       }),
     extendSession: (id, expiresAt) =>
       run((db) => {
@@ -297,6 +382,43 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE owner = ? AND vault = ? ORDER BY grantee').all(owner, vault) as GrantRow[]).map(grantOf)),
     listGrantsForGrantee: (grantee) =>
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE grantee = ? ORDER BY owner, vault').all(grantee) as GrantRow[]).map(grantOf)),
+    addDevice: (device, sessionId, maxDevices) =>
+      run((db) => {
+        // Immediate: the count, the insert and the binding see and change one state, whatever other processes do.
+        db.transaction(() => {
+          const { n } = db.prepare('SELECT COUNT(*) AS n FROM zv_devices WHERE user_id = ?').get(device.userId) as { n: number };
+          if (n >= maxDevices) throw new ZeroVaultError('CONFLICT', 'too many devices');
+          const inserted = db
+            .prepare(
+              `INSERT INTO zv_devices (user_id, id, name, signing_key, created_at, last_seen_at, last_address) VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT DO NOTHING`,
+            )
+            .run(device.userId, device.id, device.name, Buffer.from(device.signingKey), device.createdAt, device.lastSeenAt, device.lastAddress);
+          if (inserted.changes === 0) throw new ZeroVaultError('CONFLICT', 'device exists');
+          db.prepare('UPDATE zv_sessions SET device_id = ? WHERE id = ? AND user_id = ?').run(device.id, sessionId, device.userId);
+        }).immediate();
+      }),
+    getDevice: (userId, deviceId) =>
+      run((db) => {
+        const row = db.prepare('SELECT * FROM zv_devices WHERE user_id = ? AND id = ?').get(userId, deviceId) as DeviceRow | undefined;
+        return row === undefined ? null : deviceOf(row);
+      }),
+    listDevices: (userId) =>
+      run((db) => (db.prepare('SELECT * FROM zv_devices WHERE user_id = ? ORDER BY created_at, id').all(userId) as DeviceRow[]).map(deviceOf)),
+    deleteDevice: (userId, deviceId) =>
+      run((db) =>
+        db
+          .transaction(() => {
+            const deleted = db.prepare('DELETE FROM zv_devices WHERE user_id = ? AND id = ?').run(userId, deviceId).changes > 0;
+            db.prepare('DELETE FROM zv_sessions WHERE user_id = ? AND device_id = ?').run(userId, deviceId);
+            return deleted;
+          })
+          .immediate(),
+      ),
+    touchDevice: (userId, deviceId, at, address) =>
+      run((db) => {
+        db.prepare('UPDATE zv_devices SET last_seen_at = ?, last_address = ? WHERE user_id = ? AND id = ?').run(at, address, userId, deviceId);
+      }),
     purgeExpired: (now) =>
       run((db) => {
         db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);
