@@ -63,7 +63,7 @@ describe('device slots (device-slot-v1.json)', () => {
   });
 
   test('@hpke/core opens the published slot to the root key', async () => {
-    const recipientKey = await theirs.kem.importKey('raw', bytes(v.unlockSecret), false);
+    const recipientKey = await theirs.kem.importKey('raw', bytes(v.unlockSecret).buffer as ArrayBuffer, false);
     const slot = decodeDeviceSlot(bytes(v.bytes));
     const opened = await theirs.open({ recipientKey, enc: slot.enc, info: bytes(v.info) }, slot.ciphertext, bytes(v.aad));
     expect(toHex(new Uint8Array(opened))).toBe(v.rootKey);
@@ -72,7 +72,7 @@ describe('device slots (device-slot-v1.json)', () => {
   test('ours opens it too, and a slot @hpke/core seals', async () => {
     const place = { userId: v.userId, deviceId: v.deviceId };
     expect(toHex(await openDeviceSlot({ ...place, slot: bytes(v.bytes), unlockSecret: bytes(v.unlockSecret) }))).toBe(v.rootKey);
-    const recipientPublicKey = await theirs.kem.importKey('raw', bytes(v.unlockKey), true);
+    const recipientPublicKey = await theirs.kem.importKey('raw', bytes(v.unlockKey).buffer as ArrayBuffer, true);
     const sender = await theirs.createSenderContext({ recipientPublicKey, info: DEVICE_SLOT_INFO });
     const ciphertext = new Uint8Array(await sender.seal(bytes(v.rootKey), deviceSlotAad(place)));
     const slot = encodeDeviceSlot({ enc: new Uint8Array(sender.enc), ciphertext });
