@@ -124,24 +124,34 @@ describe('architecture', () => {
     expect(violations).toEqual([]);
   });
 
-  test('client/sharing/ is a lazy boundary: outside it, only import() and import type reach it', () => {
-    const sharing = join(src, 'client', 'sharing');
+  /** Static imports from outside `dir` into it (only `import()` and `import type` may cross). */
+  function staticImportsInto(dir: string): string[] {
     const violations: string[] = [];
     for (const file of files) {
-      if (file.startsWith(`${sharing}/`)) continue;
+      if (file.startsWith(`${dir}/`)) continue;
       const text = readFileSync(file, 'utf8');
       for (const m of text.matchAll(IMPORT)) {
         const typeOnly = m[1] !== undefined;
         const dynamic = m[3] !== undefined;
         const target = resolveLocal(file, (m[2] ?? m[3]) as string, 'web');
-        if (target === undefined || !target.startsWith(`${sharing}/`) || typeOnly || dynamic) continue;
+        if (target === undefined || !target.startsWith(`${dir}/`) || typeOnly || dynamic) continue;
         violations.push(`${relative(src, file)} -> ${relative(src, target)}`);
       }
     }
-    expect(violations).toEqual([]);
+    return violations;
+  }
+
+  test('client/sharing/ is a lazy boundary: outside it, only import() and import type reach it', () => {
+    expect(staticImportsInto(join(src, 'client', 'sharing'))).toEqual([]);
     // The check itself sees a sharing module's dynamic import (or it could pass by reading nothing).
     const session = readFileSync(join(src, 'client', 'account', 'session.ts'), 'utf8');
     expect([...session.matchAll(IMPORT)].some((m) => m[3]?.includes('sharing/'))).toBe(true);
+  });
+
+  test('client/devices/ is a lazy boundary too: device code loads with the first device call', () => {
+    expect(staticImportsInto(join(src, 'client', 'devices'))).toEqual([]);
+    const client = readFileSync(join(src, 'client', 'account', 'client.ts'), 'utf8');
+    expect([...client.matchAll(IMPORT)].some((m) => m[3]?.includes('devices/'))).toBe(true);
   });
 
   test('node: built-ins appear only where DESIGN.md allows them', () => {
