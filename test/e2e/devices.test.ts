@@ -145,6 +145,23 @@ describe('remember, reload, resume', () => {
     await resumed?.logout();
   });
 
+  test('recover with rememberDevice remembers the device; the new password logs in, resume needs none', async () => {
+    const userId = newUser();
+    const first = await client(undefined).register({ userId, password });
+    const recoveryKey = await first.createRecoveryKey();
+    await first.logout();
+    const dir = tempDir();
+    const recovered = await client(dir).recover({ userId, recoveryKey, newPassword: 'a new password', rememberDevice: true, deviceName: 'Recovered' });
+    expect(recovered.deviceId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    await recovered.logout();
+    const ksf = forbiddenKsf();
+    const resumed = await client(dir, ksf.runner).resume({ userId });
+    expect(resumed?.deviceId).toBe(recovered.deviceId);
+    expect((await resumed?.devices())?.map((d) => d.name)).toEqual(['Recovered']);
+    expect(ksf.calls()).toBe(0);
+    await resumed?.logout();
+  });
+
   test('a password login from a remembered device proves it: the session is bound to the device', async () => {
     const dir = tempDir();
     const { userId, session } = await registerRemembered(dir);

@@ -72,9 +72,10 @@ export async function submitCredential(endpoint: Endpoint, userId: string, crede
  * Proves that a password login comes from a remembered device: signs the
  * login's KE1 (`request`) with the device key (`formats/device.ts`,
  * `knownDeviceMessage`). The server then takes the login from the device's
- * own rate-limit bucket, so failures from elsewhere never block it.
+ * own rate-limit bucket, so failures from elsewhere never block it. `null`:
+ * no proof after all (the device is no longer remembered here).
  */
-export type DeviceProver = (request: Uint8Array) => Promise<{ readonly id: string; readonly signature: Uint8Array }>;
+export type DeviceProver = (request: Uint8Array) => Promise<{ readonly id: string; readonly signature: Uint8Array } | null>;
 
 /** A finished login: the request-signing key (with the session's expiry) and the export key. */
 export interface LoginResult {
@@ -101,7 +102,7 @@ export async function loginCredential(
   const extra: Record<string, unknown> = credential === 'password' ? {} : { credential };
   if (device !== undefined && credential === 'password') {
     const proof = await device(start.request);
-    extra.device = { id: proof.id, signature: toBase64url(proof.signature) };
+    if (proof !== null) extra.device = { id: proof.id, signature: toBase64url(proof.signature) };
   }
   const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra }, { signal });
   const loginId = stringField(started, 'loginId', /^[A-Za-z0-9_-]{22}$/);
