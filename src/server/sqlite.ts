@@ -20,7 +20,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
-import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredDevice, type StoredGrant, type StoredSession } from './types.js';
+import { amrFromColumn, amrToColumn } from './device-store.js';
+import { sqliteDevices } from './sqlite-devices.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
 export interface SqliteServerStoreOptions {
@@ -30,7 +32,8 @@ export interface SqliteServerStoreOptions {
   busyTimeoutMs?: number;
 }
 
-type Db = BetterSqlite3.Database;
+/** An open database. */
+export type Db = BetterSqlite3.Database;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS zv_users (user_id TEXT PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
@@ -82,15 +85,6 @@ interface SessionRow {
   amr: string | null;
 }
 
-interface DeviceRow {
-  user_id: string;
-  id: string;
-  name: string;
-  signing_key: Uint8Array;
-  created_at: number;
-  last_seen_at: number;
-  last_address: string | null;
-}
 
 interface GrantRow {
   owner: string;
@@ -119,27 +113,8 @@ function sessionOf(row: SessionRow): StoredSession {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     ...(row.device_id === null ? {} : { deviceId: row.device_id }),
-    ...(row.amr === null ? {} : { amr: Object.freeze(row.amr.split(' ')) }),
+    ...(row.amr === null ? {} : { amr: amrFromColumn(row.amr) }),
   };
-}
-
-function deviceOf(row: DeviceRow): StoredDevice {
-  return {
-    userId: row.user_id,
-    id: row.id,
-    name: row.name,
-    signingKey: bytes(row.signing_key),
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    lastAddress: row.last_address,
-  };
-}
-
-/** `amr` as stored: its values joined by spaces (RFC 8176 values hold none), or NULL. */
-function amrColumn(amr: readonly string[] | undefined): string | null {
-  if (amr === undefined) return null;
-  if (amr.length === 0 || amr.some((value) => !/^[a-z0-9_-]{1,32}$/i.test(value))) throw new ZeroVaultError('INVALID_INPUT', 'amr must be a list of method names');
-  return amr.join(' ');
 }
 
 function grantOf(row: GrantRow): StoredGrant {
@@ -300,7 +275,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
           session.createdAt,
           session.expiresAt,
           session.deviceId ?? null,
-          amrColumn(session.amr),
+          amrToColumn(session.amr),
         );
       }),
     getSession: (id, now) =>
@@ -382,43 +357,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE owner = ? AND vault = ? ORDER BY grantee').all(owner, vault) as GrantRow[]).map(grantOf)),
     listGrantsForGrantee: (grantee) =>
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE grantee = ? ORDER BY owner, vault').all(grantee) as GrantRow[]).map(grantOf)),
-    addDevice: (device, sessionId, maxDevices) =>
-      run((db) => {
-        // Immediate: the count, the insert and the binding see and change one state, whatever other processes do.
-        db.transaction(() => {
-          const { n } = db.prepare('SELECT COUNT(*) AS n FROM zv_devices WHERE user_id = ?').get(device.userId) as { n: number };
-          if (n >= maxDevices) throw new ZeroVaultError('CONFLICT', 'too many devices');
-          const inserted = db
-            .prepare(
-              `INSERT INTO zv_devices (user_id, id, name, signing_key, created_at, last_seen_at, last_address) VALUES (?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT DO NOTHING`,
-            )
-            .run(device.userId, device.id, device.name, Buffer.from(device.signingKey), device.createdAt, device.lastSeenAt, device.lastAddress);
-          if (inserted.changes === 0) throw new ZeroVaultError('CONFLICT', 'device exists');
-          db.prepare('UPDATE zv_sessions SET device_id = ? WHERE id = ? AND user_id = ?').run(device.id, sessionId, device.userId);
-        }).immediate();
-      }),
-    getDevice: (userId, deviceId) =>
-      run((db) => {
-        const row = db.prepare('SELECT * FROM zv_devices WHERE user_id = ? AND id = ?').get(userId, deviceId) as DeviceRow | undefined;
-        return row === undefined ? null : deviceOf(row);
-      }),
-    listDevices: (userId) =>
-      run((db) => (db.prepare('SELECT * FROM zv_devices WHERE user_id = ? ORDER BY created_at, id').all(userId) as DeviceRow[]).map(deviceOf)),
-    deleteDevice: (userId, deviceId) =>
-      run((db) =>
-        db
-          .transaction(() => {
-            const deleted = db.prepare('DELETE FROM zv_devices WHERE user_id = ? AND id = ?').run(userId, deviceId).changes > 0;
-            db.prepare('DELETE FROM zv_sessions WHERE user_id = ? AND device_id = ?').run(userId, deviceId);
-            return deleted;
-          })
-          .immediate(),
-      ),
-    touchDevice: (userId, deviceId, at, address) =>
-      run((db) => {
-        db.prepare('UPDATE zv_devices SET last_seen_at = ?, last_address = ? WHERE user_id = ? AND id = ?').run(at, address, userId, deviceId);
-      }),
+    ...sqliteDevices(run),
     purgeExpired: (now) =>
       run((db) => {
         db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);

@@ -371,6 +371,34 @@ describe('known-device proof on login/start (part 4)', () => {
     expect((await server.fetch(at(session, 'GET', '/devices'))).status).toBe(401);
   });
 
+  test('a device revoked between login/start and login/finish: the login succeeds, its session is bound to nothing', async () => {
+    const { device } = await userWithDevice();
+    const admin = await login(server, 'alice@example.com', 'pw');
+    const start = await startLogin({ password: 'pw' });
+    const { knownProof } = await import('./device-harness.js');
+    const r1 = await post(server, '/login/start', { userId: 'alice@example.com', request: toBase64url(start.request), device: knownProof(device, 'alice@example.com', start.request) });
+    const { loginId, response } = (await r1.json()) as { loginId: string; response: string };
+    expect((await server.fetch(at(admin, 'DELETE', `/devices/${device.id}`))).status).toBe(204);
+    const finish = await finishLogin({ state: start.state, response: fromBase64url(response), password: 'pw', ksf: TEST_KSF });
+    const r2 = await post(server, '/login/finish', { loginId, finalization: toBase64url(finish.finalization) });
+    expect(r2.status).toBe(200);
+    const { sessionId } = (await r2.json()) as { sessionId: string };
+    const { requestMacKey } = await import('../../src/crypto/request-mac.js');
+    const session = { sessionId, sessionKey: finish.sessionKey, macKey: requestMacKey(finish.sessionKey, sessionId) };
+    // Not bound: adding a device is allowed (a bound session would get 409).
+    expect((await addDevice(server, session, newDevice())).status).toBe(201);
+  });
+
+  test('a device login id sent to /login/finish is an unknown login (401), and is used up', async () => {
+    const { device } = await userWithDevice();
+    const res = await deviceStart(server, 'alice@example.com', device.id);
+    const { loginId, challenge } = (await res.json()) as { loginId: string; challenge: string };
+    const wrong = await post(server, '/login/finish', { loginId, finalization: toBase64url(new Uint8Array(64)) });
+    expect(wrong.status).toBe(401);
+    expect(await codeOf(wrong)).toBe('AUTH_FAILED');
+    expect((await deviceFinish(server, answer(device, 'alice@example.com', loginId, fromBase64url(challenge)))).status).toBe(401);
+  });
+
   test('a proof for another user, another request or a revoked device is ignored (the user bucket is used)', async () => {
     server = makeServer({ userLoginLimit: { capacity: 2, refillMs: 60_000 } });
     const { session, device } = await userWithDevice();

@@ -17,6 +17,7 @@ import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
 import { IDLE_BUCKET_MS } from '../../src/server/types.js';
 import { blobStoreConformance } from '../store/conformance.js';
+import { addDevice, deviceLogin, newDevice } from './device-harness.js';
 import { BASE, login, register, signed } from './harness.js';
 
 const PG_URL = process.env.ZEROVAULT_PG_URL;
@@ -327,5 +328,26 @@ describe.runIf(PG_URL !== undefined)('scale-out: two stateless servers on one Po
     expect((await a.fetch(replayed.clone())).status).toBe(200);
     expect((await b.fetch(replayed)).status).toBe(401);
     expect(BASE).toContain('/zv');
+  });
+
+  test('a device revoked on one server ends its sessions on the other at once (401 CLOSED)', async () => {
+    const setup = createServerSetup();
+    const prefix = `${pgPrefix}d_`;
+    const storeA = postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix });
+    const storeB = postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix });
+    stores.push(storeA, storeB);
+    const a = createServer({ setup, store: storeA, basePath: '/zv' });
+    const b = createServer({ setup, store: storeB, basePath: '/zv' });
+    expect((await register(a, 'yan', 'pw')).status).toBe(201);
+    const session = await login(a, 'yan', 'pw');
+    const device = newDevice();
+    expect((await addDevice(a, session, device)).status).toBe(201);
+    const resumed = await deviceLogin(b, 'yan', device);
+    expect((await b.fetch(signed(resumed, 'GET', '/blobs/v'))).status).toBe(200);
+    const admin = await login(b, 'yan', 'pw');
+    expect((await a.fetch(signed(admin, 'DELETE', `/devices/${device.id}`))).status).toBe(204);
+    const refused = await b.fetch(signed(resumed, 'GET', '/blobs/v'));
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CLOSED');
   });
 });
