@@ -420,3 +420,68 @@ describe('rate limits never lock a remembered device out', () => {
     await resumed?.logout();
   });
 });
+
+describe('remembering fails or crashes half-way', () => {
+  test('a local entry the server never learnt (a crash right after step 1): resume is null and deletes it', async () => {
+    const dir = tempDir();
+    const userId = newUser();
+    await (await client(undefined).register({ userId, password })).logout();
+    const planted = { userId, deviceId: 'AAAAAAAAAAAAAAAAAAAAAA', secret: randomBytes(32), rootCheck: randomBytes(32) };
+    await (await localDevices(running.base, { kind: 'dir', dir })).save(planted);
+    expect(deviceFiles(dir)).toHaveLength(1);
+    expect(await client(dir).resume()).toBeNull();
+    expect(deviceFiles(dir)).toEqual([]);
+  });
+
+  /** A fetch that fails requests matching `when` (and, once `crashed`, every later one), as a dropped connection would. */
+  function failing(when: (request: Request) => boolean, crashAfter: boolean): { fetch: (request: Request) => Promise<Response>; crashed: () => boolean } {
+    let crashed = false;
+    return {
+      fetch: async (request) => {
+        if (crashed || when(request)) {
+          crashed ||= crashAfter;
+          throw new TypeError('fetch failed');
+        }
+        return fetch(request);
+      },
+      crashed: () => crashed,
+    };
+  }
+
+  const steps: [string, (request: Request) => boolean][] = [
+    ['registry write', (r) => r.method === 'PUT' && r.url.endsWith('/blobs/_zv/devices')],
+    ['slot write', (r) => r.method === 'PUT' && r.url.includes('/blobs/_zv/device-slot.')],
+    ['POST /devices', (r) => r.method === 'POST' && r.url.endsWith('/devices')],
+  ];
+
+  for (const [step, when] of steps) {
+    test(`a failure at the ${step}: the login fails, nothing stays, the password still works`, async () => {
+      const dir = tempDir();
+      const userId = newUser();
+      await (await client(undefined).register({ userId, password })).logout();
+      const { fetch: broken } = failing(when, false);
+      const c = new Client({ url: running.base, ksf: TEST_KSF, deviceDir: dir, fetch: broken });
+      await expect(c.login({ userId, password, rememberDevice: true })).rejects.toMatchObject({ code: 'NETWORK' });
+      expect(deviceFiles(dir)).toEqual([]);
+      const again = await client(undefined).login({ userId, password });
+      expect(await again.devices()).toEqual([]);
+      const slots = await running.store.blobs(userId).list('_zv');
+      expect(slots.items.filter((i) => i.id.startsWith('device-slot.'))).toEqual([]);
+      await again.logout();
+    });
+
+    test(`a crash at the ${step} (the server-side undo never runs): leftovers are inert, remembering again works`, async () => {
+      const dir = tempDir();
+      const userId = newUser();
+      await (await client(undefined).register({ userId, password })).logout();
+      const { fetch: broken } = failing(when, true);
+      const c = new Client({ url: running.base, ksf: TEST_KSF, deviceDir: dir, fetch: broken });
+      await expect(c.login({ userId, password, rememberDevice: true })).rejects.toMatchObject({ code: 'NETWORK' });
+      // What the crash may leave on the server (a registry entry, a slot) belongs to no device the server knows.
+      const again = await client(dir).login({ userId, password, rememberDevice: true });
+      expect((await again.devices()).map((d) => [d.id, d.verified])).toEqual([[again.deviceId, true]]);
+      await again.logout();
+      expect((await client(dir).resume())?.deviceId).toBe(again.deviceId);
+    });
+  }
+});
