@@ -236,6 +236,22 @@ describe('revoke, logout, forget', () => {
     await other.logout();
   });
 
+  test('logout({ forgetDevice: true }) whose server-side steps fail still deletes the local entry, logs out, then throws', async () => {
+    const dir = tempDir();
+    const userId = newUser();
+    const broken = async (request: Request): Promise<Response> => {
+      if (request.method === 'DELETE' && /\/devices\//.test(request.url)) throw new TypeError('fetch failed');
+      return fetch(request);
+    };
+    const session = await new Client({ url: running.base, ksf: TEST_KSF, deviceDir: dir, fetch: broken }).register({ userId, password, rememberDevice: true });
+    const logouts = (): number => running.events.filter((e) => e.type === 'logout' && e.userId === userId).length;
+    const before = logouts();
+    await expect(session.logout({ forgetDevice: true })).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(session.isOpen).toBe(false);
+    expect(logouts()).toBe(before + 1);
+    expect(deviceFiles(dir)).toEqual([]);
+  });
+
   test('revoking the current device forgets it and ends the session', async () => {
     const dir = tempDir();
     const { session } = await registerRemembered(dir);

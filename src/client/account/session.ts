@@ -348,8 +348,8 @@ export class Session {
    * The device stays remembered (`client.resume()` opens a new session)
    * unless `forgetDevice` is set: then what this device keeps is deleted
    * first, then its unlock slot and registry entry, then its credential on
-   * the server. A failure of those later steps is thrown after the logout;
-   * the device can no longer resume either way.
+   * the server; each step runs even when an earlier one failed, and the
+   * first failure is thrown after the logout (which is always sent).
    * @throws `INVALID_INPUT`; what saving a manifest or forgetting the device threw
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
@@ -366,14 +366,13 @@ export class Session {
       const deviceId = this.#deviceId;
       if (options.forgetDevice === true && deviceId !== undefined) {
         // Its own device: any session may delete it; the server then ends this session too.
-        await (await deviceCode())
-          .forgetDevice(this.#deviceHost(undefined), deviceId)
-          .then(() => {
-            this.#deviceId = undefined;
-          })
-          .catch((err: unknown) => {
-            flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'forgetting the device failed', { cause: err });
-          });
+        // Whatever fails here (even loading the device code), the revocation below is still sent.
+        try {
+          await (await deviceCode()).forgetDevice(this.#deviceHost(undefined), deviceId);
+          this.#deviceId = undefined;
+        } catch (err) {
+          flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'forgetting the device failed', { cause: err });
+        }
       }
       await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.signing() }).catch((err: unknown) => {
         // A server that no longer has the session has nothing to revoke.
