@@ -166,8 +166,14 @@ export class Client {
   }
 
   async #loginWith(userId: string, credential: Credential, secret: string | Uint8Array, signal: AbortSignal | undefined, remember: Remember): Promise<Session> {
-    // A remembered device proves itself on a password login (its own rate-limit bucket).
-    const known = credential === 'password' && this.#place.kind !== 'none' ? await (await deviceCode()).knownDevice(this.#endpoint, this.#place, userId) : null;
+    // A remembered device proves itself on a password login (its own rate-limit bucket). Best
+    // effort: when the device code cannot be loaded, the login goes on without the proof.
+    const known =
+      credential === 'password' && this.#place.kind !== 'none'
+        ? await deviceCode()
+            .then((devices) => devices.knownDevice(this.#endpoint, this.#place, userId))
+            .catch(() => null)
+        : null;
     const { signing, exportKey } = await loginCredential(this.#endpoint, this.#settings, userId, credential, secret, signal, known?.prove);
     const store = this.#storeFor(() => signing);
     let rootKey: Uint8Array;
