@@ -22,7 +22,7 @@ import type { KsfRunner } from '../../src/crypto/ksf-runner.js';
 import { deviceKeys } from '../../src/formats/device.js';
 import { deviceSlotId } from '../../src/formats/device-slot.js';
 import { fsStore } from '../../src/store/fs.js';
-import { TEST_KSF, startServer, type Running } from './helpers.js';
+import { TEST_KSF, postRaw, startServer, type Running } from './helpers.js';
 
 let running: Running;
 const dirs: string[] = [];
@@ -434,6 +434,40 @@ describe('rate limits never lock a remembered device out', () => {
     const resumed = await at(dir).resume();
     expect(resumed?.userId).toBe(userId);
     await resumed?.logout();
+  });
+});
+
+describe('resume failures that are not revocations delete nothing', () => {
+  test('NETWORK (unreachable, or aborted by signal): the device stays remembered', async () => {
+    const dir = tempDir();
+    const { userId, session } = await registerRemembered(dir);
+    await session.logout();
+    const offline = new Client({ url: running.base, ksf: TEST_KSF, deviceDir: dir, fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    await expect(offline.resume()).rejects.toMatchObject({ code: 'NETWORK' });
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(client(dir).resume({ userId, signal: aborted.signal })).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(deviceFiles(dir)).toHaveLength(1);
+    const resumed = await client(dir).resume();
+    expect(resumed?.deviceId).toBe(session.deviceId);
+    await resumed?.logout();
+  });
+
+  test("RATE_LIMITED (the device's own bucket emptied by unfinished device logins): retryAfterMs, the device stays remembered", async () => {
+    const tight = await startServer({ userLoginLimit: { capacity: 2, refillMs: 60_000 } });
+    try {
+      const dir = tempDir();
+      const userId = newUser();
+      const first = await new Client({ url: tight.base, ksf: TEST_KSF, deviceDir: dir }).register({ userId, password, rememberDevice: true });
+      await first.logout();
+      for (let i = 0; i < 3; i++) await postRaw(tight.base, '/device/login/start', { userId, deviceId: first.deviceId });
+      const err = await new Client({ url: tight.base, ksf: TEST_KSF, deviceDir: dir }).resume().catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'RATE_LIMITED' });
+      expect((err as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
+      expect(deviceFiles(dir)).toHaveLength(1);
+    } finally {
+      await tight.close();
+    }
   });
 });
 
