@@ -260,7 +260,7 @@ describe('revoke, logout, forget', () => {
     expect(deviceFiles(dir)).toEqual([]);
   });
 
-  test('a device the server lists but the registry does not hold is unverified', async () => {
+  test('a device the server lists but the registry does not hold is unverified; a verified one keeps its own name', async () => {
     const dir = tempDir();
     const { userId, session } = await registerRemembered(dir);
     // The server (here: its database) adds a device of its own.
@@ -278,9 +278,16 @@ describe('revoke, logout, forget', () => {
     } finally {
       db.close();
     }
+    // And renames the real one.
+    const db2 = new Database(running.dbPath);
+    try {
+      db2.prepare('UPDATE zv_devices SET name = ? WHERE user_id = ? AND id = ?').run('Renamed by the server', userId, session.deviceId);
+    } finally {
+      db2.close();
+    }
     const listed = await session.devices();
     expect(listed.find((d) => d.name === 'Trust me')?.verified).toBe(false);
-    expect(listed.find((d) => d.id === session.deviceId)?.verified).toBe(true);
+    expect(listed.find((d) => d.id === session.deviceId)).toMatchObject({ verified: true, name: 'Test laptop' });
     await session.logout();
   });
 });

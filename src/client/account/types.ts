@@ -63,7 +63,11 @@ export interface SharedVaultInfo {
 export interface DeviceInfo {
   /** The device id (22 characters of base64url). */
   readonly id: string;
-  /** The name it was remembered with (`deviceName`), as the server lists it. */
+  /**
+   * The name it was remembered with (`deviceName`): from the account's
+   * registry for a verified device (the server cannot rename it), else as
+   * the server lists it.
+   */
   readonly name: string;
   /** When it was remembered, ms since the epoch (server clock). */
   readonly createdAt: number;

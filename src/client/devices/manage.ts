@@ -119,12 +119,16 @@ async function serverDevices(host: DeviceHost): Promise<Omit<DeviceInfo, 'verifi
   });
 }
 
-/** The account's devices as the server lists them, each checked against the registry. */
+/** The account's devices as the server lists them, each checked against the registry (whose names win). */
 export async function listDevices(host: DeviceHost): Promise<DeviceInfo[]> {
   const listed = await serverDevices(host);
   const registry = await readRegistry(host.store, host.rootKey());
   try {
-    return listed.map((d) => ({ ...d, verified: registry.some((r) => r.deviceId === d.id) }));
+    return listed.map((d) => {
+      const own = registry.find((r) => r.deviceId === d.id);
+      // The registry's name is the one the device was remembered with; the server's could be any.
+      return own === undefined ? { ...d, verified: false } : { ...d, name: own.name, verified: true };
+    });
   } finally {
     for (const r of registry) wipe(r.signingKey, r.unlockKey);
   }
