@@ -116,7 +116,8 @@ export class Client {
    *   or when the server's key directory holds other keys for this account;
    *   `RATE_LIMITED` (with `retryAfterMs`); `DECRYPT_FAILED` / `ROLLBACK` when
    *   the store misbehaves; `NETWORK` (unreachable, timed out, or aborted);
-   *   `UNSUPPORTED` for `rememberDevice` where devices cannot be kept
+   *   `UNSUPPORTED` for `rememberDevice` where devices cannot be kept;
+   *   `CONFLICT` for `rememberDevice` when the account already remembers 32 devices
    */
   async login(options: Credentials): Promise<Session> {
     const { userId, password, signal, remember } = checkCredentials(options);
