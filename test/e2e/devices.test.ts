@@ -16,7 +16,7 @@ import { transportOptions } from '../../src/client/api.js';
 import { memoryStore } from '../../src/store/memory.js';
 import type { BlobStore } from '../../src/store/types.js';
 import { sealDeviceSlot } from '../../src/client/devices/slot.js';
-import { utf8 } from '../../src/crypto/bytes.js';
+import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import type { KsfRunner } from '../../src/crypto/ksf-runner.js';
 import { deviceKeys } from '../../src/formats/device.js';
@@ -249,6 +249,21 @@ describe('revoke, logout, forget', () => {
     await expect(session.logout({ forgetDevice: true })).rejects.toMatchObject({ code: 'NETWORK' });
     expect(session.isOpen).toBe(false);
     expect(logouts()).toBe(before + 1);
+    expect(deviceFiles(dir)).toEqual([]);
+  });
+
+  test('a 33rd device is CONFLICT, and remembering it leaves nothing behind', async () => {
+    const dir = tempDir();
+    const userId = newUser();
+    await (await client(undefined).register({ userId, password })).logout();
+    const db = new Database(running.dbPath);
+    try {
+      const insert = db.prepare('INSERT INTO zv_devices (user_id, id, name, signing_key, created_at, last_seen_at, last_address) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (let i = 0; i < 32; i++) insert.run(userId, toBase64url(randomBytes(16)), `Device ${i}`, Buffer.from(deviceKeys(randomBytes(32)).signingKey), Date.now(), Date.now(), null);
+    } finally {
+      db.close();
+    }
+    await expect(client(dir).login({ userId, password, rememberDevice: true })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(deviceFiles(dir)).toEqual([]);
   });
 
