@@ -7,16 +7,15 @@
  * @module
  */
 import { wipe } from '../../crypto/bytes.js';
-import type { KsfRunner } from '../../crypto/ksf-runner.js';
 import { randomBytes } from '../../crypto/random.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../../errors.js';
-import { ARGON2ID_DEFAULT, assertArgon2idParams, type Argon2idParams } from '../../crypto/ksf.js';
+import { ARGON2ID_DEFAULT, assertArgon2idParams } from '../../crypto/ksf.js';
 import { loadOnDemand } from '../../crypto/lazy.js';
 import { normalizeUserId } from '../../formats/user-id.js';
-import { DEFAULT_SUITE, type SuiteName } from '../../opaque/suite-names.js';
+import { DEFAULT_SUITE } from '../../opaque/suite-names.js';
 import { restStore } from '../../store/rest.js';
 import type { BlobStore } from '../../store/types.js';
-import { TRANSPORT_DEFAULTS, type FetchFn } from '../../transport.js';
+import { TRANSPORT_DEFAULTS } from '../../transport.js';
 import { AccountKeys } from './keys.js';
 import { keyringStore } from './keyring.js';
 import { addSlotEntry, readMeta, readSlot, KEYRING_ID } from './meta.js';
@@ -27,75 +26,15 @@ import { parseRecoveryKey } from '../../formats/recovery-key.js';
 import { guardedStore } from '../guarded-store.js';
 import { createSession, type Session } from './session.js';
 import { unwrapRoot, wrapRoot } from './slots.js';
+import { devicePlaceOf, type DevicePlace } from './device-place.js';
+import type * as Devices from '../devices/index.js';
+import { checkCredentials, checkRemember, checkSignal, type ClientOptions, type Credentials, type RecoverOptions, type Remember, type ResumeOptions } from './client-options.js';
 
-/** Options of {@link Client}. */
-export interface ClientOptions {
-  /**
-   * The zerovault server's base URL, e.g. `https://api.example.com/zv`. For
-   * a server in the same process, the URL its routes answer under, with
-   * `fetch: zv.fetch` (e.g. `{ url: 'http://localhost/zv', fetch: zv.fetch }`).
-   */
-  url: string | URL;
-  /** How requests are sent: the server's in-process handler, or a `fetch` of your own; default the global `fetch`. */
-  fetch?: FetchFn;
-  /** Per-request timeout in ms (request and response body); default 30 000. */
-  timeoutMs?: number;
-  /** Where records go; default: the server's blob routes (`restStore`). Use one store per user. */
-  store?: BlobStore;
-  /**
-   * The Argon2id profile, pinned by the client: the same at registration and
-   * every login, never taken from the server. Default t=3, m=64 MiB, p=4.
-   */
-  ksf?: Argon2idParams;
-  /**
-   * Where Argon2id runs; default: this thread. In a browser, pass
-   * `createWorkerKsf(worker).run` from `zerovault/ksf-worker` so logins do
-   * not freeze the page; it checks the profile again and computes the
-   * same Argon2id. A runner of your own is trusted completely: one that
-   * computes something weaker registers a weaker credential.
-   */
-  ksfRunner?: KsfRunner;
-  /** The OPAQUE suite; default `ristretto255-SHA512`. */
-  suite?: SuiteName;
-  /**
-   * Origins of the app's own APIs that `session.fetch` may send access
-   * tokens and DPoP proofs to, besides the zerovault server's own origin,
-   * e.g. `['https://api.example.com']`. Absolute http(s) origins only; a
-   * request to any other origin fails with `INVALID_INPUT` before it is sent.
-   */
-  tokenOrigins?: readonly (string | URL)[];
-}
+export type { ClientOptions, Credentials, RecoverOptions, RememberOptions, ResumeOptions } from './client-options.js';
 
-/** Credentials of {@link Client.register} and {@link Client.login}. */
-export interface Credentials {
-  userId: string;
-  password: string;
-  /** Cancels the call (each request is also bounded by the client's `timeoutMs`). */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link Client.recover}. */
-export interface RecoverOptions {
-  userId: string;
-  /** The recovery key as `createRecoveryKey` showed it. */
-  recoveryKey: string;
-  newPassword: string;
-  signal?: AbortSignal;
-}
-
-function checkSignal(signal: unknown): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  if (typeof AbortSignal === 'undefined' || !(signal instanceof AbortSignal)) throw new ZeroVaultError('INVALID_INPUT', 'signal must be an AbortSignal');
-  return signal;
-}
-
-/** Validates credentials; returns the normalized user id. */
-function checkCredentials(value: unknown): { userId: string; password: string; signal: AbortSignal | undefined } {
-  const c = value as Partial<Credentials> | null;
-  if (typeof c !== 'object' || c === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-  const userId = normalizeUserId(c.userId);
-  if (typeof c.password !== 'string' || c.password.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'password must be a non-empty string');
-  return { userId, password: c.password, signal: checkSignal(c.signal) };
+/** The device code, loaded with the first call that needs it (see `device-place.ts`). */
+function deviceCode(): Promise<typeof Devices> {
+  return loadOnDemand(() => import('../devices/index.js'));
 }
 
 /** The zerovault client. One per app; it holds no secrets between sessions. */
@@ -104,6 +43,7 @@ export class Client {
   readonly #settings: OpaqueSettings;
   readonly #store: BlobStore | undefined;
   readonly #tokenOrigins: readonly string[];
+  readonly #place: DevicePlace;
 
   /** @throws `INVALID_INPUT` on a malformed option */
   constructor(options: ClientOptions) {
@@ -116,6 +56,7 @@ export class Client {
     this.#settings = { ksf: assertArgon2idParams(options.ksf ?? ARGON2ID_DEFAULT), suite: options.suite ?? DEFAULT_SUITE, ksfRunner: options.ksfRunner };
     this.#store = options.store === undefined ? undefined : guardedStore(options.store);
     this.#tokenOrigins = tokenOriginsOf(this.#endpoint.baseUrl, options.tokenOrigins);
+    this.#place = devicePlaceOf(options.deviceDir, options.store);
   }
 
   /** The session's store; `signing` is the signing key, borrowed per request (it throws `CLOSED` once the session is). */
@@ -141,16 +82,22 @@ export class Client {
    * Creates an account: an OPAQUE registration (the password never leaves
    * this device), then a fresh root key, keyring and unlock slot.
    *
+   * With `rememberDevice`, the session also remembers this device (see
+   * {@link resume}).
+   *
    * @returns a logged-in session
    * @throws `CONFLICT` when the user id is taken; `INVALID_INPUT`; `NETWORK`
-   *   (unreachable, timed out, or aborted by `signal`)
+   *   (unreachable, timed out, or aborted by `signal`); `UNSUPPORTED` for
+   *   `rememberDevice` where devices cannot be kept (Node without `deviceDir`
+   *   or an `fsStore`)
    */
   async register(options: Credentials): Promise<Session> {
-    const { userId, password, signal } = checkCredentials(options);
+    const { userId, password, signal, remember } = checkCredentials(options);
+    await this.#assertCanRemember(remember);
     const prepared = await prepareCredential(this.#endpoint, this.#settings, userId, 'password', password, signal);
     wipe(prepared.exportKey);
     await submitCredential(this.#endpoint, userId, 'password', prepared.record, { signal });
-    return this.#loginWith(userId, 'password', password, signal);
+    return this.#loginWith(userId, 'password', password, signal, remember);
   }
 
   /**
@@ -159,18 +106,76 @@ export class Client {
    * account's public keys are published to the server's key directory (first
    * login) or checked against it (every login).
    *
+   * From a device that remembers this account, the login carries the
+   * device's proof: the server then counts it against the device's own
+   * rate limit, so password guessing from elsewhere never locks the user
+   * out here. With `rememberDevice`, the session remembers this device (see
+   * {@link resume}); when that fails, the login fails and leaves nothing live.
+   *
    * @throws `AUTH_FAILED` (one message) for a wrong password or unknown user,
    *   or when the server's key directory holds other keys for this account;
    *   `RATE_LIMITED` (with `retryAfterMs`); `DECRYPT_FAILED` / `ROLLBACK` when
-   *   the store misbehaves; `NETWORK` (unreachable, timed out, or aborted)
+   *   the store misbehaves; `NETWORK` (unreachable, timed out, or aborted);
+   *   `UNSUPPORTED` for `rememberDevice` where devices cannot be kept;
+   *   `CONFLICT` for `rememberDevice` when the account already remembers 32 devices
    */
   async login(options: Credentials): Promise<Session> {
-    const { userId, password, signal } = checkCredentials(options);
-    return this.#loginWith(userId, 'password', password, signal);
+    const { userId, password, signal, remember } = checkCredentials(options);
+    await this.#assertCanRemember(remember);
+    return this.#loginWith(userId, 'password', password, signal, remember);
   }
 
-  async #loginWith(userId: string, credential: Credential, secret: string | Uint8Array, signal: AbortSignal | undefined): Promise<Session> {
-    const { signing, exportKey } = await loginCredential(this.#endpoint, this.#settings, userId, credential, secret, signal);
+  /**
+   * Opens a session on a device remembered by an earlier login with
+   * `rememberDevice`: no password, no Argon2id. The device proves its key
+   * to the server, and the root key comes from the device's unlock slot,
+   * sealed to a key only this device holds.
+   *
+   * @returns the session, or `null` when nothing is remembered (for
+   *   `userId`, or at all), or when the server no longer knows the device
+   *   (revoked or forgotten elsewhere): then what this device kept is
+   *   deleted, and the app asks for the password
+   * @throws `RATE_LIMITED` (with `retryAfterMs`); `NETWORK` (nothing is deleted
+   *   on either); `DECRYPT_FAILED` when the unlock slot the server returns
+   *   does not open to this account's root key (a server swapping keys or
+   *   slots: what the device kept stays); `STORAGE` when the device's own
+   *   storage fails; `INVALID_INPUT`
+   */
+  async resume(options: ResumeOptions = {}): Promise<Session | null> {
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+    const userId = options.userId === undefined ? undefined : normalizeUserId(options.userId);
+    const signal = checkSignal(options.signal);
+    if (this.#place.kind === 'none') return null;
+    const { resumeDevice } = await deviceCode();
+    const resumed = await resumeDevice({ endpoint: this.#endpoint, place: this.#place, userId, signal, storeFor: (signing) => this.#storeFor(() => signing) });
+    if (resumed === null) return null;
+    return this.#openSession(resumed.userId, resumed.signing, resumed.rootKey, { deviceId: resumed.deviceId, remember: undefined, signal });
+  }
+
+  /** @throws `UNSUPPORTED` when `rememberDevice` is asked for where devices cannot be kept; `INVALID_INPUT` for a bad `deviceName` */
+  async #assertCanRemember(remember: Remember): Promise<void> {
+    if (remember === undefined) return;
+    if (this.#place.kind === 'none') throw new ZeroVaultError('UNSUPPORTED', 'rememberDevice needs IndexedDB, or in Node a deviceDir or an fsStore');
+    if (remember.name !== undefined) {
+      const devices: typeof Devices = await deviceCode();
+      try {
+        devices.assertDeviceName(remember.name);
+      } catch {
+        throw new ZeroVaultError('INVALID_INPUT', 'deviceName must be 1 to 64 characters, without control characters');
+      }
+    }
+  }
+
+  async #loginWith(userId: string, credential: Credential, secret: string | Uint8Array, signal: AbortSignal | undefined, remember: Remember): Promise<Session> {
+    // A remembered device proves itself on a password login (its own rate-limit bucket). Best
+    // effort: when the device code cannot be loaded, the login goes on without the proof.
+    const known =
+      credential === 'password' && this.#place.kind !== 'none'
+        ? await deviceCode()
+            .then((devices) => devices.knownDevice(this.#endpoint, this.#place, userId))
+            .catch(() => null)
+        : null;
+    const { signing, exportKey } = await loginCredential(this.#endpoint, this.#settings, userId, credential, secret, signal, known?.prove);
     const store = this.#storeFor(() => signing);
     let rootKey: Uint8Array;
     try {
@@ -181,15 +186,19 @@ export class Client {
     } finally {
       wipe(exportKey);
     }
-    return this.#openSession(userId, signing, rootKey);
+    const session = await this.#openSession(userId, signing, rootKey, { deviceId: known?.deviceId, remember, signal });
+    // A password login on a remembered device counts as using it ("most recently used" for resume).
+    if (known !== null && session.deviceId === known.deviceId) await known.touch();
+    return session;
   }
 
   /**
    * Loads the keyring with the root key, publishes this account's keys, and
-   * returns the session. On any failure the keys are wiped and the server
-   * session revoked (best effort), so a half-opened login leaves nothing live.
+   * returns the session; remembers the device when asked. On any failure the
+   * keys are wiped and the server session revoked (best effort), so a
+   * half-opened login leaves nothing live.
    */
-  async #openSession(userId: string, signing: SigningKey, rootKey: Uint8Array): Promise<Session> {
+  async #openSession(userId: string, signing: SigningKey, rootKey: Uint8Array, device: { deviceId: string | undefined; remember: Remember; signal: AbortSignal | undefined }): Promise<Session> {
     let keys: AccountKeys | undefined;
     try {
       const { loadKeyring } = await keyringStore();
@@ -200,14 +209,25 @@ export class Client {
       // The key directory code loads with the first login, not with the page.
       const { publishKeys } = await loadOnDemand(() => import('../sharing/index.js'));
       await publishKeys(this.#endpoint, signing, userId, loaded.keyring);
+      const store = this.#storeFor(() => owned.signing());
+      let deviceId = device.deviceId;
+      if (device.remember !== undefined) {
+        const { rememberDevice } = await deviceCode();
+        deviceId = await rememberDevice(
+          { endpoint: this.#endpoint, place: this.#place, store, userId, signing: () => owned.signing(), rootKey: () => owned.rootKey(), signal: device.signal },
+          { name: device.remember.name, known: device.deviceId },
+        );
+      }
       return createSession({
         userId,
         endpoint: this.#endpoint,
-        store: this.#storeFor(() => owned.signing()),
+        store,
         settings: this.#settings,
         keys,
         serverStore: this.#store === undefined,
         tokenOrigins: this.#tokenOrigins,
+        deviceId,
+        place: this.#place,
       });
     } catch (err) {
       await postJson(this.#endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
@@ -247,12 +267,17 @@ export class Client {
    * Recovers an account with its recovery key and sets a new password. No
    * record is re-encrypted; the old password stops working.
    *
+   * With `rememberDevice`, the session also remembers this device.
+   *
    * @returns a logged-in session
-   * @throws `INVALID_INPUT` on a mistyped recovery key; `AUTH_FAILED` when it is not this account's
+   * @throws `INVALID_INPUT` on a mistyped recovery key; `AUTH_FAILED` when it
+   *   is not this account's; `UNSUPPORTED` for `rememberDevice` where devices cannot be kept
    */
   async recover(options: RecoverOptions): Promise<Session> {
     if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
     const { userId, password: newPassword, signal } = checkCredentials({ userId: options.userId, password: options.newPassword, signal: options.signal });
+    const remember = checkRemember(options);
+    await this.#assertCanRemember(remember);
     const key = parseRecoveryKey(options.recoveryKey);
     let login: Awaited<ReturnType<typeof loginCredential>>;
     try {
@@ -280,6 +305,6 @@ export class Client {
       await this.#abandon(signing);
       throw err;
     }
-    return this.#openSession(userId, signing, rootKey);
+    return this.#openSession(userId, signing, rootKey, { deviceId: undefined, remember, signal });
   }
 }

@@ -20,7 +20,10 @@ import type { AccountKeys } from './keys.js';
 import { refreshKeyring, updateKeyring } from './keyring.js';
 import { postJson, type Endpoint } from '../api.js';
 import type { OpaqueSettings } from './auth.js';
-import type { ChangePasswordOptions, RecoveryKeyOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+import type { ChangePasswordOptions, DeviceInfo, LogoutOptions, RecoveryKeyOptions, RevokeDeviceOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+import type { DevicePlace } from './device-place.js';
+import type * as Devices from '../devices/index.js';
+import { checkLogout, checkRevoke, deviceCode, deviceProver } from './session-devices.js';
 import { changePasswordWith, createRecoveryKeyWith, reauthenticate, type CredentialContext } from './credentials.js';
 import type { Contact } from '../sharing/directory.js';
 import { metaManifestStore, ownManifestId } from '../vault/manifest.js';
@@ -31,7 +34,7 @@ import { keyAccess, ownVaultHost } from '../vault/own-host.js';
 import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';
 
-export type { ChangePasswordOptions, RecoveryKeyOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+export type { ChangePasswordOptions, DeviceInfo, LogoutOptions, RecoveryKeyOptions, RevokeDeviceOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
 
 let construct: (init: SessionInit) => Session;
 
@@ -53,6 +56,8 @@ export class Session {
   readonly #serverStore: boolean;
   readonly #vaults = new Map<string, Promise<Vault>>();
   readonly #tokenOrigins: readonly string[];
+  readonly #place: DevicePlace;
+  #deviceId: string | undefined;
   /** The user id, normalized (Unicode NFC, lower case). */
   readonly userId: string;
 
@@ -64,6 +69,17 @@ export class Session {
     this.#keys = init.keys;
     this.#serverStore = init.serverStore;
     this.#tokenOrigins = init.tokenOrigins;
+    this.#place = init.place;
+    this.#deviceId = init.deviceId;
+  }
+
+  /**
+   * The remembered device this session belongs to (its id, as
+   * {@link devices} lists it), or `undefined` when this device is not
+   * remembered for the account. Revoking that device ends this session.
+   */
+  get deviceId(): string | undefined {
+    return this.#deviceId;
   }
 
   /** When the server expires this session: ms since the epoch by the *server's* clock; slides forward while used. */
@@ -229,7 +245,60 @@ export class Session {
       signing: this.#keys.signing(),
       rootKey: this.#keys.rootKey(),
       signal,
+      device: deviceProver(this.#endpoint, this.#place, this.userId, this.#deviceId),
     };
+  }
+
+  /** What the device code needs of this session; keys are borrowed (they throw `CLOSED` once it is). */
+  #deviceHost(signal: AbortSignal | undefined): Devices.DeviceHost {
+    return {
+      endpoint: this.#endpoint,
+      place: this.#place,
+      store: this.#store,
+      userId: this.userId,
+      signing: () => this.#keys.signing(),
+      rootKey: () => this.#keys.rootKey(),
+      signal,
+    };
+  }
+
+  /**
+   * The account's remembered devices, as the server lists them, each marked
+   * `verified` when the account's own device registry (sealed under the
+   * root key) holds it, and `current` for this session's device.
+   * @throws `CLOSED`; `NETWORK`; `DECRYPT_FAILED` when the registry does not open
+   */
+  async devices(): Promise<DeviceInfo[]> {
+    return this.#keys.use(async () => (await deviceCode()).listDevices(this.#deviceHost(undefined)));
+  }
+
+  /**
+   * Revokes a remembered device: the server deletes its credential and ends
+   * every session bound to it at once (on every server instance; their next
+   * call fails with `CLOSED`), then its unlock slot and registry entry are
+   * removed. Its next `resume` returns `null` and deletes what it kept.
+   *
+   * Revoking *another* device needs a fresh password login: pass
+   * `currentPassword` when this session may be older than the server's
+   * re-authentication window (10 minutes by default), or when it was
+   * resumed from a device. Revoking this session's own device is
+   * `logout({ forgetDevice: true })`: it ends this session too.
+   *
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` when not fresh and no
+   *   (or a wrong) `currentPassword`; `NOT_FOUND` when the server does not
+   *   know the device; `NETWORK`
+   */
+  async revokeDevice(id: string, options: RevokeDeviceOptions = {}): Promise<void> {
+    this.#keys.assertOpen();
+    checkRevoke(id, options);
+    if (id === this.#deviceId) {
+      await this.logout({ forgetDevice: true });
+      return;
+    }
+    await this.#keys.use(async () => {
+      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      await (await deviceCode()).revokeDevice(this.#deviceHost(options.signal), id);
+    });
   }
 
   /**
@@ -275,8 +344,16 @@ export class Session {
    * The revocation is sent even when saving a manifest fails (that error is
    * thrown afterwards): a logout must never leave a live server session
    * behind. Logging out twice is a no-op.
+   *
+   * The device stays remembered (`client.resume()` opens a new session)
+   * unless `forgetDevice` is set: then what this device keeps is deleted
+   * first, then its unlock slot and registry entry, then its credential on
+   * the server; each step runs even when an earlier one failed, and the
+   * first failure is thrown after the logout (which is always sent).
+   * @throws `INVALID_INPUT`; what saving a manifest or forgetting the device threw
    */
-  async logout(): Promise<void> {
+  async logout(options: LogoutOptions = {}): Promise<void> {
+    checkLogout(options);
     if (!this.#keys.isOpen) return;
     let flushError: Error | undefined;
     try {
@@ -285,6 +362,17 @@ export class Session {
         await vault?.flush().catch((err: unknown) => {
           flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'saving a manifest failed', { cause: err });
         });
+      }
+      const deviceId = this.#deviceId;
+      if (options.forgetDevice === true && deviceId !== undefined) {
+        // Its own device: any session may delete it; the server then ends this session too.
+        // Whatever fails here (even loading the device code), the revocation below is still sent.
+        try {
+          await (await deviceCode()).forgetDevice(this.#deviceHost(undefined), deviceId);
+          this.#deviceId = undefined;
+        } catch (err) {
+          flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'forgetting the device failed', { cause: err });
+        }
       }
       await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.signing() }).catch((err: unknown) => {
         // A server that no longer has the session has nothing to revoke.
