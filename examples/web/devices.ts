@@ -51,9 +51,8 @@ function confirmForm(device: Device, error: string | null): HTMLFormElement {
   return h(
     'form',
     { class: 'confirm', 'data-id': device.id, novalidate: '' },
-    h('label', { class: 'field', for: 'revoke-password' }, h('span', {}, `Your password, to revoke “${device.name}”`)),
-    input,
-    h('span', { class: 'check-hint' }, 'This session was opened without your password, so revoking another device asks for it once.'),
+    h('label', { class: 'field' }, h('span', {}, `Your password, to revoke “${device.name}”`), input),
+    h('p', { class: 'confirm-hint' }, 'This session was opened without your password, so revoking another device asks for it once.'),
     box,
     h(
       'div',

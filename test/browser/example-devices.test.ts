@@ -226,7 +226,7 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
   });
 
   test('device A: "Sign out" → says so; a reload shows the sign-in form (the device is forgotten)', async () => {
-    await a.page.getByRole('button', { name: 'Sign out' }).click();
+    await a.page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await signInForm(a.page).waitFor();
     expect(await notice(a.page)).toContain(SIGNED_OUT);
     expect(await notice(a.page)).toContain('no longer keeps you signed in');

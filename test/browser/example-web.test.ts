@@ -158,7 +158,7 @@ describeBrowser('example web app: encrypted notes, driven like a person', () => 
   });
 
   test('sign out: back to the sign-in form, saying so; no note and no row on screen', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.locator('#auth-panel').waitFor();
     expect(await page.locator('#auth-notice').innerText()).toContain('You signed out.');
     expect(await page.locator('#notes-panel').isHidden()).toBe(true);
