@@ -4,7 +4,8 @@
  *
  *   user-ids-v1.json, recovery-keys-v1.json, slots-v1.json, manifest-v1.json,
  *   frames-v1.json, record-signatures-v1.json, key-events-v1.json,
- *   grants-v1.json, membership-v1.json, safety-numbers-v1.json
+ *   grants-v1.json, membership-v1.json, safety-numbers-v1.json, device-v1.json,
+ *   device-slot-v1.json
  *
  * Deterministic: fixed keys and ids, Ed25519's deterministic signatures, and
  * injected randomness where a format seals (slot wraps, grants). Each invalid
@@ -17,6 +18,8 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { frameVectors, manifestVectors, recordSignatureVectors, recoveryKeyVectors, slotVectors, userIdVectors } from './format-vectors-account.js';
+import { deviceVectors } from './format-vectors-device.js';
+import { deviceSlotVectors } from './format-vectors-device-slot.js';
 import { grantVectors, keyEventVectors, membershipVectors, safetyNumberVectors } from './format-vectors-sharing.js';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'vectors', 'zerovault');
@@ -32,6 +35,8 @@ const files: [string, () => Promise<object>][] = [
   ['grants-v1.json', grantVectors],
   ['membership-v1.json', membershipVectors],
   ['safety-numbers-v1.json', safetyNumberVectors],
+  ['device-v1.json', deviceVectors],
+  ['device-slot-v1.json', deviceSlotVectors],
 ];
 
 for (const [name, build] of files) {

@@ -73,6 +73,13 @@ test('the core entry loads OPAQUE at the first login and sharing code only when 
     // session.fetch: the DPoP key, proofs and tokens arrive with its first call, with jose.
     'src/client/account/app-fetch.ts',
     'src/client/account/dpop.ts',
+    // Remembered devices: with the first rememberDevice, resume, password login or device call.
+    'src/client/devices/index.ts',
+    'src/client/devices/local-idb.ts',
+    'src/client/devices/manage.ts',
+    'src/formats/device.ts',
+    'src/formats/device-slot.ts',
+    'src/formats/device-registry.ts',
   ];
   expect(inputs.filter((path) => lazy.includes(path))).toEqual([]);
   expect(inputs.filter((path) => path.includes('node_modules/jose/'))).toEqual([]);

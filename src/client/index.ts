@@ -4,8 +4,17 @@
  *
  * @module
  */
-export { Client, type ClientOptions, type Credentials, type RecoverOptions } from './account/client.js';
-export { Session, type ChangePasswordOptions, type RecoveryKeyOptions, type SharedVaultInfo, type VaultOptions } from './account/session.js';
+export { Client, type ClientOptions, type Credentials, type RecoverOptions, type RememberOptions, type ResumeOptions } from './account/client.js';
+export {
+  Session,
+  type ChangePasswordOptions,
+  type DeviceInfo,
+  type LogoutOptions,
+  type RecoveryKeyOptions,
+  type RevokeDeviceOptions,
+  type SharedVaultInfo,
+  type VaultOptions,
+} from './account/session.js';
 export { Vault, type VaultRecord } from './vault/vault.js';
 export type {
   DeleteOptions as VaultDeleteOptions,

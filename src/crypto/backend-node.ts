@@ -21,6 +21,7 @@ import { ZeroVaultError, decryptFailed } from '../errors.js';
 import { assertBytes, isBytes } from './assert.js';
 import { GCM_TAG_LENGTH, type AesGcmKey, type AesGcmKeyOrBytes, type Backend, type HashName } from './backend.js';
 import { checkAesKey, checkGcmArgs, checkHash, checkHkdfLength, checkPrk, checkSharedSecret, checkX25519 } from './backend-checks.js';
+import { nodePrivateFiles } from './backend-node-files.js';
 
 const NAME = 'node';
 
@@ -295,6 +296,8 @@ export function createNodeBackend(options: NodeBackendOptions = {}): Backend {
     },
 
     ...SYNC_PRIMITIVES,
+
+    privateFiles: nodePrivateFiles,
   };
   if (!fast) return common;
   return {

@@ -62,6 +62,24 @@ export interface AesGcmKey {
  */
 export type AesGcmKeyOrBytes = AesGcmKey | Uint8Array;
 
+/**
+ * Small private files (Node): where a client keeps what a remembered device
+ * needs between runs (`client/devices/local-files.ts`). Every write is
+ * atomic and durable (temporary file, fsync, rename, fsync of the folder)
+ * and leaves the file with mode 0600, in a folder created with mode 0700.
+ * Names are plain file names (`[A-Za-z0-9._-]`, no path). Failures are `STORAGE`.
+ */
+export interface PrivateFiles {
+  /** The bytes of `dir/name`, or `null` when it does not exist. */
+  read(dir: string, name: string): Promise<Uint8Array | null>;
+  /** Replaces `dir/name` atomically (creating `dir`). */
+  write(dir: string, name: string, data: Uint8Array): Promise<void>;
+  /** Deletes `dir/name`; a missing file is not an error. */
+  remove(dir: string, name: string): Promise<void>;
+  /** The names in `dir` (none when it does not exist). */
+  list(dir: string): Promise<string[]>;
+}
+
 /** What every backend provides. All inputs are validated by the backend. */
 export interface Backend {
   /** `node`, `web` (WebCrypto) or `web-noble` (no `crypto.subtle`); `node-async` is node without its fast paths (the test switch). */
@@ -126,4 +144,12 @@ export interface Backend {
    * 64 KiB chunk's cost).
    */
   aesGcmSealParts?(key: AesGcmKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): [ciphertext: Uint8Array, tag: Uint8Array];
+
+  /**
+   * Private files, where the platform has a file system (`node:fs`): not a
+   * fast path but the one platform-specific thing the client needs besides
+   * crypto, so it sits behind the same seam rather than a second one.
+   * Absent in browsers, which keep remembered devices in IndexedDB.
+   */
+  readonly privateFiles?: PrivateFiles;
 }

@@ -38,6 +38,12 @@ export const LABELS = Object.freeze({
   serverAtRest: 'zerovault/v1/server/at-rest',
   /** Server setup → the 32-byte Ed25519 seed that signs access tokens for the app's own routes. */
   tokenSigningKey: 'zerovault/v1/token-signing-key',
+  /** Device secret → the 32-byte Ed25519 seed of the device credential (`formats/device.ts`). */
+  deviceSigning: 'zerovault/v1/device/signing',
+  /** Device secret → the X25519 secret key the device slot is sealed to. */
+  deviceUnlock: 'zerovault/v1/device/unlock',
+  /** X25519 shared secret of a device login → the session key (then `requestMac`, as after OPAQUE). */
+  deviceSession: 'zerovault/v1/device/session',
   /** Sealed blob file key → header MAC key. */
   sealHeader: 'zerovault/v1/seal/header',
   /** Sealed blob file key → payload key. */

@@ -9,14 +9,25 @@
  * OPAQUE's fake-record path, so neither the responses nor the limits reveal
  * whether an account exists.
  *
+ * A login from a remembered device may carry a known-device proof
+ * (`device: { id, signature }`, `formats/device.ts`): when it verifies
+ * against the user's stored device credential, the login takes its token
+ * from that device's own bucket (`login-device:<user>:<device>`) *instead of*
+ * the user and address buckets, so guesses from elsewhere, which empty those,
+ * never lock the real user out of a device it has used before; the session
+ * it creates is bound to the device. A proof that does not verify is ignored:
+ * the login goes on exactly as one without a proof, with no distinct answer.
+ *
  * @module
  */
 import { open as aeadOpen, seal as aeadSeal } from '../crypto/aead.js';
 import { fromBase64url, fromUtf8, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertRegistrationRecord, createRegistrationResponse, finishServerLogin, startServerLogin } from '../opaque/index.js';
-import { errorResponse, json, parseJsonBody } from './http.js';
-import { createSession, randomId } from './sessions.js';
+import { knownDeviceMessage, isDeviceId, verifyDeviceMessage } from '../formats/device.js';
+import { devicesOf } from './device-store.js';
+import { errorResponse, json, parseJsonBody, parseJsonObject } from './http.js';
+import { createSession, isFreshPasswordLogin, randomId } from './sessions.js';
 import type { RouteContext } from './router.js';
 import type { StoredSession } from './types.js';
 import { normalizeUserId } from '../formats/user-id.js';
@@ -93,9 +104,9 @@ export async function registerFinish(context: RouteContext, body: Uint8Array, se
     context.emit({ type: 'auth_failed', userId: session.userId, reason: 'record-for-other-user', ...where(context) });
     return errorResponse(new ZeroVaultError('FORBIDDEN', 'not allowed'));
   }
-  // Replacing a credential takes a *fresh* login: a session key stolen from a
-  // long-lived session must not become permanent control of the account.
-  if (now - session.createdAt > context.limits.reauthWindowMs) {
+  // Replacing a credential takes a *fresh password* login: neither a session key stolen
+  // from a long-lived session nor a device-resumed session may become permanent control.
+  if (!isFreshPasswordLogin(session, now, context.limits.reauthWindowMs)) {
     context.emit({ type: 'auth_failed', userId, reason: 'login-not-fresh', ...where(context) });
     return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401);
   }
@@ -121,44 +132,81 @@ interface Pending {
   readonly userId: string;
   readonly kind: CredentialKind;
   readonly address?: string;
+  /** The device whose known-device proof verified at `login/start` (its bucket was used). */
+  readonly deviceId?: string;
   readonly state: Uint8Array;
 }
 
 function sealPending(context: RouteContext, loginId: string, pending: Pending): Promise<Uint8Array> {
-  const text = JSON.stringify({ u: pending.userId, k: pending.kind, a: pending.address ?? null, s: toBase64url(pending.state) });
+  const text = JSON.stringify({ u: pending.userId, k: pending.kind, a: pending.address ?? null, d: pending.deviceId ?? null, s: toBase64url(pending.state) });
   return aeadSeal(context.key, utf8(text), utf8(`pending:${loginId}`));
 }
 
 async function openPending(context: RouteContext, loginId: string, sealed: Uint8Array): Promise<Pending> {
   const plain = await aeadOpen(context.key, sealed, utf8(`pending:${loginId}`));
-  const value = JSON.parse(fromUtf8(plain)) as { u: string; k: CredentialKind; a: string | null; s: string };
+  const value = JSON.parse(fromUtf8(plain)) as { u: string; k: CredentialKind; a: string | null; d?: string | null; s: string };
   wipe(plain);
-  return { userId: value.u, kind: value.k, ...(value.a === null ? {} : { address: value.a }), state: fromBase64url(value.s, 'state') };
+  return {
+    userId: value.u,
+    kind: value.k,
+    ...(value.a === null ? {} : { address: value.a }),
+    ...(typeof value.d === 'string' ? { deviceId: value.d } : {}),
+    state: fromBase64url(value.s, 'state'),
+  };
 }
 
-async function refund(context: RouteContext, userId: string, address: string | undefined): Promise<void> {
+/** The bucket of one remembered device's logins (device logins and known-device password logins share it). */
+export function deviceBucket(userId: string, deviceId: string): string {
+  return `login-device:${userId}:${deviceId}`;
+}
+
+async function refund(context: RouteContext, pending: Pending): Promise<void> {
   const now = context.now();
-  await context.store.takeToken(`login-user:${userId}`, context.limits.userLoginLimit, now, -1);
-  if (address !== undefined) await context.store.takeToken(`login-addr:${address}`, context.limits.addressLoginLimit, now, -1);
+  if (pending.deviceId !== undefined) {
+    await context.store.takeToken(deviceBucket(pending.userId, pending.deviceId), context.limits.userLoginLimit, now, -1);
+    return;
+  }
+  await context.store.takeToken(`login-user:${pending.userId}`, context.limits.userLoginLimit, now, -1);
+  if (pending.address !== undefined) await context.store.takeToken(`login-addr:${pending.address}`, context.limits.addressLoginLimit, now, -1);
 }
 
-/** `POST /login/start`: `{ userId, request }` → `{ loginId, response }`, or 429. */
+/**
+ * The device id of a known-device proof that verifies for `userId` and this
+ * KE1 `request`, or `undefined` (no proof, no device store, unknown device,
+ * bad signature: all the same to the caller).
+ */
+async function provenDevice(context: RouteContext, userId: string, proof: Record<string, unknown> | undefined, request: Uint8Array): Promise<string | undefined> {
+  if (proof === undefined) return undefined;
+  const { id, signature } = parseJsonObject(proof, { id: 'string', signature: 'bytes' }, 'device');
+  const devices = devicesOf(context.store);
+  if (devices === null || !isDeviceId(id)) return undefined;
+  const device = await devices.getDevice(userId, id);
+  if (device === null) return undefined;
+  return verifyDeviceMessage(device.signingKey, signature, knownDeviceMessage({ userId, deviceId: id, request })) ? id : undefined;
+}
+
+/** Takes one login token: from the device's bucket, or from the user's and then the address's. */
+async function takeLoginToken(context: RouteContext, userId: string, deviceId: string | undefined, now: number): Promise<{ allowed: boolean; retryAfterMs: number }> {
+  if (deviceId !== undefined) return context.store.takeToken(deviceBucket(userId, deviceId), context.limits.userLoginLimit, now);
+  const byUser = await context.store.takeToken(`login-user:${userId}`, context.limits.userLoginLimit, now);
+  if (!byUser.allowed || context.address === undefined) return byUser;
+  const byAddress = await context.store.takeToken(`login-addr:${context.address}`, context.limits.addressLoginLimit, now);
+  if (!byAddress.allowed) await context.store.takeToken(`login-user:${userId}`, context.limits.userLoginLimit, now, -1);
+  return byAddress;
+}
+
+/**
+ * `POST /login/start`: `{ userId, request, credential?, device? }` →
+ * `{ loginId, response }`, or 429. `device: { id, signature }` is the
+ * known-device proof (module comment).
+ */
 export async function loginStart(context: RouteContext, body: Uint8Array): Promise<Response> {
-  const input = parseJsonBody(body, { userId: 'string', request: 'bytes', credential: 'string?' });
+  const input = parseJsonBody(body, { userId: 'string', request: 'bytes', credential: 'string?', device: 'object?' });
   const userId = normalizeUserId(input.userId);
   const kind = credentialKind(input.credential);
   const now = context.now();
-  const byUser = await context.store.takeToken(`login-user:${userId}`, context.limits.userLoginLimit, now);
-  let retryAfterMs = byUser.retryAfterMs;
-  let allowed = byUser.allowed;
-  if (allowed && context.address !== undefined) {
-    const byAddress = await context.store.takeToken(`login-addr:${context.address}`, context.limits.addressLoginLimit, now);
-    if (!byAddress.allowed) {
-      allowed = false;
-      retryAfterMs = byAddress.retryAfterMs;
-      await context.store.takeToken(`login-user:${userId}`, context.limits.userLoginLimit, now, -1);
-    }
-  }
+  const deviceId = await provenDevice(context, userId, input.device, input.request);
+  const { allowed, retryAfterMs } = await takeLoginToken(context, userId, deviceId, now);
   if (!allowed) {
     context.emit({ type: 'rate_limited', userId, ...where(context) });
     // errorResponse turns retryAfterMs into the Retry-After header, as for every 429.
@@ -168,7 +216,7 @@ export async function loginStart(context: RouteContext, body: Uint8Array): Promi
   const record = await context.store.getUserRecord(id);
   const { state, response } = startServerLogin({ setup: context.setup, userId: id, record, request: input.request });
   const loginId = randomId();
-  const sealed = await sealPending(context, loginId, { userId, kind, ...where(context), state });
+  const sealed = await sealPending(context, loginId, { userId, kind, ...where(context), ...(deviceId === undefined ? {} : { deviceId }), state });
   wipe(state);
   await context.store.putPending(loginId, sealed, now + context.limits.loginTimeoutMs);
   return json(200, { loginId, response: toBase64url(response) });
@@ -185,7 +233,13 @@ export async function loginFinish(context: RouteContext, body: Uint8Array): Prom
     return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401);
   };
   if (sealed === null) return fail('unknown-or-expired-login');
-  const pending = await openPending(context, input.loginId, sealed);
+  let pending: Pending;
+  try {
+    pending = await openPending(context, input.loginId, sealed);
+  } catch {
+    // A device login's pending state (another AAD) sent here: no such OPAQUE login.
+    return fail('unknown-or-expired-login');
+  }
   let sessionKey: Uint8Array;
   try {
     ({ sessionKey } = finishServerLogin({ state: pending.state, finalization: input.finalization }));
@@ -200,9 +254,14 @@ export async function loginFinish(context: RouteContext, body: Uint8Array): Prom
     wipe(sessionKey);
     return fail('unknown-user');
   }
-  const session = await createSession(context.store, context.key, pending.userId, sessionKey, now, context.limits.sessionTtlMs);
+  // Bound to the proven device only while it exists (it may have been revoked since login/start).
+  const devices = devicesOf(context.store);
+  const deviceId = pending.deviceId;
+  const bound = deviceId !== undefined && devices !== null && (await devices.getDevice(pending.userId, deviceId)) !== null ? deviceId : undefined;
+  const session = await createSession(context.store, context.key, pending.userId, sessionKey, now, context.limits.sessionTtlMs, bound === undefined ? {} : { deviceId: bound });
   wipe(sessionKey);
-  await refund(context, pending.userId, pending.address);
+  if (bound !== undefined) await devices?.touchDevice(pending.userId, bound, now, context.address ?? null);
+  await refund(context, pending);
   context.emit({ type: 'login', userId: pending.userId, ...(pending.kind === 'recovery' ? { reason: 'recovery' } : {}), ...where(context) });
   return json(200, { sessionId: session.id, expiresAt: session.expiresAt });
 }

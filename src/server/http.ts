@@ -119,34 +119,62 @@ function invalid(message: string): ZeroVaultError {
   return new ZeroVaultError('INVALID_INPUT', message);
 }
 
-/** Field kinds of a {@link parseJsonBody} schema; `string?` is an optional string. */
-export type FieldKind = 'string' | 'bytes' | 'string?';
+/**
+ * Field kinds of a {@link parseJsonBody} schema: `string?` is an optional
+ * string; `object?` an optional JSON object, handed on unparsed for
+ * {@link parseJsonObject} with its own schema.
+ */
+export type FieldKind = 'string' | 'bytes' | 'string?' | 'object?';
 
 /** Parsed values per field kind. */
-type FieldValue<K extends FieldKind> = K extends 'bytes' ? Uint8Array : K extends 'string' ? string : string | undefined;
+type FieldValue<K extends FieldKind> = K extends 'bytes'
+  ? Uint8Array
+  : K extends 'string'
+    ? string
+    : K extends 'object?'
+      ? Record<string, unknown> | undefined
+      : string | undefined;
+
+/** What a schema parses to. */
+export type Parsed<S extends Record<string, FieldKind>> = { [K in keyof S]: FieldValue<S[K]> };
 
 /**
  * Parses a JSON object body against a schema: exactly the listed fields, each
  * of its kind (`bytes` are strict unpadded base64url). Unknown fields,
  * missing fields and wrong types are `INVALID_INPUT` naming the field.
  */
-export function parseJsonBody<S extends Record<string, FieldKind>>(body: Uint8Array, schema: S): { [K in keyof S]: FieldValue<S[K]> } {
+export function parseJsonBody<S extends Record<string, FieldKind>>(body: Uint8Array, schema: S): Parsed<S> {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
   } catch {
     throw invalid('body must be JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('body must be a JSON object');
+  return parseJsonObject(value, schema, 'body');
+}
+
+/**
+ * Checks one parsed JSON value against a schema, as {@link parseJsonBody}
+ * does for a whole body (a nested `object?` field is checked with this).
+ *
+ * @param name - what the value is, for the error message
+ */
+export function parseJsonObject<S extends Record<string, FieldKind>>(value: unknown, schema: S, name: string): Parsed<S> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${name} must be a JSON object`);
   const record = value as Record<string, unknown>;
   // The message never names the client's key: error text must not echo any part of a request.
-  for (const key of Object.keys(record)) if (!Object.hasOwn(schema, key)) throw invalid('body has an unexpected field');
+  for (const key of Object.keys(record)) if (!Object.hasOwn(schema, key)) throw invalid(`${name} has an unexpected field`);
   const out: Record<string, unknown> = {};
   for (const [key, kind] of Object.entries(schema)) {
     const field = record[key];
-    if (field === undefined && kind === 'string?') continue;
+    if (field === undefined && (kind === 'string?' || kind === 'object?')) continue;
+    if (kind === 'object?') {
+      if (typeof field !== 'object' || field === null || Array.isArray(field)) throw invalid(`${key} must be a JSON object`);
+      out[key] = field;
+      continue;
+    }
     if (typeof field !== 'string') throw invalid(`${key} must be a string`);
     out[key] = kind === 'bytes' ? fromBase64url(field, key) : field;
   }
-  return out as { [K in keyof S]: FieldValue<S[K]> };
+  return out as Parsed<S>;
 }

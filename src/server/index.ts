@@ -21,12 +21,14 @@ export { normalizeUserId, MAX_USER_ID_LENGTH } from '../formats/user-id.js';
 // What a custom database implements (`ServerStore`), and what monitoring receives.
 export type {
   BucketPolicy,
+  DeviceStore,
   GrantRole,
   ServerEvent,
   ServerEventListener,
   ServerEventType,
   ServerStore,
   SharingStore,
+  StoredDevice,
   StoredGrant,
   StoredSession,
 } from './types.js';

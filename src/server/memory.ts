@@ -8,10 +8,17 @@ import { ZeroVaultError } from '../errors.js';
 import { memoryStore } from '../store/memory.js';
 import type { BlobStore } from '../store/types.js';
 import { refill } from './bucket.js';
-import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredDevice, type StoredGrant, type StoredSession } from './types.js';
 
 const grantKey = (owner: string, vault: string, grantee: string): string => `${owner}\u0000${vault}\u0000${grantee}`;
 const copyGrant = (g: StoredGrant): StoredGrant => ({ ...g, data: Uint8Array.from(g.data) });
+const deviceKey = (userId: string, id: string): string => `${userId}\u0000${id}`;
+const copyDevice = (d: StoredDevice): StoredDevice => ({ ...d, signingKey: Uint8Array.from(d.signingKey) });
+const copySession = (s: StoredSession): StoredSession => ({
+  ...s,
+  sealedMacKey: Uint8Array.from(s.sealedMacKey),
+  ...(s.amr === undefined ? {} : { amr: Object.freeze([...s.amr]) }),
+});
 
 /** UTF-8 byte order, as the SQL stores sort (`COLLATE "C"`, SQLite's BINARY). */
 function byteOrder(a: string, b: string): number {
@@ -31,6 +38,7 @@ export function memoryServerStore(): ServerStore {
   const blobStores = new Map<string, BlobStore>();
   const keyLogs = new Map<string, Uint8Array[]>();
   const grants = new Map<string, StoredGrant>();
+  const devices = new Map<string, StoredDevice>();
 
   return {
     async getUserRecord(userId) {
@@ -55,11 +63,11 @@ export function memoryServerStore(): ServerStore {
     },
     async createSession(session) {
       if (sessions.has(session.id)) throw new ZeroVaultError('CONFLICT', 'session exists');
-      sessions.set(session.id, { ...session, sealedMacKey: Uint8Array.from(session.sealedMacKey) });
+      sessions.set(session.id, copySession(session));
     },
     async getSession(id, now) {
       const session = sessions.get(id);
-      return session === undefined || session.expiresAt <= now ? null : session;
+      return session === undefined || session.expiresAt <= now ? null : copySession(session);
     },
     async extendSession(id, expiresAt) {
       const session = sessions.get(id);
@@ -121,6 +129,35 @@ export function memoryServerStore(): ServerStore {
         .filter((g) => g.grantee === grantee)
         .sort((a, b) => byteOrder(a.owner, b.owner) || byteOrder(a.vault, b.vault))
         .map(copyGrant);
+    },
+    async addDevice(device, sessionId, maxDevices) {
+      const key = deviceKey(device.userId, device.id);
+      if (devices.has(key)) throw new ZeroVaultError('CONFLICT', 'device exists');
+      const count = [...devices.values()].filter((d) => d.userId === device.userId).length;
+      if (count >= maxDevices) throw new ZeroVaultError('CONFLICT', 'too many devices');
+      devices.set(key, copyDevice(device));
+      const session = sessions.get(sessionId);
+      if (session !== undefined && session.userId === device.userId) sessions.set(sessionId, { ...session, deviceId: device.id });
+    },
+    async getDevice(userId, deviceId) {
+      const device = devices.get(deviceKey(userId, deviceId));
+      return device === undefined ? null : copyDevice(device);
+    },
+    async listDevices(userId) {
+      return [...devices.values()]
+        .filter((d) => d.userId === userId)
+        .sort((a, b) => a.createdAt - b.createdAt || byteOrder(a.id, b.id))
+        .map(copyDevice);
+    },
+    async deleteDevice(userId, deviceId) {
+      const existed = devices.delete(deviceKey(userId, deviceId));
+      for (const [id, session] of sessions) if (session.userId === userId && session.deviceId === deviceId) sessions.delete(id);
+      return existed;
+    },
+    async touchDevice(userId, deviceId, at, address) {
+      const key = deviceKey(userId, deviceId);
+      const device = devices.get(key);
+      if (device !== undefined) devices.set(key, { ...device, lastSeenAt: at, lastAddress: address });
     },
     async purgeExpired(now) {
       for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);

@@ -8,13 +8,20 @@
  * are compared with `COLLATE "C"` so listing order is byte order whatever the
  * database locale is.
  *
+ * The schema upgrades an existing database in place on first use, under the
+ * same advisory lock that serialises its creation: columns added since (a
+ * session's device and `amr`) come with `ADD COLUMN IF NOT EXISTS`.
+ *
  * @module
  */
 import type { Pool, PoolConfig } from 'pg';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
-import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant } from './types.js';
+import { amrFromColumn, amrToColumn } from './device-store.js';
+import { postgresDevices, type Transaction } from './postgres-devices.js';
+import { bytes, int, textOrNull } from './postgres-values.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link postgresServerStore}. */
 export interface PostgresServerStoreOptions {
@@ -30,7 +37,7 @@ function schema(p: string): string {
   return `
 CREATE TABLE IF NOT EXISTS ${p}users (user_id TEXT COLLATE "C" PRIMARY KEY, record BYTEA NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${p}pending (id TEXT PRIMARY KEY, data BYTEA NOT NULL, expires_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS ${p}sessions (id TEXT PRIMARY KEY, user_id TEXT COLLATE "C" NOT NULL, sealed_mac_key BYTEA NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${p}sessions (id TEXT PRIMARY KEY, user_id TEXT COLLATE "C" NOT NULL, sealed_mac_key BYTEA NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, device_id TEXT COLLATE "C", amr TEXT);
 CREATE INDEX IF NOT EXISTS ${p}sessions_user ON ${p}sessions (user_id);
 CREATE TABLE IF NOT EXISTS ${p}nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS ${p}buckets (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, updated_at BIGINT NOT NULL);
@@ -38,6 +45,11 @@ CREATE TABLE IF NOT EXISTS ${p}blobs (owner TEXT COLLATE "C" NOT NULL, vault TEX
 CREATE TABLE IF NOT EXISTS ${p}key_events (user_id TEXT COLLATE "C" NOT NULL, seq BIGINT NOT NULL, event BYTEA NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (user_id, seq));
 CREATE TABLE IF NOT EXISTS ${p}grants (owner TEXT COLLATE "C" NOT NULL, vault TEXT COLLATE "C" NOT NULL, grantee TEXT COLLATE "C" NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BYTEA NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (owner, vault, grantee));
 CREATE INDEX IF NOT EXISTS ${p}grants_grantee ON ${p}grants (grantee, owner, vault);
+CREATE TABLE IF NOT EXISTS ${p}devices (user_id TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, name TEXT NOT NULL, signing_key BYTEA NOT NULL, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
+-- Upgrades a database created before devices, in place.
+ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS device_id TEXT COLLATE "C";
+ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS amr TEXT;
+CREATE INDEX IF NOT EXISTS ${p}sessions_device ON ${p}sessions (user_id, device_id);
 `;
 }
 
@@ -46,22 +58,24 @@ function storageError(cause: unknown): ZeroVaultError {
   return new ZeroVaultError('STORAGE', 'postgres operation failed', { cause });
 }
 
-function bytes(value: unknown): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new ZeroVaultError('STORAGE', 'postgres returned a non-binary value');
-  return Uint8Array.from(value);
-}
-
 function grantOf(row: Record<string, unknown>): StoredGrant {
   const role = row.role;
   if (role !== 'read' && role !== 'write') throw new ZeroVaultError('STORAGE', 'postgres returned an unknown role');
   return { owner: String(row.owner), vault: String(row.vault), grantee: String(row.grantee), role, data: bytes(row.data), updatedAt: int(row.updated_at) };
 }
 
-/** BIGINT columns arrive as strings; versions and times are safe integers. */
-function int(value: unknown): number {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new ZeroVaultError('STORAGE', 'postgres returned a non-integer');
-  return n;
+function sessionOf(row: Record<string, unknown>): StoredSession {
+  const deviceId = textOrNull(row.device_id);
+  const amr = textOrNull(row.amr);
+  return {
+    id: String(row.id),
+    userId: String(row.user_id),
+    sealedMacKey: bytes(row.sealed_mac_key),
+    createdAt: int(row.created_at),
+    expiresAt: int(row.expires_at),
+    ...(deviceId === null ? {} : { deviceId }),
+    ...(amr === null ? {} : { amr: amrFromColumn(amr) }),
+  };
 }
 
 /**
@@ -116,6 +130,27 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       return (await (await pool()).query(text, values)).rowCount ?? 0;
     } catch (cause) {
       throw storageError(cause);
+    }
+  };
+
+  /** Runs `body` in one transaction on one pooled connection; rolls back on any error. */
+  const transaction: Transaction = async (body) => {
+    const client = await (await pool()).connect().catch((cause: unknown) => {
+      throw storageError(cause);
+    });
+    try {
+      await client.query('BEGIN');
+      const result = await body(async (text, values) => {
+        const r = await client.query(text, values);
+        return { rows: r.rows as Record<string, unknown>[], rowCount: r.rowCount ?? 0 };
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (cause) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw storageError(cause);
+    } finally {
+      client.release();
     }
   };
 
@@ -212,25 +247,20 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       return row === undefined || int(row.expires_at) <= now ? null : bytes(row.data);
     },
     async createSession(session) {
-      await affected(`INSERT INTO ${p}sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
+      await affected(`INSERT INTO ${p}sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         session.id,
         session.userId,
         Buffer.from(session.sealedMacKey),
         session.createdAt,
         session.expiresAt,
+        session.deviceId ?? null,
+        amrToColumn(session.amr),
       ]);
     },
     async getSession(id, now) {
-      const rows = await query(`SELECT id, user_id, sealed_mac_key, created_at, expires_at FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now]);
+      const rows = await query(`SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now]);
       const row = rows[0];
-      if (row === undefined) return null;
-      return {
-        id: String(row.id),
-        userId: String(row.user_id),
-        sealedMacKey: bytes(row.sealed_mac_key),
-        createdAt: int(row.created_at),
-        expiresAt: int(row.expires_at),
-      };
+      return row === undefined ? null : sessionOf(row);
     },
     async extendSession(id, expiresAt) {
       await affected(`UPDATE ${p}sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2`, [id, expiresAt]);
@@ -300,6 +330,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     async listGrantsForGrantee(grantee) {
       return (await query(`SELECT * FROM ${p}grants WHERE grantee = $1 ORDER BY owner, vault`, [grantee])).map(grantOf);
     },
+    ...postgresDevices({ prefix: p, query, transaction }),
     async purgeExpired(now) {
       await affected(`DELETE FROM ${p}pending WHERE expires_at <= $1`, [now]);
       await affected(`DELETE FROM ${p}sessions WHERE expires_at <= $1`, [now]);

@@ -9,6 +9,8 @@
  * @module
  */
 import { loginFinish, loginStart, logout, registerFinish, registerStart } from './account-routes.js';
+import { deviceRoutes } from './device-routes.js';
+import { devicesOf } from './device-store.js';
 import { deleteBlob, getBlob, listBlobs, putBlob, type BlobCall } from './blob-routes.js';
 import type { Route, RouteCall } from './router.js';
 import { sharingOf, sharingRoutes } from './sharing-routes.js';
@@ -31,10 +33,12 @@ function ownBlob(handler: (call: BlobCall) => Promise<Response>, withId: boolean
 /**
  * The route table of a server over `store`. The sharing rows are present
  * only when the store implements the sharing methods (otherwise those paths
- * are 404, which tells clients to skip sharing).
+ * are 404, which tells clients to skip sharing); the device rows likewise
+ * only with the device methods.
  */
 export function routeTable(store: ServerStore): Route[] {
   const sharing = sharingOf(store);
+  const devices = devicesOf(store);
   return [
     { method: 'POST', pattern: '/register/start', auth: 'none', body: 'small', handler: (c) => registerStart(c.context, c.body) },
     { method: 'POST', pattern: '/register/finish', auth: 'optional', body: 'small', handler: (c) => registerFinish(c.context, c.body, c.session) },
@@ -48,5 +52,6 @@ export function routeTable(store: ServerStore): Route[] {
     { method: 'POST', pattern: '/token', auth: 'session', body: 'small', handler: issueToken },
     { method: 'GET', pattern: '/.well-known/jwks.json', auth: 'none', body: 'none', handler: publishJwks },
     ...(sharing === null ? [] : sharingRoutes(sharing)),
+    ...(devices === null ? [] : deviceRoutes(devices)),
   ];
 }

@@ -70,11 +70,18 @@ export interface CreateServerOptions {
   /** Lifetime of a pending login between start and finish, in ms; default 60 s. */
   loginTimeoutMs?: number;
   /**
-   * How fresh a session must be to replace the account's password or
-   * recovery credential, in ms since its login; default 10 minutes.
+   * How fresh a password login must be to replace the account's password or
+   * recovery credential, add a device or revoke another device, in ms since
+   * the login; default 10 minutes. A session a remembered device resumed
+   * without the password (`amr: ['swk']`) never qualifies.
    */
   reauthWindowMs?: number;
-  /** Unfinished or failed logins allowed per user id; default 10 per 15 minutes. */
+  /**
+   * Unfinished or failed logins allowed per user id; default 10 per 15
+   * minutes. Each remembered device has a bucket of its own with this
+   * policy, for its device logins and its password logins with a
+   * known-device proof (docs/protocol.md, "Devices").
+   */
   userLoginLimit?: BucketPolicy;
   /** Unfinished or failed logins allowed per client address; default 100 per 15 minutes. */
   addressLoginLimit?: BucketPolicy;

@@ -52,7 +52,18 @@ export function randomId(): string {
   return toBase64url(randomBytes(16));
 }
 
-/** Creates and stores a session for `userId` from an OPAQUE session key. */
+/** What a new session is bound to, beyond its user. */
+export interface SessionBinding {
+  /** The remembered device the session belongs to. */
+  readonly deviceId?: string;
+  /** How it was authenticated; absent means `['pwd']` (an OPAQUE login). */
+  readonly amr?: readonly string[];
+}
+
+/**
+ * Creates and stores a session for `userId` from a session key (OPAQUE's,
+ * or a device login's: both derive the request-MAC key the same way).
+ */
 export async function createSession(
   store: ServerStore,
   key: AesGcmKey,
@@ -60,14 +71,38 @@ export async function createSession(
   sessionKey: Uint8Array,
   now: number,
   ttlMs: number,
+  binding: SessionBinding = {},
 ): Promise<StoredSession> {
   const id = randomId();
   const macKey = requestMacKey(sessionKey, id);
   const sealedMacKey = await aeadSeal(key, macKey, utf8(`session:${id}`));
   wipe(macKey);
-  const session: StoredSession = { id, userId, sealedMacKey, createdAt: now, expiresAt: now + ttlMs };
+  const session: StoredSession = {
+    id,
+    userId,
+    sealedMacKey,
+    createdAt: now,
+    expiresAt: now + ttlMs,
+    ...(binding.deviceId === undefined ? {} : { deviceId: binding.deviceId }),
+    ...(binding.amr === undefined ? {} : { amr: binding.amr }),
+  };
   await store.createSession(session);
   return session;
+}
+
+/** A session's authentication methods: its `amr`, or `['pwd']` for sessions stored without one. */
+export function amrOf(session: StoredSession): readonly string[] {
+  return session.amr ?? ['pwd'];
+}
+
+/**
+ * True when `session` comes from a password login (`pwd` in its `amr`) no
+ * older than `windowMs`: what replacing a credential, adding a device or
+ * revoking another device takes, so that neither a stolen long-lived session
+ * nor a device-resumed one (`swk`) becomes permanent control of the account.
+ */
+export function isFreshPasswordLogin(session: StoredSession, now: number, windowMs: number): boolean {
+  return amrOf(session).includes('pwd') && now - session.createdAt <= windowMs;
 }
 
 /** Why verification failed, as a monitoring event type and reason. */

@@ -9,12 +9,19 @@
  * read-then-write in JS. Several processes may share one file (SQLite's
  * locking serialises writers; `busy_timeout` waits instead of failing).
  *
+ * Schema changes upgrade an existing file in place when it is opened
+ * ({@link migrate}): columns added since (a session's device and `amr`) are
+ * added with `ALTER TABLE`, inside one immediate transaction so that two
+ * processes opening the same file cannot both try.
+ *
  * @module
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
+import { amrFromColumn, amrToColumn } from './device-store.js';
+import { sqliteDevices } from './sqlite-devices.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
@@ -25,12 +32,13 @@ export interface SqliteServerStoreOptions {
   busyTimeoutMs?: number;
 }
 
-type Db = BetterSqlite3.Database;
+/** An open database. */
+export type Db = BetterSqlite3.Database;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS zv_users (user_id TEXT PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS zv_pending (id TEXT PRIMARY KEY, data BLOB NOT NULL, expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, device_id TEXT, amr TEXT);
 CREATE INDEX IF NOT EXISTS zv_sessions_user ON zv_sessions (user_id);
 CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
@@ -38,7 +46,45 @@ CREATE TABLE IF NOT EXISTS zv_blobs (owner TEXT NOT NULL, vault TEXT NOT NULL, i
 CREATE TABLE IF NOT EXISTS zv_key_events (user_id TEXT NOT NULL, seq INTEGER NOT NULL, event BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, seq));
 CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (owner, vault, grantee));
 CREATE INDEX IF NOT EXISTS zv_grants_grantee ON zv_grants (grantee, owner, vault);
+CREATE TABLE IF NOT EXISTS zv_devices (user_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, signing_key BLOB NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
 `;
+
+/** Columns added to existing tables after their first release: `[table, column, type]`. */
+const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
+  ['zv_sessions', 'device_id', 'TEXT'],
+  ['zv_sessions', 'amr', 'TEXT'],
+];
+
+/** Indexes over added columns: created after {@link migrate} added them. */
+const AFTER_MIGRATION = `
+CREATE INDEX IF NOT EXISTS zv_sessions_device ON zv_sessions (user_id, device_id);
+`;
+
+/**
+ * Upgrades a database created by an older version in place: adds the
+ * columns of {@link ADDED_COLUMNS} that are missing. Old rows read as before
+ * (no device, `amr` absent = password).
+ */
+function migrate(db: Db): void {
+  db.transaction(() => {
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    }
+  }).immediate();
+  db.exec(AFTER_MIGRATION);
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  sealed_mac_key: Uint8Array;
+  created_at: number;
+  expires_at: number;
+  device_id: string | null;
+  amr: string | null;
+}
+
 
 interface GrantRow {
   owner: string;
@@ -57,6 +103,18 @@ function storageError(cause: unknown): ZeroVaultError {
 function bytes(value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) throw new ZeroVaultError('STORAGE', 'sqlite returned a non-binary value');
   return Uint8Array.from(value);
+}
+
+function sessionOf(row: SessionRow): StoredSession {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    sealedMacKey: bytes(row.sealed_mac_key),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    ...(row.device_id === null ? {} : { deviceId: row.device_id }),
+    ...(row.amr === null ? {} : { amr: amrFromColumn(row.amr) }),
+  };
 }
 
 function grantOf(row: GrantRow): StoredGrant {
@@ -87,6 +145,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       db.pragma('synchronous = FULL');
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       db.exec(SCHEMA);
+      migrate(db);
       return db;
     })();
     return opened;
@@ -209,21 +268,22 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       }),
     createSession: (session: StoredSession) =>
       run((db) => {
-        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(
+        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
           session.id,
           session.userId,
           Buffer.from(session.sealedMacKey),
           session.createdAt,
           session.expiresAt,
+          session.deviceId ?? null,
+          amrToColumn(session.amr),
         );
       }),
     getSession: (id, now) =>
       run((db) => {
-        const row = db.prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at FROM zv_sessions WHERE id = ? AND expires_at > ?').get(id, now) as
-          | { id: string; user_id: string; sealed_mac_key: Uint8Array; created_at: number; expires_at: number }
-          | undefined;
-        if (row === undefined) return null;
-        return { id: row.id, userId: row.user_id, sealedMacKey: bytes(row.sealed_mac_key), createdAt: row.created_at, expiresAt: row.expires_at };
+        const row = db
+          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr FROM zv_sessions WHERE id = ? AND expires_at > ?')
+          .get(id, now) as SessionRow | undefined;
+        return row === undefined ? null : sessionOf(row);
       }),
     extendSession: (id, expiresAt) =>
       run((db) => {
@@ -297,6 +357,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE owner = ? AND vault = ? ORDER BY grantee').all(owner, vault) as GrantRow[]).map(grantOf)),
     listGrantsForGrantee: (grantee) =>
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE grantee = ? ORDER BY owner, vault').all(grantee) as GrantRow[]).map(grantOf)),
+    ...sqliteDevices(run),
     purgeExpired: (now) =>
       run((db) => {
         db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);

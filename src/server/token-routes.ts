@@ -9,6 +9,7 @@ import { ZeroVaultError } from '../errors.js';
 import { verifyProof, ProofRejected, PROOF_WINDOW_SECONDS } from './dpop.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
 import type { RouteCall, RouteContext } from './router.js';
+import { amrOf } from './sessions.js';
 import type { StoredSession } from './types.js';
 
 /** The challenge of a refused proof (RFC 9449 §7.1). */
@@ -54,7 +55,14 @@ export async function issueToken(call: RouteCall<StoredSession>): Promise<Respon
   const fresh = await context.store.rememberNonce(session.id, JTI_PREFIX + proof.jti, now + 2 * PROOF_WINDOW_SECONDS * 1000);
   if (!fresh) return refuse('dpop-proof-replayed', 'replay');
   const { token, expiresIn } = await context.tokens.issue(
-    { userId: session.userId, sessionId: session.id, sessionExpiresAt: session.expiresAt, jkt: proof.jkt },
+    {
+      userId: session.userId,
+      sessionId: session.id,
+      sessionExpiresAt: session.expiresAt,
+      jkt: proof.jkt,
+      amr: amrOf(session),
+      ...(session.deviceId === undefined ? {} : { deviceId: session.deviceId }),
+    },
     now,
   );
   context.emit({ type: 'token_issued', userId: session.userId, ...where(context) });

@@ -82,6 +82,10 @@ export interface TokenSubject {
   readonly sessionExpiresAt: number;
   /** RFC 7638 thumbprint of the DPoP proof's key (`cnf.jkt`). */
   readonly jkt: string;
+  /** How the session was authenticated (`amr`): `['pwd']` after a password login, `['swk']` after a device login. */
+  readonly amr: readonly string[];
+  /** The remembered device the session is bound to (`did`), when any. */
+  readonly deviceId?: string;
 }
 
 /** A signed access token and its lifetime in seconds. */
@@ -139,7 +143,13 @@ export function createTokenSigner(setup: Uint8Array, settings: TokenSettings): T
       // A token never outlives the session it was issued for (logout still revokes at once
       // for zerovault's own routes; the app's routes see at most `ttlSeconds` more).
       const exp = Math.min(iat + settings.ttlSeconds, Math.floor(subject.sessionExpiresAt / 1000));
-      const token = await new SignJWT({ sid: subject.sessionId, cnf: { jkt: subject.jkt }, amr: ['pwd'] })
+      const claims = {
+        sid: subject.sessionId,
+        cnf: { jkt: subject.jkt },
+        amr: [...subject.amr],
+        ...(subject.deviceId === undefined ? {} : { did: subject.deviceId }),
+      };
+      const token = await new SignJWT(claims)
         .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: publicJwk.kid })
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)

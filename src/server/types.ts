@@ -29,6 +29,17 @@ export interface StoredSession {
    * never past `createdAt + sessionMaxLifetimeMs`.
    */
   readonly expiresAt: number;
+  /**
+   * The remembered device this session belongs to, when any: deleting the
+   * device ({@link DeviceStore.deleteDevice}) deletes the session with it.
+   */
+  readonly deviceId?: string;
+  /**
+   * How the session was authenticated (RFC 8176 values): `['pwd']` for an
+   * OPAQUE login (also when absent: sessions stored before this field),
+   * `['swk']` for a device login without a password.
+   */
+  readonly amr?: readonly string[];
 }
 
 /** Buckets idle this long are purged (7 days: any sane policy has refilled them by then). */
@@ -86,6 +97,49 @@ export interface SharingStore {
   listGrantsForGrantee(grantee: string): Promise<StoredGrant[]>;
 }
 
+/** A remembered device as the server stores it (its credential, never its secret). */
+export interface StoredDevice {
+  /** The normalized user id. */
+  readonly userId: string;
+  /** 16 random bytes, unpadded base64url, chosen by the client. */
+  readonly id: string;
+  /** 1 to 64 characters, chosen by the client. */
+  readonly name: string;
+  /** The device credential: an Ed25519 public key (32 bytes). */
+  readonly signingKey: Uint8Array;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  /** When the device last logged in (or was added), ms since the epoch. */
+  readonly lastSeenAt: number;
+  /** The client address of that login, when the adapter knew it. */
+  readonly lastAddress: string | null;
+}
+
+/**
+ * The device half of a database: remembered devices and the sessions bound
+ * to them. Every method is atomic on its own.
+ */
+export interface DeviceStore {
+  /**
+   * Adds `device` and binds the session `sessionId` (of the same user) to
+   * it, in one transaction. `CONFLICT` when the user already has a device
+   * with this id or already has `maxDevices` devices (nothing is written then).
+   */
+  addDevice(device: StoredDevice, sessionId: string, maxDevices: number): Promise<void>;
+  /** One device of a user, or `null`. */
+  getDevice(userId: string, deviceId: string): Promise<StoredDevice | null>;
+  /** A user's devices, ordered by `createdAt`, then id (byte order). */
+  listDevices(userId: string): Promise<StoredDevice[]>;
+  /**
+   * Deletes a device and every session bound to it, in one transaction, so
+   * no instance can verify one of those sessions afterwards.
+   * @returns whether the device existed
+   */
+  deleteDevice(userId: string, deviceId: string): Promise<boolean>;
+  /** Records a login of the device: `lastSeenAt` and `lastAddress`. Nothing when it is gone. */
+  touchDevice(userId: string, deviceId: string, at: number, address: string | null): Promise<void>;
+}
+
 /**
  * A database for the server. Every method is atomic on its own; the blob
  * half enforces versions inside the database (a conditional update), never by
@@ -93,9 +147,12 @@ export interface SharingStore {
  *
  * The {@link SharingStore} methods are optional so that stores written
  * before sharing keep working; without them the sharing routes answer 404.
- * `memoryServerStore`, `sqliteServerStore` and `postgresServerStore` implement them.
+ * The {@link DeviceStore} methods are optional the same way: without them the
+ * device routes answer 404 and a known-device proof on `login/start` is
+ * ignored. `memoryServerStore`, `sqliteServerStore` and `postgresServerStore`
+ * implement both halves.
  */
-export interface ServerStore extends Partial<SharingStore> {
+export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore> {
   /** The OPAQUE registration record of a user, or `null`. */
   getUserRecord(userId: string): Promise<Uint8Array | null>;
   /** Creates a user. `CONFLICT` when the user exists. */
@@ -108,7 +165,7 @@ export interface ServerStore extends Partial<SharingStore> {
   /** Removes and returns a pending state; `null` when missing or expired. Atomic: a state is taken once. */
   takePending(id: string, now: number): Promise<Uint8Array | null>;
 
-  /** Stores a new session. */
+  /** Stores a new session (with its `deviceId` and `amr`, when given). */
   createSession(session: StoredSession): Promise<void>;
   /** A live session, or `null` when missing or expired at `now`. */
   getSession(id: string, now: number): Promise<StoredSession | null>;
@@ -167,6 +224,8 @@ export type ServerEventType =
   | 'grant_deleted'
   | 'access_denied'
   | 'token_issued'
+  | 'device_added'
+  | 'device_revoked'
   | 'error';
 
 /** One monitoring event. Never holds a key, a password or record data. */
@@ -178,7 +237,7 @@ export interface ServerEvent {
   readonly userId?: string;
   /** The client address, when the adapter knows it. */
   readonly address?: string;
-  /** A short machine-readable reason, e.g. `bad-finalization`, `session-expired`. */
+  /** A short machine-readable reason, e.g. `bad-finalization`, `session-expired`, `device` (a device login). */
   readonly reason?: string;
 }
 

@@ -185,9 +185,12 @@ async function withLocks<T>(keys: readonly string[], fn: () => Promise<T>): Prom
 class FsStore implements BatchBlobStore {
   readonly #root: string;
   readonly #step: (step: FsWriteStep) => void;
+  /** The folder (absolute); a `Client` over this store keeps remembered devices there by default. */
+  readonly localDir: string;
 
   constructor(root: string, beforeStep: ((step: FsWriteStep) => void) | undefined) {
     this.#root = root;
+    this.localDir = root;
     this.#step = beforeStep ?? (() => {});
   }
 

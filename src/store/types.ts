@@ -158,6 +158,13 @@ export interface BlobStore {
    * says so in its docs).
    */
   putMany?(vault: string, entries: readonly PutManyEntry[]): Promise<PutResult[]>;
+
+  /**
+   * The folder of a store on the local file system (`fsStore`): a client
+   * over this store keeps remembered devices there unless it is given a
+   * `deviceDir`. Absent for every other store.
+   */
+  readonly localDir?: string;
 }
 
 /** A `BlobStore` whose batch methods are present. */

@@ -12,8 +12,14 @@ export interface VerifiedRequest {
   readonly userId: string;
   /** The zerovault session id (the token's `sid`). */
   readonly sessionId: string;
-  /** How the user authenticated (the token's `amr`, e.g. `["pwd"]`). */
+  /**
+   * How the user authenticated (the token's `amr`): `["pwd"]` after a
+   * password login, `["swk"]` for a session a remembered device resumed
+   * without the password. Ask for `pwd` before anything sensitive.
+   */
   readonly amr: readonly string[];
+  /** The remembered device the session belongs to (the token's `did`), when it has one. */
+  readonly deviceId?: string;
   /** When the access token expires, in milliseconds since the epoch. */
   readonly expiresAt: number;
 }

@@ -40,6 +40,8 @@ interface CheckedToken {
   readonly sub: string;
   readonly sid: string;
   readonly amr: readonly string[];
+  /** The device id (`did`), when the session is bound to a device. */
+  readonly did?: string;
   readonly jkt: string;
   /** Seconds since the epoch. */
   readonly exp: number;
@@ -140,12 +142,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (cause) {
       throw failed('token', cause);
     }
-    const { sub, sid, amr, cnf, iat, exp } = claims;
+    const { sub, sid, amr, cnf, iat, exp, did } = claims;
     const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
     if (!nonEmpty(sub) || !nonEmpty(sid) || !isStringArray(amr) || !nonEmpty(jkt) || typeof iat !== 'number' || typeof exp !== 'number') throw failed('token');
+    if (did !== undefined && !nonEmpty(did)) throw failed('token');
     // jose checks exp and nbf; a token from the future (a skewed or forged issuer clock) is refused here.
     if (exp - iat > MAX_TOKEN_TTL_SECONDS || iat > now + clockTolerance) throw failed('token');
-    const entry: CheckedToken = { sub, sid, amr: Object.freeze([...amr]), jkt, exp, ath: await accessTokenHash(token) };
+    const entry: CheckedToken = { sub, sid, amr: Object.freeze([...amr]), ...(did === undefined ? {} : { did }), jkt, exp, ath: await accessTokenHash(token) };
     if (tokens.size >= TOKEN_CACHE_SIZE) {
       // Drop expired entries; if none, the oldest (Map order is insertion order).
       for (const [key, value] of tokens) if (now > value.exp + clockTolerance) tokens.delete(key);
@@ -220,7 +223,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (!fresh) throw failed('proof');
 
-    return Object.freeze({ userId: sub, sessionId: sid, amr, expiresAt: exp * 1000 });
+    return Object.freeze({ userId: sub, sessionId: sid, amr, ...(checked.did === undefined ? {} : { deviceId: checked.did }), expiresAt: exp * 1000 });
   };
 
   const verify = async (request: Request): Promise<VerifiedRequest> => {

@@ -11,11 +11,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { createServer, createServerSetup, memoryServerStore, type ServerStore, type SharingStore } from '../../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore, type DeviceStore, type ServerStore, type SharingStore, type StoredDevice } from '../../src/server/index.js';
+import { devicesOf } from '../../src/server/device-store.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
 import { IDLE_BUCKET_MS } from '../../src/server/types.js';
 import { blobStoreConformance } from '../store/conformance.js';
+import { addDevice, deviceLogin, newDevice } from './device-harness.js';
 import { BASE, login, register, signed } from './harness.js';
 
 const PG_URL = process.env.ZEROVAULT_PG_URL;
@@ -152,6 +154,111 @@ for (const kind of kinds) {
       expect((await shared.takeToken(idle, slow, now + 1000 + IDLE_BUCKET_MS + 1)).allowed).toBe(true);
     });
   });
+  describe(`${kind.name} server store, devices`, () => {
+    const now = 1_800_000_000_000;
+    const devices = (): DeviceStore => {
+      const found = devicesOf(shared);
+      if (found === null) throw new Error('device methods missing');
+      return found;
+    };
+    const device = (userId: string, createdAt = now, id = toBase64url(randomBytes(16))): StoredDevice => ({
+      userId,
+      id,
+      name: 'Phone ☎',
+      signingKey: randomBytes(32),
+      createdAt,
+      lastSeenAt: createdAt,
+      lastAddress: null,
+    });
+    const session = (userId: string, extra: { deviceId?: string; amr?: readonly string[] } = {}) => ({
+      id: toBase64url(randomBytes(16)),
+      userId,
+      sealedMacKey: randomBytes(60),
+      createdAt: now,
+      expiresAt: now + 60_000,
+      ...extra,
+    });
+
+    test('sessions keep their device and amr; without them, neither is set', async () => {
+      const user = owner();
+      const plain = session(user);
+      const bound = session(user, { deviceId: toBase64url(randomBytes(16)), amr: ['swk'] });
+      await shared.createSession(plain);
+      await shared.createSession(bound);
+      const readPlain = await shared.getSession(plain.id, now);
+      expect(readPlain).toEqual(plain);
+      expect(readPlain && 'deviceId' in readPlain).toBe(false);
+      expect(readPlain && 'amr' in readPlain).toBe(false);
+      expect(await shared.getSession(bound.id, now)).toEqual(bound);
+    });
+
+    test('add, read, list by creation then id, touch; the same id twice is CONFLICT', async () => {
+      const store = devices();
+      const user = owner();
+      const s = session(user);
+      await shared.createSession(s);
+      const b = device(user, now + 1);
+      const a1 = device(user, now, `A${toBase64url(randomBytes(16)).slice(1)}`);
+      const a2 = device(user, now, `B${toBase64url(randomBytes(16)).slice(1)}`);
+      await store.addDevice(b, s.id, 32);
+      await store.addDevice(a2, toBase64url(randomBytes(16)), 32);
+      await store.addDevice(a1, toBase64url(randomBytes(16)), 32);
+      expect((await shared.getSession(s.id, now))?.deviceId).toBe(b.id);
+      expect(await store.getDevice(user, b.id)).toEqual(b);
+      expect(await store.getDevice(owner(), b.id)).toBeNull();
+      expect((await store.listDevices(user)).map((d) => d.id)).toEqual([a1.id, a2.id, b.id]);
+      await expect(store.addDevice({ ...b, name: 'again' }, s.id, 32)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await store.getDevice(user, b.id))?.name).toBe(b.name);
+      await store.touchDevice(user, b.id, now + 50, '2001:db8::1');
+      expect(await store.getDevice(user, b.id)).toEqual({ ...b, lastSeenAt: now + 50, lastAddress: '2001:db8::1' });
+      await store.touchDevice(user, toBase64url(randomBytes(16)), now, null);
+      expect(await store.listDevices(owner())).toEqual([]);
+    });
+
+    test('binding never reaches another user\'s session', async () => {
+      const store = devices();
+      const mine = owner();
+      const theirs = session(owner());
+      await shared.createSession(theirs);
+      await store.addDevice(device(mine), theirs.id, 32);
+      expect((await shared.getSession(theirs.id, now))?.deviceId).toBeUndefined();
+    });
+
+    test('the device cap holds, even for concurrent adds', async () => {
+      const store = devices();
+      const user = owner();
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => store.addDevice(device(user), toBase64url(randomBytes(16)), 3)));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+      expect(await store.listDevices(user)).toHaveLength(3);
+    });
+
+    test('deleting a device deletes exactly the sessions bound to it', async () => {
+      const store = devices();
+      const user = owner();
+      const d = device(user);
+      const other = device(user);
+      const registering = session(user);
+      await shared.createSession(registering);
+      await store.addDevice(d, registering.id, 32);
+      await store.addDevice(other, toBase64url(randomBytes(16)), 32);
+      const resumed = session(user, { deviceId: d.id, amr: ['swk'] });
+      const onOther = session(user, { deviceId: other.id, amr: ['swk'] });
+      const unbound = session(user);
+      const stranger = session(owner(), { deviceId: d.id });
+      for (const x of [resumed, onOther, unbound, stranger]) await shared.createSession(x);
+      expect(await store.deleteDevice(user, d.id)).toBe(true);
+      expect(await store.getDevice(user, d.id)).toBeNull();
+      expect(await shared.getSession(registering.id, now)).toBeNull();
+      expect(await shared.getSession(resumed.id, now)).toBeNull();
+      expect(await shared.getSession(onOther.id, now)).not.toBeNull();
+      expect(await shared.getSession(unbound.id, now)).not.toBeNull();
+      expect(await shared.getSession(stranger.id, now)).not.toBeNull();
+      expect(await store.deleteDevice(user, d.id)).toBe(false);
+      expect((await store.listDevices(user)).map((x) => x.id)).toEqual([other.id]);
+    });
+  });
+
   describe(`${kind.name} server store, sharing`, () => {
     const now = 1_800_000_000_000;
     const sharing = (): SharingStore => {
@@ -221,5 +328,26 @@ describe.runIf(PG_URL !== undefined)('scale-out: two stateless servers on one Po
     expect((await a.fetch(replayed.clone())).status).toBe(200);
     expect((await b.fetch(replayed)).status).toBe(401);
     expect(BASE).toContain('/zv');
+  });
+
+  test('a device revoked on one server ends its sessions on the other at once (401 CLOSED)', async () => {
+    const setup = createServerSetup();
+    const prefix = `${pgPrefix}d_`;
+    const storeA = postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix });
+    const storeB = postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix });
+    stores.push(storeA, storeB);
+    const a = createServer({ setup, store: storeA, basePath: '/zv' });
+    const b = createServer({ setup, store: storeB, basePath: '/zv' });
+    expect((await register(a, 'yan', 'pw')).status).toBe(201);
+    const session = await login(a, 'yan', 'pw');
+    const device = newDevice();
+    expect((await addDevice(a, session, device)).status).toBe(201);
+    const resumed = await deviceLogin(b, 'yan', device);
+    expect((await b.fetch(signed(resumed, 'GET', '/blobs/v'))).status).toBe(200);
+    const admin = await login(b, 'yan', 'pw');
+    expect((await a.fetch(signed(admin, 'DELETE', `/devices/${device.id}`))).status).toBe(204);
+    const refused = await b.fetch(signed(resumed, 'GET', '/blobs/v'));
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CLOSED');
   });
 });

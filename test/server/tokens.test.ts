@@ -10,6 +10,9 @@ import { toBase64url } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { createServer, createServerSetup, memoryServerStore, type ServerEvent, type ZeroVaultServer } from '../../src/server/index.js';
 import { BASE, login, register, signed, type TestSession } from './harness.js';
+import { addDevice, deviceLogin, newDevice } from './device-harness.js';
+import { createVerifier } from '../../src/verify/index.js';
+import { sha256 } from '../../src/formats/signature.js';
 
 const setup = createServerSetup();
 const TOKEN_URL = `${BASE}/token`;
@@ -88,6 +91,34 @@ describe('tokens for the app\'s own routes', () => {
     expect(typeof payload.jti).toBe('string');
     expect(payload.cnf).toEqual({ jkt: await calculateJwkThumbprint(key.jwk, 'sha256') });
     expect(events.filter((e) => e.type === 'token_issued')).toEqual([expect.objectContaining({ type: 'token_issued', userId: 'alice@example.com', address: '192.0.2.7' })]);
+  });
+
+  test('a device-login session gets amr ["swk"] and a did claim, which zerovault/verify returns as deviceId', async () => {
+    const device = newDevice();
+    expect((await addDevice(server, session, device)).status).toBe(201);
+    const jwks = await jwksOf(server);
+    const claimsOf = async (s: TestSession) => {
+      const res = await server.fetch(tokenRequest(s, await proof(key)));
+      expect(res.status).toBe(200);
+      const { access_token } = (await res.json()) as { access_token: string };
+      return { token: access_token, payload: (await jwtVerify(access_token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: AUDIENCE })).payload };
+    };
+    // The registering password session is bound to the device now: pwd, with did.
+    expect((await claimsOf(session)).payload).toMatchObject({ amr: ['pwd'], did: device.id });
+    const resumed = await deviceLogin(server, 'alice@example.com', device);
+    const { token, payload } = await claimsOf(resumed);
+    expect(payload).toMatchObject({ amr: ['swk'], did: device.id, sid: resumed.sessionId });
+    // A session without a device carries no did.
+    expect((await claimsOf(await login(server, 'alice@example.com', 'pw'))).payload).not.toHaveProperty('did');
+    // zerovault/verify hands the app the device id.
+    const api = 'https://api.app.example/todos';
+    const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks });
+    const apiProof = await new SignJWT({ htm: 'GET', htu: api, jti: toBase64url(randomBytes(16)), ath: toBase64url(sha256(new TextEncoder().encode(token))) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
+      .setIssuedAt()
+      .sign(key.privateKey);
+    const verified = await verifier.verify(new Request(api, { headers: { authorization: `DPoP ${token}`, dpop: apiProof } }));
+    expect(verified).toMatchObject({ userId: 'alice@example.com', sessionId: resumed.sessionId, amr: ['swk'], deviceId: device.id });
   });
 
   test('the JWKS holds one public Ed25519 key whose kid is its RFC 7638 thumbprint', async () => {

@@ -51,12 +51,17 @@ export interface TokenOptions {
   typ?: string;
   kid?: string;
   key?: CryptoKey;
+  /** The `amr` claim; default `["pwd"]`. */
+  amr?: unknown;
+  /** A `did` claim (the session's device), absent by default. */
+  did?: unknown;
 }
 
 /** An access token as the zerovault server issues it (header `{ alg: EdDSA, typ: at+jwt, kid }`). */
 export async function mintToken(issuer: Issuer, dpop: DpopKey, options: TokenOptions = {}): Promise<string> {
   const iat = options.iat ?? now();
-  return new SignJWT({ sid: options.sid ?? 'session-1', cnf: { jkt: options.jkt ?? dpop.jkt }, amr: ['pwd'] })
+  const claims = { sid: options.sid ?? 'session-1', cnf: { jkt: options.jkt ?? dpop.jkt }, amr: options.amr ?? ['pwd'], ...(options.did === undefined ? {} : { did: options.did }) };
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'EdDSA', typ: options.typ ?? 'at+jwt', kid: options.kid ?? issuer.kid })
     .setIssuer(options.iss ?? ISSUER)
     .setAudience(options.aud ?? AUDIENCE)

@@ -57,6 +57,23 @@ describe('a good request', () => {
     expect(verified.expiresAt).toBeLessThanOrEqual(Date.now() + 301_000);
   });
 
+  test('deviceId comes from did when the session belongs to a device, and is absent otherwise', async () => {
+    const verifier = verifierWith();
+    const plain = await mintToken(issuer, dpop);
+    const verified = await verifier.verify(dpopRequest(API, plain, await mintProof(dpop, plain)));
+    expect('deviceId' in verified).toBe(false);
+    const resumed = await mintToken(issuer, dpop, { amr: ['swk'], did: 'AAECAwQFBgcICQoLDA0ODw' });
+    const fromDevice = await verifier.verify(dpopRequest(API, resumed, await mintProof(dpop, resumed)));
+    expect(fromDevice).toMatchObject({ amr: ['swk'], deviceId: 'AAECAwQFBgcICQoLDA0ODw' });
+  });
+
+  test('a did that is not a non-empty string fails', async () => {
+    for (const did of ['', 42, ['x'], { id: 'x' }, null]) {
+      const token = await mintToken(issuer, dpop, { did });
+      await authFailed(verifierWith().verify(dpopRequest(API, token, await mintProof(dpop, token))));
+    }
+  });
+
   test('a query string and a fragment on the request do not matter (htu has neither)', async () => {
     const verifier = verifierWith();
     const token = await mintToken(issuer, dpop);

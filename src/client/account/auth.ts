@@ -68,6 +68,15 @@ export async function submitCredential(endpoint: Endpoint, userId: string, crede
   await postJson(endpoint, '/register/finish', { userId, record: toBase64url(record), ...extra }, options);
 }
 
+/**
+ * Proves that a password login comes from a remembered device: signs the
+ * login's KE1 (`request`) with the device key (`formats/device.ts`,
+ * `knownDeviceMessage`). The server then takes the login from the device's
+ * own rate-limit bucket, so failures from elsewhere never block it. `null`:
+ * no proof after all (the device is no longer remembered here).
+ */
+export type DeviceProver = (request: Uint8Array) => Promise<{ readonly id: string; readonly signature: Uint8Array } | null>;
+
 /** A finished login: the request-signing key (with the session's expiry) and the export key. */
 export interface LoginResult {
   readonly signing: SigningKey;
@@ -75,7 +84,8 @@ export interface LoginResult {
 }
 
 /**
- * Logs in with a credential.
+ * Logs in with a credential; with `device`, a password login also carries
+ * the remembered device's proof.
  * @throws `AUTH_FAILED` for a wrong password or unknown user (one message), `RATE_LIMITED`, `NETWORK`
  */
 export async function loginCredential(
@@ -85,10 +95,15 @@ export async function loginCredential(
   credential: Credential,
   password: string | Uint8Array,
   signal?: AbortSignal,
+  device?: DeviceProver,
 ): Promise<LoginResult> {
   const { startLogin, finishLogin } = await opaqueClient();
   const start = await startLogin({ password, suite: settings.suite });
-  const extra = credential === 'password' ? {} : { credential };
+  const extra: Record<string, unknown> = credential === 'password' ? {} : { credential };
+  if (device !== undefined && credential === 'password') {
+    const proof = await device(start.request);
+    if (proof !== null) extra.device = { id: proof.id, signature: toBase64url(proof.signature) };
+  }
   const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra }, { signal });
   const loginId = stringField(started, 'loginId', /^[A-Za-z0-9_-]{22}$/);
   const finished = await finishLogin({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });

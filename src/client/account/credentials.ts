@@ -15,7 +15,7 @@ import { randomBytes } from '../../crypto/random.js';
 import type { BlobStore } from '../../store/types.js';
 import type { Endpoint, SigningKey } from '../api.js';
 import { ZeroVaultError } from '../../errors.js';
-import { loginCredential, prepareCredential, submitCredential, type OpaqueSettings } from './auth.js';
+import { loginCredential, prepareCredential, submitCredential, type DeviceProver, type OpaqueSettings } from './auth.js';
 import { addSlotEntry, pruneSlot } from './meta.js';
 import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from '../../formats/recovery-key.js';
 import { keyIdOf, wrapRoot } from './slots.js';
@@ -30,6 +30,8 @@ export interface CredentialContext {
   readonly signing: SigningKey;
   readonly rootKey: Uint8Array;
   readonly signal?: AbortSignal | undefined;
+  /** The session's remembered device, proven on a re-login so the new server session stays bound to it. */
+  readonly device?: DeviceProver | undefined;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface CredentialContext {
 export async function reauthenticate(ctx: CredentialContext, currentPassword: string | undefined): Promise<void> {
   if (currentPassword === undefined) return;
   if (typeof currentPassword !== 'string' || currentPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
-  const fresh = await loginCredential(ctx.endpoint, ctx.settings, ctx.userId, 'password', currentPassword, ctx.signal);
+  const fresh = await loginCredential(ctx.endpoint, ctx.settings, ctx.userId, 'password', currentPassword, ctx.signal, ctx.device);
   wipe(fresh.exportKey);
   const old = ctx.signing.macKey;
   ctx.signing.sessionId = fresh.signing.sessionId;

@@ -20,7 +20,10 @@ import type { AccountKeys } from './keys.js';
 import { refreshKeyring, updateKeyring } from './keyring.js';
 import { postJson, type Endpoint } from '../api.js';
 import type { OpaqueSettings } from './auth.js';
-import type { ChangePasswordOptions, RecoveryKeyOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+import type { ChangePasswordOptions, DeviceInfo, LogoutOptions, RecoveryKeyOptions, RevokeDeviceOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+import type { DevicePlace } from './device-place.js';
+import type { DeviceProver } from './auth.js';
+import type * as Devices from '../devices/index.js';
 import { changePasswordWith, createRecoveryKeyWith, reauthenticate, type CredentialContext } from './credentials.js';
 import type { Contact } from '../sharing/directory.js';
 import { metaManifestStore, ownManifestId } from '../vault/manifest.js';
@@ -31,7 +34,14 @@ import { keyAccess, ownVaultHost } from '../vault/own-host.js';
 import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';
 
-export type { ChangePasswordOptions, RecoveryKeyOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+export type { ChangePasswordOptions, DeviceInfo, LogoutOptions, RecoveryKeyOptions, RevokeDeviceOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+
+/** The device code, loaded with the first device call (see `device-place.ts`). */
+function deviceCode(): Promise<typeof Devices> {
+  return loadOnDemand(() => import('../devices/index.js'));
+}
+
+const DEVICE_ID = /^[A-Za-z0-9_-]{22}$/;
 
 let construct: (init: SessionInit) => Session;
 
@@ -53,6 +63,8 @@ export class Session {
   readonly #serverStore: boolean;
   readonly #vaults = new Map<string, Promise<Vault>>();
   readonly #tokenOrigins: readonly string[];
+  readonly #place: DevicePlace;
+  #deviceId: string | undefined;
   /** The user id, normalized (Unicode NFC, lower case). */
   readonly userId: string;
 
@@ -64,6 +76,17 @@ export class Session {
     this.#keys = init.keys;
     this.#serverStore = init.serverStore;
     this.#tokenOrigins = init.tokenOrigins;
+    this.#place = init.place;
+    this.#deviceId = init.deviceId;
+  }
+
+  /**
+   * The remembered device this session belongs to (its id, as
+   * {@link devices} lists it), or `undefined` when this device is not
+   * remembered for the account. Revoking that device ends this session.
+   */
+  get deviceId(): string | undefined {
+    return this.#deviceId;
   }
 
   /** When the server expires this session: ms since the epoch by the *server's* clock; slides forward while used. */
@@ -229,7 +252,76 @@ export class Session {
       signing: this.#keys.signing(),
       rootKey: this.#keys.rootKey(),
       signal,
+      device: this.#deviceProver(),
     };
+  }
+
+  /** Proves this session's device on a re-login, so the new server session stays bound to it. */
+  #deviceProver(): DeviceProver | undefined {
+    const deviceId = this.#deviceId;
+    if (deviceId === undefined) return undefined;
+    return async (request) => {
+      const known = await (await deviceCode()).knownDevice(this.#endpoint, this.#place, this.userId);
+      // Forgotten here meanwhile (another tab): the login goes without a proof.
+      return known === null || known.deviceId !== deviceId ? null : known.prove(request);
+    };
+  }
+
+  /** What the device code needs of this session; keys are borrowed (they throw `CLOSED` once it is). */
+  #deviceHost(signal: AbortSignal | undefined): Devices.DeviceHost {
+    return {
+      endpoint: this.#endpoint,
+      place: this.#place,
+      store: this.#store,
+      userId: this.userId,
+      signing: () => this.#keys.signing(),
+      rootKey: () => this.#keys.rootKey(),
+      signal,
+    };
+  }
+
+  /**
+   * The account's remembered devices, as the server lists them, each marked
+   * `verified` when the account's own device registry (sealed under the
+   * root key) holds it, and `current` for this session's device.
+   * @throws `CLOSED`; `NETWORK`; `DECRYPT_FAILED` when the registry does not open
+   */
+  async devices(): Promise<DeviceInfo[]> {
+    return this.#keys.use(async () => (await deviceCode()).listDevices(this.#deviceHost(undefined)));
+  }
+
+  /**
+   * Revokes a remembered device: the server deletes its credential and ends
+   * every session bound to it at once (on every server instance; their next
+   * call fails with `CLOSED`), then its unlock slot and registry entry are
+   * removed. Its next `resume` returns `null` and deletes what it kept.
+   *
+   * Revoking *another* device needs a fresh password login: pass
+   * `currentPassword` when this session may be older than the server's
+   * re-authentication window (10 minutes by default), or when it was
+   * resumed from a device. Revoking this session's own device is
+   * `logout({ forgetDevice: true })`: it ends this session too.
+   *
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` when not fresh and no
+   *   (or a wrong) `currentPassword`; `NOT_FOUND` when the server does not
+   *   know the device; `NETWORK`
+   */
+  async revokeDevice(id: string, options: RevokeDeviceOptions = {}): Promise<void> {
+    this.#keys.assertOpen();
+    if (typeof id !== 'string' || !DEVICE_ID.test(id)) throw new ZeroVaultError('INVALID_INPUT', 'id must be a device id');
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new ZeroVaultError('INVALID_INPUT', 'signal must be an AbortSignal');
+    if (options.currentPassword !== undefined && (typeof options.currentPassword !== 'string' || options.currentPassword.length === 0)) {
+      throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
+    }
+    if (id === this.#deviceId) {
+      await this.logout({ forgetDevice: true });
+      return;
+    }
+    await this.#keys.use(async () => {
+      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      await (await deviceCode()).revokeDevice(this.#deviceHost(options.signal), id);
+    });
   }
 
   /**
@@ -275,8 +367,17 @@ export class Session {
    * The revocation is sent even when saving a manifest fails (that error is
    * thrown afterwards): a logout must never leave a live server session
    * behind. Logging out twice is a no-op.
+   *
+   * The device stays remembered (`client.resume()` opens a new session)
+   * unless `forgetDevice` is set: then what this device keeps is deleted
+   * first, then its unlock slot and registry entry, then its credential on
+   * the server. A failure of those later steps is thrown after the logout;
+   * the device can no longer resume either way.
+   * @throws `INVALID_INPUT`; what saving a manifest or forgetting the device threw
    */
-  async logout(): Promise<void> {
+  async logout(options: LogoutOptions = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+    if (options.forgetDevice !== undefined && typeof options.forgetDevice !== 'boolean') throw new ZeroVaultError('INVALID_INPUT', 'forgetDevice must be a boolean');
     if (!this.#keys.isOpen) return;
     let flushError: Error | undefined;
     try {
@@ -285,6 +386,18 @@ export class Session {
         await vault?.flush().catch((err: unknown) => {
           flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'saving a manifest failed', { cause: err });
         });
+      }
+      const deviceId = this.#deviceId;
+      if (options.forgetDevice === true && deviceId !== undefined) {
+        // Its own device: any session may delete it; the server then ends this session too.
+        await (await deviceCode())
+          .forgetDevice(this.#deviceHost(undefined), deviceId)
+          .then(() => {
+            this.#deviceId = undefined;
+          })
+          .catch((err: unknown) => {
+            flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'forgetting the device failed', { cause: err });
+          });
       }
       await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.signing() }).catch((err: unknown) => {
         // A server that no longer has the session has nothing to revoke.

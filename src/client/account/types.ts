@@ -7,6 +7,7 @@ import type { BlobStore } from '../../store/types.js';
 import type { Endpoint } from '../api.js';
 import type { OpaqueSettings } from './auth.js';
 import type { AccountKeys } from './keys.js';
+import type { DevicePlace } from './device-place.js';
 
 /** Everything a session is built from. */
 export interface SessionInit {
@@ -20,6 +21,10 @@ export interface SessionInit {
   readonly serverStore: boolean;
   /** Origins `session.fetch` may send tokens to: the server's and the client's `tokenOrigins` (`URL.origin` form). */
   readonly tokenOrigins: readonly string[];
+  /** The remembered device this session is bound to, if any. */
+  readonly deviceId: string | undefined;
+  /** Where this client keeps remembered devices. */
+  readonly place: DevicePlace;
 }
 
 /** Options of {@link Session.vault}. */
@@ -52,4 +57,46 @@ export interface SharedVaultInfo {
   readonly vault: string;
   /** The role the server says this account has. */
   readonly role: 'read' | 'write';
+}
+
+/** A device of the account, as {@link Session.devices} lists it. */
+export interface DeviceInfo {
+  /** The device id (22 characters of base64url). */
+  readonly id: string;
+  /** The name it was remembered with (`deviceName`), as the server lists it. */
+  readonly name: string;
+  /** When it was remembered, ms since the epoch (server clock). */
+  readonly createdAt: number;
+  /** When it last logged in or resumed, ms since the epoch (server clock). */
+  readonly lastSeenAt: number;
+  /** The address it last logged in from, when the server recorded one. */
+  readonly lastAddress: string | null;
+  /** Whether this session is bound to it (this browser profile or `deviceDir`). */
+  readonly current: boolean;
+  /**
+   * Whether the account's own device registry (sealed under the root key, so
+   * the server cannot write it) holds this device. `false` for a device the
+   * server lists but no session of this account remembered: revoke it.
+   */
+  readonly verified: boolean;
+}
+
+/** Options of {@link Session.revokeDevice}. */
+export interface RevokeDeviceOptions {
+  /**
+   * Logs in again first: revoking *another* device needs a fresh password
+   * login (the server's re-authentication window, 10 minutes by default).
+   */
+  currentPassword?: string;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Session.logout}. */
+export interface LogoutOptions {
+  /**
+   * Also forget this device: delete it on the server, its unlock slot and
+   * registry entry, and the material kept on this device, so `resume` finds
+   * nothing. Default `false`: the device stays remembered.
+   */
+  forgetDevice?: boolean;
 }

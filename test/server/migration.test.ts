@@ -1,0 +1,130 @@
+/**
+ * Databases created before devices (sessions without `device_id` and `amr`,
+ * no devices table) are upgraded in place when the new store opens them: old
+ * sessions read as password sessions without a device, and every device
+ * method works. The old schemas below are frozen copies of what earlier
+ * versions created; they must never be edited.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { toBase64url } from '../../src/crypto/bytes.js';
+import { randomBytes } from '../../src/crypto/random.js';
+import { devicesOf } from '../../src/server/device-store.js';
+import { postgresServerStore } from '../../src/server/postgres.js';
+import { sqliteServerStore } from '../../src/server/sqlite.js';
+import type { ServerStore } from '../../src/server/types.js';
+
+const PG_URL = process.env.ZEROVAULT_PG_URL;
+const now = 1_800_000_000_000;
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The SQLite schema before devices (frozen). */
+const SQLITE_V1 = `
+CREATE TABLE IF NOT EXISTS zv_users (user_id TEXT PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_pending (id TEXT PRIMARY KEY, data BLOB NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS zv_sessions_user ON zv_sessions (user_id);
+CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, nonce));
+CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_blobs (owner TEXT NOT NULL, vault TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, data BLOB, deleted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (owner, vault, id));
+CREATE TABLE IF NOT EXISTS zv_key_events (user_id TEXT NOT NULL, seq INTEGER NOT NULL, event BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, seq));
+CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (owner, vault, grantee));
+CREATE INDEX IF NOT EXISTS zv_grants_grantee ON zv_grants (grantee, owner, vault);
+`;
+
+/** The PostgreSQL schema before devices (frozen), for table prefix `p`. */
+const postgresV1 = (p: string): string => `
+CREATE TABLE IF NOT EXISTS ${p}users (user_id TEXT COLLATE "C" PRIMARY KEY, record BYTEA NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${p}pending (id TEXT PRIMARY KEY, data BYTEA NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${p}sessions (id TEXT PRIMARY KEY, user_id TEXT COLLATE "C" NOT NULL, sealed_mac_key BYTEA NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS ${p}sessions_user ON ${p}sessions (user_id);
+CREATE TABLE IF NOT EXISTS ${p}nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (session_id, nonce));
+CREATE TABLE IF NOT EXISTS ${p}buckets (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${p}blobs (owner TEXT COLLATE "C" NOT NULL, vault TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, version BIGINT NOT NULL, data BYTEA, deleted BOOLEAN NOT NULL DEFAULT FALSE, PRIMARY KEY (owner, vault, id));
+CREATE TABLE IF NOT EXISTS ${p}key_events (user_id TEXT COLLATE "C" NOT NULL, seq BIGINT NOT NULL, event BYTEA NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (user_id, seq));
+CREATE TABLE IF NOT EXISTS ${p}grants (owner TEXT COLLATE "C" NOT NULL, vault TEXT COLLATE "C" NOT NULL, grantee TEXT COLLATE "C" NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BYTEA NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (owner, vault, grantee));
+CREATE INDEX IF NOT EXISTS ${p}grants_grantee ON ${p}grants (grantee, owner, vault);
+`;
+
+const OLD_SESSION = { id: 'old-session-0000000000', userId: 'alice', sealedMacKey: Uint8Array.of(1, 2, 3), createdAt: now, expiresAt: now + 60_000 };
+
+/** What must hold of a store opened on an upgraded database. */
+async function checkUpgraded(store: ServerStore): Promise<void> {
+  const old = await store.getSession(OLD_SESSION.id, now);
+  expect(old).toEqual(OLD_SESSION);
+  expect(old !== null && ('deviceId' in old || 'amr' in old)).toBe(false);
+  const devices = devicesOf(store);
+  if (devices === null) throw new Error('device methods missing');
+  const deviceId = toBase64url(randomBytes(16));
+  await devices.addDevice(
+    { userId: 'alice', id: deviceId, name: 'Phone', signingKey: randomBytes(32), createdAt: now, lastSeenAt: now, lastAddress: null },
+    OLD_SESSION.id,
+    32,
+  );
+  expect((await store.getSession(OLD_SESSION.id, now))?.deviceId).toBe(deviceId);
+  const resumed = { id: toBase64url(randomBytes(16)), userId: 'alice', sealedMacKey: randomBytes(60), createdAt: now, expiresAt: now + 1000, deviceId, amr: ['swk'] };
+  await store.createSession(resumed);
+  expect(await store.getSession(resumed.id, now)).toEqual(resumed);
+  expect(await devices.deleteDevice('alice', deviceId)).toBe(true);
+  expect(await store.getSession(OLD_SESSION.id, now)).toBeNull();
+  expect(await store.getSession(resumed.id, now)).toBeNull();
+  expect(await store.getUserRecord('alice')).toEqual(Uint8Array.of(9));
+}
+
+describe('SQLite: a database of the old schema is upgraded in place', () => {
+  test('old rows read as before, device methods work, and a second open changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zv-migrate-'));
+    dirs.push(dir);
+    const path = join(dir, 'old.db');
+    const db = new Database(path);
+    db.exec(SQLITE_V1);
+    db.prepare('INSERT INTO zv_users VALUES (?, ?, ?, ?)').run('alice', Buffer.of(9), now, now);
+    db.prepare('INSERT INTO zv_sessions VALUES (?, ?, ?, ?, ?)').run(OLD_SESSION.id, OLD_SESSION.userId, Buffer.from(OLD_SESSION.sealedMacKey), now, now + 60_000);
+    db.close();
+
+    const store = sqliteServerStore({ path });
+    try {
+      await checkUpgraded(store);
+    } finally {
+      await store.close();
+    }
+    // Opening the upgraded file again is a no-op (no duplicate column).
+    const again = sqliteServerStore({ path });
+    try {
+      expect(await devicesOf(again)?.listDevices('alice')).toEqual([]);
+    } finally {
+      await again.close();
+    }
+    const check = new Database(path, { readonly: true });
+    const columns = (check.prepare('PRAGMA table_info(zv_sessions)').all() as { name: string }[]).map((c) => c.name);
+    check.close();
+    expect(columns).toEqual(['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr']);
+  });
+});
+
+describe.runIf(PG_URL !== undefined)('PostgreSQL: a database of the old schema is upgraded in place', () => {
+  test('old rows read as before and device methods work', async () => {
+    const pg = await import('pg');
+    const prefix = `zv_m${Date.now().toString(36)}_`;
+    const pool = new (pg.default ?? pg).Pool({ connectionString: PG_URL as string });
+    try {
+      await pool.query(postgresV1(prefix));
+      await pool.query(`INSERT INTO ${prefix}users VALUES ($1, $2, $3, $3)`, ['alice', Buffer.of(9), now]);
+      await pool.query(`INSERT INTO ${prefix}sessions VALUES ($1, $2, $3, $4, $5)`, [OLD_SESSION.id, 'alice', Buffer.from(OLD_SESSION.sealedMacKey), now, now + 60_000]);
+      const store = postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix });
+      try {
+        await checkUpgraded(store);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+});
