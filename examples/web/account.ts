@@ -102,8 +102,9 @@ export class Account {
     if (ending === null) return;
     try {
       await ending.logout({ forgetDevice: true });
-      this.#channel?.postMessage({ type: 'signed-out', userId: ending.userId } satisfies ChannelMessage);
     } finally {
+      // Even when the server could not be reached: this browser's device material is deleted first, so no tab can resume.
+      this.#channel?.postMessage({ type: 'signed-out', userId: ending.userId } satisfies ChannelMessage);
       this.#end(ending, reason);
     }
   }

@@ -162,6 +162,7 @@ function showView(view: 'notes' | 'devices'): void {
   navNotes.setAttribute('aria-pressed', String(view === 'notes'));
   navDevices.setAttribute('aria-pressed', String(view === 'devices'));
   if (view === 'devices') void devices.show();
+  void refreshServerPanel(); // devices come and go elsewhere: show the rows as they are now
 }
 
 /** Puts a kept draft back into the composer, if it is this user's. */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { buildApp, buildKsfWorker } from '../../examples/web/build.js';
-import { notesHandler } from '../../examples/web/host.js';
+import { notesHandler, storedRows } from '../../examples/web/host.js';
 import { ARGON2ID_FLOOR } from '../../src/crypto/ksf.js';
 import { createServer, createServerSetup, memoryServerStore, normalizeUserId, type ServerStore } from '../../src/server/index.js';
 import { ROOT, describeBrowser, launchChromium, listenLocal, type Browser, type LocalServer } from './harness.js';
@@ -47,6 +47,8 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
   const noteCard = (page: Page, title: string): Locator => page.locator('#note-list .note', { has: page.locator('h3', { hasText: title }) });
   const signInForm = (page: Page): Locator => page.locator('#auth-panel');
   const notice = (page: Page): Promise<string> => page.locator('#auth-notice').innerText();
+  /** How many device slots (the root key sealed to one device) the server keeps for the account. */
+  const deviceSlots = async (): Promise<number> => (await storedRows(store as ServerStore, normalizeUserId(USER))).filter((row) => row.vault === '_zv' && row.id.startsWith('device-slot.')).length;
 
   async function openDevice(): Promise<Device> {
     const browser = await launchChromium({ viewport: { width: 1360, height: 900 } });
@@ -143,6 +145,7 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
     await signInForm(b.page).waitFor();
     await signIn(b.page, { keep: true });
     await noteCard(b.page, 'Door code').waitFor();
+    expect(await deviceSlots()).toBe(2);
     await shot(b, '05-b-signed-in');
   });
 
@@ -175,6 +178,7 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
     await a.page.getByRole('button', { name: 'Revoke device' }).click();
     await expect.poll(() => a.page.locator('#device-list .device').count(), POLL).toBe(1);
     expect(await a.page.locator('#device-list .device.current').count()).toBe(1);
+    expect(await deviceSlots()).toBe(1);
     await shot(a, '08-a-b-revoked');
   });
 
@@ -229,6 +233,8 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
     await signInForm(a.page).waitFor();
     expect(await notice(a.page)).toContain(SIGNED_OUT);
     expect(await notice(a.page)).toContain('no longer keeps you signed in');
+    // Forgotten on the server too: no device slot is left.
+    await expect.poll(deviceSlots, POLL).toBe(0);
     await shot(a, '13-a-signed-out');
     await a.page.reload();
     await signInForm(a.page).waitFor();
