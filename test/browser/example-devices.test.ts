@@ -8,6 +8,7 @@
  * One server for the whole file; the app is bundled with Argon2id at
  * zerovault's floor, so each password sign-in stays short.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -42,6 +43,7 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
   let b: Device;
   const devices: Device[] = [];
   const pageErrors: string[] = [];
+  let secondTab: Page | undefined;
 
   const shot = (device: Device, name: string): Promise<Buffer> => device.page.screenshot({ path: join(SHOTS, `devices-${name}.png`), fullPage: true });
   const noteCard = (page: Page, title: string): Locator => page.locator('#note-list .note', { has: page.locator('h3', { hasText: title }) });
@@ -149,24 +151,33 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
     await shot(b, '05-b-signed-in');
   });
 
-  test('device A: Devices lists both, "This device" on A only, with when and where', async () => {
+  test('device A: Devices lists both, "This device" on A only, with when and where; a device the server slipped in is "Unverified"', async () => {
+    // A server (or whoever controls it) adds a device of its own: it is in no registry this account sealed.
+    await (store as ServerStore).addDevice?.(
+      { userId: normalizeUserId(USER), id: randomBytes(16).toString('base64url'), name: 'Firefox on Windows', signingKey: randomBytes(32), createdAt: Date.now(), lastSeenAt: Date.now(), lastAddress: '198.51.100.23' },
+      'no-session',
+      32,
+    );
     await a.page.getByRole('button', { name: 'Devices' }).click();
-    await expect.poll(() => a.page.locator('#device-list .device').count(), POLL).toBe(2);
+    await expect.poll(() => a.page.locator('#device-list .device').count(), POLL).toBe(3);
     const current = a.page.locator('#device-list .device.current');
     expect(await current.count()).toBe(1);
-    expect(await current.getByText('This device').isVisible()).toBe(true);
-    expect(await a.page.locator('#device-list .device:not(.current)').getByText('This device').count()).toBe(0);
+    expect(await current.getByText('This device', { exact: true }).isVisible()).toBe(true);
+    expect(await a.page.locator('#device-list .device:not(.current)').getByText('This device', { exact: true }).count()).toBe(0);
     const text = await a.page.locator('#device-list').innerText();
     expect(text).toContain('Added');
     expect(text).toContain('Last seen');
     expect(text).toMatch(/Last address\s+(::ffff:)?127\.0\.0\.1/);
-    // Both were added from this account's own devices: none is marked unverified.
-    expect(await a.page.getByText('Unverified').count()).toBe(0);
+    // Only the slipped-in one is marked; both real devices were added from this account.
+    const unverified = a.page.locator('#device-list .device', { has: a.page.getByText('Unverified', { exact: true }) });
+    expect(await unverified.count()).toBe(1);
+    expect(await unverified.locator('h3').innerText()).toBe('Firefox on Windows');
+    expect(await unverified.innerText()).toContain('your encrypted device list does not hold it');
     await shot(a, '06-a-devices');
   });
 
-  test('device A: Revoke B → asked for the password (this session was resumed) → B leaves the list', { timeout: SLOW }, async () => {
-    await a.page.locator('#device-list .device:not(.current)').getByRole('button', { name: /^Revoke / }).click();
+  test('device A: Revoke B → asked for the password (this session was resumed) → B leaves the list; then the unverified one, without asking again', { timeout: SLOW }, async () => {
+    await a.page.locator('#device-list .device:not(.current)', { hasNotText: 'Firefox on Windows' }).getByRole('button', { name: /^Revoke / }).click();
     const prompt = a.page.getByLabel(/^Your password, to revoke/);
     await prompt.waitFor();
     await shot(a, '07-a-revoke-asks-password');
@@ -176,10 +187,14 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
     await prompt.fill('');
     await prompt.pressSequentially(PASSWORD);
     await a.page.getByRole('button', { name: 'Revoke device' }).click();
-    await expect.poll(() => a.page.locator('#device-list .device').count(), POLL).toBe(1);
+    await expect.poll(() => a.page.locator('#device-list .device').count(), POLL).toBe(2);
     expect(await a.page.locator('#device-list .device.current').count()).toBe(1);
     expect(await deviceSlots()).toBe(1);
     await shot(a, '08-a-b-revoked');
+    // The password sign-in just now is fresh: no second prompt.
+    await a.page.getByRole('button', { name: 'Revoke Firefox on Windows' }).click();
+    await expect.poll(() => a.page.locator('#device-list .device').count(), POLL).toBe(1);
+    expect(await a.page.getByLabel(/^Your password, to revoke/).count()).toBe(0);
   });
 
   test('device B: its next action shows why it was signed out, and keeps the unsaved note', async () => {
@@ -228,7 +243,14 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
     expect(await a.page.locator('#note-error').isHidden()).toBe(true);
   });
 
-  test('device A: "Sign out" → says so; a reload shows the sign-in form (the device is forgotten)', async () => {
+  test('device A, a second tab: opens signed in too', async () => {
+    secondTab = await a.browser.context.newPage();
+    secondTab.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message}`));
+    await secondTab.goto(`${(http as LocalServer).origin}/`);
+    await noteCard(secondTab, 'Milk').waitFor();
+  });
+
+  test('device A: "Sign out" → says so, and so does the other tab; a reload shows the sign-in form (the device is forgotten)', async () => {
     await a.page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await signInForm(a.page).waitFor();
     expect(await notice(a.page)).toContain(SIGNED_OUT);
@@ -236,18 +258,23 @@ describeBrowser('example web app: remembered devices, driven like a person', () 
     // Forgotten on the server too: no device slot is left.
     await expect.poll(deviceSlots, POLL).toBe(0);
     await shot(a, '13-a-signed-out');
+    const other = secondTab as Page;
+    await signInForm(other).waitFor();
+    expect(await notice(other)).toContain('You signed out in another tab.');
+    await other.screenshot({ path: join(SHOTS, 'devices-14-a-other-tab-signed-out.png'), fullPage: true });
+    await other.close();
     await a.page.reload();
     await signInForm(a.page).waitFor();
     await expect.poll(() => a.page.locator('#resume-panel').isHidden(), POLL).toBe(true);
     expect(await a.page.locator('#notes-panel').isHidden()).toBe(true);
-    await shot(a, '14-a-reloaded-after-sign-out');
+    await shot(a, '15-a-reloaded-after-sign-out');
   });
 
   test('device B: Devices is empty now, and says this browser is not remembered', async () => {
     await b.page.getByRole('button', { name: 'Devices' }).click();
     await b.page.getByText('No device keeps you signed in.').waitFor();
     expect(await b.page.locator('#device-list .device').count()).toBe(0);
-    await shot(b, '15-b-no-devices');
+    await shot(b, '16-b-no-devices');
   });
 
   test('no uncaught exception in either page', () => {
