@@ -162,7 +162,7 @@ function showView(view: 'notes' | 'devices'): void {
   navNotes.setAttribute('aria-pressed', String(view === 'notes'));
   navDevices.setAttribute('aria-pressed', String(view === 'devices'));
   if (view === 'devices') void devices.show();
-  void refreshServerPanel(); // devices come and go elsewhere: show the rows as they are now
+  void refreshServerPanel(); // devices come and go elsewhere: show the rows as they are now (also on sign-in)
 }
 
 /** Puts a kept draft back into the composer, if it is this user's. */
@@ -198,7 +198,6 @@ async function enter(session: Session): Promise<void> {
   showError(noteError, failure === null ? null : messageOf(failure));
   restoreDraft(session.userId);
   noteTitle.focus();
-  await refreshServerPanel();
 }
 
 function showSignInForm(): void {
