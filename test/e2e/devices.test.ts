@@ -22,7 +22,7 @@ import type { KsfRunner } from '../../src/crypto/ksf-runner.js';
 import { deviceKeys } from '../../src/formats/device.js';
 import { deviceSlotId } from '../../src/formats/device-slot.js';
 import { fsStore } from '../../src/store/fs.js';
-import { TEST_KSF, startServer, type Running } from './helpers.js';
+import { TEST_KSF, postRaw, startServer, type Running } from './helpers.js';
 
 let running: Running;
 const dirs: string[] = [];
@@ -236,6 +236,22 @@ describe('revoke, logout, forget', () => {
     await other.logout();
   });
 
+  test('logout({ forgetDevice: true }) whose server-side steps fail still deletes the local entry, logs out, then throws', async () => {
+    const dir = tempDir();
+    const userId = newUser();
+    const broken = async (request: Request): Promise<Response> => {
+      if (request.method === 'DELETE' && /\/devices\//.test(request.url)) throw new TypeError('fetch failed');
+      return fetch(request);
+    };
+    const session = await new Client({ url: running.base, ksf: TEST_KSF, deviceDir: dir, fetch: broken }).register({ userId, password, rememberDevice: true });
+    const logouts = (): number => running.events.filter((e) => e.type === 'logout' && e.userId === userId).length;
+    const before = logouts();
+    await expect(session.logout({ forgetDevice: true })).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(session.isOpen).toBe(false);
+    expect(logouts()).toBe(before + 1);
+    expect(deviceFiles(dir)).toEqual([]);
+  });
+
   test('revoking the current device forgets it and ends the session', async () => {
     const dir = tempDir();
     const { session } = await registerRemembered(dir);
@@ -419,4 +435,103 @@ describe('rate limits never lock a remembered device out', () => {
     expect(resumed?.userId).toBe(userId);
     await resumed?.logout();
   });
+});
+
+describe('resume failures that are not revocations delete nothing', () => {
+  test('NETWORK (unreachable, or aborted by signal): the device stays remembered', async () => {
+    const dir = tempDir();
+    const { userId, session } = await registerRemembered(dir);
+    await session.logout();
+    const offline = new Client({ url: running.base, ksf: TEST_KSF, deviceDir: dir, fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    await expect(offline.resume()).rejects.toMatchObject({ code: 'NETWORK' });
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(client(dir).resume({ userId, signal: aborted.signal })).rejects.toMatchObject({ code: 'NETWORK' });
+    expect(deviceFiles(dir)).toHaveLength(1);
+    const resumed = await client(dir).resume();
+    expect(resumed?.deviceId).toBe(session.deviceId);
+    await resumed?.logout();
+  });
+
+  test("RATE_LIMITED (the device's own bucket emptied by unfinished device logins): retryAfterMs, the device stays remembered", async () => {
+    const tight = await startServer({ userLoginLimit: { capacity: 2, refillMs: 60_000 } });
+    try {
+      const dir = tempDir();
+      const userId = newUser();
+      const first = await new Client({ url: tight.base, ksf: TEST_KSF, deviceDir: dir }).register({ userId, password, rememberDevice: true });
+      await first.logout();
+      for (let i = 0; i < 3; i++) await postRaw(tight.base, '/device/login/start', { userId, deviceId: first.deviceId });
+      const err = await new Client({ url: tight.base, ksf: TEST_KSF, deviceDir: dir }).resume().catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'RATE_LIMITED' });
+      expect((err as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
+      expect(deviceFiles(dir)).toHaveLength(1);
+    } finally {
+      await tight.close();
+    }
+  });
+});
+
+describe('remembering fails or crashes half-way', () => {
+  test('a local entry the server never learnt (a crash right after step 1): resume is null and deletes it', async () => {
+    const dir = tempDir();
+    const userId = newUser();
+    await (await client(undefined).register({ userId, password })).logout();
+    const planted = { userId, deviceId: 'AAAAAAAAAAAAAAAAAAAAAA', secret: randomBytes(32), rootCheck: randomBytes(32) };
+    await (await localDevices(running.base, { kind: 'dir', dir })).save(planted);
+    expect(deviceFiles(dir)).toHaveLength(1);
+    expect(await client(dir).resume()).toBeNull();
+    expect(deviceFiles(dir)).toEqual([]);
+  });
+
+  /** A fetch that fails requests matching `when` (and, once `crashed`, every later one), as a dropped connection would. */
+  function failing(when: (request: Request) => boolean, crashAfter: boolean): { fetch: (request: Request) => Promise<Response>; crashed: () => boolean } {
+    let crashed = false;
+    return {
+      fetch: async (request) => {
+        if (crashed || when(request)) {
+          crashed ||= crashAfter;
+          throw new TypeError('fetch failed');
+        }
+        return fetch(request);
+      },
+      crashed: () => crashed,
+    };
+  }
+
+  const steps: [string, (request: Request) => boolean][] = [
+    ['registry write', (r) => r.method === 'PUT' && r.url.endsWith('/blobs/_zv/devices')],
+    ['slot write', (r) => r.method === 'PUT' && r.url.includes('/blobs/_zv/device-slot.')],
+    ['POST /devices', (r) => r.method === 'POST' && r.url.endsWith('/devices')],
+  ];
+
+  for (const [step, when] of steps) {
+    test(`a failure at the ${step}: the login fails, nothing stays, the password still works`, async () => {
+      const dir = tempDir();
+      const userId = newUser();
+      await (await client(undefined).register({ userId, password })).logout();
+      const { fetch: broken } = failing(when, false);
+      const c = new Client({ url: running.base, ksf: TEST_KSF, deviceDir: dir, fetch: broken });
+      await expect(c.login({ userId, password, rememberDevice: true })).rejects.toMatchObject({ code: 'NETWORK' });
+      expect(deviceFiles(dir)).toEqual([]);
+      const again = await client(undefined).login({ userId, password });
+      expect(await again.devices()).toEqual([]);
+      const slots = await running.store.blobs(userId).list('_zv');
+      expect(slots.items.filter((i) => i.id.startsWith('device-slot.'))).toEqual([]);
+      await again.logout();
+    });
+
+    test(`a crash at the ${step} (the server-side undo never runs): leftovers are inert, remembering again works`, async () => {
+      const dir = tempDir();
+      const userId = newUser();
+      await (await client(undefined).register({ userId, password })).logout();
+      const { fetch: broken } = failing(when, true);
+      const c = new Client({ url: running.base, ksf: TEST_KSF, deviceDir: dir, fetch: broken });
+      await expect(c.login({ userId, password, rememberDevice: true })).rejects.toMatchObject({ code: 'NETWORK' });
+      // What the crash may leave on the server (a registry entry, a slot) belongs to no device the server knows.
+      const again = await client(dir).login({ userId, password, rememberDevice: true });
+      expect((await again.devices()).map((d) => [d.id, d.verified])).toEqual([[again.deviceId, true]]);
+      await again.logout();
+      expect((await client(dir).resume())?.deviceId).toBe(again.deviceId);
+    });
+  }
 });

@@ -22,8 +22,8 @@ import { postJson, type Endpoint } from '../api.js';
 import type { OpaqueSettings } from './auth.js';
 import type { ChangePasswordOptions, DeviceInfo, LogoutOptions, RecoveryKeyOptions, RevokeDeviceOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
 import type { DevicePlace } from './device-place.js';
-import type { DeviceProver } from './auth.js';
 import type * as Devices from '../devices/index.js';
+import { checkLogout, checkRevoke, deviceCode, deviceProver } from './session-devices.js';
 import { changePasswordWith, createRecoveryKeyWith, reauthenticate, type CredentialContext } from './credentials.js';
 import type { Contact } from '../sharing/directory.js';
 import { metaManifestStore, ownManifestId } from '../vault/manifest.js';
@@ -35,13 +35,6 @@ import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';
 
 export type { ChangePasswordOptions, DeviceInfo, LogoutOptions, RecoveryKeyOptions, RevokeDeviceOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
-
-/** The device code, loaded with the first device call (see `device-place.ts`). */
-function deviceCode(): Promise<typeof Devices> {
-  return loadOnDemand(() => import('../devices/index.js'));
-}
-
-const DEVICE_ID = /^[A-Za-z0-9_-]{22}$/;
 
 let construct: (init: SessionInit) => Session;
 
@@ -252,18 +245,7 @@ export class Session {
       signing: this.#keys.signing(),
       rootKey: this.#keys.rootKey(),
       signal,
-      device: this.#deviceProver(),
-    };
-  }
-
-  /** Proves this session's device on a re-login, so the new server session stays bound to it. */
-  #deviceProver(): DeviceProver | undefined {
-    const deviceId = this.#deviceId;
-    if (deviceId === undefined) return undefined;
-    return async (request) => {
-      const known = await (await deviceCode()).knownDevice(this.#endpoint, this.#place, this.userId);
-      // Forgotten here meanwhile (another tab): the login goes without a proof.
-      return known === null || known.deviceId !== deviceId ? null : known.prove(request);
+      device: deviceProver(this.#endpoint, this.#place, this.userId, this.#deviceId),
     };
   }
 
@@ -308,12 +290,7 @@ export class Session {
    */
   async revokeDevice(id: string, options: RevokeDeviceOptions = {}): Promise<void> {
     this.#keys.assertOpen();
-    if (typeof id !== 'string' || !DEVICE_ID.test(id)) throw new ZeroVaultError('INVALID_INPUT', 'id must be a device id');
-    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new ZeroVaultError('INVALID_INPUT', 'signal must be an AbortSignal');
-    if (options.currentPassword !== undefined && (typeof options.currentPassword !== 'string' || options.currentPassword.length === 0)) {
-      throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
-    }
+    checkRevoke(id, options);
     if (id === this.#deviceId) {
       await this.logout({ forgetDevice: true });
       return;
@@ -371,13 +348,12 @@ export class Session {
    * The device stays remembered (`client.resume()` opens a new session)
    * unless `forgetDevice` is set: then what this device keeps is deleted
    * first, then its unlock slot and registry entry, then its credential on
-   * the server. A failure of those later steps is thrown after the logout;
-   * the device can no longer resume either way.
+   * the server; each step runs even when an earlier one failed, and the
+   * first failure is thrown after the logout (which is always sent).
    * @throws `INVALID_INPUT`; what saving a manifest or forgetting the device threw
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
-    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-    if (options.forgetDevice !== undefined && typeof options.forgetDevice !== 'boolean') throw new ZeroVaultError('INVALID_INPUT', 'forgetDevice must be a boolean');
+    checkLogout(options);
     if (!this.#keys.isOpen) return;
     let flushError: Error | undefined;
     try {
@@ -390,14 +366,13 @@ export class Session {
       const deviceId = this.#deviceId;
       if (options.forgetDevice === true && deviceId !== undefined) {
         // Its own device: any session may delete it; the server then ends this session too.
-        await (await deviceCode())
-          .forgetDevice(this.#deviceHost(undefined), deviceId)
-          .then(() => {
-            this.#deviceId = undefined;
-          })
-          .catch((err: unknown) => {
-            flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'forgetting the device failed', { cause: err });
-          });
+        // Whatever fails here (even loading the device code), the revocation below is still sent.
+        try {
+          await (await deviceCode()).forgetDevice(this.#deviceHost(undefined), deviceId);
+          this.#deviceId = undefined;
+        } catch (err) {
+          flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'forgetting the device failed', { cause: err });
+        }
       }
       await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.signing() }).catch((err: unknown) => {
         // A server that no longer has the session has nothing to revoke.

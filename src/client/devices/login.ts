@@ -35,7 +35,7 @@ import type { BlobStore } from '../../store/types.js';
 import type { DeviceProver } from '../account/auth.js';
 import type { DevicePlace } from '../account/device-place.js';
 import { bytesField, postJson, stringField, type Endpoint, type SigningKey } from '../api.js';
-import { localDevices, rootKeyMatches, type RememberedDevice } from './local.js';
+import { localDevices, rootKeyMatches, type LocalDevices, type RememberedDevice } from './local.js';
 import { readDeviceSlot } from './registry.js';
 import { openDeviceSlot } from './slot.js';
 
@@ -46,6 +46,8 @@ const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 export interface KnownDevice {
   readonly deviceId: string;
   readonly prove: DeviceProver;
+  /** Marks the device used now (after the login succeeded; never throws). */
+  readonly touch: () => Promise<void>;
 }
 
 /**
@@ -55,8 +57,10 @@ export interface KnownDevice {
  */
 export async function knownDevice(endpoint: Endpoint, place: DevicePlace, userId: string): Promise<KnownDevice | null> {
   let device: RememberedDevice | null;
+  let local: LocalDevices;
   try {
-    device = await (await localDevices(endpoint.baseUrl, place)).load(userId);
+    local = await localDevices(endpoint.baseUrl, place);
+    device = await local.load(userId);
   } catch {
     return null;
   }
@@ -74,6 +78,7 @@ export async function knownDevice(endpoint: Endpoint, place: DevicePlace, userId
         wipe(keys.signingSeed, keys.unlockSecret, secret);
       }
     },
+    touch: () => local.touch(userId, deviceId),
   };
 }
 
