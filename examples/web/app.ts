@@ -1,51 +1,101 @@
 /**
  * Vault Notes: an end-to-end encrypted notes page on zerovault.
  *
- * Sign-up and log-in run OPAQUE (the password never leaves the tab); each
+ * Sign-up and sign-in run OPAQUE (the password never leaves the tab); each
  * note is a JSON record in the vault "notes", sealed here and stored through
  * the server's blob routes. The right-hand panel shows what the server keeps.
+ *
+ * With "Keep me signed in on this device" the browser is remembered
+ * (`rememberDevice`), and the next page load signs in without the password
+ * (`client.resume()`). Signing in, out and noticing that the server ended
+ * the session live in `account.ts`; the Devices view in `devices.ts`.
  */
-import { Client, isZeroVaultError, type Session, type Vault } from 'zerovault';
+import { Client, isZeroVaultError, type ClientOptions, type Session } from 'zerovault';
 import { createWorkerKsf } from 'zerovault/ksf-worker';
+import { Account, type SignOutReason } from './account.js';
+import { devicesView } from './devices.js';
 import { byId, renderNotes, renderServerRows, setBusy, showError, type Note, type StoredRow } from './view.js';
 
+/**
+ * The Argon2id profile, set when the page is bundled (`buildApp({ ksf })`);
+ * `null`: zerovault's default. Tests bundle the page with a cheaper one.
+ */
+declare const __VAULT_NOTES_KSF__: NonNullable<ClientOptions['ksf']> | null;
+
 // Argon2id (~0.5 s at the default profile) runs in a Worker, so the page
-// keeps drawing its spinner and answering clicks during sign-up and log-in.
+// keeps drawing its spinner and answering clicks during sign-up and sign-in.
 // With a bundler: new Worker(new URL('./ksf.worker.ts', import.meta.url), { type: 'module' }).
 const ksf = createWorkerKsf(new Worker('/ksf.worker.js', { type: 'module' }));
-const client = new Client({ url: new URL('/zv', location.origin).href, ksfRunner: ksf.run });
+const client = new Client({
+  url: new URL('/zv', location.origin).href,
+  ksfRunner: ksf.run,
+  ...(__VAULT_NOTES_KSF__ === null ? {} : { ksf: __VAULT_NOTES_KSF__ }),
+});
+
+/** Text typed into the composer when the app signed out on its own: kept in this tab (never stored) for the same user. */
+interface Draft {
+  readonly userId: string;
+  readonly title: string;
+  readonly body: string;
+  /** The note being edited, if any. */
+  readonly editingId: string | null;
+}
 
 let mode: 'login' | 'signup' = 'login';
-let session: Session | null = null;
-let vault: Vault | null = null;
 let notes: Note[] = [];
 let editing: Note | null = null;
+let draft: Draft | null = null;
 
+const resumePanel = byId('resume-panel');
 const authPanel = byId('auth-panel');
 const authForm = byId<HTMLFormElement>('auth-form');
 const authError = byId('auth-error');
+const authNotice = byId('auth-notice');
+const draftKept = byId('draft-kept');
 const authSubmit = byId<HTMLButtonElement>('auth-submit');
 const email = byId<HTMLInputElement>('email');
 const password = byId<HTMLInputElement>('password');
+const remember = byId<HTMLInputElement>('remember');
 const tabLogin = byId<HTMLButtonElement>('tab-login');
 const tabSignup = byId<HTMLButtonElement>('tab-signup');
 const notesPanel = byId('notes-panel');
+const devicesPanel = byId('devices-panel');
+const navNotes = byId<HTMLButtonElement>('nav-notes');
+const navDevices = byId<HTMLButtonElement>('nav-devices');
 const noteForm = byId<HTMLFormElement>('note-form');
 const noteTitle = byId<HTMLInputElement>('note-title');
 const noteBody = byId<HTMLTextAreaElement>('note-body');
 const noteSave = byId<HTMLButtonElement>('note-save');
 const noteCancel = byId<HTMLButtonElement>('note-cancel');
 const noteError = byId('note-error');
+const noteNotice = byId('note-notice');
 const account = byId('account');
+
+/** Why the page shows the sign-in form again, in the user's words. */
+const SIGNED_OUT: Record<SignOutReason, string> = {
+  'signed-out': 'You signed out. This device no longer keeps you signed in: your password is needed next time.',
+  'forgot-device': 'You revoked this device: it is signed out and forgotten. Your password is needed next time.',
+  'other-tab': 'You signed out in another tab. This device no longer keeps you signed in.',
+  revoked: 'This device was revoked from another device. Sign in with your password to use it again.',
+  expired: 'Your session expired. Sign in again to continue.',
+  unreachable: 'Your session ended, and the server could not be reached to sign you back in. Check your connection, then reload or sign in.',
+};
+
+const user = new Account(client, (reason, userId) => showSignedOut(reason, userId));
 
 /** A message for the user; never the error's own text (it is for developers). */
 function messageOf(err: unknown): string {
   if (!isZeroVaultError(err)) return 'Something went wrong. See the console for details.';
+  const signedIn = user.session !== null;
   switch (err.code) {
     case 'AUTH_FAILED':
-      return session === null ? 'Wrong email or password.' : 'Your session has ended. Please log in again.';
+      return signedIn ? 'The server refused this. Sign in again and retry.' : 'Wrong email or password.';
+    case 'CLOSED':
+      return 'Your session has ended. Please sign in again.';
     case 'CONFLICT':
-      return session === null ? 'An account with this email already exists. Log in instead.' : 'This note was changed elsewhere. The latest version is shown.';
+      return signedIn ? 'This note was changed elsewhere. The latest version is shown.' : 'An account with this email already exists. Sign in instead.';
+    case 'NOT_FOUND':
+      return 'It is gone already. The list is up to date now.';
     case 'RATE_LIMITED':
       return 'Too many attempts. Wait a few minutes and try again.';
     case 'NETWORK':
@@ -63,7 +113,7 @@ function setMode(next: 'login' | 'signup'): void {
   mode = next;
   tabLogin.setAttribute('aria-selected', String(next === 'login'));
   tabSignup.setAttribute('aria-selected', String(next === 'signup'));
-  authSubmit.textContent = next === 'login' ? 'Log in' : 'Create account';
+  authSubmit.textContent = next === 'login' ? 'Sign in' : 'Create account';
   password.autocomplete = next === 'login' ? 'current-password' : 'new-password';
   showError(authError, null);
 }
@@ -72,11 +122,12 @@ function setMode(next: 'login' | 'signup'): void {
 const nextFrame = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 async function refreshServerPanel(): Promise<void> {
+  const session = user.session;
   if (session === null) return renderServerRows(null);
   try {
     const response = await fetch(`/dev/stored?user=${encodeURIComponent(session.userId)}`);
     const body = (await response.json()) as { rows?: StoredRow[] };
-    renderServerRows(body.rows ?? []);
+    if (user.session !== null) renderServerRows(body.rows ?? []);
   } catch {
     renderServerRows([]);
   }
@@ -94,23 +145,103 @@ function parseNote(id: string, version: number, value: unknown): Note {
 }
 
 async function loadNotes(): Promise<void> {
-  if (vault === null) return;
-  const loaded: Note[] = [];
-  for await (const { id, data, version } of vault.entries()) {
-    loaded.push(parseNote(id, version, JSON.parse(new TextDecoder().decode(data)) as unknown));
-  }
-  notes = loaded;
+  notes = await user.run(async (session) => {
+    const vault = await session.vault('notes');
+    const loaded: Note[] = [];
+    for await (const { id, data, version } of vault.entries()) {
+      loaded.push(parseNote(id, version, JSON.parse(new TextDecoder().decode(data)) as unknown));
+    }
+    return loaded;
+  });
   renderNotes(notes);
 }
 
-function showSignedIn(userId: string): void {
+function showView(view: 'notes' | 'devices'): void {
+  notesPanel.hidden = view !== 'notes';
+  devicesPanel.hidden = view !== 'devices';
+  navNotes.setAttribute('aria-pressed', String(view === 'notes'));
+  navDevices.setAttribute('aria-pressed', String(view === 'devices'));
+  if (view === 'devices') void devices.show();
+  void refreshServerPanel(); // devices come and go elsewhere: show the rows as they are now (also on sign-in)
+}
+
+/** Puts a kept draft back into the composer, if it is this user's. */
+function restoreDraft(userId: string): void {
+  const kept = draft;
+  setDraft(null);
+  if (kept === null || kept.userId !== userId) return; // never show one account's text to another
+  const note = notes.find((n) => n.id === kept.editingId);
+  if (note !== undefined) startEditing(note);
+  noteTitle.value = kept.title;
+  noteBody.value = kept.body;
+  showError(noteNotice, 'Your unsaved note is back. Save it when you are ready.');
+}
+
+/** Loads the notes and shows them: after a sign-in, sign-up or resume. */
+async function enter(session: Session): Promise<void> {
+  let failure: unknown = null;
+  try {
+    await loadNotes();
+  } catch (err) {
+    if (isZeroVaultError(err, 'CLOSED')) return; // signed out already, and told why
+    console.error(err);
+    failure = err;
+  }
+  resumePanel.hidden = true;
   authPanel.hidden = true;
-  notesPanel.hidden = false;
   account.hidden = false;
-  byId('whoami').textContent = userId;
-  byId('avatar').textContent = userId.slice(0, 1);
+  showView('notes');
+  byId('whoami').textContent = session.userId;
+  byId('avatar').textContent = session.userId.slice(0, 1);
   password.value = '';
+  showError(authNotice, null);
+  showError(noteError, failure === null ? null : messageOf(failure));
+  restoreDraft(session.userId);
   noteTitle.focus();
+}
+
+function showSignInForm(): void {
+  resumePanel.hidden = true;
+  notesPanel.hidden = true;
+  devicesPanel.hidden = true;
+  account.hidden = true;
+  authPanel.hidden = false;
+}
+
+/** Holds `next` as the kept draft, says so on the sign-in form, and warns before the tab is closed or reloaded. */
+function setDraft(next: Draft | null): void {
+  draft = next;
+  draftKept.hidden = next === null;
+  if (next === null) return draftKept.replaceChildren();
+  const strong = document.createElement('strong');
+  strong.textContent = 'Your unsaved note is kept in this tab.';
+  draftKept.replaceChildren(strong, `Sign in again as ${next.userId} to get it back. Closing or reloading this tab loses it.`);
+}
+
+// Closing or reloading the tab would lose a kept draft: the browser asks first.
+window.addEventListener('beforeunload', (event) => {
+  if (draft !== null) event.preventDefault();
+});
+
+/** Called by `Account` whenever the session ends: says why, keeps unsaved text if the app signed out on its own. */
+function showSignedOut(reason: SignOutReason, userId: string): void {
+  const automatic = reason !== 'signed-out' && reason !== 'forgot-device';
+  const title = noteTitle.value.trim();
+  const body = noteBody.value.trim();
+  if (automatic && (title !== '' || body !== '')) setDraft({ userId, title, body, editingId: editing?.id ?? null });
+  else if (draft?.userId === userId) setDraft(null);
+  notes = [];
+  resetComposer();
+  renderNotes([]);
+  renderServerRows(null);
+  devices.clear();
+  showError(noteNotice, null);
+  showSignInForm();
+  showError(authNotice, SIGNED_OUT[reason]);
+  setMode('login');
+  email.value = userId;
+  password.value = '';
+  password.focus();
 }
 
 async function authenticate(): Promise<void> {
@@ -121,20 +252,27 @@ async function authenticate(): Promise<void> {
   setBusy(mode === 'signup' ? 'Creating your keys…' : 'Unlocking your notes…');
   await nextFrame();
   try {
-    const credentials = { userId, password: password.value };
-    session = mode === 'signup' ? await client.register(credentials) : await client.login(credentials);
-    vault = await session.vault('notes');
-    await loadNotes();
-    showSignedIn(session.userId);
-    await refreshServerPanel();
+    await enter(await user.signIn({ mode, userId, password: password.value, remember: remember.checked }));
   } catch (err) {
     console.error(err);
-    session = null;
-    vault = null;
     showError(authError, messageOf(err));
   } finally {
     setBusy(null);
   }
+}
+
+/** On page load: sign in without a password when this browser is remembered. */
+async function start(): Promise<void> {
+  try {
+    const session = await user.resume();
+    if (session !== null) return await enter(session);
+  } catch (err) {
+    console.error(err);
+    // The device stays remembered: a reload tries again.
+    showError(authNotice, `Could not sign you in automatically. ${messageOf(err)} Reload to try again, or sign in with your password.`);
+  }
+  showSignInForm();
+  email.focus();
 }
 
 function resetComposer(): void {
@@ -159,28 +297,29 @@ function startEditing(note: Note): void {
 const randomId = (): string => `note-${Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 
 async function saveNote(): Promise<void> {
-  if (vault === null) return;
   const title = noteTitle.value.trim();
   const body = noteBody.value.trim();
   if (title === '' && body === '') return showError(noteError, 'Write a title or some text first.');
   const value = { title, body, updated: Date.now() };
+  const edited = editing;
   noteSave.disabled = true;
+  showError(noteNotice, null);
   try {
-    if (editing !== null) {
-      const { version } = await vault.putJson(editing.id, value, { ifVersion: editing.version });
-      const id = editing.id;
-      notes = notes.map((note) => (note.id === id ? { id, version, ...value } : note));
+    if (edited !== null) {
+      const { version } = await user.run(async (session) => (await session.vault('notes')).putJson(edited.id, value, { ifVersion: edited.version }));
+      notes = notes.map((note) => (note.id === edited.id ? { id: edited.id, version, ...value } : note));
     } else {
       const id = randomId();
-      const { version } = await vault.putJson(id, value, { ifVersion: null });
+      const { version } = await user.run(async (session) => (await session.vault('notes')).putJson(id, value, { ifVersion: null }));
       notes = [...notes, { id, version, ...value }];
     }
     resetComposer();
     renderNotes(notes);
   } catch (err) {
+    if (isZeroVaultError(err, 'CLOSED')) return; // signed out: the sign-in form says why and keeps the draft
     console.error(err);
     showError(noteError, messageOf(err));
-    if (isZeroVaultError(err, 'CONFLICT')) await loadNotes();
+    if (isZeroVaultError(err, 'CONFLICT')) await loadNotes().catch(console.error);
   } finally {
     noteSave.disabled = false;
     await refreshServerPanel();
@@ -188,13 +327,13 @@ async function saveNote(): Promise<void> {
 }
 
 async function deleteNote(note: Note): Promise<void> {
-  if (vault === null) return;
   try {
-    await vault.delete(note.id, { ifVersion: note.version });
+    await user.run(async (session) => (await session.vault('notes')).delete(note.id, { ifVersion: note.version }));
     notes = notes.filter((n) => n.id !== note.id);
     if (editing?.id === note.id) resetComposer();
     renderNotes(notes);
   } catch (err) {
+    if (isZeroVaultError(err, 'CLOSED')) return;
     console.error(err);
     showError(noteError, messageOf(err));
   } finally {
@@ -202,25 +341,20 @@ async function deleteNote(note: Note): Promise<void> {
   }
 }
 
-async function logout(): Promise<void> {
-  const ending = session;
-  session = null;
-  vault = null;
-  notes = [];
-  resetComposer();
-  renderNotes([]);
-  renderServerRows(null);
-  notesPanel.hidden = true;
-  account.hidden = true;
-  authPanel.hidden = false;
-  setMode('login');
-  email.focus();
+/** "Sign out" (and revoking this device): ends the session and forgets this device. */
+async function signOut(reason: 'signed-out' | 'forgot-device'): Promise<void> {
+  setBusy('Signing out…');
   try {
-    await ending?.logout();
+    await user.signOut(reason);
   } catch (err) {
-    console.error(err); // the keys are forgotten either way
+    console.error(err); // signed out here either way
+    showError(authError, `${messageOf(err)} The server may still list this device: revoke it from another device if so.`);
+  } finally {
+    setBusy(null);
   }
 }
+
+const devices = devicesView({ account: user, forgetThisDevice: () => signOut('forgot-device'), messageOf, setBusy });
 
 tabLogin.addEventListener('click', () => setMode('login'));
 tabSignup.addEventListener('click', () => setMode('signup'));
@@ -239,7 +373,9 @@ noteBody.addEventListener('keydown', (event) => {
   }
 });
 noteCancel.addEventListener('click', resetComposer);
-byId('logout').addEventListener('click', () => void logout());
+navNotes.addEventListener('click', () => showView('notes'));
+navDevices.addEventListener('click', () => showView('devices'));
+byId('logout').addEventListener('click', () => void signOut('signed-out'));
 byId('note-list').addEventListener('click', (event) => {
   const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action]');
   const note = notes.find((n) => n.id === button?.dataset.id);
@@ -251,3 +387,4 @@ byId('note-list').addEventListener('click', (event) => {
 setMode('login');
 renderNotes([]);
 renderServerRows(null);
+void start();

@@ -19,6 +19,12 @@ export interface BuildAppOptions {
   readonly resolve?: Readonly<Record<string, string>>;
   /** Minify the bundle; default true. */
   readonly minify?: boolean;
+  /**
+   * The Argon2id profile baked into the app (`new Client({ ksf })`); default
+   * zerovault's own (t=3, 64 MiB). Tests pass a cheaper one that still meets
+   * zerovault's floor, so a sign-in does not take seconds on a busy machine.
+   */
+  readonly ksf?: { readonly iterations: number; readonly memoryKiB: number; readonly parallelism: number };
 }
 
 function redirect(map: Readonly<Record<string, string>>): Plugin {
@@ -43,6 +49,8 @@ async function bundle(entry: string, options: BuildAppOptions): Promise<string> 
     write: false,
     logLevel: 'silent',
     plugins: options.resolve === undefined ? [] : [redirect(options.resolve)],
+    // app.ts declares this constant; `null` keeps the SDK's default profile.
+    define: { __VAULT_NOTES_KSF__: JSON.stringify(options.ksf ?? null) },
   });
   const file = result.outputFiles[0];
   if (file === undefined) throw new Error('esbuild produced no output');

@@ -93,6 +93,8 @@ export function renderNotes(notes: readonly Note[]): void {
 function labelOf(row: StoredRow): string {
   if (row.vault === '_zv' && row.id === 'keyring') return 'Keyring: vault keys and identity keys, sealed under your root key';
   if (row.vault === '_zv' && row.id === 'password-slot') return 'Unlock slot: your root key, wrapped by the OPAQUE export key';
+  if (row.vault === '_zv' && row.id === 'devices') return 'Device list: names and public keys of your remembered devices, sealed under your root key';
+  if (row.vault === '_zv' && row.id.startsWith('device-slot.')) return 'Device slot: your root key, sealed to one remembered device’s key (its secret never leaves that browser)';
   if (row.id === '_zv.manifest') return 'Vault manifest (rollback detection), sealed';
   return 'A sealed record: wrapped data key, nonce, commitment, ciphertext';
 }
@@ -113,7 +115,7 @@ export function renderServerRows(rows: readonly StoredRow[] | null): void {
   const sub = byId('server-sub');
   if (rows === null) {
     container.replaceChildren();
-    sub.textContent = 'Log in to see the rows the server keeps for your account.';
+    sub.textContent = 'Sign in to see the rows the server keeps for your account.';
     return;
   }
   const notes = rows.filter((row) => row.vault === 'notes' && !row.id.startsWith('_zv'));

@@ -49,10 +49,10 @@ describeBrowser('example web app: encrypted notes, driven like a person', () => 
 
   async function logIn(mode: 'login' | 'signup', password = PASSWORD): Promise<void> {
     if (mode === 'signup') await page.getByRole('tab', { name: 'Create account' }).click();
-    else await page.getByRole('tab', { name: 'Log in' }).click();
+    else await page.getByRole('tab', { name: 'Sign in' }).click();
     await page.getByLabel('Email').fill('');
     await page.getByLabel('Email').pressSequentially(USER);
-    await page.getByLabel('Password').pressSequentially(password);
+    await page.getByLabel('Password', { exact: true }).pressSequentially(password);
     await page.locator('#auth-submit').click();
   }
 
@@ -93,10 +93,10 @@ describeBrowser('example web app: encrypted notes, driven like a person', () => 
     await store?.close();
   });
 
-  test('the page opens on the log-in form, the server panel asks to log in', async () => {
+  test('the page opens on the sign-in form, the server panel asks to sign in', async () => {
     await expect.poll(() => page.getByRole('heading', { name: 'Your notes, readable only by you' }).isVisible(), POLL).toBe(true);
-    expect(await page.locator('#auth-submit').innerText()).toBe('Log in');
-    expect(await serverPanel().innerText()).toContain('Log in to see the rows the server keeps for your account.');
+    expect(await page.locator('#auth-submit').innerText()).toBe('Sign in');
+    expect(await serverPanel().innerText()).toContain('Sign in to see the rows the server keeps for your account.');
     await shot('01-welcome');
   });
 
@@ -157,9 +157,10 @@ describeBrowser('example web app: encrypted notes, driven like a person', () => 
     await shot('06-deleted');
   });
 
-  test('log out: back to the log-in form; no note and no row on screen', async () => {
-    await page.getByRole('button', { name: 'Log out' }).click();
+  test('sign out: back to the sign-in form, saying so; no note and no row on screen', async () => {
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.locator('#auth-panel').waitFor();
+    expect(await page.locator('#auth-notice').innerText()).toContain('You signed out.');
     expect(await page.locator('#notes-panel').isHidden()).toBe(true);
     const text = await page.locator('body').innerText();
     for (const needle of [EDITED, NOTES[0]?.title ?? '']) expect(text.includes(needle)).toBe(false);
@@ -175,8 +176,8 @@ describeBrowser('example web app: encrypted notes, driven like a person', () => 
     await shot('08-wrong-password');
   });
 
-  test('log in again: the edited note is decrypted and shown', { timeout: SLOW }, async () => {
-    await page.getByLabel('Password').fill('');
+  test('sign in again: the edited note is decrypted and shown', { timeout: SLOW }, async () => {
+    await page.getByLabel('Password', { exact: true }).fill('');
     await logIn('login');
     await noteCard(NOTES[0]?.title ?? '').waitFor();
     expect(await noteCard(NOTES[0]?.title ?? '').locator('.note-body').innerText()).toBe(EDITED);
