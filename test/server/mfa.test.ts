@@ -262,6 +262,32 @@ describe('pending sessions and /mfa/verify', () => {
     expect((await call(next.session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) })).status).toBe(200);
   });
 
+  test('backoff: a slower bucket behind the account bucket makes the wait grow while failures go on', async () => {
+    server = makeServer({ mfaLimit: { capacity: 2, refillMs: 1000 }, mfaBackoffLimit: { capacity: 3, refillMs: 60_000 } });
+    const { secret } = await enrolled();
+    clock += 30_000;
+    const wrong = async (): Promise<Response> => {
+      const { session } = await mfaLogin(server, USER, 'pw');
+      return call(session, 'POST', '/mfa/verify', { totp: '000000' });
+    };
+    expect((await wrong()).status).toBe(401);
+    expect((await wrong()).status).toBe(401);
+    const fast = await wrong();
+    expect(fast.status).toBe(429);
+    expect(fast.headers.get('retry-after')).toBe('1');
+    clock += 1000;
+    expect((await wrong()).status).toBe(401); // the third token of the slow bucket
+    clock += 2000;
+    const slow = await wrong();
+    expect(slow.status).toBe(429);
+    expect(Number(slow.headers.get('retry-after'))).toBeGreaterThan(50);
+    // The right code, too, waits; then passes.
+    const { session } = await mfaLogin(server, USER, 'pw');
+    expect((await call(session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) })).status).toBe(429);
+    clock += 60_000;
+    expect((await call(session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) })).status).toBe(200);
+  });
+
   test('a session bound to a known device has its own bucket (mfa-device): guesses from elsewhere never lock it out', async () => {
     server = makeServer({ mfaLimit: { capacity: 2, refillMs: 60 * 60_000 } });
     expect((await register(server, USER, 'pw')).status).toBe(201);
