@@ -324,6 +324,19 @@ describe('pending sessions and /mfa/verify', () => {
   });
 });
 
+describe('passkeys as a factor (read through the passkey half of the store)', () => {
+  test('an account with a passkey is pending with factor passkey; with required mode, enrolment offers passkeys', async () => {
+    const passkeys = new Map<string, unknown[]>();
+    const store = { ...memoryServerStore(), listPasskeys: async (userId: string) => passkeys.get(userId) ?? [] };
+    server = makeServer({ store, mfa: 'required' });
+    expect((await register(server, USER, 'pw')).status).toBe(201);
+    expect((await mfaLogin(server, USER, 'pw')).body).toMatchObject({ pending: 'enroll', factors: ['totp', 'passkey'] });
+    passkeys.set(USER, [{ id: 'k1' }]);
+    const { body } = await mfaLogin(server, USER, 'pw');
+    expect(body).toMatchObject({ pending: 'mfa', factors: ['passkey'] });
+  });
+});
+
 describe('managing factors', () => {
   test('regenerating recovery codes voids the old ones', async () => {
     const { recoveryCodes, session } = await enrolled();
