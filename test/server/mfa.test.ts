@@ -310,6 +310,30 @@ describe('pending sessions and /mfa/verify', () => {
     expect((await call(mine.session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) })).status).toBe(200);
   });
 
+  test('a sealed secret that does not open (another setup, or tampered with) verifies nothing and is an error event', async () => {
+    const base = memoryServerStore();
+    let tamper = false;
+    const store = {
+      ...base,
+      async getMfa(userId: string) {
+        const state = await base.getMfa?.(userId);
+        if (!tamper || state === undefined || state === null || state.sealedTotpSecret === null) return state ?? null;
+        const flipped = Uint8Array.from(state.sealedTotpSecret);
+        flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1;
+        return { ...state, sealedTotpSecret: flipped };
+      },
+    };
+    server = makeServer({ store });
+    const { secret } = await enrolled();
+    tamper = true;
+    clock += 30_000;
+    const { session } = await mfaLogin(server, USER, 'pw');
+    const res = await call(session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) });
+    expect(res.status).toBe(401);
+    expect(await errorCode(res)).toBe('AUTH_FAILED');
+    expect(events.filter((e) => e.type === 'error').map((e) => e.reason)).toEqual(['totp-secret-unreadable']);
+  });
+
   test('device logins are never pending; a device session can still disable TOTP with a code', async () => {
     expect((await register(server, USER, 'pw')).status).toBe(201);
     const { session } = await mfaLogin(server, USER, 'pw');
