@@ -75,7 +75,7 @@ describe('TOTP enrolment', () => {
   test('enroll gives a base32 secret and an otpauth URI with SHA-1, 6 digits, 30 s; confirm gives ten recovery codes and amr otp', async () => {
     expect((await register(server, USER, 'pw')).status).toBe(201);
     const { session, body } = await mfaLogin(server, USER, 'pw');
-    expect(body.pending).toBeUndefined();
+    expect(body).toEqual({ sessionId: session.sessionId, expiresAt: clock + 60 * 60 * 1000 });
     const res = await call(session, 'POST', '/mfa/totp/enroll');
     expect(res.status).toBe(200);
     const enrolment = await jsonOf<{ secret: string; uri: string }>(res);
@@ -417,8 +417,7 @@ describe('strict mode', () => {
   test('the code travels with login/start; a right one gives a full session with amr pwd+otp at once', async () => {
     const { secret } = await strictAccount();
     const { body, session } = await mfaLogin(server, USER, 'pw', { totp: codeAt(secret, clock) });
-    expect(body.pending).toBeUndefined();
-    expect(body.expiresAt).toBe(clock + 60 * 60 * 1000);
+    expect(body).toEqual({ sessionId: session.sessionId, expiresAt: clock + 60 * 60 * 1000, amr: ['pwd', 'otp'] });
     expect((await call(session, 'GET', '/blobs/notes')).status).toBe(200);
     // The step is spent: the same code at start again takes the fake path.
     await expect(mfaLogin(server, USER, 'pw', { totp: codeAt(secret, clock) })).rejects.toMatchObject({ stage: 'client', code: 'AUTH_FAILED' });
