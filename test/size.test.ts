@@ -84,6 +84,7 @@ test('the core entry loads OPAQUE at the first login and sharing code only when 
     'src/client/mfa/index.ts',
     'src/client/mfa/verify.ts',
     'src/client/mfa/manage.ts',
+    'src/client/mfa/codes.ts',
   ];
   expect(inputs.filter((path) => lazy.includes(path))).toEqual([]);
   expect(inputs.filter((path) => path.includes('node_modules/jose/'))).toEqual([]);

@@ -134,7 +134,9 @@ export class Client {
    *   for a wrong, replayed or spent code, for a strict account without the
    *   right code, or when the server's key directory holds other keys for
    *   this account; `MFA_REQUIRED` when the account needs a second factor
-   *   and none was given (the pending server session is ended);
+   *   and none was given, or the `totp` function threw (its error is the
+   *   `cause`; the pending server session is ended); `CLOSED` when the
+   *   pending session expired (5 minutes) before the code arrived;
    *   `RATE_LIMITED` (with `retryAfterMs`); `DECRYPT_FAILED` / `ROLLBACK` when
    *   the store misbehaves; `NETWORK` (unreachable, timed out, or aborted);
    *   `UNSUPPORTED` for `rememberDevice` where devices cannot be kept;
@@ -339,9 +341,17 @@ export class Client {
    *
    * With `rememberDevice`, the session also remembers this device.
    *
+   * An account with a second factor needs it here too (`totp` or
+   * `recoveryCode`, as for {@link login}): the recovery key stands in for the
+   * password, not for the second factor, so one stolen sheet of paper does
+   * not open the account (`docs/mfa.md`). The password changes only once
+   * the factor is verified.
+   *
    * @returns a logged-in session
    * @throws `INVALID_INPUT` on a mistyped recovery key; `AUTH_FAILED` when it
-   *   is not this account's; `UNSUPPORTED` for `rememberDevice` where devices cannot be kept
+   *   is not this account's, or for a wrong code; `MFA_REQUIRED` without a
+   *   code for an account with a second factor; `UNSUPPORTED` for
+   *   `rememberDevice` where devices cannot be kept
    */
   async recover(options: RecoverOptions): Promise<Session> {
     if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');

@@ -60,7 +60,7 @@ async function settle(input: SettleInput): Promise<{ amr: readonly string[]; enr
   const { reply, signing } = input.login;
   const { pending } = reply;
   if (pending !== undefined && pending !== 'mfa' && pending !== 'enroll') throw invalidResponse();
-  const amr = namesField(reply, 'amr') ?? ['pwd'];
+  const amr = namesField(reply, 'amr') ?? Object.freeze(['pwd']);
   const factors = namesField(reply, 'factors') ?? [];
   if (pending === 'enroll' && !input.enrollOk) throw mfaRequired();
   if (pending !== 'mfa') return { amr, enroll: pending === 'enroll' };
