@@ -77,15 +77,21 @@ export async function submitCredential(endpoint: Endpoint, userId: string, crede
  */
 export type DeviceProver = (request: Uint8Array) => Promise<{ readonly id: string; readonly signature: Uint8Array } | null>;
 
-/** A finished login: the request-signing key (with the session's expiry) and the export key. */
+/** A finished login: the request-signing key (with the session's expiry), the export key, and the server's reply. */
 export interface LoginResult {
   readonly signing: SigningKey;
   readonly exportKey: Uint8Array;
+  /**
+   * The `login/finish` reply, for what it says of a second factor
+   * (`pending`, `factors`, `amr`; read by `client/mfa/`, see `settleLogin`).
+   */
+  readonly reply: Readonly<Record<string, unknown>>;
 }
 
 /**
  * Logs in with a credential; with `device`, a password login also carries
- * the remembered device's proof.
+ * the remembered device's proof; `start` adds fields to `login/start` (a
+ * second factor given as text, which a strict account checks there).
  * @throws `AUTH_FAILED` for a wrong password or unknown user (one message), `RATE_LIMITED`, `NETWORK`
  */
 export async function loginCredential(
@@ -96,22 +102,30 @@ export async function loginCredential(
   password: string | Uint8Array,
   signal?: AbortSignal,
   device?: DeviceProver,
+  start: Readonly<Record<string, string>> = {},
 ): Promise<LoginResult> {
   const { startLogin, finishLogin } = await opaqueClient();
-  const start = await startLogin({ password, suite: settings.suite });
-  const extra: Record<string, unknown> = credential === 'password' ? {} : { credential };
+  const begun = await startLogin({ password, suite: settings.suite });
+  const extra: Record<string, unknown> = credential === 'password' ? { ...start } : { ...start, credential };
   if (device !== undefined && credential === 'password') {
-    const proof = await device(start.request);
+    const proof = await device(begun.request);
     if (proof !== null) extra.device = { id: proof.id, signature: toBase64url(proof.signature) };
   }
-  const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra }, { signal });
+  const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(begun.request), ...extra }, { signal });
   const loginId = stringField(started, 'loginId', /^[A-Za-z0-9_-]{22}$/);
-  const finished = await finishLogin({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
-  wipe(start.state);
-  const done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) }, { signal });
-  const sessionId = stringField(done, 'sessionId', /^[A-Za-z0-9_-]{16,64}$/);
+  const finished = await finishLogin({ state: begun.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
+  wipe(begun.state);
+  let done: Record<string, unknown>;
+  let sessionId: string;
+  try {
+    done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) }, { signal });
+    sessionId = stringField(done, 'sessionId', /^[A-Za-z0-9_-]{16,64}$/);
+  } catch (err) {
+    wipe(finished.exportKey, finished.sessionKey);
+    throw err;
+  }
   const expiresAt = typeof done.expiresAt === 'number' ? done.expiresAt : Number.POSITIVE_INFINITY;
   const macKey = requestMacKey(finished.sessionKey, sessionId);
   wipe(finished.sessionKey);
-  return { signing: { sessionId, macKey, expiresAt }, exportKey: finished.exportKey };
+  return { signing: { sessionId, macKey, expiresAt }, exportKey: finished.exportKey, reply: done };
 }

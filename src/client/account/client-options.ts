@@ -11,6 +11,7 @@ import { normalizeUserId } from '../../formats/user-id.js';
 import type { SuiteName } from '../../opaque/suite-names.js';
 import type { BlobStore } from '../../store/types.js';
 import type { FetchFn } from '../../transport.js';
+import type { SecondFactorOptions } from './types.js';
 
 /** Options of `Client`. */
 export interface ClientOptions {
@@ -76,16 +77,19 @@ export interface RememberOptions {
   deviceName?: string;
 }
 
-/** Credentials of `Client.register` and `Client.login`. */
-export interface Credentials extends RememberOptions {
+/**
+ * Credentials of `Client.register` and `Client.login`. For an account with a
+ * second factor, `totp` or `recoveryCode` (see `docs/mfa.md`).
+ */
+export interface Credentials extends RememberOptions, SecondFactorOptions {
   userId: string;
   password: string;
   /** Cancels the call (each request is also bounded by the client's `timeoutMs`). */
   signal?: AbortSignal;
 }
 
-/** Options of `Client.recover`. */
-export interface RecoverOptions extends RememberOptions {
+/** Options of `Client.recover`; an account with a second factor needs it here too (`totp` or `recoveryCode`). */
+export interface RecoverOptions extends RememberOptions, SecondFactorOptions {
   userId: string;
   /** The recovery key as `createRecoveryKey` showed it. */
   recoveryKey: string;
@@ -119,7 +123,7 @@ export function checkRemember(value: RememberOptions): Remember {
   return rememberDevice === true ? { name: deviceName } : undefined;
 }
 
-/** Validates credentials; returns the normalized user id. */
+/** Validates credentials (the second factor is `factorOf`'s); returns the normalized user id. */
 export function checkCredentials(value: unknown): { userId: string; password: string; signal: AbortSignal | undefined; remember: Remember } {
   const c = value as Partial<Credentials> | null;
   if (typeof c !== 'object' || c === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
