@@ -13,6 +13,7 @@ export { createServer } from './server.js';
 export type { CreateServerOptions, RequestContext, ZeroVaultServer } from './server.js';
 export type { TokenOptions } from './tokens.js';
 export type { CorsOptions } from './cors.js';
+export type { PasskeyOptions } from './passkey-routes.js';
 export { createServerSetup, serverSetupFromText, serverSetupToText } from './setup.js';
 export { memoryServerStore } from './memory.js';
 export { toNodeHandler } from './node.js';
@@ -23,6 +24,7 @@ export type {
   BucketPolicy,
   DeviceStore,
   GrantRole,
+  PasskeyStore,
   ServerEvent,
   ServerEventListener,
   ServerEventType,
@@ -30,5 +32,6 @@ export type {
   SharingStore,
   StoredDevice,
   StoredGrant,
+  StoredPasskey,
   StoredSession,
 } from './types.js';

@@ -8,6 +8,7 @@ import { ZeroVaultError } from '../errors.js';
 import { memoryStore } from '../store/memory.js';
 import type { BlobStore } from '../store/types.js';
 import { refill } from './bucket.js';
+import { memoryPasskeys } from './memory-passkeys.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredDevice, type StoredGrant, type StoredSession } from './types.js';
 
 const grantKey = (owner: string, vault: string, grantee: string): string => `${owner}\u0000${vault}\u0000${grantee}`;
@@ -159,6 +160,7 @@ export function memoryServerStore(): ServerStore {
       const device = devices.get(key);
       if (device !== undefined) devices.set(key, { ...device, lastSeenAt: at, lastAddress: address });
     },
+    ...memoryPasskeys(sessions, byteOrder),
     async purgeExpired(now) {
       for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
       for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);

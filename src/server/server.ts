@@ -32,6 +32,7 @@ import { effectiveBasePath } from './mount.js';
 import { BodyTooLarge, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 import { createRouter, type Route, type RouteCall, type RouteContext } from './router.js';
+import type { PasskeyOptions } from './passkey-routes.js';
 import { routeTable } from './routes.js';
 import { atRestKey, claimSession, renewSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
 import { createTokenSigner, tokenSettings, type TokenOptions } from './tokens.js';
@@ -108,6 +109,14 @@ export interface CreateServerOptions {
    * No credentials mode: zerovault uses no cookies. Default: none (same-origin only).
    */
   cors?: CorsOptions;
+  /**
+   * Passkeys (WebAuthn, docs/passkeys.md): the relying party the server
+   * verifies ceremonies for. `rpId` is the site's domain (`example.com`, or
+   * `localhost`), `origins` the exact origins the pages run on
+   * (`https://app.example.com`), `rpName` what an authenticator shows
+   * (default `rpId`). Default: none, and the passkey routes answer 404.
+   */
+  passkeys?: PasskeyOptions;
   /** The clock, in ms since the epoch; tests inject one. Default `Date.now`. */
   now?: () => number;
 }
@@ -222,7 +231,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   const lifetimes = { idleMs: limits.sessionTtlMs, maxMs: limits.sessionMaxLifetimeMs };
   const tokens = createTokenSigner(setup, tokenSettings(options.tokens));
   const cors = corsPolicy(options.cors);
-  const router = createRouter(routeTable(store));
+  const router = createRouter(routeTable(store, { passkeys: options.passkeys }));
   const key: Promise<AesGcmKey> = atRestKey(setup);
   key.catch(() => undefined); // a failure surfaces at the first request, as a 500 + `error` event
   let lastPurge = now();

@@ -10,7 +10,7 @@
  * locking serialises writers; `busy_timeout` waits instead of failing).
  *
  * Schema changes upgrade an existing file in place when it is opened
- * ({@link migrate}): columns added since (a session's device and `amr`) are
+ * ({@link migrate}): columns added since (a session's device, `amr` and passkey) are
  * added with `ALTER TABLE`, inside one immediate transaction so that two
  * processes opening the same file cannot both try.
  *
@@ -22,6 +22,7 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { amrFromColumn, amrToColumn } from './device-store.js';
 import { sqliteDevices } from './sqlite-devices.js';
+import { sqlitePasskeys } from './sqlite-passkeys.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
@@ -38,7 +39,7 @@ export type Db = BetterSqlite3.Database;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS zv_users (user_id TEXT PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS zv_pending (id TEXT PRIMARY KEY, data BLOB NOT NULL, expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, device_id TEXT, amr TEXT);
+CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, device_id TEXT, amr TEXT, passkey_id TEXT);
 CREATE INDEX IF NOT EXISTS zv_sessions_user ON zv_sessions (user_id);
 CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
@@ -47,17 +48,21 @@ CREATE TABLE IF NOT EXISTS zv_key_events (user_id TEXT NOT NULL, seq INTEGER NOT
 CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (owner, vault, grantee));
 CREATE INDEX IF NOT EXISTS zv_grants_grantee ON zv_grants (grantee, owner, vault);
 CREATE TABLE IF NOT EXISTS zv_devices (user_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, signing_key BLOB NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
+CREATE TABLE IF NOT EXISTS zv_passkeys (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key BLOB NOT NULL, user_handle TEXT NOT NULL, counter INTEGER NOT NULL, transports TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT);
+CREATE INDEX IF NOT EXISTS zv_passkeys_user ON zv_passkeys (user_id, created_at, id);
 `;
 
 /** Columns added to existing tables after their first release: `[table, column, type]`. */
 const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['zv_sessions', 'device_id', 'TEXT'],
   ['zv_sessions', 'amr', 'TEXT'],
+  ['zv_sessions', 'passkey_id', 'TEXT'],
 ];
 
 /** Indexes over added columns: created after {@link migrate} added them. */
 const AFTER_MIGRATION = `
 CREATE INDEX IF NOT EXISTS zv_sessions_device ON zv_sessions (user_id, device_id);
+CREATE INDEX IF NOT EXISTS zv_sessions_passkey ON zv_sessions (user_id, passkey_id);
 `;
 
 /**
@@ -83,6 +88,7 @@ interface SessionRow {
   expires_at: number;
   device_id: string | null;
   amr: string | null;
+  passkey_id: string | null;
 }
 
 
@@ -113,6 +119,7 @@ function sessionOf(row: SessionRow): StoredSession {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     ...(row.device_id === null ? {} : { deviceId: row.device_id }),
+    ...(row.passkey_id === null ? {} : { passkeyId: row.passkey_id }),
     ...(row.amr === null ? {} : { amr: amrFromColumn(row.amr) }),
   };
 }
@@ -268,7 +275,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       }),
     createSession: (session: StoredSession) =>
       run((db) => {
-        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, passkey_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
           session.id,
           session.userId,
           Buffer.from(session.sealedMacKey),
@@ -276,12 +283,13 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
           session.expiresAt,
           session.deviceId ?? null,
           amrToColumn(session.amr),
+          session.passkeyId ?? null,
         );
       }),
     getSession: (id, now) =>
       run((db) => {
         const row = db
-          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr FROM zv_sessions WHERE id = ? AND expires_at > ?')
+          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?')
           .get(id, now) as SessionRow | undefined;
         return row === undefined ? null : sessionOf(row);
       }),
@@ -358,6 +366,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
     listGrantsForGrantee: (grantee) =>
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE grantee = ? ORDER BY owner, vault').all(grantee) as GrantRow[]).map(grantOf)),
     ...sqliteDevices(run),
+    ...sqlitePasskeys(run),
     purgeExpired: (now) =>
       run((db) => {
         db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);

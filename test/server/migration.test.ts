@@ -1,6 +1,6 @@
 /**
- * Databases created before devices (sessions without `device_id` and `amr`,
- * no devices table) are upgraded in place when the new store opens them: old
+ * Databases created before devices and passkeys (sessions without
+ * `device_id`, `amr` and `passkey_id`, no devices or passkeys table) are upgraded in place when the new store opens them: old
  * sessions read as password sessions without a device, and every device
  * method works. The old schemas below are frozen copies of what earlier
  * versions created; they must never be edited.
@@ -13,6 +13,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { toBase64url } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { devicesOf } from '../../src/server/device-store.js';
+import { passkeysOf } from '../../src/server/passkey-store.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
 import type { ServerStore } from '../../src/server/types.js';
@@ -58,7 +59,7 @@ const OLD_SESSION = { id: 'old-session-0000000000', userId: 'alice', sealedMacKe
 async function checkUpgraded(store: ServerStore): Promise<void> {
   const old = await store.getSession(OLD_SESSION.id, now);
   expect(old).toEqual(OLD_SESSION);
-  expect(old !== null && ('deviceId' in old || 'amr' in old)).toBe(false);
+  expect(old !== null && ('deviceId' in old || 'amr' in old || 'passkeyId' in old)).toBe(false);
   const devices = devicesOf(store);
   if (devices === null) throw new Error('device methods missing');
   const deviceId = toBase64url(randomBytes(16));
@@ -75,6 +76,19 @@ async function checkUpgraded(store: ServerStore): Promise<void> {
   expect(await store.getSession(OLD_SESSION.id, now)).toBeNull();
   expect(await store.getSession(resumed.id, now)).toBeNull();
   expect(await store.getUserRecord('alice')).toEqual(Uint8Array.of(9));
+  // Passkeys came later still: their table and the sessions' passkey column are added in place too.
+  const passkeys = passkeysOf(store);
+  if (passkeys === null) throw new Error('passkey methods missing');
+  const passkeyId = toBase64url(randomBytes(16));
+  await passkeys.addPasskey(
+    { userId: 'alice', id: passkeyId, name: 'Key', publicKey: randomBytes(77), userHandle: toBase64url(randomBytes(32)), counter: 0, transports: [], createdAt: now, lastSeenAt: now, lastAddress: null },
+    32,
+  );
+  const byPasskey = { id: toBase64url(randomBytes(16)), userId: 'alice', sealedMacKey: randomBytes(60), createdAt: now, expiresAt: now + 1000, passkeyId, amr: ['hwk', 'user'] };
+  await store.createSession(byPasskey);
+  expect(await store.getSession(byPasskey.id, now)).toEqual(byPasskey);
+  expect(await passkeys.deletePasskey('alice', passkeyId)).toBe(true);
+  expect(await store.getSession(byPasskey.id, now)).toBeNull();
 }
 
 describe('SQLite: a database of the old schema is upgraded in place', () => {
@@ -104,7 +118,7 @@ describe('SQLite: a database of the old schema is upgraded in place', () => {
     const check = new Database(path, { readonly: true });
     const columns = (check.prepare('PRAGMA table_info(zv_sessions)').all() as { name: string }[]).map((c) => c.name);
     check.close();
-    expect(columns).toEqual(['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr']);
+    expect(columns).toEqual(['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr', 'passkey_id']);
   });
 });
 

@@ -1,0 +1,391 @@
+/**
+ * The passkey routes (issue 15; `docs/protocol.md`, "Passkeys"):
+ *
+ * | route | auth | body → reply |
+ * | --- | --- | --- |
+ * | `POST /passkeys/register/start` | fresh password session | `{}` → `{ registrationId, options }` |
+ * | `POST /passkeys/register/finish` | the same session, still fresh | `{ registrationId, name, response }` → 201 `{ id }` |
+ * | `GET /passkeys` | session | → `{ passkeys: [{ id, name, createdAt, lastSeenAt, lastAddress, current }] }` |
+ * | `DELETE /passkeys/:id` | session (another passkey: fresh password session) | → 204 (404 when unknown) |
+ * | `POST /passkey/login/start` | none | `{ userId?, ephemeral }` → `{ loginId, nonce, options }` |
+ * | `POST /passkey/login/finish` | none | `{ loginId, response }` → `{ sessionId, expiresAt, ephemeral, userId }` |
+ *
+ * WebAuthn is verified by `@simplewebauthn/server` (attestation `none`, user
+ * verification required, the configured RP id and origins); zerovault parses
+ * no CBOR or COSE itself. A passkey is a credential, so registering one takes
+ * what adding a device takes: a password login no older than
+ * `reauthWindowMs`. Each ceremony's challenge lives in a sealed pending state
+ * that is taken once (`takePending`) and expires after `loginTimeoutMs`.
+ *
+ * A passkey login keys its session like a device login (X25519 ephemerals),
+ * but the client's ephemeral is inside the WebAuthn challenge
+ * (`formats/passkey.ts`), so the assertion's signature authenticates it. The
+ * session has `amr: ['hwk', 'user']` and is bound to the credential:
+ * deleting the passkey ends it at once. The signature counter must grow
+ * (or stay 0 on authenticators without one); the check and the write are one
+ * store statement.
+ *
+ * `passkey/login/start` looks nothing up (the same answer for an unknown
+ * user) and takes a token from the address bucket (`login-addr:<address>`);
+ * `passkey/login/finish` takes one from the credential's own bucket
+ * (`login-passkey:<credentialId>`, the `userLoginLimit` policy), as device
+ * logins do, and a success refunds both. Every failure of finish is one 401
+ * `AUTH_FAILED`.
+ *
+ * @module
+ */
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransportFuture,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { open as aeadOpen, seal as aeadSeal } from '../crypto/aead.js';
+import { fromBase64url, fromUtf8, toBase64url, utf8, wipe } from '../crypto/bytes.js';
+import { randomBytes } from '../crypto/random.js';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { assertDeviceName, deviceEphemeral, deviceSharedSecret } from '../formats/device.js';
+import { PASSKEY_NONCE_LENGTH, isCredentialId, passkeyLoginChallenge, passkeySessionKey } from '../formats/passkey.js';
+import { normalizeUserId } from '../formats/user-id.js';
+import { errorResponse, json, parseJsonBody } from './http.js';
+import type { Route, RouteCall, RouteContext } from './router.js';
+import { createSession, isFreshPasswordLogin, randomId } from './sessions.js';
+import type { PasskeyStore, StoredPasskey, StoredSession } from './types.js';
+
+/** Most passkeys one user may register. */
+export const MAX_PASSKEYS = 32;
+/** The `amr` of a passkey-login session: a hardware-bound key, with user verification (RFC 8176). */
+export const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user']);
+
+/** The relying party a server's passkeys belong to (`createServer({ passkeys })`). */
+export interface PasskeyOptions {
+  /** The WebAuthn RP id: the site's registrable domain (`example.com`), or `localhost`. */
+  readonly rpId: string;
+  /** Exact origins the ceremonies may come from (`https://app.example.com`). */
+  readonly origins: readonly string[];
+  /** The name an authenticator shows; default the RP id. */
+  readonly rpName?: string;
+}
+
+/** Validated {@link PasskeyOptions}. */
+interface RelyingParty {
+  readonly rpId: string;
+  readonly rpName: string;
+  readonly origins: string[];
+}
+
+const PENDING_ID = /^[A-Za-z0-9_-]{22}$/;
+const TRANSPORTS: readonly string[] = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'];
+
+/**
+ * Checks `createServer`'s `passkeys` option.
+ * @throws `INVALID_INPUT`
+ */
+export function relyingParty(options: PasskeyOptions): RelyingParty {
+  if (typeof options !== 'object' || options === null) throw invalid('passkeys must be an object');
+  const { rpId, origins, rpName } = options;
+  if (typeof rpId !== 'string' || !/^[a-z0-9.-]{1,253}$/.test(rpId)) throw invalid('passkeys.rpId must be a lower-case domain');
+  if (!Array.isArray(origins) || origins.length === 0) throw invalid('passkeys.origins must list at least one origin');
+  const checked = origins.map((origin: unknown) => {
+    if (typeof origin !== 'string') throw invalid('passkeys.origins must hold origins');
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw invalid('passkeys.origins must hold origins');
+    }
+    if (url.origin !== origin || (url.protocol !== 'https:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1')) throw invalid('passkeys.origins must hold https origins');
+    return origin;
+  });
+  if (rpName !== undefined && (typeof rpName !== 'string' || rpName.length === 0 || rpName.length > 64)) throw invalid('passkeys.rpName must be 1 to 64 characters');
+  return { rpId, rpName: rpName ?? rpId, origins: checked };
+}
+
+function invalid(message: string): ZeroVaultError {
+  return new ZeroVaultError('INVALID_INPUT', message);
+}
+
+function where(context: RouteContext): { address?: string } {
+  return context.address === undefined ? {} : { address: context.address };
+}
+
+function noQuery(query: URLSearchParams): void {
+  if ([...query.keys()].length > 0) throw invalid('unexpected query parameter');
+}
+
+function authFailed(): Response {
+  return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401);
+}
+
+/** The bucket of one passkey's logins. */
+export function passkeyBucket(credentialId: string): string {
+  return `login-passkey:${credentialId}`;
+}
+
+function transportsOf(value: unknown): AuthenticatorTransportFuture[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((t): t is AuthenticatorTransportFuture => typeof t === 'string' && TRANSPORTS.includes(t)).slice(0, 8);
+}
+
+/** A JSON object from the body, with `id` and `response` present (the library checks the rest). */
+function credentialJson(value: Record<string, unknown> | undefined): Record<string, unknown> & { id: string } {
+  if (value === undefined || typeof value.id !== 'string' || typeof value.response !== 'object' || value.response === null) throw invalid('response must be a WebAuthn credential');
+  return value as Record<string, unknown> & { id: string };
+}
+
+// Other AADs than OPAQUE's and the device logins' pending states: no kind of id opens another's state.
+const registerAad = (id: string): Uint8Array => utf8(`passkey-register:${id}`);
+const loginAad = (id: string): Uint8Array => utf8(`passkey-login:${id}`);
+
+async function putState(context: RouteContext, id: string, aad: Uint8Array, value: Record<string, string>): Promise<void> {
+  await context.store.putPending(id, await aeadSeal(context.key, utf8(JSON.stringify(value)), aad), context.now() + context.limits.loginTimeoutMs);
+}
+
+async function takeState(context: RouteContext, id: string, aad: Uint8Array): Promise<Record<string, string> | null> {
+  if (!PENDING_ID.test(id)) throw invalid('the ceremony id is malformed');
+  const sealed = await context.store.takePending(id, context.now());
+  if (sealed === null) return null;
+  try {
+    return JSON.parse(fromUtf8(await aeadOpen(context.key, sealed, aad))) as Record<string, string>;
+  } catch {
+    // Another kind of pending state sent here: no such ceremony.
+    return null;
+  }
+}
+
+type Call = RouteCall<StoredSession>;
+
+function notFresh(context: RouteContext, session: StoredSession): Response {
+  context.emit({ type: 'auth_failed', userId: session.userId, reason: 'login-not-fresh', ...where(context) });
+  return authFailed();
+}
+
+/** `POST /passkeys/register/start` `{}` → `{ registrationId, options }` (WebAuthn creation options, JSON). */
+async function registerStart(passkeys: PasskeyStore, rp: RelyingParty, call: Call): Promise<Response> {
+  const { context, session } = call;
+  noQuery(call.query);
+  parseJsonBody(call.body, {});
+  if (!isFreshPasswordLogin(session, context.now(), context.limits.reauthWindowMs)) return notFresh(context, session);
+  const existing = await passkeys.listPasskeys(session.userId);
+  const userHandle = randomBytes(32);
+  const options = await generateRegistrationOptions({
+    rpName: rp.rpName,
+    rpID: rp.rpId,
+    userName: session.userId,
+    userID: Uint8Array.from(userHandle),
+    attestationType: 'none',
+    excludeCredentials: existing.map((p) => ({ id: p.id, transports: transportsOf(p.transports) })),
+    authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+    timeout: context.limits.loginTimeoutMs,
+  });
+  const registrationId = randomId();
+  await putState(context, registrationId, registerAad(registrationId), { u: session.userId, s: session.id, c: options.challenge, h: toBase64url(userHandle) });
+  return json(200, { registrationId, options });
+}
+
+/**
+ * `POST /passkeys/register/finish` `{ registrationId, name, response }` → 201
+ * `{ id }`: the attestation verifies for this RP, origin and challenge, with
+ * user verification; 401 otherwise; 409 when the credential exists or the
+ * user has {@link MAX_PASSKEYS}.
+ */
+async function registerFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Call): Promise<Response> {
+  const { context, session } = call;
+  noQuery(call.query);
+  const input = parseJsonBody(call.body, { registrationId: 'string', name: 'string', response: 'object?' });
+  assertDeviceName(input.name);
+  const response = credentialJson(input.response);
+  const now = context.now();
+  if (!isFreshPasswordLogin(session, now, context.limits.reauthWindowMs)) return notFresh(context, session);
+  const state = await takeState(context, input.registrationId, registerAad(input.registrationId));
+  const fail = (reason: string): Response => {
+    context.emit({ type: 'auth_failed', userId: session.userId, reason, ...where(context) });
+    return authFailed();
+  };
+  // A ceremony belongs to the session that started it.
+  if (state === null || state.s !== session.id || state.u !== session.userId) return fail('unknown-or-expired-registration');
+  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  try {
+    verified = await verifyRegistrationResponse({
+      response: response as unknown as RegistrationResponseJSON,
+      expectedChallenge: state.c ?? '',
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.rpId,
+      requireUserVerification: true,
+    });
+  } catch {
+    return fail('bad-attestation');
+  }
+  if (!verified.verified) return fail('bad-attestation');
+  const { credential } = verified.registrationInfo;
+  if (!isCredentialId(credential.id)) return fail('bad-credential-id');
+  const passkey: StoredPasskey = {
+    userId: session.userId,
+    id: credential.id,
+    name: input.name,
+    publicKey: Uint8Array.from(credential.publicKey),
+    userHandle: state.h ?? '',
+    counter: credential.counter,
+    transports: transportsOf(credential.transports),
+    createdAt: now,
+    lastSeenAt: now,
+    lastAddress: context.address ?? null,
+  };
+  try {
+    await passkeys.addPasskey(passkey, MAX_PASSKEYS);
+  } catch (err) {
+    if (isZeroVaultError(err, 'CONFLICT')) return errorResponse(new ZeroVaultError('CONFLICT', 'the passkey exists or the user has too many passkeys'));
+    throw err;
+  }
+  context.emit({ type: 'passkey_added', userId: session.userId, ...where(context) });
+  return json(201, { id: passkey.id });
+}
+
+/** `GET /passkeys` → `{ passkeys }`, oldest first; `current` marks the one the calling session logged in with. */
+async function listPasskeys(passkeys: PasskeyStore, call: Call): Promise<Response> {
+  noQuery(call.query);
+  const list = await passkeys.listPasskeys(call.session.userId);
+  return json(200, {
+    passkeys: list.map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastSeenAt: p.lastSeenAt, lastAddress: p.lastAddress, current: p.id === call.session.passkeyId })),
+  });
+}
+
+/**
+ * `DELETE /passkeys/:id` → 204: the credential and every session bound to
+ * it. The passkey a session logged in with it may always delete; another
+ * takes a fresh password login (401 `AUTH_FAILED` otherwise).
+ */
+async function deletePasskey(passkeys: PasskeyStore, call: Call): Promise<Response> {
+  const { context, session } = call;
+  noQuery(call.query);
+  const id = call.param('id');
+  const own = session.passkeyId !== undefined && id === session.passkeyId;
+  if (!own && !isFreshPasswordLogin(session, context.now(), context.limits.reauthWindowMs)) return notFresh(context, session);
+  if (!isCredentialId(id) || !(await passkeys.deletePasskey(session.userId, id))) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such passkey'));
+  context.emit({ type: 'passkey_removed', userId: session.userId, reason: own ? 'self' : 'other', ...where(context) });
+  return json(204, null);
+}
+
+/**
+ * `POST /passkey/login/start` `{ userId?, ephemeral }` → `{ loginId, nonce, options }`
+ * (WebAuthn request options whose challenge commits to `nonce` and
+ * `ephemeral`, so the client can check it does), or 429.
+ * Looks nothing up: `allowCredentials` is always empty (a discoverable
+ * credential answers), and `userId`, when given, is checked at finish.
+ */
+async function loginStart(rp: RelyingParty, call: RouteCall<null>): Promise<Response> {
+  const { context } = call;
+  noQuery(call.query);
+  const input = parseJsonBody(call.body, { userId: 'string?', ephemeral: 'bytes' });
+  const userId = input.userId === undefined ? undefined : normalizeUserId(input.userId);
+  if (input.ephemeral.length !== 32) throw invalid('ephemeral must be 32 bytes');
+  const now = context.now();
+  if (context.address !== undefined) {
+    const token = await context.store.takeToken(`login-addr:${context.address}`, context.limits.addressLoginLimit, now);
+    if (!token.allowed) {
+      context.emit({ type: 'rate_limited', ...(userId === undefined ? {} : { userId }), reason: 'passkey', ...where(context) });
+      return errorResponse(new ZeroVaultError('RATE_LIMITED', 'too many login attempts', { retryAfterMs: token.retryAfterMs }));
+    }
+  }
+  const nonce = randomBytes(PASSKEY_NONCE_LENGTH);
+  const challenge = passkeyLoginChallenge(nonce, input.ephemeral);
+  const options = await generateAuthenticationOptions({ rpID: rp.rpId, challenge: Uint8Array.from(challenge), userVerification: 'required', timeout: context.limits.loginTimeoutMs });
+  const loginId = randomId();
+  await putState(context, loginId, loginAad(loginId), {
+    c: toBase64url(challenge),
+    e: toBase64url(input.ephemeral),
+    ...(userId === undefined ? {} : { u: userId }),
+    ...(context.address === undefined ? {} : { a: context.address }),
+  });
+  return json(200, { loginId, nonce: toBase64url(nonce), options });
+}
+
+/**
+ * `POST /passkey/login/finish` `{ loginId, response }` →
+ * `{ sessionId, expiresAt, ephemeral, userId }` (the server's X25519
+ * ephemeral and the account the passkey belongs to), 401 `AUTH_FAILED`
+ * (module comment) or 429.
+ */
+async function loginFinish(passkeys: PasskeyStore, rp: RelyingParty, call: RouteCall<null>): Promise<Response> {
+  const { context } = call;
+  noQuery(call.query);
+  const input = parseJsonBody(call.body, { loginId: 'string', response: 'object?' });
+  const response = credentialJson(input.response);
+  const now = context.now();
+  const fail = (reason: string, userId?: string): Response => {
+    context.emit({ type: 'auth_failed', reason, ...(userId === undefined ? {} : { userId }), ...where(context) });
+    return authFailed();
+  };
+  const state = await takeState(context, input.loginId, loginAad(input.loginId));
+  if (state === null || state.c === undefined || state.e === undefined) return fail('unknown-or-expired-login');
+  const credentialId = response.id;
+  if (!isCredentialId(credentialId)) return fail('unknown-passkey');
+  const token = await context.store.takeToken(passkeyBucket(credentialId), context.limits.userLoginLimit, now);
+  if (!token.allowed) {
+    context.emit({ type: 'rate_limited', reason: 'passkey', ...where(context) });
+    return errorResponse(new ZeroVaultError('RATE_LIMITED', 'too many login attempts', { retryAfterMs: token.retryAfterMs }));
+  }
+  const passkey = await passkeys.getPasskey(credentialId);
+  if (passkey === null) return fail('unknown-passkey');
+  const { userId } = passkey;
+  if (state.u !== undefined && state.u !== userId) return fail('passkey-of-another-user', state.u);
+  // A discoverable assertion names the account; it must be the one this credential was registered for.
+  const inner = response.response as Record<string, unknown>;
+  if (inner.userHandle !== undefined && inner.userHandle !== passkey.userHandle) return fail('wrong-user-handle', userId);
+  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+  try {
+    verified = await verifyAuthenticationResponse({
+      response: response as unknown as AuthenticationResponseJSON,
+      expectedChallenge: state.c,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.rpId,
+      credential: { id: passkey.id, publicKey: Uint8Array.from(passkey.publicKey), counter: passkey.counter, transports: transportsOf(passkey.transports) },
+      requireUserVerification: true,
+    });
+  } catch {
+    return fail('bad-assertion', userId);
+  }
+  if (!verified.verified) return fail('bad-assertion', userId);
+  if (!(await passkeys.usePasskey(passkey.id, verified.authenticationInfo.newCounter, now, context.address ?? null))) return fail('passkey-counter', userId);
+  const challenge = fromBase64url(state.c, 'challenge');
+  const clientEphemeral = fromBase64url(state.e, 'ephemeral');
+  const server = deviceEphemeral();
+  let sessionKey: Uint8Array;
+  try {
+    const shared = deviceSharedSecret(server.secretKey, clientEphemeral);
+    sessionKey = passkeySessionKey({ shared, challenge, clientEphemeral, serverEphemeral: server.publicKey });
+    wipe(shared);
+  } catch (err) {
+    if (isZeroVaultError(err, 'INVALID_INPUT')) return fail('low-order-ephemeral', userId);
+    throw err;
+  } finally {
+    wipe(server.secretKey);
+  }
+  const session = await createSession(context.store, context.key, userId, sessionKey, now, context.limits.sessionTtlMs, { passkeyId: passkey.id, amr: PASSKEY_AMR });
+  wipe(sessionKey);
+  // Removed between the check above and the insert: the delete may have missed this session.
+  if ((await passkeys.getPasskey(passkey.id)) === null) {
+    await context.store.deleteSession(session.id);
+    return fail('unknown-passkey', userId);
+  }
+  await context.store.takeToken(passkeyBucket(credentialId), context.limits.userLoginLimit, now, -1);
+  if (state.a !== undefined) await context.store.takeToken(`login-addr:${state.a}`, context.limits.addressLoginLimit, now, -1);
+  context.emit({ type: 'login', userId, reason: 'passkey', ...where(context) });
+  return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(server.publicKey), userId });
+}
+
+/** The passkey rows of the route table, over a store's passkey half and the server's relying party. */
+export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions): Route[] {
+  const rp = relyingParty(options);
+  return [
+    { method: 'POST', pattern: '/passkeys/register/start', auth: 'session', body: 'small', handler: (c) => registerStart(passkeys, rp, c) },
+    { method: 'POST', pattern: '/passkeys/register/finish', auth: 'session', body: 'small', handler: (c) => registerFinish(passkeys, rp, c) },
+    { method: 'GET', pattern: '/passkeys', auth: 'session', body: 'none', handler: (c) => listPasskeys(passkeys, c) },
+    { method: 'DELETE', pattern: '/passkeys/:id', auth: 'session', body: 'none', handler: (c) => deletePasskey(passkeys, c) },
+    { method: 'POST', pattern: '/passkey/login/start', auth: 'none', body: 'small', handler: (c) => loginStart(rp, c) },
+    { method: 'POST', pattern: '/passkey/login/finish', auth: 'none', body: 'small', handler: (c) => loginFinish(passkeys, rp, c) },
+  ];
+}
