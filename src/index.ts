@@ -20,14 +20,18 @@
 // creates.
 export { Client, Session, Vault, formatRecoveryKey, parseRecoveryKey } from './client/index.js';
 export type {
+  AddPasskeyOptions,
   ChangePasswordOptions,
   ClientOptions,
   Contact,
   Credentials,
   DeviceInfo,
   LogoutOptions,
+  PasskeyInfo,
+  PasskeyLoginOptions,
   RecoverOptions,
   RecoveryKeyOptions,
+  RemovePasskeyOptions,
   RememberOptions,
   ResumeOptions,
   RevokeDeviceOptions,

@@ -4,13 +4,16 @@
  *
  * @module
  */
-export { Client, type ClientOptions, type Credentials, type RecoverOptions, type RememberOptions, type ResumeOptions } from './account/client.js';
+export { Client, type ClientOptions, type Credentials, type PasskeyLoginOptions, type RecoverOptions, type RememberOptions, type ResumeOptions } from './account/client.js';
 export {
   Session,
+  type AddPasskeyOptions,
   type ChangePasswordOptions,
   type DeviceInfo,
   type LogoutOptions,
+  type PasskeyInfo,
   type RecoveryKeyOptions,
+  type RemovePasskeyOptions,
   type RevokeDeviceOptions,
   type SharedVaultInfo,
   type VaultOptions,

@@ -28,9 +28,20 @@ import { createSession, type Session } from './session.js';
 import { unwrapRoot, wrapRoot } from './slots.js';
 import { devicePlaceOf, type DevicePlace } from './device-place.js';
 import type * as Devices from '../devices/index.js';
-import { checkCredentials, checkRemember, checkSignal, type ClientOptions, type Credentials, type RecoverOptions, type Remember, type ResumeOptions } from './client-options.js';
+import {
+  checkCredentials,
+  checkPasskeyLogin,
+  checkRemember,
+  checkSignal,
+  type ClientOptions,
+  type Credentials,
+  type PasskeyLoginOptions,
+  type RecoverOptions,
+  type Remember,
+  type ResumeOptions,
+} from './client-options.js';
 
-export type { ClientOptions, Credentials, RecoverOptions, RememberOptions, ResumeOptions } from './client-options.js';
+export type { ClientOptions, Credentials, PasskeyLoginOptions, RecoverOptions, RememberOptions, ResumeOptions } from './client-options.js';
 
 /** The device code, loaded with the first call that needs it (see `device-place.ts`). */
 function deviceCode(): Promise<typeof Devices> {
@@ -152,6 +163,33 @@ export class Client {
     return this.#openSession(resumed.userId, resumed.signing, resumed.rootKey, { deviceId: resumed.deviceId, remember: undefined, signal });
   }
 
+  /**
+   * Logs in with a passkey (a WebAuthn credential added with
+   * `session.addPasskey`; browsers only): the server verifies the assertion
+   * and opens a session with `amr: ['hwk', 'user']`. When the passkey has
+   * the PRF extension, its output opens the passkey's unlock slot: no
+   * password, no Argon2id; the PRF output never leaves this browser.
+   * Without PRF (or without a slot) the vault still needs the password:
+   * pass `password` (a string, or a function that asks the user; it is
+   * called only then).
+   *
+   * Without `userId` the browser offers every passkey of this site and the
+   * one chosen names the account.
+   *
+   * @throws `UNSUPPORTED` without WebAuthn, or when the passkey cannot unlock
+   *   the vault and no `password` was given (the server session is logged
+   *   out); `AUTH_FAILED` when the user cancels, the server refuses the
+   *   passkey, or the password is wrong; `DECRYPT_FAILED` when the passkey
+   *   slot does not open to this account's root key; `RATE_LIMITED` (with
+   *   `retryAfterMs`); `NETWORK` (unreachable, timed out, or aborted)
+   */
+  async loginWithPasskey(options: PasskeyLoginOptions = {}): Promise<Session> {
+    const { userId, password, signal } = checkPasskeyLogin(options);
+    const { passkeyLogin } = await loadOnDemand(() => import('../passkeys/index.js'));
+    const done = await passkeyLogin({ endpoint: this.#endpoint, settings: this.#settings, userId, password, signal, storeFor: (signing) => this.#storeFor(() => signing) });
+    return this.#openSession(done.userId, done.signing, done.rootKey, { deviceId: undefined, remember: undefined, signal, passkeyId: done.passkeyId });
+  }
+
   /** @throws `UNSUPPORTED` when `rememberDevice` is asked for where devices cannot be kept; `INVALID_INPUT` for a bad `deviceName` */
   async #assertCanRemember(remember: Remember): Promise<void> {
     if (remember === undefined) return;
@@ -198,7 +236,12 @@ export class Client {
    * keys are wiped and the server session revoked (best effort), so a
    * half-opened login leaves nothing live.
    */
-  async #openSession(userId: string, signing: SigningKey, rootKey: Uint8Array, device: { deviceId: string | undefined; remember: Remember; signal: AbortSignal | undefined }): Promise<Session> {
+  async #openSession(
+    userId: string,
+    signing: SigningKey,
+    rootKey: Uint8Array,
+    device: { deviceId: string | undefined; remember: Remember; signal: AbortSignal | undefined; passkeyId?: string },
+  ): Promise<Session> {
     let keys: AccountKeys | undefined;
     try {
       const { loadKeyring } = await keyringStore();
@@ -228,6 +271,7 @@ export class Client {
         tokenOrigins: this.#tokenOrigins,
         deviceId,
         place: this.#place,
+        passkeyId: device.passkeyId,
       });
     } catch (err) {
       await postJson(this.#endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
