@@ -11,6 +11,7 @@
  */
 export { createServer } from './server.js';
 export type { CreateServerOptions, RequestContext, ZeroVaultServer } from './server.js';
+export type { MfaMode } from './router.js';
 export type { TokenOptions } from './tokens.js';
 export type { CorsOptions } from './cors.js';
 export type { PasskeyOptions } from './passkey-routes.js';
@@ -25,6 +26,8 @@ export type {
   DeviceStore,
   GrantRole,
   PasskeyStore,
+  MfaStore,
+  PendingMfa,
   ServerEvent,
   ServerEventListener,
   ServerEventType,
@@ -33,5 +36,6 @@ export type {
   StoredDevice,
   StoredGrant,
   StoredPasskey,
+  StoredMfa,
   StoredSession,
 } from './types.js';

@@ -9,6 +9,19 @@
  * | `DELETE /passkeys/:id` | session (another passkey: fresh password session) | → 204 (404 when unknown) |
  * | `POST /passkey/login/start` | none | `{ userId?, ephemeral }` → `{ loginId, nonce, options }` |
  * | `POST /passkey/login/finish` | none | `{ loginId, response }` → `{ sessionId, expiresAt, ephemeral, userId }` |
+ * | `POST /mfa/passkey/start` | pending `mfa` session | `{}` → `{ challengeId, options }` |
+ * | `POST /mfa/passkey/verify` | the same session | `{ challengeId, response }` → `{ expiresAt, amr }` |
+ *
+ * **As a second factor** (an account with a passkey is pending after a
+ * password login, factor `passkey`): the pending session asks for an
+ * assertion of one of its account's passkeys (`allowCredentials` lists
+ * them: the session already names the account) and, when it verifies, the
+ * session becomes full with `hwk` and `user` added to its `amr`
+ * (`completeSession`, `mfa-routes.ts`). Each verify counts one of the
+ * pending session's tries (the fifth failure deletes it). A pending
+ * `enroll` session (`mfa: 'required'`, no factor yet) may register a
+ * passkey, which makes it full: `register/finish` then answers
+ * `200 { id, expiresAt, amr }`.
  *
  * WebAuthn is verified by `@simplewebauthn/server` (attestation `none`, user
  * verification required, the configured RP id and origins); zerovault parses
@@ -52,8 +65,10 @@ import { PASSKEY_NONCE_LENGTH, isCredentialId, passkeyLoginChallenge, passkeySes
 import { normalizeUserId } from '../formats/user-id.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
 import type { Route, RouteCall, RouteContext } from './router.js';
+import { MAX_PENDING_TRIES } from './mfa-login.js';
+import { completeSession } from './mfa-routes.js';
 import { createSession, isFreshPasswordLogin, randomId } from './sessions.js';
-import type { PasskeyStore, StoredPasskey, StoredSession } from './types.js';
+import type { MfaStore, PasskeyStore, StoredPasskey, StoredSession } from './types.js';
 
 /** Most passkeys one user may register. */
 export const MAX_PASSKEYS = 32;
@@ -158,6 +173,27 @@ async function takeState(context: RouteContext, id: string, aad: Uint8Array): Pr
 
 type Call = RouteCall<StoredSession>;
 
+/**
+ * Verifies an assertion of `passkey` for `challenge` (base64url), this RP and
+ * its origins, with user verification (`@simplewebauthn/server`).
+ * @returns the authenticator's new signature counter, or `null` when it does not verify
+ */
+async function verifyAssertion(rp: RelyingParty, passkey: StoredPasskey, response: Record<string, unknown>, challenge: string): Promise<number | null> {
+  try {
+    const verified = await verifyAuthenticationResponse({
+      response: response as unknown as AuthenticationResponseJSON,
+      expectedChallenge: challenge,
+      expectedOrigin: rp.origins,
+      expectedRPID: rp.rpId,
+      credential: { id: passkey.id, publicKey: Uint8Array.from(passkey.publicKey), counter: passkey.counter, transports: transportsOf(passkey.transports) },
+      requireUserVerification: true,
+    });
+    return verified.verified ? verified.authenticationInfo.newCounter : null;
+  } catch {
+    return null;
+  }
+}
+
 function notFresh(context: RouteContext, session: StoredSession): Response {
   context.emit({ type: 'auth_failed', userId: session.userId, reason: 'login-not-fresh', ...where(context) });
   return authFailed();
@@ -192,7 +228,7 @@ async function registerStart(passkeys: PasskeyStore, rp: RelyingParty, call: Cal
  * user verification; 401 otherwise; 409 when the credential exists or the
  * user has {@link MAX_PASSKEYS}.
  */
-async function registerFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Call): Promise<Response> {
+async function registerFinish(passkeys: PasskeyStore, rp: RelyingParty, mfa: MfaStore | null, call: Call): Promise<Response> {
   const { context, session } = call;
   noQuery(call.query);
   const input = parseJsonBody(call.body, { registrationId: 'string', name: 'string', response: 'object?' });
@@ -241,6 +277,8 @@ async function registerFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Ca
     throw err;
   }
   context.emit({ type: 'passkey_added', userId: session.userId, ...where(context) });
+  // An account that had to enrol a factor has one now: its session becomes full.
+  if (session.mfa === 'enroll' && mfa !== null) return completeSession(context, mfa, session, PASSKEY_AMR, { id: passkey.id });
   return json(201, { id: passkey.id });
 }
 
@@ -335,21 +373,9 @@ async function loginFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Route
   // A discoverable assertion names the account; it must be the one this credential was registered for.
   const inner = response.response as Record<string, unknown>;
   if (inner.userHandle !== undefined && inner.userHandle !== passkey.userHandle) return fail('wrong-user-handle', userId);
-  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
-  try {
-    verified = await verifyAuthenticationResponse({
-      response: response as unknown as AuthenticationResponseJSON,
-      expectedChallenge: state.c,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.rpId,
-      credential: { id: passkey.id, publicKey: Uint8Array.from(passkey.publicKey), counter: passkey.counter, transports: transportsOf(passkey.transports) },
-      requireUserVerification: true,
-    });
-  } catch {
-    return fail('bad-assertion', userId);
-  }
-  if (!verified.verified) return fail('bad-assertion', userId);
-  if (!(await passkeys.usePasskey(passkey.id, verified.authenticationInfo.newCounter, now, context.address ?? null))) return fail('passkey-counter', userId);
+  const counter = await verifyAssertion(rp, passkey, response, state.c);
+  if (counter === null) return fail('bad-assertion', userId);
+  if (!(await passkeys.usePasskey(passkey.id, counter, now, context.address ?? null))) return fail('passkey-counter', userId);
   const challenge = fromBase64url(state.c, 'challenge');
   const clientEphemeral = fromBase64url(state.e, 'ephemeral');
   const server = deviceEphemeral();
@@ -377,15 +403,91 @@ async function loginFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Route
   return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(server.publicKey), userId });
 }
 
-/** The passkey rows of the route table, over a store's passkey half and the server's relying party. */
-export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions): Route[] {
+const factorAad = (id: string): Uint8Array => utf8(`passkey-factor:${id}`);
+
+/**
+ * `POST /mfa/passkey/start` `{}` → `{ challengeId, options }`: WebAuthn
+ * request options for the account's passkeys, bound to the calling session.
+ * 409 for a full session; 404 when the account has no passkey.
+ */
+async function factorStart(passkeys: PasskeyStore, rp: RelyingParty, call: Call): Promise<Response> {
+  const { context, session } = call;
+  noQuery(call.query);
+  parseJsonBody(call.body, {});
+  if (session.mfa !== 'mfa') return errorResponse(new ZeroVaultError('CONFLICT', 'the session is not pending'));
+  const list = await passkeys.listPasskeys(session.userId);
+  if (list.length === 0) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no passkey'));
+  const options = await generateAuthenticationOptions({
+    rpID: rp.rpId,
+    allowCredentials: list.map((p) => ({ id: p.id, transports: transportsOf(p.transports) })),
+    userVerification: 'required',
+    timeout: context.limits.loginTimeoutMs,
+  });
+  const challengeId = randomId();
+  await putState(context, challengeId, factorAad(challengeId), { u: session.userId, s: session.id, c: options.challenge });
+  return json(200, { challengeId, options });
+}
+
+/**
+ * `POST /mfa/passkey/verify` `{ challengeId, response }` → `{ expiresAt, amr }`:
+ * the pending session becomes full with `hwk` and `user` in its `amr`. One
+ * try of the session's five is counted first; a failure is 401
+ * `AUTH_FAILED` (after the fifth the session is deleted: then 401 `CLOSED`);
+ * the credential's bucket as for a passkey login (429).
+ */
+async function factorVerify(passkeys: PasskeyStore, rp: RelyingParty, mfa: MfaStore, call: Call): Promise<Response> {
+  const { context, session } = call;
+  noQuery(call.query);
+  const input = parseJsonBody(call.body, { challengeId: 'string', response: 'object?' });
+  const response = credentialJson(input.response);
+  if (session.mfa !== 'mfa') return errorResponse(new ZeroVaultError('CONFLICT', 'the session is not pending'));
+  const now = context.now();
+  const tries = await mfa.countMfaTry(session.id, MAX_PENDING_TRIES);
+  const endPending = async (): Promise<void> => {
+    await context.store.deleteSession(session.id);
+    context.emit({ type: 'mfa_locked', userId: session.userId, reason: 'session', ...where(context) });
+  };
+  if (tries === null) {
+    await endPending();
+    return errorResponse(new ZeroVaultError('CLOSED', 'the session is closed'), 401, { 'www-authenticate': 'ZV1' });
+  }
+  const fail = async (reason: string): Promise<Response> => {
+    context.emit({ type: 'mfa_failed', userId: session.userId, reason, ...where(context) });
+    if (tries >= MAX_PENDING_TRIES) await endPending();
+    return authFailed();
+  };
+  const state = await takeState(context, input.challengeId, factorAad(input.challengeId));
+  if (state === null || state.s !== session.id || state.u !== session.userId || state.c === undefined) return fail('passkey-unknown-challenge');
+  if (!isCredentialId(response.id)) return fail('passkey-unknown');
+  const token = await context.store.takeToken(passkeyBucket(response.id), context.limits.userLoginLimit, now);
+  if (!token.allowed) {
+    context.emit({ type: 'rate_limited', userId: session.userId, reason: 'passkey', ...where(context) });
+    return errorResponse(new ZeroVaultError('RATE_LIMITED', 'too many attempts', { retryAfterMs: token.retryAfterMs }));
+  }
+  const passkey = await passkeys.getPasskey(response.id);
+  if (passkey === null || passkey.userId !== session.userId) return fail('passkey-unknown');
+  const counter = await verifyAssertion(rp, passkey, response, state.c);
+  if (counter === null) return fail('passkey-assertion');
+  if (!(await passkeys.usePasskey(passkey.id, counter, now, context.address ?? null))) return fail('passkey-counter');
+  await context.store.takeToken(passkeyBucket(passkey.id), context.limits.userLoginLimit, now, -1);
+  return completeSession(context, mfa, session, PASSKEY_AMR);
+}
+
+/** The passkey rows of the route table, over a store's passkey half (and MFA half, for the second-factor rows) and the server's relying party. */
+export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions, mfa: MfaStore | null = null): Route[] {
   const rp = relyingParty(options);
   return [
-    { method: 'POST', pattern: '/passkeys/register/start', auth: 'session', body: 'small', handler: (c) => registerStart(passkeys, rp, c) },
-    { method: 'POST', pattern: '/passkeys/register/finish', auth: 'session', body: 'small', handler: (c) => registerFinish(passkeys, rp, c) },
+    { method: 'POST', pattern: '/passkeys/register/start', auth: 'session', body: 'small', pending: ['enroll'], handler: (c) => registerStart(passkeys, rp, c) },
+    { method: 'POST', pattern: '/passkeys/register/finish', auth: 'session', body: 'small', pending: ['enroll'], handler: (c) => registerFinish(passkeys, rp, mfa, c) },
     { method: 'GET', pattern: '/passkeys', auth: 'session', body: 'none', handler: (c) => listPasskeys(passkeys, c) },
     { method: 'DELETE', pattern: '/passkeys/:id', auth: 'session', body: 'none', handler: (c) => deletePasskey(passkeys, c) },
     { method: 'POST', pattern: '/passkey/login/start', auth: 'none', body: 'small', handler: (c) => loginStart(rp, c) },
     { method: 'POST', pattern: '/passkey/login/finish', auth: 'none', body: 'small', handler: (c) => loginFinish(passkeys, rp, c) },
+    ...(mfa === null
+      ? []
+      : ([
+          { method: 'POST', pattern: '/mfa/passkey/start', auth: 'session', body: 'small', pending: ['mfa'], handler: (c) => factorStart(passkeys, rp, c) },
+          { method: 'POST', pattern: '/mfa/passkey/verify', auth: 'session', body: 'small', pending: ['mfa'], handler: (c) => factorVerify(passkeys, rp, mfa, c) },
+        ] satisfies Route[])),
   ];
 }

@@ -16,6 +16,8 @@ import { passkeysOf } from './passkey-store.js';
 import { deleteBlob, getBlob, listBlobs, putBlob, type BlobCall } from './blob-routes.js';
 import type { Route, RouteCall } from './router.js';
 import { sharingOf, sharingRoutes } from './sharing-routes.js';
+import { mfaOf } from './mfa-store.js';
+import { mfaRoutes } from './mfa-routes.js';
 import { issueToken, publishJwks } from './token-routes.js';
 import type { ServerStore, StoredSession } from './types.js';
 
@@ -36,19 +38,24 @@ function ownBlob(handler: (call: BlobCall) => Promise<Response>, withId: boolean
  * The route table of a server over `store`. The sharing rows are present
  * only when the store implements the sharing methods (otherwise those paths
  * are 404, which tells clients to skip sharing); the device rows likewise
- * only with the device methods, and the passkey rows only with the passkey
- * methods and the server's `passkeys` option (the relying party).
+ * only with the device methods, the MFA rows only with the MFA methods, and
+ * the passkey rows only with the passkey methods and the server's
+ * `passkeys` option (the relying party).
+ * A row's `pending` lists the pending sessions it serves; every other row
+ * answers a pending session 403 `MFA_REQUIRED`.
  */
 export function routeTable(store: ServerStore, options: { passkeys?: PasskeyOptions | undefined } = {}): Route[] {
   const sharing = sharingOf(store);
   const devices = devicesOf(store);
   const passkeys = options.passkeys === undefined ? null : passkeysOf(store);
+  const mfa = mfaOf(store);
   return [
     { method: 'POST', pattern: '/register/start', auth: 'none', body: 'small', handler: (c) => registerStart(c.context, c.body) },
     { method: 'POST', pattern: '/register/finish', auth: 'optional', body: 'small', handler: (c) => registerFinish(c.context, c.body, c.session) },
     { method: 'POST', pattern: '/login/start', auth: 'none', body: 'small', handler: (c) => loginStart(c.context, c.body) },
     { method: 'POST', pattern: '/login/finish', auth: 'none', body: 'small', handler: (c) => loginFinish(c.context, c.body) },
-    { method: 'POST', pattern: '/logout', auth: 'session', body: 'small', handler: (c) => logout(c.context, c.session, c.body) },
+    // A pending session may always log out.
+    { method: 'POST', pattern: '/logout', auth: 'session', body: 'small', pending: ['mfa', 'enroll'], handler: (c) => logout(c.context, c.session, c.body) },
     { method: 'GET', pattern: '/blobs/:vault', auth: 'session', body: 'none', handler: ownBlob(listBlobs, false) },
     { method: 'GET', pattern: '/blobs/:vault/:id', auth: 'session', body: 'none', handler: ownBlob(getBlob, true) },
     { method: 'PUT', pattern: '/blobs/:vault/:id', auth: 'session', body: 'blob', handler: ownBlob(putBlob, true) },
@@ -57,6 +64,7 @@ export function routeTable(store: ServerStore, options: { passkeys?: PasskeyOpti
     { method: 'GET', pattern: '/.well-known/jwks.json', auth: 'none', body: 'none', handler: publishJwks },
     ...(sharing === null ? [] : sharingRoutes(sharing)),
     ...(devices === null ? [] : deviceRoutes(devices)),
-    ...(passkeys === null || options.passkeys === undefined ? [] : passkeyRoutes(passkeys, options.passkeys)),
+    ...(passkeys === null || options.passkeys === undefined ? [] : passkeyRoutes(passkeys, options.passkeys, mfa)),
+    ...(mfa === null ? [] : mfaRoutes(mfa)),
   ];
 }
