@@ -9,16 +9,8 @@
  * | `DELETE /passkeys/:id` | session (another passkey: fresh password session) | → 204 (404 when unknown) |
  * | `POST /passkey/login/start` | none | `{ userId?, ephemeral }` → `{ loginId, nonce, options }` |
  * | `POST /passkey/login/finish` | none | `{ loginId, response }` → `{ sessionId, expiresAt, ephemeral, userId }` |
- * | `POST /mfa/passkey/start` | pending `mfa` session | `{}` → `{ challengeId, options }` |
- * | `POST /mfa/passkey/verify` | the same session | `{ challengeId, response }` → `{ expiresAt, amr }` |
  *
- * **As a second factor** (an account with a passkey is pending after a
- * password login, factor `passkey`): the pending session asks for an
- * assertion of one of its account's passkeys (`allowCredentials` lists
- * them: the session already names the account) and, when it verifies, the
- * session becomes full with `hwk` and `user` added to its `amr`
- * (`completeSession`, `mfa-routes.ts`). Each verify counts one of the
- * pending session's tries (the fifth failure deletes it). A pending
+ * A passkey as a second factor: `passkey-factor-routes.ts`. A pending
  * `enroll` session (`mfa: 'required'`, no factor yet) may register a
  * passkey, which makes it full: `register/finish` then answers
  * `200 { id, expiresAt, amr }`.
@@ -27,7 +19,7 @@
  * verification required, the configured RP id and origins); zerovault parses
  * no CBOR or COSE itself. A passkey is a credential, so registering one takes
  * what adding a device takes: a password login no older than
- * `reauthWindowMs`. Each ceremony's challenge lives in a sealed pending state
+ * `reauthWindowMs` (or the pending `enroll` session above). Each ceremony's challenge lives in a sealed pending state
  * that is taken once (`takePending`) and expires after `loginTimeoutMs`.
  *
  * A passkey login keys its session like a device login (X25519 ephemerals),
@@ -47,151 +39,51 @@
  *
  * @module
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransportFuture,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
-import { open as aeadOpen, seal as aeadSeal } from '../crypto/aead.js';
-import { fromBase64url, fromUtf8, toBase64url, utf8, wipe } from '../crypto/bytes.js';
+import { generateAuthenticationOptions, generateRegistrationOptions, verifyRegistrationResponse, type RegistrationResponseJSON } from '@simplewebauthn/server';
+import { fromBase64url, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { assertDeviceName, deviceEphemeral, deviceSharedSecret } from '../formats/device.js';
 import { PASSKEY_NONCE_LENGTH, isCredentialId, passkeyLoginChallenge, passkeySessionKey } from '../formats/passkey.js';
 import { normalizeUserId } from '../formats/user-id.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
-import type { Route, RouteCall, RouteContext } from './router.js';
-import { MAX_PENDING_TRIES } from './mfa-login.js';
 import { completeSession } from './mfa-routes.js';
+import {
+  MAX_PASSKEYS,
+  PASSKEY_AMR,
+  authFailed,
+  credentialJson,
+  invalid,
+  noQuery,
+  passkeyBucket,
+  putState,
+  relyingParty,
+  takeState,
+  transportsOf,
+  verifyAssertion,
+  where,
+  type PasskeyOptions,
+  type RelyingParty,
+} from './passkey-ceremony.js';
+import { passkeyFactorRoutes } from './passkey-factor-routes.js';
+import type { Route, RouteCall, RouteContext } from './router.js';
 import { createSession, isFreshPasswordLogin, randomId } from './sessions.js';
 import type { MfaStore, PasskeyStore, StoredPasskey, StoredSession } from './types.js';
 
-/** Most passkeys one user may register. */
-export const MAX_PASSKEYS = 32;
-/** The `amr` of a passkey-login session: a hardware-bound key, with user verification (RFC 8176). */
-export const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user']);
-
-/** The relying party a server's passkeys belong to (`createServer({ passkeys })`). */
-export interface PasskeyOptions {
-  /** The WebAuthn RP id: the site's registrable domain (`example.com`), or `localhost`. */
-  readonly rpId: string;
-  /** Exact origins the ceremonies may come from (`https://app.example.com`). */
-  readonly origins: readonly string[];
-  /** The name an authenticator shows; default the RP id. */
-  readonly rpName?: string;
-}
-
-/** Validated {@link PasskeyOptions}. */
-interface RelyingParty {
-  readonly rpId: string;
-  readonly rpName: string;
-  readonly origins: string[];
-}
-
-const PENDING_ID = /^[A-Za-z0-9_-]{22}$/;
-const TRANSPORTS: readonly string[] = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'];
-
-/**
- * Checks `createServer`'s `passkeys` option.
- * @throws `INVALID_INPUT`
- */
-export function relyingParty(options: PasskeyOptions): RelyingParty {
-  if (typeof options !== 'object' || options === null) throw invalid('passkeys must be an object');
-  const { rpId, origins, rpName } = options;
-  if (typeof rpId !== 'string' || !/^[a-z0-9.-]{1,253}$/.test(rpId)) throw invalid('passkeys.rpId must be a lower-case domain');
-  if (!Array.isArray(origins) || origins.length === 0) throw invalid('passkeys.origins must list at least one origin');
-  const checked = origins.map((origin: unknown) => {
-    if (typeof origin !== 'string') throw invalid('passkeys.origins must hold origins');
-    let url: URL;
-    try {
-      url = new URL(origin);
-    } catch {
-      throw invalid('passkeys.origins must hold origins');
-    }
-    if (url.origin !== origin || (url.protocol !== 'https:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1')) throw invalid('passkeys.origins must hold https origins');
-    return origin;
-  });
-  if (rpName !== undefined && (typeof rpName !== 'string' || rpName.length === 0 || rpName.length > 64)) throw invalid('passkeys.rpName must be 1 to 64 characters');
-  return { rpId, rpName: rpName ?? rpId, origins: checked };
-}
-
-function invalid(message: string): ZeroVaultError {
-  return new ZeroVaultError('INVALID_INPUT', message);
-}
-
-function where(context: RouteContext): { address?: string } {
-  return context.address === undefined ? {} : { address: context.address };
-}
-
-function noQuery(query: URLSearchParams): void {
-  if ([...query.keys()].length > 0) throw invalid('unexpected query parameter');
-}
-
-function authFailed(): Response {
-  return errorResponse(new ZeroVaultError('AUTH_FAILED', 'authentication failed'), 401);
-}
-
-/** The bucket of one passkey's logins. */
-export function passkeyBucket(credentialId: string): string {
-  return `login-passkey:${credentialId}`;
-}
-
-function transportsOf(value: unknown): AuthenticatorTransportFuture[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((t): t is AuthenticatorTransportFuture => typeof t === 'string' && TRANSPORTS.includes(t)).slice(0, 8);
-}
-
-/** A JSON object from the body, with `id` and `response` present (the library checks the rest). */
-function credentialJson(value: Record<string, unknown> | undefined): Record<string, unknown> & { id: string } {
-  if (value === undefined || typeof value.id !== 'string' || typeof value.response !== 'object' || value.response === null) throw invalid('response must be a WebAuthn credential');
-  return value as Record<string, unknown> & { id: string };
-}
-
-// Other AADs than OPAQUE's and the device logins' pending states: no kind of id opens another's state.
-const registerAad = (id: string): Uint8Array => utf8(`passkey-register:${id}`);
-const loginAad = (id: string): Uint8Array => utf8(`passkey-login:${id}`);
-
-async function putState(context: RouteContext, id: string, aad: Uint8Array, value: Record<string, string>): Promise<void> {
-  await context.store.putPending(id, await aeadSeal(context.key, utf8(JSON.stringify(value)), aad), context.now() + context.limits.loginTimeoutMs);
-}
-
-async function takeState(context: RouteContext, id: string, aad: Uint8Array): Promise<Record<string, string> | null> {
-  if (!PENDING_ID.test(id)) throw invalid('the ceremony id is malformed');
-  const sealed = await context.store.takePending(id, context.now());
-  if (sealed === null) return null;
-  try {
-    return JSON.parse(fromUtf8(await aeadOpen(context.key, sealed, aad))) as Record<string, string>;
-  } catch {
-    // Another kind of pending state sent here: no such ceremony.
-    return null;
-  }
-}
+export { MAX_PASSKEYS, PASSKEY_AMR, relyingParty, type PasskeyOptions } from './passkey-ceremony.js';
 
 type Call = RouteCall<StoredSession>;
 
+const registerAad = (id: string): Uint8Array => utf8(`passkey-register:${id}`);
+const loginAad = (id: string): Uint8Array => utf8(`passkey-login:${id}`);
+
 /**
- * Verifies an assertion of `passkey` for `challenge` (base64url), this RP and
- * its origins, with user verification (`@simplewebauthn/server`).
- * @returns the authenticator's new signature counter, or `null` when it does not verify
+ * Whether `session` may register a passkey: a fresh password login, or a
+ * pending `enroll` session (a password login moments ago, which must enrol
+ * a factor before anything else).
  */
-async function verifyAssertion(rp: RelyingParty, passkey: StoredPasskey, response: Record<string, unknown>, challenge: string): Promise<number | null> {
-  try {
-    const verified = await verifyAuthenticationResponse({
-      response: response as unknown as AuthenticationResponseJSON,
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.rpId,
-      credential: { id: passkey.id, publicKey: Uint8Array.from(passkey.publicKey), counter: passkey.counter, transports: transportsOf(passkey.transports) },
-      requireUserVerification: true,
-    });
-    return verified.verified ? verified.authenticationInfo.newCounter : null;
-  } catch {
-    return null;
-  }
+function mayRegister(context: RouteContext, session: StoredSession, now: number): boolean {
+  return session.mfa === 'enroll' || isFreshPasswordLogin(session, now, context.limits.reauthWindowMs);
 }
 
 function notFresh(context: RouteContext, session: StoredSession): Response {
@@ -204,7 +96,7 @@ async function registerStart(passkeys: PasskeyStore, rp: RelyingParty, call: Cal
   const { context, session } = call;
   noQuery(call.query);
   parseJsonBody(call.body, {});
-  if (!isFreshPasswordLogin(session, context.now(), context.limits.reauthWindowMs)) return notFresh(context, session);
+  if (!mayRegister(context, session, context.now())) return notFresh(context, session);
   const existing = await passkeys.listPasskeys(session.userId);
   const userHandle = randomBytes(32);
   const options = await generateRegistrationOptions({
@@ -235,7 +127,7 @@ async function registerFinish(passkeys: PasskeyStore, rp: RelyingParty, mfa: Mfa
   assertDeviceName(input.name);
   const response = credentialJson(input.response);
   const now = context.now();
-  if (!isFreshPasswordLogin(session, now, context.limits.reauthWindowMs)) return notFresh(context, session);
+  if (!mayRegister(context, session, now)) return notFresh(context, session);
   const state = await takeState(context, input.registrationId, registerAad(input.registrationId));
   const fail = (reason: string): Response => {
     context.emit({ type: 'auth_failed', userId: session.userId, reason, ...where(context) });
@@ -403,77 +295,6 @@ async function loginFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Route
   return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(server.publicKey), userId });
 }
 
-const factorAad = (id: string): Uint8Array => utf8(`passkey-factor:${id}`);
-
-/**
- * `POST /mfa/passkey/start` `{}` → `{ challengeId, options }`: WebAuthn
- * request options for the account's passkeys, bound to the calling session.
- * 409 for a full session; 404 when the account has no passkey.
- */
-async function factorStart(passkeys: PasskeyStore, rp: RelyingParty, call: Call): Promise<Response> {
-  const { context, session } = call;
-  noQuery(call.query);
-  parseJsonBody(call.body, {});
-  if (session.mfa !== 'mfa') return errorResponse(new ZeroVaultError('CONFLICT', 'the session is not pending'));
-  const list = await passkeys.listPasskeys(session.userId);
-  if (list.length === 0) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no passkey'));
-  const options = await generateAuthenticationOptions({
-    rpID: rp.rpId,
-    allowCredentials: list.map((p) => ({ id: p.id, transports: transportsOf(p.transports) })),
-    userVerification: 'required',
-    timeout: context.limits.loginTimeoutMs,
-  });
-  const challengeId = randomId();
-  await putState(context, challengeId, factorAad(challengeId), { u: session.userId, s: session.id, c: options.challenge });
-  return json(200, { challengeId, options });
-}
-
-/**
- * `POST /mfa/passkey/verify` `{ challengeId, response }` → `{ expiresAt, amr }`:
- * the pending session becomes full with `hwk` and `user` in its `amr`. One
- * try of the session's five is counted first; a failure is 401
- * `AUTH_FAILED` (after the fifth the session is deleted: then 401 `CLOSED`);
- * the credential's bucket as for a passkey login (429).
- */
-async function factorVerify(passkeys: PasskeyStore, rp: RelyingParty, mfa: MfaStore, call: Call): Promise<Response> {
-  const { context, session } = call;
-  noQuery(call.query);
-  const input = parseJsonBody(call.body, { challengeId: 'string', response: 'object?' });
-  const response = credentialJson(input.response);
-  if (session.mfa !== 'mfa') return errorResponse(new ZeroVaultError('CONFLICT', 'the session is not pending'));
-  const now = context.now();
-  const tries = await mfa.countMfaTry(session.id, MAX_PENDING_TRIES);
-  const endPending = async (): Promise<void> => {
-    await context.store.deleteSession(session.id);
-    context.emit({ type: 'mfa_locked', userId: session.userId, reason: 'session', ...where(context) });
-  };
-  if (tries === null) {
-    await endPending();
-    return errorResponse(new ZeroVaultError('CLOSED', 'the session is closed'), 401, { 'www-authenticate': 'ZV1' });
-  }
-  const fail = async (reason: string): Promise<Response> => {
-    context.emit({ type: 'mfa_failed', userId: session.userId, reason, ...where(context) });
-    if (tries >= MAX_PENDING_TRIES) await endPending();
-    return authFailed();
-  };
-  const state = await takeState(context, input.challengeId, factorAad(input.challengeId));
-  if (state === null || state.s !== session.id || state.u !== session.userId || state.c === undefined) return fail('passkey-unknown-challenge');
-  if (!isCredentialId(response.id)) return fail('passkey-unknown');
-  const token = await context.store.takeToken(passkeyBucket(response.id), context.limits.userLoginLimit, now);
-  if (!token.allowed) {
-    context.emit({ type: 'rate_limited', userId: session.userId, reason: 'passkey', ...where(context) });
-    return errorResponse(new ZeroVaultError('RATE_LIMITED', 'too many attempts', { retryAfterMs: token.retryAfterMs }));
-  }
-  const passkey = await passkeys.getPasskey(response.id);
-  if (passkey === null || passkey.userId !== session.userId) return fail('passkey-unknown');
-  const counter = await verifyAssertion(rp, passkey, response, state.c);
-  if (counter === null) return fail('passkey-assertion');
-  if (!(await passkeys.usePasskey(passkey.id, counter, now, context.address ?? null))) return fail('passkey-counter');
-  await context.store.takeToken(passkeyBucket(passkey.id), context.limits.userLoginLimit, now, -1);
-  return completeSession(context, mfa, session, PASSKEY_AMR);
-}
-
-/** The passkey rows of the route table, over a store's passkey half (and MFA half, for the second-factor rows) and the server's relying party. */
 export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions, mfa: MfaStore | null = null): Route[] {
   const rp = relyingParty(options);
   return [
@@ -483,11 +304,6 @@ export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions, m
     { method: 'DELETE', pattern: '/passkeys/:id', auth: 'session', body: 'none', handler: (c) => deletePasskey(passkeys, c) },
     { method: 'POST', pattern: '/passkey/login/start', auth: 'none', body: 'small', handler: (c) => loginStart(rp, c) },
     { method: 'POST', pattern: '/passkey/login/finish', auth: 'none', body: 'small', handler: (c) => loginFinish(passkeys, rp, c) },
-    ...(mfa === null
-      ? []
-      : ([
-          { method: 'POST', pattern: '/mfa/passkey/start', auth: 'session', body: 'small', pending: ['mfa'], handler: (c) => factorStart(passkeys, rp, c) },
-          { method: 'POST', pattern: '/mfa/passkey/verify', auth: 'session', body: 'small', pending: ['mfa'], handler: (c) => factorVerify(passkeys, rp, mfa, c) },
-        ] satisfies Route[])),
+    ...(mfa === null ? [] : passkeyFactorRoutes(passkeys, rp, mfa)),
   ];
 }

@@ -12,7 +12,8 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import { toBase64url } from '../../src/crypto/bytes.js';
 import { createServer, createServerSetup, memoryServerStore, type CreateServerOptions, type ServerEvent, type ServerStore, type ZeroVaultServer } from '../../src/server/index.js';
 import { login, post, register, signed, type TestSession } from './harness.js';
-import { ORIGIN, RP_ID, newSoftKey, passkeyFinish, passkeyLogin, passkeySession, passkeyStart, registerPasskey, type SoftKey } from './passkey-harness.js';
+import { mfaLogin } from './mfa-harness.js';
+import { ORIGIN, RP_ID, assert, newSoftKey, passkeyFinish, passkeyLogin, passkeySession, passkeyStart, registerPasskey, type SoftKey } from './passkey-harness.js';
 
 const setup = createServerSetup();
 const USER = 'alice@example.com';
@@ -94,9 +95,13 @@ describe('passkey routes', () => {
     const byKey = await passkeyLogin(server, key);
     const res = await server.fetch(at(byKey, 'POST', '/passkeys/register/start', {}));
     expect(res.status).toBe(401);
-    const fresh = await login(server, USER, 'pw');
+    expect((await register(server, 'carol@example.com', 'pw')).status).toBe(201);
+    const fresh = await login(server, 'carol@example.com', 'pw');
     clock += 11 * 60 * 1000;
-    expect((await registerPasskey(server, { ...fresh }, newSoftKey())).status).toBe(401);
+    const stale = await server.fetch(at(fresh, 'POST', '/passkeys/register/start', {}));
+    expect(stale.status).toBe(401);
+    expect(await codeOf(stale)).toBe('AUTH_FAILED');
+    expect(events.filter((e) => e.type === 'auth_failed').map((e) => e.reason)).toEqual(['login-not-fresh', 'login-not-fresh']);
   });
 
   test('a registration ceremony belongs to its session, is taken once, and checks origin, RP id and user verification', async () => {
@@ -198,5 +203,81 @@ describe('passkey routes', () => {
     await passkeyLogin(server, key);
     // The password still logs in: the passkey's bucket is its own.
     await expect(login(server, USER, 'pw')).resolves.toBeDefined();
+  });
+});
+
+describe('a passkey as the second factor of a password login', () => {
+  async function pending(): Promise<{ session: TestSession; factors: string[] }> {
+    const { session, body } = await mfaLogin(server, USER, 'pw');
+    return { session, factors: (body as { factors?: string[] }).factors ?? [] };
+  }
+
+  async function factorStart(session: TestSession): Promise<{ challengeId: string; options: { challenge: string; allowCredentials: { id: string }[] } }> {
+    const res = await server.fetch(at(session, 'POST', '/mfa/passkey/start', {}));
+    expect(res.status).toBe(200);
+    return (await res.json()) as { challengeId: string; options: { challenge: string; allowCredentials: { id: string }[] } };
+  }
+
+  function factorVerify(session: TestSession, challengeId: string, response: Record<string, unknown>): Promise<Response> {
+    return server.fetch(at(session, 'POST', '/mfa/passkey/verify', { challengeId, response }));
+  }
+
+  test('an account with a passkey is pending after a password login; an assertion of its passkey makes the session full with amr pwd+hwk+user', async () => {
+    const { key } = await userWithPasskey();
+    const { session, factors } = await pending();
+    expect(factors).toEqual(['passkey']);
+    expect(await codeOf(await server.fetch(at(session, 'GET', '/blobs/notes')))).toBe('MFA_REQUIRED');
+    const { challengeId, options } = await factorStart(session);
+    expect(options.allowCredentials.map((c) => c.id)).toEqual([toBase64url(key.id)]);
+    const res = await factorVerify(session, challengeId, assert(key, options));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ amr: ['pwd', 'hwk', 'user'] });
+    expect((await server.fetch(at(session, 'GET', '/blobs/notes'))).status).toBe(200);
+    expect(await store.getSession(session.sessionId, clock)).toMatchObject({ amr: ['pwd', 'hwk', 'user'] });
+    // Full now: nothing left to verify.
+    expect((await server.fetch(at(session, 'POST', '/mfa/passkey/start', {}))).status).toBe(409);
+  });
+
+  test("a challenge belongs to its session, is taken once, and wrong assertions count the session's tries: the fifth ends it", async () => {
+    const { key } = await userWithPasskey();
+    const a = (await pending()).session;
+    const b = (await pending()).session;
+    const started = await factorStart(a);
+    expect((await factorVerify(b, started.challengeId, assert(key, started.options))).status).toBe(401);
+    expect((await factorVerify(a, started.challengeId, assert(key, started.options))).status).toBe(401);
+    // Tries 2 to 5 of session a: assertions without user verification. The fifth failure ends the session.
+    for (let i = 0; i < 4; i++) {
+      const next = await factorStart(a);
+      const res = await factorVerify(a, next.challengeId, assert(key, next.options, { flags: 0x01 }));
+      expect(await codeOf(res)).toBe('AUTH_FAILED');
+    }
+    expect(events.filter((e) => e.type === 'mfa_locked')).toHaveLength(1);
+    const gone = await server.fetch(at(a, 'POST', '/mfa/passkey/start', {}));
+    expect(gone.status).toBe(401);
+    expect(events.filter((e) => e.type === 'mfa_failed').map((e) => e.reason)).toEqual([
+      'passkey-unknown-challenge',
+      'passkey-unknown-challenge',
+      ...Array.from({ length: 4 }, () => 'passkey-assertion'),
+    ]);
+    events.length = 0;
+    // Session b still has its own tries. A passkey the account does not have is no factor; its own is.
+    const stranger = await factorStart(b);
+    expect(await codeOf(await factorVerify(b, stranger.challengeId, assert(newSoftKey(), stranger.options)))).toBe('AUTH_FAILED');
+    const forB = await factorStart(b);
+    expect((await factorVerify(b, forB.challengeId, assert(key, forB.options))).status).toBe(200);
+    expect(events.filter((e) => e.type === 'mfa_failed').map((e) => e.reason)).toEqual(['passkey-unknown']);
+  });
+
+  test("with mfa 'required', registering a passkey is the enrolment: the pending enroll session becomes full", async () => {
+    server = makeServer({ mfa: 'required' });
+    expect((await register(server, USER, 'pw')).status).toBe(201);
+    const { session, body } = await mfaLogin(server, USER, 'pw');
+    expect(body).toMatchObject({ pending: 'enroll', factors: ['totp', 'passkey'] });
+    expect(await codeOf(await server.fetch(at(session, 'GET', '/blobs/notes')))).toBe('MFA_REQUIRED');
+    const key = newSoftKey();
+    const res = await registerPasskey(server, session, key);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: toBase64url(key.id), amr: ['pwd', 'hwk', 'user'] });
+    expect((await server.fetch(at(session, 'GET', '/blobs/notes'))).status).toBe(200);
   });
 });
