@@ -9,6 +9,8 @@
  * second authenticator without PRF: its passkey logs in but the vault needs
  * the password (UNSUPPORTED without it, asked for exactly once with a
  * function), and removing the passkey a session logged in with ends it.
+ * Also: a password login of an account with a passkey is pending, and the
+ * passkey passes its second factor (amr pwd+hwk+user).
  *
  * Credentials injected through the protocol give no PRF output, so the
  * passkey is registered and used within this one browser session. The page
@@ -128,6 +130,8 @@ describeBrowser('passkeys in Chromium (virtual authenticator)', () => {
       passwordAsked: 0,
       passkeys: [expect.objectContaining({ id: aliceKey, current: true, unlocks: true })],
     });
+    // The account has a passkey now, so a password login is pending until the passkey passes as its second factor.
+    expect(await call('secondFactor', ALICE.userId, ALICE.password)).toEqual({ before: 'MFA_REQUIRED', amr: ['pwd', 'hwk', 'user'], after: 'ok' });
     const prf = await call('prfOf', aliceKey);
     expect(typeof prf).toBe('string');
     alicePrf = prf as string;

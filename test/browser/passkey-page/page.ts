@@ -7,6 +7,9 @@
  */
 import { fromUtf8, toBase64url, utf8 } from '../../../src/crypto/bytes.js';
 import { PASSKEY_PRF_INPUT } from '../../../src/formats/passkey.js';
+import { loginCredential } from '../../../src/client/account/auth.js';
+import { normalizeBaseUrl, requestJson, transportOptions } from '../../../src/client/api.js';
+import { passkeyFactor } from '../../../src/client/passkeys/factor.js';
 import { Client, isZeroVaultError, type Session } from '../../../src/index.js';
 
 const FLOOR = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
@@ -67,6 +70,23 @@ const api = {
       const id = session.passkeyId ?? '';
       await session.removePasskey(id);
       return { id, open: session.isOpen };
+    }),
+  /**
+   * A password login of an account with a passkey is pending; the passkey
+   * passes its second factor (`passkeyFactor`, what the login code calls),
+   * and the session reaches the blob routes. (The SDK's login flow for
+   * pending sessions lives on the MFA branch; this drives the pieces.)
+   */
+  secondFactor: (userId: string, password: string) =>
+    answer(async () => {
+      const endpoint = { baseUrl: normalizeBaseUrl(`${location.origin}/zv`), transport: transportOptions(undefined, 30_000) };
+      const login = await loginCredential(endpoint, { ksf: FLOOR, suite: 'ristretto255-SHA512' }, userId, 'password', password);
+      const codeOf = (err: unknown): string => (isZeroVaultError(err) ? err.code : 'other');
+      const before = await requestJson(endpoint, 'GET', '/blobs/notes', undefined, { key: login.signing }).then(() => 'ok', codeOf);
+      const reply = await passkeyFactor(endpoint, login.signing, undefined);
+      const after = await requestJson(endpoint, 'GET', '/blobs/notes', undefined, { key: login.signing }).then(() => 'ok', codeOf);
+      await requestJson(endpoint, 'POST', '/logout', {}, { key: login.signing });
+      return { before, amr: reply.amr, after };
     }),
   /** Test probe: the credential's PRF output for the SDK's input, as the SDK would get it. */
   prfOf: (credentialId: string) =>
