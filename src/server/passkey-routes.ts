@@ -8,7 +8,7 @@
  * | `GET /passkeys` | session | → `{ passkeys: [{ id, name, createdAt, lastSeenAt, lastAddress, current }] }` |
  * | `DELETE /passkeys/:id` | session (another passkey: fresh password session) | → 204 (404 when unknown) |
  * | `POST /passkey/login/start` | none | `{ userId?, ephemeral }` → `{ loginId, nonce, options }` |
- * | `POST /passkey/login/finish` | none | `{ loginId, response }` → `{ sessionId, expiresAt, ephemeral, userId }` |
+ * | `POST /passkey/login/finish` | none | `{ loginId, response }` → `{ sessionId, expiresAt, ephemeral, userId, amr }` |
  *
  * A passkey as a second factor: `passkey-factor-routes.ts`. A pending
  * `enroll` session (`mfa: 'required'`, no factor yet) may register a
@@ -235,7 +235,7 @@ async function loginStart(rp: RelyingParty, call: RouteCall<null>): Promise<Resp
 
 /**
  * `POST /passkey/login/finish` `{ loginId, response }` →
- * `{ sessionId, expiresAt, ephemeral, userId }` (the server's X25519
+ * `{ sessionId, expiresAt, ephemeral, userId, amr }` (the server's X25519
  * ephemeral and the account the passkey belongs to), 401 `AUTH_FAILED`
  * (module comment) or 429.
  */
@@ -292,7 +292,7 @@ async function loginFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Route
   await context.store.takeToken(passkeyBucket(credentialId), context.limits.userLoginLimit, now, -1);
   if (state.a !== undefined) await context.store.takeToken(`login-addr:${state.a}`, context.limits.addressLoginLimit, now, -1);
   context.emit({ type: 'login', userId, reason: 'passkey', ...where(context) });
-  return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(server.publicKey), userId });
+  return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(server.publicKey), userId, amr: PASSKEY_AMR });
 }
 
 export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions, mfa: MfaStore | null = null): Route[] {

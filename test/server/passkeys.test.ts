@@ -80,7 +80,10 @@ describe('passkey routes', () => {
     expect(events.filter((e) => e.type === 'passkey_added')).toEqual([expect.objectContaining({ userId: USER })]);
     const listed = await list(session);
     expect(listed).toEqual([expect.objectContaining({ id: toBase64url(key.id), name: 'Test key', current: false })]);
-    const byKey = await passkeyLogin(server, key);
+    const start = await passkeyStart(server);
+    const finished = await passkeyFinish(server, start, key);
+    expect(await finished.clone().json()).toMatchObject({ userId: USER, amr: ['hwk', 'user'] });
+    const byKey = await passkeySession(finished, start);
     expect(byKey.userId).toBe(USER);
     expect((await server.fetch(at(byKey, 'GET', '/blobs/notes'))).status).toBe(200);
     expect(await store.getSession(byKey.sessionId, clock)).toMatchObject({ userId: USER, passkeyId: toBase64url(key.id), amr: ['hwk', 'user'] });
