@@ -20,6 +20,7 @@
 // creates.
 export { Client, Session, Vault, formatRecoveryKey, parseRecoveryKey } from './client/index.js';
 export type {
+  AddPasskeyOptions,
   ChangePasswordOptions,
   ClientOptions,
   Contact,
@@ -29,8 +30,11 @@ export type {
   LogoutOptions,
   MfaCodeOptions,
   MfaStatus,
+  PasskeyInfo,
+  PasskeyLoginOptions,
   RecoverOptions,
   RecoveryKeyOptions,
+  RemovePasskeyOptions,
   RememberOptions,
   ResumeOptions,
   RevokeDeviceOptions,

@@ -85,6 +85,13 @@ test('the core entry loads OPAQUE at the first login and sharing code only when 
     'src/client/mfa/verify.ts',
     'src/client/mfa/manage.ts',
     'src/client/mfa/codes.ts',
+    // Passkeys: with the first addPasskey, passkeys(), removePasskey or loginWithPasskey.
+    'src/client/passkeys/index.ts',
+    'src/client/passkeys/webauthn.ts',
+    'src/client/passkeys/slot.ts',
+    'src/formats/passkey.ts',
+    'src/formats/passkey-slot.ts',
+    'src/formats/passkey-registry.ts',
   ];
   expect(inputs.filter((path) => lazy.includes(path))).toEqual([]);
   expect(inputs.filter((path) => path.includes('node_modules/jose/'))).toEqual([]);

@@ -4,16 +4,19 @@
  *
  * @module
  */
-export { Client, type ClientOptions, type Credentials, type RecoverOptions, type RememberOptions, type ResumeOptions } from './account/client.js';
+export { Client, type ClientOptions, type Credentials, type PasskeyLoginOptions, type RecoverOptions, type RememberOptions, type ResumeOptions } from './account/client.js';
 export {
   Session,
+  type AddPasskeyOptions,
   type ChangePasswordOptions,
   type DeviceInfo,
   type EnrollTotpOptions,
   type LogoutOptions,
   type MfaCodeOptions,
   type MfaStatus,
+  type PasskeyInfo,
   type RecoveryKeyOptions,
+  type RemovePasskeyOptions,
   type RevokeDeviceOptions,
   type SecondFactorOptions,
   type SharedVaultInfo,

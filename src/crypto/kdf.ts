@@ -48,6 +48,10 @@ export const LABELS = Object.freeze({
   deviceUnlock: 'zerovault/v1/device/unlock',
   /** X25519 shared secret of a device login → the session key (then `requestMac`, as after OPAQUE). */
   deviceSession: 'zerovault/v1/device/session',
+  /** X25519 shared secret of a passkey login → the session key (`formats/passkey.ts`). */
+  passkeySession: 'zerovault/v1/passkey/session',
+  /** PRF output (with the slot's salt) → the AES-256-GCM key of a passkey slot's X25519 secret key (`formats/passkey-slot.ts`). */
+  passkeySlotKey: 'zerovault/v1/passkey/slot-key',
   /** Sealed blob file key → header MAC key. */
   sealHeader: 'zerovault/v1/seal/header',
   /** Sealed blob file key → payload key. */

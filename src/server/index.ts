@@ -14,6 +14,7 @@ export type { CreateServerOptions, RequestContext, ZeroVaultServer } from './ser
 export type { MfaMode } from './router.js';
 export type { TokenOptions } from './tokens.js';
 export type { CorsOptions } from './cors.js';
+export type { PasskeyOptions } from './passkey-routes.js';
 export { createServerSetup, serverSetupFromText, serverSetupToText } from './setup.js';
 export { memoryServerStore } from './memory.js';
 export { toNodeHandler } from './node.js';
@@ -24,6 +25,7 @@ export type {
   BucketPolicy,
   DeviceStore,
   GrantRole,
+  PasskeyStore,
   MfaStore,
   PendingMfa,
   ServerEvent,
@@ -33,6 +35,7 @@ export type {
   SharingStore,
   StoredDevice,
   StoredGrant,
+  StoredPasskey,
   StoredMfa,
   StoredSession,
 } from './types.js';

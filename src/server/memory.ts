@@ -8,6 +8,7 @@ import { ZeroVaultError } from '../errors.js';
 import { memoryStore } from '../store/memory.js';
 import type { BlobStore } from '../store/types.js';
 import { refill } from './bucket.js';
+import { memoryPasskeys } from './memory-passkeys.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredDevice, type StoredGrant, type StoredSession } from './types.js';
 
 interface MemoryMfa {
@@ -179,6 +180,7 @@ export function memoryServerStore(): ServerStore {
       const device = devices.get(key);
       if (device !== undefined) devices.set(key, { ...device, lastSeenAt: at, lastAddress: address });
     },
+    ...memoryPasskeys(sessions, byteOrder),
     async getMfa(userId) {
       const entry = mfa.get(userId);
       if (entry === undefined || (entry.sealedTotpSecret === null && entry.recoveryCodes.size === 0)) return null;

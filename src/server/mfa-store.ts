@@ -33,8 +33,3 @@ export async function passkeyCount(store: object, userId: string): Promise<numbe
   const passkeys: unknown = await (list as (userId: string) => Promise<unknown>).call(store, userId);
   return Array.isArray(passkeys) ? passkeys.length : 0;
 }
-
-/** Whether the store keeps passkeys (then a pending `enroll` session may enrol one). */
-export function keepsPasskeys(store: object): boolean {
-  return typeof (store as { listPasskeys?: unknown }).listPasskeys === 'function';
-}

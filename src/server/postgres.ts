@@ -10,7 +10,7 @@
  *
  * The schema upgrades an existing database in place on first use, under the
  * same advisory lock that serialises its creation: columns added since (a
- * session's device, `amr` and pending MFA state) come with `ADD COLUMN IF NOT EXISTS`.
+ * session's device, `amr`, pending MFA state and passkey) come with `ADD COLUMN IF NOT EXISTS`.
  *
  * @module
  */
@@ -20,6 +20,7 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { amrFromColumn, amrToColumn } from './device-store.js';
 import { postgresDevices, type Transaction } from './postgres-devices.js';
+import { postgresPasskeys } from './postgres-passkeys.js';
 import { postgresMfa } from './postgres-mfa.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { bytes, int, textOrNull } from './postgres-values.js';
@@ -52,6 +53,11 @@ CREATE TABLE IF NOT EXISTS ${p}devices (user_id TEXT COLLATE "C" NOT NULL, id TE
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS device_id TEXT COLLATE "C";
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS amr TEXT;
 CREATE INDEX IF NOT EXISTS ${p}sessions_device ON ${p}sessions (user_id, device_id);
+-- Upgrades a database created before passkeys, in place.
+CREATE TABLE IF NOT EXISTS ${p}passkeys (id TEXT COLLATE "C" PRIMARY KEY, user_id TEXT COLLATE "C" NOT NULL, name TEXT NOT NULL, public_key BYTEA NOT NULL, user_handle TEXT NOT NULL, counter BIGINT NOT NULL, transports TEXT NOT NULL, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL, last_address TEXT);
+CREATE INDEX IF NOT EXISTS ${p}passkeys_user ON ${p}passkeys (user_id, created_at, id);
+ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS passkey_id TEXT COLLATE "C";
+CREATE INDEX IF NOT EXISTS ${p}sessions_passkey ON ${p}sessions (user_id, passkey_id);
 -- Upgrades a database created before second factors, in place.
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS mfa TEXT;
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS mfa_tries INTEGER NOT NULL DEFAULT 0;
@@ -74,6 +80,7 @@ function grantOf(row: Record<string, unknown>): StoredGrant {
 function sessionOf(row: Record<string, unknown>): StoredSession {
   const deviceId = textOrNull(row.device_id);
   const amr = textOrNull(row.amr);
+  const passkeyId = textOrNull(row.passkey_id);
   const mfa = pendingFromColumn(textOrNull(row.mfa));
   return {
     id: String(row.id),
@@ -82,6 +89,7 @@ function sessionOf(row: Record<string, unknown>): StoredSession {
     createdAt: int(row.created_at),
     expiresAt: int(row.expires_at),
     ...(deviceId === null ? {} : { deviceId }),
+    ...(passkeyId === null ? {} : { passkeyId }),
     ...(amr === null ? {} : { amr: amrFromColumn(amr) }),
     ...(mfa === undefined ? {} : { mfa }),
   };
@@ -256,7 +264,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       return row === undefined || int(row.expires_at) <= now ? null : bytes(row.data);
     },
     async createSession(session) {
-      await affected(`INSERT INTO ${p}sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+      await affected(`INSERT INTO ${p}sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
         session.id,
         session.userId,
         Buffer.from(session.sealedMacKey),
@@ -265,10 +273,11 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
         session.deviceId ?? null,
         amrToColumn(session.amr),
         session.mfa ?? null,
+        session.passkeyId ?? null,
       ]);
     },
     async getSession(id, now) {
-      const rows = await query(`SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now]);
+      const rows = await query(`SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now]);
       const row = rows[0];
       return row === undefined ? null : sessionOf(row);
     },
@@ -341,6 +350,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       return (await query(`SELECT * FROM ${p}grants WHERE grantee = $1 ORDER BY owner, vault`, [grantee])).map(grantOf);
     },
     ...postgresDevices({ prefix: p, query, transaction }),
+    ...postgresPasskeys({ prefix: p, query, transaction }),
     ...postgresMfa({ prefix: p, query, transaction }),
     async purgeExpired(now) {
       await affected(`DELETE FROM ${p}pending WHERE expires_at <= $1`, [now]);

@@ -27,6 +27,8 @@ export interface MfaSettings {
   /** The issuer named in `otpauth://` URIs (what the authenticator app shows). */
   readonly issuer: string;
   readonly keys: MfaKeys;
+  /** Whether the server verifies passkeys (its `passkeys` option and a store with the passkey methods): only then is a passkey a factor. */
+  readonly passkeys: boolean;
 }
 
 /** The methods a route can declare. */

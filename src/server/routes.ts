@@ -11,6 +11,8 @@
 import { loginFinish, loginStart, logout, registerFinish, registerStart } from './account-routes.js';
 import { deviceRoutes } from './device-routes.js';
 import { devicesOf } from './device-store.js';
+import { passkeyRoutes, type PasskeyOptions } from './passkey-routes.js';
+import { passkeysOf } from './passkey-store.js';
 import { deleteBlob, getBlob, listBlobs, putBlob, type BlobCall } from './blob-routes.js';
 import type { Route, RouteCall } from './router.js';
 import { sharingOf, sharingRoutes } from './sharing-routes.js';
@@ -36,13 +38,16 @@ function ownBlob(handler: (call: BlobCall) => Promise<Response>, withId: boolean
  * The route table of a server over `store`. The sharing rows are present
  * only when the store implements the sharing methods (otherwise those paths
  * are 404, which tells clients to skip sharing); the device rows likewise
- * only with the device methods, the MFA rows only with the MFA methods.
+ * only with the device methods, the MFA rows only with the MFA methods, and
+ * the passkey rows only with the passkey methods and the server's
+ * `passkeys` option (the relying party).
  * A row's `pending` lists the pending sessions it serves; every other row
  * answers a pending session 403 `MFA_REQUIRED`.
  */
-export function routeTable(store: ServerStore): Route[] {
+export function routeTable(store: ServerStore, options: { passkeys?: PasskeyOptions | undefined } = {}): Route[] {
   const sharing = sharingOf(store);
   const devices = devicesOf(store);
+  const passkeys = options.passkeys === undefined ? null : passkeysOf(store);
   const mfa = mfaOf(store);
   return [
     { method: 'POST', pattern: '/register/start', auth: 'none', body: 'small', handler: (c) => registerStart(c.context, c.body) },
@@ -59,6 +64,7 @@ export function routeTable(store: ServerStore): Route[] {
     { method: 'GET', pattern: '/.well-known/jwks.json', auth: 'none', body: 'none', handler: publishJwks },
     ...(sharing === null ? [] : sharingRoutes(sharing)),
     ...(devices === null ? [] : deviceRoutes(devices)),
+    ...(passkeys === null || options.passkeys === undefined ? [] : passkeyRoutes(passkeys, options.passkeys, mfa)),
     ...(mfa === null ? [] : mfaRoutes(mfa)),
   ];
 }

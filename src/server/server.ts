@@ -31,6 +31,8 @@ import { corsPolicy, type CorsOptions } from './cors.js';
 import { effectiveBasePath } from './mount.js';
 import { BodyTooLarge, SESSION_EXPIRES_HEADER, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
+import type { PasskeyOptions } from './passkey-routes.js';
+import { passkeysOf } from './passkey-store.js';
 import { mfaOf } from './mfa-store.js';
 import { mfaKeys, type MfaKeys } from './mfa-secrets.js';
 import { createRouter, type MfaMode, type Route, type RouteCall, type RouteContext } from './router.js';
@@ -110,6 +112,14 @@ export interface CreateServerOptions {
    * No credentials mode: zerovault uses no cookies. Default: none (same-origin only).
    */
   cors?: CorsOptions;
+  /**
+   * Passkeys (WebAuthn, docs/passkeys.md): the relying party the server
+   * verifies ceremonies for. `rpId` is the site's domain (`example.com`, or
+   * `localhost`), `origins` the exact origins the pages run on
+   * (`https://app.example.com`), `rpName` what an authenticator shows
+   * (default `rpId`). Default: none, and the passkey routes answer 404.
+   */
+  passkeys?: PasskeyOptions;
   /**
    * Second factors (docs/protocol.md, "Second factors"): `optional` (default)
    * lets each account choose; `required` makes a new account enrol one (a
@@ -250,7 +260,8 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   const lifetimes = { idleMs: limits.sessionTtlMs, maxMs: limits.sessionMaxLifetimeMs };
   const tokens = createTokenSigner(setup, tokenSettings(options.tokens));
   const cors = corsPolicy(options.cors);
-  const router = createRouter(routeTable(store));
+  const router = createRouter(routeTable(store, { passkeys: options.passkeys }));
+  const passkeysOn = options.passkeys !== undefined && passkeysOf(store) !== null;
   const key: Promise<AesGcmKey> = atRestKey(setup);
   key.catch(() => undefined); // a failure surfaces at the first request, as a 500 + `error` event
   const mfaMode = options.mfa ?? 'optional';
@@ -369,7 +380,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     }
 
     // Step 5.
-    const mfa = { mode: mfaMode, issuer: totpIssuer, keys: await mfaKeysReady };
+    const mfa = { mode: mfaMode, issuer: totpIssuer, keys: await mfaKeysReady, passkeys: passkeysOn };
     const context: RouteContext = { store, key: await key, limits, now, emit, setup, tokens, mfa, ...(address === undefined ? {} : { address }) };
     const response = await invoke(route, {
       context,

@@ -56,6 +56,8 @@ export function randomId(): string {
 export interface SessionBinding {
   /** The remembered device the session belongs to. */
   readonly deviceId?: string;
+  /** The passkey it logged in with. */
+  readonly passkeyId?: string;
   /** How it was authenticated; absent means `['pwd']` (an OPAQUE login). */
   readonly amr?: readonly string[];
   /** Set for a pending session: what it waits for (a factor, or an enrolment). */
@@ -86,6 +88,7 @@ export async function createSession(
     createdAt: now,
     expiresAt: now + ttlMs,
     ...(binding.deviceId === undefined ? {} : { deviceId: binding.deviceId }),
+    ...(binding.passkeyId === undefined ? {} : { passkeyId: binding.passkeyId }),
     ...(binding.amr === undefined ? {} : { amr: binding.amr }),
     ...(binding.mfa === undefined ? {} : { mfa: binding.mfa }),
   };

@@ -10,8 +10,8 @@
  * locking serialises writers; `busy_timeout` waits instead of failing).
  *
  * Schema changes upgrade an existing file in place when it is opened
- * ({@link migrate}): columns added since (a session's device, `amr` and
- * pending MFA state) are
+ * ({@link migrate}): columns added since (a session's device, `amr`,
+ * pending MFA state and passkey) are
  * added with `ALTER TABLE`, inside one immediate transaction so that two
  * processes opening the same file cannot both try.
  *
@@ -23,6 +23,7 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { amrFromColumn, amrToColumn } from './device-store.js';
 import { sqliteDevices } from './sqlite-devices.js';
+import { sqlitePasskeys } from './sqlite-passkeys.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { sqliteMfa } from './sqlite-mfa.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
@@ -41,7 +42,7 @@ export type Db = BetterSqlite3.Database;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS zv_users (user_id TEXT PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS zv_pending (id TEXT PRIMARY KEY, data BLOB NOT NULL, expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, device_id TEXT, amr TEXT, mfa TEXT, mfa_tries INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, device_id TEXT, amr TEXT, mfa TEXT, mfa_tries INTEGER NOT NULL DEFAULT 0, passkey_id TEXT);
 CREATE INDEX IF NOT EXISTS zv_sessions_user ON zv_sessions (user_id);
 CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
@@ -50,6 +51,8 @@ CREATE TABLE IF NOT EXISTS zv_key_events (user_id TEXT NOT NULL, seq INTEGER NOT
 CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (owner, vault, grantee));
 CREATE INDEX IF NOT EXISTS zv_grants_grantee ON zv_grants (grantee, owner, vault);
 CREATE TABLE IF NOT EXISTS zv_devices (user_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, signing_key BLOB NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
+CREATE TABLE IF NOT EXISTS zv_passkeys (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key BLOB NOT NULL, user_handle TEXT NOT NULL, counter INTEGER NOT NULL, transports TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT);
+CREATE INDEX IF NOT EXISTS zv_passkeys_user ON zv_passkeys (user_id, created_at, id);
 CREATE TABLE IF NOT EXISTS zv_mfa (user_id TEXT PRIMARY KEY, totp_secret BLOB, totp_confirmed INTEGER NOT NULL DEFAULT 0, totp_last_step INTEGER, strict INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS zv_recovery_codes (user_id TEXT NOT NULL, code_hash BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, code_hash));
 `;
@@ -60,11 +63,13 @@ const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['zv_sessions', 'amr', 'TEXT'],
   ['zv_sessions', 'mfa', 'TEXT'],
   ['zv_sessions', 'mfa_tries', 'INTEGER NOT NULL DEFAULT 0'],
+  ['zv_sessions', 'passkey_id', 'TEXT'],
 ];
 
 /** Indexes over added columns: created after {@link migrate} added them. */
 const AFTER_MIGRATION = `
 CREATE INDEX IF NOT EXISTS zv_sessions_device ON zv_sessions (user_id, device_id);
+CREATE INDEX IF NOT EXISTS zv_sessions_passkey ON zv_sessions (user_id, passkey_id);
 `;
 
 /**
@@ -90,6 +95,7 @@ interface SessionRow {
   expires_at: number;
   device_id: string | null;
   amr: string | null;
+  passkey_id: string | null;
   mfa: string | null;
 }
 
@@ -121,6 +127,7 @@ function sessionOf(row: SessionRow): StoredSession {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     ...(row.device_id === null ? {} : { deviceId: row.device_id }),
+    ...(row.passkey_id === null ? {} : { passkeyId: row.passkey_id }),
     ...(row.amr === null ? {} : { amr: amrFromColumn(row.amr) }),
     ...pendingOf(row.mfa),
   };
@@ -282,7 +289,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       }),
     createSession: (session: StoredSession) =>
       run((db) => {
-        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
           session.id,
           session.userId,
           Buffer.from(session.sealedMacKey),
@@ -291,12 +298,13 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
           session.deviceId ?? null,
           amrToColumn(session.amr),
           session.mfa ?? null,
+          session.passkeyId ?? null,
         );
       }),
     getSession: (id, now) =>
       run((db) => {
         const row = db
-          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa FROM zv_sessions WHERE id = ? AND expires_at > ?')
+          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?')
           .get(id, now) as SessionRow | undefined;
         return row === undefined ? null : sessionOf(row);
       }),
@@ -373,6 +381,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
     listGrantsForGrantee: (grantee) =>
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE grantee = ? ORDER BY owner, vault').all(grantee) as GrantRow[]).map(grantOf)),
     ...sqliteDevices(run),
+    ...sqlitePasskeys(run),
     ...sqliteMfa(run),
     purgeExpired: (now) =>
       run((db) => {

@@ -35,10 +35,17 @@ export interface StoredSession {
    */
   readonly deviceId?: string;
   /**
+   * The passkey (WebAuthn credential id) this session logged in with, when
+   * any: deleting the passkey ({@link PasskeyStore.deletePasskey}) deletes
+   * the session with it.
+   */
+  readonly passkeyId?: string;
+  /**
    * How the session was authenticated (RFC 8176 values): `['pwd']` for an
    * OPAQUE login (also when absent: sessions stored before this field),
-   * `['swk']` for a device login without a password, `['pwd', 'otp']` once
-   * a second factor was verified.
+   * `['swk']` for a device login without a password, `['hwk', 'user']` for
+   * a passkey login (a hardware key with user verification), `['pwd', 'otp']`
+   * (or `['pwd', 'hwk', 'user']`) once a second factor was verified.
    */
   readonly amr?: readonly string[];
   /**
@@ -211,6 +218,59 @@ export interface MfaStore {
   completeMfa(sessionId: string, amr: readonly string[], expiresAt: number): Promise<number | null>;
 }
 
+/** A passkey (WebAuthn credential) as the server stores it: its public key, never a secret. */
+export interface StoredPasskey {
+  /** The normalized user id. */
+  readonly userId: string;
+  /** The credential id, unpadded base64url (16 to 1023 bytes): unique across all users. */
+  readonly id: string;
+  /** 1 to 64 characters, chosen by the client. */
+  readonly name: string;
+  /** The credential public key, COSE_Key bytes as the authenticator gave them. */
+  readonly publicKey: Uint8Array;
+  /** The WebAuthn `user.id` it was registered with (32 random bytes, base64url); a discoverable assertion returns it. */
+  readonly userHandle: string;
+  /** The signature counter last seen (0 for authenticators without one). */
+  readonly counter: number;
+  /** The transports the authenticator reported (`internal`, `usb`, `hybrid`, ...). */
+  readonly transports: readonly string[];
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  /** When the passkey last logged in (or was added), ms since the epoch. */
+  readonly lastSeenAt: number;
+  /** The client address of that login, when the adapter knew it. */
+  readonly lastAddress: string | null;
+}
+
+/**
+ * The passkey half of a database: WebAuthn credentials and the sessions
+ * bound to them. Every method is atomic on its own.
+ */
+export interface PasskeyStore {
+  /**
+   * Adds a passkey. `CONFLICT` when its credential id exists (for any user)
+   * or the user already has `maxPasskeys` (nothing is written then).
+   */
+  addPasskey(passkey: StoredPasskey, maxPasskeys: number): Promise<void>;
+  /** A passkey by its credential id (whoever owns it), or `null`. */
+  getPasskey(credentialId: string): Promise<StoredPasskey | null>;
+  /** A user's passkeys, ordered by `createdAt`, then id (byte order). */
+  listPasskeys(userId: string): Promise<StoredPasskey[]>;
+  /**
+   * Deletes one of a user's passkeys and every session bound to it, in one
+   * transaction. @returns whether it existed
+   */
+  deletePasskey(userId: string, credentialId: string): Promise<boolean>;
+  /**
+   * Records a login with the passkey: sets `counter`, `lastSeenAt` and
+   * `lastAddress`, but only if `counter` is greater than the stored one or
+   * both are 0 (WebAuthn §6.1.1: a counter that does not grow may mean a
+   * cloned authenticator), checked and written in one statement.
+   * @returns whether it was written (false also when the passkey is gone)
+   */
+  usePasskey(credentialId: string, counter: number, at: number, address: string | null): Promise<boolean>;
+}
+
 /**
  * A database for the server. Every method is atomic on its own; the blob
  * half enforces versions inside the database (a conditional update), never by
@@ -222,10 +282,11 @@ export interface MfaStore {
  * device routes answer 404 and a known-device proof on `login/start` is
  * ignored. The {@link MfaStore} methods likewise: without them the MFA routes
  * answer 404 and no login is ever pending (and `mfa: 'required'` is refused
- * at `createServer`). `memoryServerStore`, `sqliteServerStore` and
- * `postgresServerStore` implement every half.
+ * at `createServer`). The {@link PasskeyStore} methods likewise: without
+ * them the passkey routes answer 404. `memoryServerStore`,
+ * `sqliteServerStore` and `postgresServerStore` implement every half.
  */
-export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>, Partial<MfaStore> {
+export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>, Partial<MfaStore>, Partial<PasskeyStore> {
   /** The OPAQUE registration record of a user, or `null`. */
   getUserRecord(userId: string): Promise<Uint8Array | null>;
   /** Creates a user. `CONFLICT` when the user exists. */
@@ -238,7 +299,7 @@ export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>
   /** Removes and returns a pending state; `null` when missing or expired. Atomic: a state is taken once. */
   takePending(id: string, now: number): Promise<Uint8Array | null>;
 
-  /** Stores a new session (with its `deviceId`, `amr` and pending `mfa` state, when given). */
+  /** Stores a new session (with its `deviceId`, `passkeyId`, `amr` and pending `mfa` state, when given). */
   createSession(session: StoredSession): Promise<void>;
   /** A live session, or `null` when missing or expired at `now`. */
   getSession(id: string, now: number): Promise<StoredSession | null>;

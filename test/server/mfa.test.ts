@@ -350,12 +350,12 @@ describe('pending sessions and /mfa/verify', () => {
 
 describe('passkeys as a factor (read through the passkey half of the store)', () => {
   test('an account with a passkey is pending with factor passkey; with required mode, enrolment offers passkeys', async () => {
-    const passkeys = new Map<string, unknown[]>();
-    const store = { ...memoryServerStore(), listPasskeys: async (userId: string) => passkeys.get(userId) ?? [] };
-    server = makeServer({ store, mfa: 'required' });
+    const store = memoryServerStore();
+    server = makeServer({ store, mfa: 'required', passkeys: { rpId: 'zv.test', origins: ['https://zv.test'] } });
     expect((await register(server, USER, 'pw')).status).toBe(201);
     expect((await mfaLogin(server, USER, 'pw')).body).toMatchObject({ pending: 'enroll', factors: ['totp', 'passkey'] });
-    passkeys.set(USER, [{ id: 'k1' }]);
+    const passkey = { userId: USER, id: 'a2V5LW9uZS1zaXh0ZWVuLWI', name: 'k1', publicKey: Uint8Array.of(1), userHandle: 'h', counter: 0, transports: [], createdAt: 0, lastSeenAt: 0, lastAddress: null };
+    await store.addPasskey?.(passkey, 32);
     const { body } = await mfaLogin(server, USER, 'pw');
     expect(body).toMatchObject({ pending: 'mfa', factors: ['passkey'] });
   });

@@ -1,10 +1,11 @@
 /**
  * Databases created before devices (sessions without `device_id` and `amr`,
- * no devices table), or before second factors (sessions without `mfa` and
- * `mfa_tries`, no MFA tables), are upgraded in place when the new store
+ * no devices table), before second factors (sessions without `mfa` and
+ * `mfa_tries`, no MFA tables), or before passkeys (sessions without
+ * `passkey_id`, no passkeys table) are upgraded in place when the new store
  * opens them: old sessions read as full password sessions without a device,
- * and every device and MFA method works. The old schemas below are frozen
- * copies of what earlier versions created; they must never be edited.
+ * and every device, MFA and passkey method works. The old schemas below are
+ * frozen copies of what earlier versions created; they must never be edited.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { toBase64url } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { devicesOf } from '../../src/server/device-store.js';
+import { passkeysOf } from '../../src/server/passkey-store.js';
 import { mfaOf } from '../../src/server/mfa-store.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
@@ -76,7 +78,7 @@ const OLD_SESSION = { id: 'old-session-0000000000', userId: 'alice', sealedMacKe
 async function checkUpgraded(store: ServerStore): Promise<void> {
   const old = await store.getSession(OLD_SESSION.id, now);
   expect(old).toEqual(OLD_SESSION);
-  expect(old !== null && ('deviceId' in old || 'amr' in old || 'mfa' in old)).toBe(false);
+  expect(old !== null && ('deviceId' in old || 'amr' in old || 'mfa' in old || 'passkeyId' in old)).toBe(false);
   const mfa = mfaOf(store);
   if (mfa === null) throw new Error('MFA methods missing');
   // An old session counts tries like any other, and the MFA tables exist.
@@ -104,6 +106,19 @@ async function checkUpgraded(store: ServerStore): Promise<void> {
   expect(await store.getSession(OLD_SESSION.id, now)).toBeNull();
   expect(await store.getSession(resumed.id, now)).toBeNull();
   expect(await store.getUserRecord('alice')).toEqual(Uint8Array.of(9));
+  // Passkeys came later still: their table and the sessions' passkey column are added in place too.
+  const passkeys = passkeysOf(store);
+  if (passkeys === null) throw new Error('passkey methods missing');
+  const passkeyId = toBase64url(randomBytes(16));
+  await passkeys.addPasskey(
+    { userId: 'alice', id: passkeyId, name: 'Key', publicKey: randomBytes(77), userHandle: toBase64url(randomBytes(32)), counter: 0, transports: [], createdAt: now, lastSeenAt: now, lastAddress: null },
+    32,
+  );
+  const byPasskey = { id: toBase64url(randomBytes(16)), userId: 'alice', sealedMacKey: randomBytes(60), createdAt: now, expiresAt: now + 1000, passkeyId, amr: ['hwk', 'user'] };
+  await store.createSession(byPasskey);
+  expect(await store.getSession(byPasskey.id, now)).toEqual(byPasskey);
+  expect(await passkeys.deletePasskey('alice', passkeyId)).toBe(true);
+  expect(await store.getSession(byPasskey.id, now)).toBeNull();
 }
 
 describe.each([
@@ -136,7 +151,7 @@ describe.each([
     const check = new Database(path, { readonly: true });
     const columns = (check.prepare('PRAGMA table_info(zv_sessions)').all() as { name: string }[]).map((c) => c.name);
     check.close();
-    expect(columns).toEqual(['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr', 'mfa', 'mfa_tries']);
+    expect(columns).toEqual(['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr', 'mfa', 'mfa_tries', 'passkey_id']);
   });
 });
 

@@ -14,7 +14,8 @@ import { randomBytes } from '../../src/crypto/random.js';
 import { createServer, createServerSetup, memoryServerStore, type DeviceStore, type ServerStore, type SharingStore, type StoredDevice } from '../../src/server/index.js';
 import { devicesOf } from '../../src/server/device-store.js';
 import { mfaOf } from '../../src/server/mfa-store.js';
-import type { MfaStore } from '../../src/server/types.js';
+import { passkeysOf } from '../../src/server/passkey-store.js';
+import type { MfaStore, PasskeyStore, StoredPasskey } from '../../src/server/types.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
 import { IDLE_BUCKET_MS } from '../../src/server/types.js';
@@ -372,6 +373,110 @@ for (const kind of kinds) {
       expect(await store.completeMfa(toBase64url(randomBytes(16)), ['pwd'], now)).toBeNull();
       await shared.deleteSession(pending.id);
       expect(await store.completeMfa(pending.id, ['pwd', 'otp'], now)).toBeNull();
+    });
+  });
+
+  describe(`${kind.name} server store, passkeys`, () => {
+    const now = 1_800_000_000_000;
+    const passkeys = (): PasskeyStore => {
+      const found = passkeysOf(shared);
+      if (found === null) throw new Error('passkey methods missing');
+      return found;
+    };
+    const passkey = (userId: string, createdAt = now, id = toBase64url(randomBytes(16))): StoredPasskey => ({
+      userId,
+      id,
+      name: 'Security key 🔑',
+      publicKey: randomBytes(77),
+      userHandle: toBase64url(randomBytes(32)),
+      counter: 0,
+      transports: ['internal', 'hybrid'],
+      createdAt,
+      lastSeenAt: createdAt,
+      lastAddress: null,
+    });
+    const session = (userId: string, extra: { passkeyId?: string; amr?: readonly string[] } = {}) => ({
+      id: toBase64url(randomBytes(16)),
+      userId,
+      sealedMacKey: randomBytes(60),
+      createdAt: now,
+      expiresAt: now + 60_000,
+      ...extra,
+    });
+
+    test('sessions keep their passkey; without one, none is set', async () => {
+      const user = owner();
+      const plain = session(user);
+      const bound = session(user, { passkeyId: toBase64url(randomBytes(16)), amr: ['hwk', 'user'] });
+      await shared.createSession(plain);
+      await shared.createSession(bound);
+      const readPlain = await shared.getSession(plain.id, now);
+      expect(readPlain && 'passkeyId' in readPlain).toBe(false);
+      expect(await shared.getSession(bound.id, now)).toEqual(bound);
+    });
+
+    test('add, read by credential id, list by creation then id; a credential id is unique across users; the cap holds', async () => {
+      const store = passkeys();
+      const user = owner();
+      const b = passkey(user, now + 1);
+      const a1 = passkey(user, now, `A${toBase64url(randomBytes(16)).slice(1)}`);
+      const a2 = passkey(user, now, `B${toBase64url(randomBytes(16)).slice(1)}`);
+      for (const p of [b, a2, a1]) await store.addPasskey(p, 32);
+      expect(await store.getPasskey(b.id)).toEqual(b);
+      expect((await store.listPasskeys(user)).map((p) => p.id)).toEqual([a1.id, a2.id, b.id]);
+      await expect(store.addPasskey({ ...passkey(owner()), id: b.id }, 32)).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(store.addPasskey(passkey(user), 3)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await store.listPasskeys(user)).toHaveLength(3);
+      expect(await store.getPasskey(toBase64url(randomBytes(16)))).toBeNull();
+      const none = passkey(owner());
+      await store.addPasskey({ ...none, transports: [] }, 32);
+      expect((await store.getPasskey(none.id))?.transports).toEqual([]);
+    });
+
+    test('the cap holds for concurrent adds', async () => {
+      const store = passkeys();
+      const user = owner();
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => store.addPasskey(passkey(user), 3)));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+      expect(await store.listPasskeys(user)).toHaveLength(3);
+    });
+
+    test('usePasskey writes only a growing counter (or 0 after 0), with when and where', async () => {
+      const store = passkeys();
+      const zero = passkey(owner());
+      await store.addPasskey(zero, 32);
+      expect(await store.usePasskey(zero.id, 0, now + 5, '192.0.2.9')).toBe(true);
+      expect(await store.getPasskey(zero.id)).toMatchObject({ counter: 0, lastSeenAt: now + 5, lastAddress: '192.0.2.9' });
+      expect(await store.usePasskey(zero.id, 7, now + 6, null)).toBe(true);
+      expect(await store.usePasskey(zero.id, 7, now + 7, null)).toBe(false);
+      expect(await store.usePasskey(zero.id, 6, now + 7, null)).toBe(false);
+      expect(await store.usePasskey(zero.id, 0, now + 7, null)).toBe(false);
+      expect(await store.getPasskey(zero.id)).toMatchObject({ counter: 7, lastSeenAt: now + 6, lastAddress: null });
+      expect(await store.usePasskey(toBase64url(randomBytes(16)), 1, now, null)).toBe(false);
+      // Two logins racing with the same counter: one wins.
+      const raced = await Promise.all([store.usePasskey(zero.id, 9, now + 8, null), store.usePasskey(zero.id, 9, now + 8, null)]);
+      expect(raced.filter(Boolean)).toHaveLength(1);
+    });
+
+    test("deleting a passkey deletes exactly the sessions bound to it, and only its owner's", async () => {
+      const store = passkeys();
+      const user = owner();
+      const p = passkey(user);
+      const other = passkey(user);
+      await store.addPasskey(p, 32);
+      await store.addPasskey(other, 32);
+      const bound = session(user, { passkeyId: p.id, amr: ['hwk', 'user'] });
+      const onOther = session(user, { passkeyId: other.id, amr: ['hwk', 'user'] });
+      const unbound = session(user);
+      for (const x of [bound, onOther, unbound]) await shared.createSession(x);
+      expect(await store.deletePasskey(owner(), p.id)).toBe(false);
+      expect(await shared.getSession(bound.id, now)).not.toBeNull();
+      expect(await store.deletePasskey(user, p.id)).toBe(true);
+      expect(await store.getPasskey(p.id)).toBeNull();
+      expect(await shared.getSession(bound.id, now)).toBeNull();
+      expect(await shared.getSession(onOther.id, now)).not.toBeNull();
+      expect(await shared.getSession(unbound.id, now)).not.toBeNull();
+      expect(await store.deletePasskey(user, p.id)).toBe(false);
     });
   });
 

@@ -104,6 +104,29 @@ export interface ResumeOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `Client.loginWithPasskey`. */
+export interface PasskeyLoginOptions {
+  /** The account, when the app knows it; without it the user picks any passkey of this site. */
+  userId?: string;
+  /**
+   * The password, or a function that asks the user for it: used only when
+   * the chosen passkey cannot unlock the vault (no PRF, or no passkey slot).
+   * Without it such a login fails with `UNSUPPORTED`.
+   */
+  password?: string | (() => Promise<string>);
+  signal?: AbortSignal;
+}
+
+/** Validates `loginWithPasskey`'s options. @throws `INVALID_INPUT` */
+export function checkPasskeyLogin(value: unknown): { userId: string | undefined; password: string | (() => Promise<string>) | undefined; signal: AbortSignal | undefined } {
+  if (typeof value !== 'object' || value === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+  const { userId, password, signal } = value as PasskeyLoginOptions;
+  if (password !== undefined && typeof password !== 'function' && (typeof password !== 'string' || password.length === 0)) {
+    throw new ZeroVaultError('INVALID_INPUT', 'password must be a non-empty string or a function');
+  }
+  return { userId: userId === undefined ? undefined : normalizeUserId(userId), password, signal: checkSignal(signal) };
+}
+
 /** Validates an optional `signal`. */
 export function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal === undefined) return undefined;

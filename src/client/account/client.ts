@@ -29,12 +29,25 @@ import { createSession, type Session } from './session.js';
 import { unwrapRoot, wrapRoot } from './slots.js';
 import { devicePlaceOf, type DevicePlace } from './device-place.js';
 import type * as Devices from '../devices/index.js';
-import { checkCredentials, checkRemember, checkSignal, type ClientOptions, type Credentials, type RecoverOptions, type Remember, type ResumeOptions } from './client-options.js';
+import {
+  checkCredentials,
+  checkPasskeyLogin,
+  checkRemember,
+  checkSignal,
+  type ClientOptions,
+  type Credentials,
+  type PasskeyLoginOptions,
+  type RecoverOptions,
+  type Remember,
+  type ResumeOptions,
+} from './client-options.js';
 
-export type { ClientOptions, Credentials, RecoverOptions, RememberOptions, ResumeOptions } from './client-options.js';
+export type { ClientOptions, Credentials, PasskeyLoginOptions, RecoverOptions, RememberOptions, ResumeOptions } from './client-options.js';
 
 /** How the server authenticates a session a remembered device resumed (RFC 8176 "swk"). */
 const DEVICE_AMR: readonly string[] = Object.freeze(['swk']);
+// A passkey login: a hardware-held key with user verification (RFC 8176); it counts as both factors.
+const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user']);
 
 /** The device code, loaded with the first call that needs it (see `device-place.ts`). */
 function deviceCode(): Promise<typeof Devices> {
@@ -179,6 +192,35 @@ export class Client {
     return this.#session(resumed.userId, keys, DEVICE_AMR, deviceId, undefined);
   }
 
+  /**
+   * Logs in with a passkey (a WebAuthn credential added with
+   * `session.addPasskey`; browsers only): the server verifies the assertion
+   * and opens a session with `amr: ['hwk', 'user']`. When the passkey has
+   * the PRF extension, its output opens the passkey's unlock slot: no
+   * password, no Argon2id; the PRF output never leaves this browser.
+   * Without PRF (or without a slot) the vault still needs the password:
+   * pass `password` (a string, or a function that asks the user; it is
+   * called only then).
+   *
+   * Without `userId` the browser offers every passkey of this site and the
+   * one chosen names the account.
+   *
+   * @throws `UNSUPPORTED` without WebAuthn, or when the passkey cannot unlock
+   *   the vault and no `password` was given (the server session is logged
+   *   out); `AUTH_FAILED` when the user cancels, the server refuses the
+   *   passkey, or the password is wrong; `DECRYPT_FAILED` when the passkey
+   *   slot does not open to this account's root key; `RATE_LIMITED` (with
+   *   `retryAfterMs`); `NETWORK` (unreachable, timed out, or aborted)
+   */
+  async loginWithPasskey(options: PasskeyLoginOptions = {}): Promise<Session> {
+    const { userId, password, signal } = checkPasskeyLogin(options);
+    const { passkeyLogin } = await loadOnDemand(() => import('../passkeys/index.js'));
+    const done = await passkeyLogin({ endpoint: this.#endpoint, settings: this.#settings, userId, password, signal, storeFor: (signing) => this.#storeFor(() => signing) });
+    const keys = new AccountKeys(done.signing);
+    const deviceId = await this.#openSession(done.userId, keys, done.rootKey, { deviceId: undefined, remember: undefined, signal });
+    return this.#session(done.userId, keys, PASSKEY_AMR, deviceId, undefined, done.passkeyId);
+  }
+
   /** @throws `UNSUPPORTED` when `rememberDevice` is asked for where devices cannot be kept; `INVALID_INPUT` for a bad `deviceName` */
   async #assertCanRemember(remember: Remember): Promise<void> {
     if (remember === undefined) return;
@@ -257,7 +299,14 @@ export class Client {
   }
 
   /** The `Session` of `keys` (active, or pending enrolment with `complete`). */
-  #session(userId: string, keys: AccountKeys, amr: readonly string[], deviceId: string | undefined, complete: (() => Promise<string | undefined>) | undefined): Session {
+  #session(
+    userId: string,
+    keys: AccountKeys,
+    amr: readonly string[],
+    deviceId: string | undefined,
+    complete: (() => Promise<string | undefined>) | undefined,
+    passkeyId?: string,
+  ): Session {
     return createSession({
       userId,
       endpoint: this.#endpoint,
@@ -270,6 +319,7 @@ export class Client {
       place: this.#place,
       amr,
       complete,
+      passkeyId,
     });
   }
 

@@ -21,13 +21,16 @@ import { refreshKeyring, updateKeyring } from './keyring.js';
 import { postJson, type Endpoint } from '../api.js';
 import type { OpaqueSettings } from './auth.js';
 import type {
+  AddPasskeyOptions,
   ChangePasswordOptions,
   DeviceInfo,
   EnrollTotpOptions,
   LogoutOptions,
   MfaCodeOptions,
   MfaStatus,
+  PasskeyInfo,
   RecoveryKeyOptions,
+  RemovePasskeyOptions,
   RevokeDeviceOptions,
   SessionInit,
   SharedVaultInfo,
@@ -40,7 +43,9 @@ import type * as Mfa from '../mfa/index.js';
 import type { EnrolHost } from '../mfa/index.js';
 import type { DevicePlace } from './device-place.js';
 import type * as Devices from '../devices/index.js';
+import type * as Passkeys from '../passkeys/index.js';
 import { checkLogout, checkRevoke, deviceCode, deviceProver } from './session-devices.js';
+import { checkAddPasskey, checkRemovePasskey, passkeyCode } from './session-passkeys.js';
 import { changePasswordWith, createRecoveryKeyWith, reauthenticate, type CredentialContext } from './credentials.js';
 import type { Contact } from '../sharing/directory.js';
 import { metaManifestStore, ownManifestId } from '../vault/manifest.js';
@@ -52,13 +57,16 @@ import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';
 
 export type {
+  AddPasskeyOptions,
   ChangePasswordOptions,
   DeviceInfo,
   EnrollTotpOptions,
   LogoutOptions,
   MfaCodeOptions,
   MfaStatus,
+  PasskeyInfo,
   RecoveryKeyOptions,
+  RemovePasskeyOptions,
   RevokeDeviceOptions,
   SecondFactorOptions,
   SessionInit,
@@ -93,6 +101,7 @@ export class Session {
   #amr: readonly string[];
   /** Opens a session pending enrolment once its factor is confirmed (`Client`); `undefined` once used. */
   #complete: (() => Promise<string | undefined>) | undefined;
+  readonly #passkeyId: string | undefined;
   /** The user id, normalized (Unicode NFC, lower case). */
   readonly userId: string;
 
@@ -108,12 +117,18 @@ export class Session {
     this.#deviceId = init.deviceId;
     this.#amr = init.amr;
     this.#complete = init.complete;
+    this.#passkeyId = init.passkeyId;
+  }
+
+  /** The passkey this session logged in with (its id, as {@link passkeys} lists it), or `undefined`. Removing it ends this session. */
+  get passkeyId(): string | undefined {
+    return this.#passkeyId;
   }
 
   /**
    * How the server authenticated this session (RFC 8176): `['pwd']` after a
    * password, `['pwd', 'otp']` with a TOTP or recovery code, `['swk']` when a
-   * remembered device resumed it. Tokens for the app's own API carry it.
+   * remembered device resumed it, `['hwk', 'user']` after a passkey. Tokens for the app's own API carry it.
    */
   get amr(): readonly string[] {
     return this.#amr;
@@ -355,6 +370,62 @@ export class Session {
       await this.#reauthenticate(options);
       await (await deviceCode()).revokeDevice(this.#deviceHost(options.signal), id);
     });
+  }
+
+  /** What the passkey code needs of this session; keys are borrowed. */
+  #passkeyHost(signal: AbortSignal | undefined): Passkeys.PasskeyHost {
+    return { endpoint: this.#endpoint, store: this.#store, userId: this.userId, signing: () => this.#keys.signing(), rootKey: () => this.#keys.rootKey(), signal };
+  }
+
+  /**
+   * Adds a passkey (browsers; `docs/passkeys.md`): registers a WebAuthn
+   * credential with the PRF extension and, when the authenticator has PRF,
+   * a passkey unlock slot, so `client.loginWithPasskey()` then opens the
+   * vault without the password. Takes a fresh password login, like any new
+   * credential: pass `currentPassword` when this session may be older than
+   * the server's re-authentication window or did not log in with the password.
+   * @returns the passkey (`unlocks` says whether it can open the vault)
+   * @throws `CLOSED`; `INVALID_INPUT`; `UNSUPPORTED` without WebAuthn;
+   *   `AUTH_FAILED` when not fresh and no (or a wrong) `currentPassword`, or
+   *   when the user cancels; `CONFLICT` when the passkey is registered already
+   *   or the account has 32; `NETWORK`
+   */
+  async addPasskey(options: AddPasskeyOptions): Promise<PasskeyInfo> {
+    this.#keys.assertOpen();
+    checkAddPasskey(options);
+    return this.#keys.use(async () => {
+      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      return (await passkeyCode()).addPasskey(this.#passkeyHost(options.signal), options.name);
+    });
+  }
+
+  /**
+   * The account's passkeys, as the server lists them, each marked `verified`
+   * when the account's own passkey registry holds it and `unlocks` when it
+   * has a passkey slot.
+   * @throws `CLOSED`; `NETWORK`; `DECRYPT_FAILED` when the registry does not open
+   */
+  async passkeys(): Promise<PasskeyInfo[]> {
+    return this.#keys.use(async () => (await passkeyCode()).listPasskeys(this.#passkeyHost(undefined)));
+  }
+
+  /**
+   * Removes a passkey: its credential (every session that logged in with it
+   * ends at once), its unlock slot and its registry entry. Removing another
+   * passkey than this session's takes a fresh password login (pass
+   * `currentPassword` otherwise); removing this session's own passkey ends
+   * this session too (it is then closed).
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` when not fresh; `NOT_FOUND`; `NETWORK`
+   */
+  async removePasskey(id: string, options: RemovePasskeyOptions = {}): Promise<void> {
+    this.#keys.assertOpen();
+    checkRemovePasskey(id, options);
+    const own = id === this.#passkeyId;
+    await this.#keys.use(async () => {
+      if (!own) await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      await (await passkeyCode()).removePasskey(this.#passkeyHost(options.signal), id, own);
+    });
+    if (own) this.#keys.close();
   }
 
   /**

@@ -33,6 +33,8 @@ export interface SessionInit {
    * device it is bound to. The session is closed when this fails.
    */
   readonly complete?: (() => Promise<string | undefined>) | undefined;
+  /** The passkey this session logged in with, if any. */
+  readonly passkeyId?: string | undefined;
 }
 
 /** Options of {@link Session.vault}. */
@@ -139,6 +141,39 @@ export interface EnrollTotpOptions extends SecondFactorOptions {
   signal?: AbortSignal;
 }
 
+/** A passkey of the account, as {@link Session.passkeys} lists it. */
+export interface PasskeyInfo {
+  /** The credential id (base64url). */
+  readonly id: string;
+  /** Its name: the one in the account's passkey registry when it holds the passkey, else the server's. */
+  readonly name: string;
+  /** When it was added, ms since the epoch (server clock). */
+  readonly createdAt: number;
+  /** When it last logged in, ms since the epoch (server clock). */
+  readonly lastSeenAt: number;
+  /** The address it last logged in from, when the server recorded one. */
+  readonly lastAddress: string | null;
+  /** Whether this session logged in with it. */
+  readonly current: boolean;
+  /**
+   * Whether the account's own passkey registry (sealed under the root key)
+   * holds it. A passkey the server lists but the registry does not was not
+   * added by this account (or its adding failed half way): remove it.
+   */
+  readonly verified: boolean;
+  /** Whether it unlocks the vault (it has PRF, and a passkey slot); otherwise logging in with it also takes the password. */
+  readonly unlocks: boolean;
+}
+
+/** Options of {@link Session.addPasskey}. */
+export interface AddPasskeyOptions {
+  /** A name to list it under: 1 to 64 characters, no control characters. */
+  name: string;
+  /** Logs in again first, for a session older than the server's re-authentication window (or not from a password login). */
+  currentPassword?: string;
+  signal?: AbortSignal;
+}
+
 /** A TOTP enrolment in progress (see {@link Session.enrollTotp}). */
 export interface TotpEnrolment {
   /** The secret as base32 text, for typing into an authenticator app. */
@@ -176,4 +211,10 @@ export interface MfaCodeOptions {
 export interface StrictMfaOptions extends MfaCodeOptions {
   /** Turn strict mode on or off. */
   enabled: boolean;
+}
+/** Options of {@link Session.removePasskey}. */
+export interface RemovePasskeyOptions {
+  /** Logs in again first, to remove a passkey other than this session's, when the session is not a fresh password login. */
+  currentPassword?: string;
+  signal?: AbortSignal;
 }

@@ -1,0 +1,132 @@
+/**
+ * Adding, listing and removing passkeys from a session.
+ *
+ * Order of every multi-step change, so that a failure leaves nothing that
+ * could unlock more than before, and the password always still works:
+ *
+ * - **Add**: (1) `passkeys/register/start` (a fresh password session);
+ *   (2) `navigator.credentials.create()` with PRF; (3) `register/finish`:
+ *   from now on the passkey logs in; (4) when the authenticator has PRF and
+ *   gave no output at creation, one `get()` for this credential to evaluate
+ *   it (its assertion goes nowhere); (5) the slot; (6) the registry entry
+ *   (the slot's public key and sealer seed, under the root key). A failure
+ *   after (3) deletes the slot and the server credential again, best
+ *   effort; a leftover credential without a slot only logs in, and the
+ *   password unlocks.
+ * - **Remove another passkey**: (1) `DELETE /passkeys/:id` (its sessions end);
+ *   (2) its slot; (3) its registry entry.
+ * - **Remove the passkey this session logged in with**: the slot and the
+ *   registry entry first (the session still works), then the credential,
+ *   which ends this session too.
+ *
+ * @module
+ */
+import { randomBytes } from '../../crypto/random.js';
+import { toBase64url, wipe } from '../../crypto/bytes.js';
+import { ZeroVaultError } from '../../errors.js';
+import { assertDeviceName } from '../../formats/device.js';
+import { isCredentialId } from '../../formats/passkey.js';
+import type { BlobStore } from '../../store/types.js';
+import type { PasskeyInfo } from '../account/types.js';
+import { postJson, requestJson, stringField, type Endpoint, type SigningKey } from '../api.js';
+import { addToPasskeyRegistry, deletePasskeySlot, readPasskeyRegistry, removeFromPasskeyRegistry, writePasskeySlot } from './registry.js';
+import { createPasskeySlot } from './slot.js';
+import { createCredential, getAssertion } from './webauthn.js';
+
+/** What the passkey code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
+export interface PasskeyHost {
+  readonly endpoint: Endpoint;
+  readonly store: BlobStore;
+  /** The normalized user id. */
+  readonly userId: string;
+  readonly signing: () => SigningKey;
+  readonly rootKey: () => Uint8Array;
+  readonly signal?: AbortSignal | undefined;
+}
+
+const REGISTRATION_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+function invalidResponse(): ZeroVaultError {
+  return new ZeroVaultError('NETWORK', 'invalid server response');
+}
+
+/** The PRF output of a just-registered credential: one assertion with a local challenge (it is never sent anywhere). */
+async function evaluatePrf(credentialId: string, rpId: unknown, signal: AbortSignal | undefined): Promise<Uint8Array | null> {
+  const options = { challenge: toBase64url(randomBytes(32)), ...(typeof rpId === 'string' ? { rpId } : {}), allowCredentials: [{ id: credentialId, type: 'public-key' }] };
+  return (await getAssertion(options, signal)).prfOutput;
+}
+
+/**
+ * Registers a passkey for the session's account (module comment for the
+ * order) and, when the authenticator has PRF, a passkey slot for it.
+ * @returns the passkey, as {@link listPasskeys} would list it
+ */
+export async function addPasskey(host: PasskeyHost, name: string): Promise<PasskeyInfo> {
+  assertDeviceName(name);
+  const { endpoint, signal, store, userId } = host;
+  const started = await postJson(endpoint, '/passkeys/register/start', {}, { key: host.signing(), signal });
+  const registrationId = stringField(started, 'registrationId', REGISTRATION_ID);
+  if (typeof started.options !== 'object' || started.options === null) throw invalidResponse();
+  const options = started.options as Record<string, unknown>;
+  const created = await createCredential(options, signal);
+  let prfOutput = created.prfOutput;
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    const finished = await postJson(endpoint, '/passkeys/register/finish', { registrationId, name, response: created.response }, { key: host.signing(), signal });
+    const id = stringField(finished, 'id', /^[A-Za-z0-9_-]+$/);
+    if (!isCredentialId(id) || id !== created.response.id) throw invalidResponse();
+    undo.push(() => requestJson(endpoint, 'DELETE', `/passkeys/${id}`, undefined, { key: host.signing() }));
+    const rp = typeof options.rp === 'object' && options.rp !== null ? (options.rp as Record<string, unknown>).id : undefined;
+    if (prfOutput === null && created.prf) prfOutput = await evaluatePrf(id, rp, signal);
+    let slotKeys = null;
+    if (prfOutput !== null) {
+      const made = await createPasskeySlot({ userId, credentialId: id, rootKey: host.rootKey(), prfOutput });
+      slotKeys = { publicKey: made.publicKey, sealerSeed: made.sealerSeed };
+      await writePasskeySlot(store, id, made.slot);
+      undo.push(() => deletePasskeySlot(store, id));
+    }
+    const createdAt = Date.now();
+    try {
+      await addToPasskeyRegistry(store, host.rootKey, { credentialId: id, name, createdAt, slot: slotKeys });
+    } finally {
+      if (slotKeys !== null) wipe(slotKeys.sealerSeed);
+    }
+    return { id, name, createdAt, lastSeenAt: createdAt, lastAddress: null, current: false, verified: true, unlocks: slotKeys !== null };
+  } catch (err) {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw err;
+  } finally {
+    if (prfOutput !== null) wipe(prfOutput);
+  }
+}
+
+/** `GET /passkeys`, parsed strictly, each marked `verified` / `unlocks` from the account's registry. */
+export async function listPasskeys(host: PasskeyHost): Promise<PasskeyInfo[]> {
+  const reply = await requestJson(host.endpoint, 'GET', '/passkeys', undefined, { key: host.signing(), signal: host.signal });
+  const list = reply.passkeys;
+  if (!Array.isArray(list)) throw invalidResponse();
+  const registry = await readPasskeyRegistry(host.store, host.rootKey());
+  return (list as unknown[]).map((item) => {
+    if (typeof item !== 'object' || item === null) throw invalidResponse();
+    const { id, name, createdAt, lastSeenAt, lastAddress, current } = item as Record<string, unknown>;
+    if (!isCredentialId(id) || typeof name !== 'string' || typeof current !== 'boolean') throw invalidResponse();
+    if (typeof createdAt !== 'number' || !Number.isSafeInteger(createdAt) || typeof lastSeenAt !== 'number' || !Number.isSafeInteger(lastSeenAt)) throw invalidResponse();
+    if (lastAddress !== null && typeof lastAddress !== 'string') throw invalidResponse();
+    const own = registry.find((p) => p.credentialId === id);
+    // The registry's name, not the server's: the server cannot rename a passkey the account vouches for.
+    return { id, name: own?.name ?? name, createdAt, lastSeenAt, lastAddress, current, verified: own !== undefined, unlocks: own !== undefined && own.slot !== null };
+  });
+}
+
+/**
+ * Removes a passkey: its credential (ending its sessions), slot and registry
+ * entry (module comment for the order).
+ * @param own - whether it is the passkey this session logged in with (then the session ends)
+ */
+export async function removePasskey(host: PasskeyHost, id: string, own: boolean): Promise<void> {
+  const remove = (): Promise<Record<string, unknown>> => requestJson(host.endpoint, 'DELETE', `/passkeys/${id}`, undefined, { key: host.signing(), signal: host.signal });
+  if (!own) await remove();
+  await deletePasskeySlot(host.store, id);
+  await removeFromPasskeyRegistry(host.store, host.rootKey, id);
+  if (own) await remove();
+}

@@ -1,0 +1,111 @@
+/**
+ * The passkey test page, bundled for the browser: the SDK as an app uses it
+ * (register, add a passkey, log out, log in with the passkey), plus one
+ * test-only probe that asks the authenticator for a credential's PRF output
+ * the way the SDK does, so the Node side can look for it in what the
+ * browser sent. Every call answers JSON: a result, or `{ error: code }`.
+ */
+import { fromUtf8, toBase64url, utf8 } from '../../../src/crypto/bytes.js';
+import { PASSKEY_PRF_INPUT } from '../../../src/formats/passkey.js';
+import { loginCredential } from '../../../src/client/account/auth.js';
+import { normalizeBaseUrl, requestJson, transportOptions } from '../../../src/client/api.js';
+import { passkeyFactor } from '../../../src/client/passkeys/factor.js';
+import { Client, isZeroVaultError, type Session } from '../../../src/index.js';
+
+const FLOOR = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
+const client = new Client({ url: `${location.origin}/zv`, ksf: FLOOR });
+
+type Answer<T> = T | { error: string };
+
+async function answer<T>(work: () => Promise<T>): Promise<Answer<T>> {
+  try {
+    return await work();
+  } catch (err) {
+    return { error: isZeroVaultError(err) ? err.code : err instanceof Error ? `${err.name}: ${err.message}` : 'unknown' };
+  }
+}
+
+async function readNote(session: Session): Promise<string> {
+  const vault = await session.vault('notes');
+  return fromUtf8((await vault.get('note')).data);
+}
+
+const api = {
+  /** Registers an account, writes a note, adds a passkey, logs out. */
+  register: (userId: string, password: string, note: string, name: string) =>
+    answer(async () => {
+      const session = await client.register({ userId, password });
+      await (await session.vault('notes')).put('note', utf8(note));
+      const added = await session.addPasskey({ name });
+      const listed = await session.passkeys();
+      await session.logout();
+      return { added, listed };
+    }),
+  /** Logs in with the password, adds a passkey, logs out. */
+  addWithPassword: (userId: string, password: string, name: string) =>
+    answer(async () => {
+      const session = await client.login({ userId, password });
+      const added = await session.addPasskey({ name });
+      await session.logout();
+      return { added };
+    }),
+  /** Logs in with a passkey (and the password when given) and reads the note. */
+  login: (userId: string | null, password: string | null) =>
+    answer(async () => {
+      let asked = 0;
+      const session = await client.loginWithPasskey({
+        ...(userId === null ? {} : { userId }),
+        ...(password === null ? {} : { password: async () => (asked++, password) }),
+      });
+      const note = await readNote(session);
+      const passkeys = await session.passkeys();
+      const result = { userId: session.userId, passkeyId: session.passkeyId, note, passwordAsked: asked, passkeys };
+      await session.logout();
+      return result;
+    }),
+  /** Logs in with a passkey and removes it (this session's own): the session ends. */
+  removeOwn: (password: string) =>
+    answer(async () => {
+      const session = await client.loginWithPasskey({ password });
+      const id = session.passkeyId ?? '';
+      await session.removePasskey(id);
+      return { id, open: session.isOpen };
+    }),
+  /**
+   * A password login of an account with a passkey is pending; the passkey
+   * passes its second factor (`passkeyFactor`, what the login code calls),
+   * and the session reaches the blob routes. (The SDK's login flow for
+   * pending sessions lives on the MFA branch; this drives the pieces.)
+   */
+  secondFactor: (userId: string, password: string) =>
+    answer(async () => {
+      const endpoint = { baseUrl: normalizeBaseUrl(`${location.origin}/zv`), transport: transportOptions(undefined, 30_000) };
+      const login = await loginCredential(endpoint, { ksf: FLOOR, suite: 'ristretto255-SHA512' }, userId, 'password', password);
+      const codeOf = (err: unknown): string => (isZeroVaultError(err) ? err.code : 'other');
+      const before = await requestJson(endpoint, 'GET', '/blobs/notes', undefined, { key: login.signing }).then(() => 'ok', codeOf);
+      const reply = await passkeyFactor(endpoint, login.signing, undefined);
+      const after = await requestJson(endpoint, 'GET', '/blobs/notes', undefined, { key: login.signing }).then(() => 'ok', codeOf);
+      await requestJson(endpoint, 'POST', '/logout', {}, { key: login.signing });
+      return { before, amr: reply.amr, after };
+    }),
+  /** Test probe: the credential's PRF output for the SDK's input, as the SDK would get it. */
+  prfOf: (credentialId: string) =>
+    answer(async () => {
+      const raw = Uint8Array.from(atob(credentialId.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(credentialId.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+      const credential = (await navigator.credentials.get({
+        publicKey: {
+          challenge: crypto.getRandomValues(new Uint8Array(32)),
+          allowCredentials: [{ type: 'public-key', id: raw }],
+          userVerification: 'required',
+          extensions: { prf: { eval: { first: Uint8Array.from(PASSKEY_PRF_INPUT) } } },
+        },
+      })) as PublicKeyCredential;
+      const results = credential.getClientExtensionResults() as { prf?: { results?: { first?: ArrayBuffer } } };
+      const first = results.prf?.results?.first;
+      return first === undefined ? null : toBase64url(new Uint8Array(first));
+    }),
+};
+
+export type PasskeyPageApi = typeof api;
+Object.assign(globalThis, { zvPasskeys: api });
+document.body.dataset.ready = 'true';
