@@ -44,6 +44,8 @@ export interface Argon2idWasm {
   readonly kernel: 'simd' | 'scalar';
   /** RFC 9106 Argon2id; the caller has validated the parameters (m ≥ 8p, lengths). */
   hash(input: Argon2idInput): Uint8Array;
+  /** The memory kept for the next call, if any: for the tests that check it is reused and wiped. */
+  readonly memory: WebAssembly.Memory | undefined;
 }
 
 const BLOCK = 1024;
@@ -144,6 +146,10 @@ class Kernel implements Argon2idWasm {
   constructor(module: WebAssembly.Module, kernel: 'simd' | 'scalar') {
     this.#module = module;
     this.kernel = kernel;
+  }
+
+  get memory(): WebAssembly.Memory | undefined {
+    return this.#memory;
   }
 
   /** The instance and a memory of at least `bytes`, made on first use and kept (within {@link RETAIN_MAX_BYTES}). */

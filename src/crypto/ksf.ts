@@ -7,10 +7,13 @@
  * The salt is constant on purpose: the input is already the OPRF output, a
  * per-user, server-keyed value, so it cannot be precomputed (RFC 9807 §10.11).
  *
- * Implementations, same output: `hash-wasm` (WASM, the default, in Node and
- * browsers) and `@noble/hashes` (pure JS, ~5× slower) when WebAssembly is
- * unavailable, e.g. under a CSP without `wasm-unsafe-eval`. The fallback is
- * not silent: {@link argon2id} reports which one ran when asked.
+ * Implementations, same output: WebAssembly (the default, in Node and
+ * browsers: argon2id-wasm.ts, one instance reused and wiped after each call,
+ * with SIMD where the engine has it) and `@noble/hashes` (pure JS, ~5×
+ * slower) when WebAssembly is unavailable, e.g. under a CSP without
+ * `wasm-unsafe-eval`. The fallback is not silent: {@link argon2id} reports
+ * which one ran when asked. Both are loaded on first use, so a page that
+ * never logs in does not download them.
  *
  * Parameters are checked against a floor and a ceiling (see
  * {@link assertArgon2idParams}); the client pins them, a server never
@@ -18,7 +21,6 @@
  *
  * @module
  */
-import { argon2id as argon2idWasm } from 'hash-wasm';
 import { ZeroVaultError } from '../errors.js';
 import { assertBytes, assertInteger, assertObject } from './assert.js';
 import { loadOnDemand } from './lazy.js';
@@ -128,22 +130,17 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
   assertInteger(outputLength, 'outputLength', 4, 1024);
 
   if (implementation !== 'js') {
+    // Loaded on first use: a separate chunk in bundles. A chunk that cannot be fetched is NETWORK, not a fallback.
+    const { loadArgon2idWasm } = await loadOnDemand(() => import('./argon2id-wasm.js'));
     try {
-      const output = await argon2idWasm({
-        password: input,
-        salt: ZERO_SALT,
-        iterations,
-        memorySize: memoryKiB,
-        parallelism,
-        hashLength: outputLength,
-        outputType: 'binary',
-      });
+      const kernel = await loadArgon2idWasm();
+      const output = kernel.hash({ password: input, salt: ZERO_SALT, iterations, memoryKiB, parallelism, outputLength });
       return { output, implementation: 'wasm' };
     } catch (cause) {
       if (implementation === 'wasm') {
         throw new ZeroVaultError('UNSUPPORTED', 'WebAssembly Argon2id is unavailable', { cause });
       }
-      // No WebAssembly here (CSP without wasm-unsafe-eval, old runtime): same result in pure JS.
+      // No WebAssembly here (CSP without wasm-unsafe-eval, old runtime), or its memory could not grow: same result in pure JS.
     }
   }
   // Loaded only when WebAssembly is unavailable, so bundles carry it as a separate chunk.
