@@ -21,7 +21,8 @@
  *
  * @module
  */
-import { ZeroVaultError } from '../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import type { Argon2idWasm } from './argon2id-wasm.js';
 import { assertBytes, assertInteger, assertObject } from './assert.js';
 import { loadOnDemand } from './lazy.js';
 
@@ -69,6 +70,20 @@ export type Argon2idImplementation = 'auto' | 'wasm' | 'js';
 
 /** Argon2id salt for OPAQUE: 16 zero bytes (opaque-ke's `[0; RECOMMENDED_SALT_LEN]`). */
 const ZERO_SALT = new Uint8Array(16);
+
+/**
+ * The WebAssembly kernel once it has loaded: later calls use it directly,
+ * without another `import()` (which costs 0.2–4 ms a call in Node under a
+ * loader hook, a tenth of a floor-profile login).
+ */
+let loadedKernel: Argon2idWasm | undefined;
+
+/** The kernel, loading its chunk and compiling it on first use. */
+async function wasmKernel(): Promise<Argon2idWasm> {
+  const { loadArgon2idWasm } = await loadOnDemand(() => import('./argon2id-wasm.js'));
+  loadedKernel = await loadArgon2idWasm();
+  return loadedKernel;
+}
 
 /**
  * Validates a profile against Argon2's own rules (RFC 9106 §3.1) and our
@@ -130,13 +145,13 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
   assertInteger(outputLength, 'outputLength', 4, 1024);
 
   if (implementation !== 'js') {
-    // Loaded on first use: a separate chunk in bundles. A chunk that cannot be fetched is NETWORK, not a fallback.
-    const { loadArgon2idWasm } = await loadOnDemand(() => import('./argon2id-wasm.js'));
     try {
-      const kernel = await loadArgon2idWasm();
+      const kernel = loadedKernel ?? (await wasmKernel());
       const output = kernel.hash({ password: input, salt: ZERO_SALT, iterations, memoryKiB, parallelism, outputLength });
       return { output, implementation: 'wasm' };
     } catch (cause) {
+      // Its chunk could not be fetched (offline, a deploy replaced it): NETWORK, as for any chunk, not a fallback.
+      if (isZeroVaultError(cause, 'NETWORK')) throw cause;
       if (implementation === 'wasm') {
         throw new ZeroVaultError('UNSUPPORTED', 'WebAssembly Argon2id is unavailable', { cause });
       }
