@@ -14,8 +14,16 @@
  * calls; a memory grown beyond {@link RETAIN_MAX_BYTES} is wiped and then
  * dropped rather than kept.
  *
+ * Why not the `argon2id` package's own driver around the same kernels: it
+ * clears only its work area, not the Argon2 blocks, so a reused memory keeps
+ * the last call's blocks (all of them, measured), and its per-block loop
+ * (generators, a subarray per block) made it slower than `hash-wasm` in the
+ * bench. The kernels themselves are its files, byte for byte (tested).
+ *
  * The computation is synchronous once the kernel is loaded, so two calls
- * never share the memory at the same time.
+ * never share the memory at the same time. Lanes run one after another: the
+ * kernels are single-threaded, and threads would need shared memory (in
+ * browsers, a cross-origin-isolated page).
  *
  * @module
  */
@@ -72,6 +80,8 @@ const BLOCKS = BASE + 5 * BLOCK;
 export const RETAIN_MAX_BYTES = 256 * 1024 * 1024;
 const ARGON2ID = 2;
 const VERSION = 0x13;
+/** WebAssembly memory is little-endian; the index words are read through a `Uint32Array`, which uses the host's order. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const SYNC_POINTS = 4;
 
 interface KernelExports {
@@ -166,6 +176,8 @@ class Kernel implements Argon2idWasm {
   }
 
   hash(p: Argon2idInput): Uint8Array {
+    // A big-endian host (s390x) would read J1 and J2 byte-swapped: fail, and ksf.ts falls back to pure JS.
+    if (!LITTLE_ENDIAN) throw new Error('the WebAssembly Argon2id needs a little-endian host');
     const lanes = p.parallelism;
     const blocks = 4 * lanes * Math.floor(p.memoryKiB / (4 * lanes)); // m'
     const q = blocks / lanes; // lane length
