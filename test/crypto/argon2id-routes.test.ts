@@ -7,9 +7,11 @@
  * do not divide the memory, several passes, outputs longer than one BLAKE2b).
  */
 import { argon2id as nobleArgon2id } from '@noble/hashes/argon2.js';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { fromHex, toBase64url, toHex } from '../../src/crypto/bytes.js';
 import { ARGON2_KERNEL_SCALAR, ARGON2_KERNEL_SIMD } from '../../src/crypto/argon2id-wasm-bytes.js';
@@ -112,9 +114,34 @@ describe('one instance, one memory, wiped after each call', () => {
   });
 });
 
-test('the inlined kernels are the argon2id package files, byte for byte', () => {
-  const require = createRequire(import.meta.url);
-  const dist = resolve(dirname(require.resolve('argon2id/package.json')), 'dist');
-  expect(ARGON2_KERNEL_SIMD).toBe(toBase64url(readFileSync(resolve(dist, 'simd.wasm'))));
-  expect(ARGON2_KERNEL_SCALAR).toBe(toBase64url(readFileSync(resolve(dist, 'no-simd.wasm'))));
+describe('the inlined kernels', () => {
+  const wasmDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../wasm');
+
+  test('are the committed wasm/argon2id-*.wasm files, byte for byte', () => {
+    expect(ARGON2_KERNEL_SIMD).toBe(toBase64url(readFileSync(resolve(wasmDir, 'argon2id-simd.wasm'))));
+    expect(ARGON2_KERNEL_SCALAR).toBe(toBase64url(readFileSync(resolve(wasmDir, 'argon2id-scalar.wasm'))));
+  });
+
+  // The committed files are what wasm/argon2id.c builds to: checked wherever clang with wasm-ld is installed.
+  const clang = ['clang-14', 'clang'].find((name) => spawnSync(name, ['--version']).status === 0);
+  test.skipIf(clang === undefined || spawnSync('wasm-ld-14', ['--version']).status !== 0)('are what wasm/build.sh builds from wasm/argon2id.c', () => {
+    const out = mkdtempSync(join(tmpdir(), 'zerovault-argon2-'));
+    try {
+      const built = spawnSync('bash', [resolve(wasmDir, 'build.sh'), out], { encoding: 'utf8' });
+      expect(built.status, built.stderr).toBe(0);
+      for (const build of ['simd', 'scalar']) {
+        expect(toHex(readFileSync(join(out, `argon2id-${build}.wasm`)))).toBe(toHex(readFileSync(resolve(wasmDir, `argon2id-${build}.wasm`))));
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('import only a memory and export only fill_segment', async () => {
+    for (const build of ['simd', 'scalar'] as const) {
+      const module = await WebAssembly.compile(readFileSync(resolve(wasmDir, `argon2id-${build}.wasm`)));
+      expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+      expect(WebAssembly.Module.exports(module)).toEqual([{ name: 'fill_segment', kind: 'function' }]);
+    }
+  });
 });
