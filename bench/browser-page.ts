@@ -6,6 +6,7 @@
  */
 import * as serenity from '@serenity-kit/opaque';
 import { argon2id as hashWasmArgon2id } from 'hash-wasm';
+import { loadArgon2idWasm } from '../src/crypto/argon2id-wasm.js';
 import { argon2id } from '../src/crypto/ksf.js';
 import { createServerSetup } from '../src/opaque/index.js';
 import { PROFILES, checkSameKsf, oursLogin, oursRegister, theirLogin, theirRegister } from './opaque-flows.js';
@@ -14,13 +15,13 @@ import { PROFILES, checkSameKsf, oursLogin, oursRegister, theirLogin, theirRegis
 export interface BrowserBench {
   /** Proves both sides compute the same KSF at profile `i` and registers both users; returns the profile's label. */
   prepare(i: number): Promise<string>;
-  /** One timed call, in ms. */
-  time(i: number, route: BrowserRoute): Promise<number>;
+  /** One timed call, in ms; `collect`: start on a collected heap (the first call of a route's turn). */
+  time(i: number, route: BrowserRoute, collect: boolean): Promise<number>;
   /** Which Argon2id implementation ours ran. */
   implementation(): Promise<string>;
 }
 
-export type BrowserRoute = 'ours login' | 'serenity login' | 'ours Argon2id' | 'hash-wasm Argon2id' | 'ours protocol only';
+export type BrowserRoute = 'ours login' | 'serenity login' | 'ours Argon2id' | 'ours Argon2id scalar' | 'hash-wasm Argon2id' | 'ours protocol only';
 
 const INPUT = Uint8Array.from({ length: 64 }, (_, i) => i);
 const SALT = new Uint8Array(16);
@@ -49,17 +50,18 @@ const bench: BrowserBench = {
     });
     return profile.label;
   },
-  async time(i, route) {
+  async time(i, route, collect) {
     const profile = profileAt(i);
     const s = state.get(i);
     if (s === undefined) throw new Error('prepare first');
-    // A collected heap before every call, as in the Node bench (Chromium runs with --expose-gc).
-    (globalThis as { gc?: () => void }).gc?.();
+    // Each route's turn starts on a collected heap, as in the Node bench (Chromium runs with --expose-gc).
+    if (collect) (globalThis as { gc?: () => void }).gc?.();
     const started = performance.now();
     if (route === 'ours login') await oursLogin(s.setup, s.record, profile.ours);
     else if (route === 'serenity login') theirLogin(s.serverSetup, s.theirRecord, profile.theirs);
     else if (route === 'ours protocol only') await oursLogin(s.setup, s.identityRecord, undefined);
     else if (route === 'ours Argon2id') await argon2id(INPUT, profile.ours, { outputLength: 64, implementation: 'wasm' });
+    else if (route === 'ours Argon2id scalar') (await loadArgon2idWasm('scalar')).hash({ password: INPUT, salt: SALT, ...profile.ours, outputLength: 64 });
     else {
       const { iterations, memoryKiB, parallelism } = profile.ours;
       await hashWasmArgon2id({ password: INPUT, salt: SALT, iterations, memorySize: memoryKiB, parallelism, hashLength: 64, outputType: 'binary' });
