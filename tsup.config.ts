@@ -19,7 +19,7 @@ const shared: Options = {
   splitting: true,
   minify: false,
   // Runtime dependencies stay imports; the consumer's bundler dedupes them.
-  external: ['@noble/ciphers', '@noble/curves', '@noble/hashes', '@simplewebauthn/browser', '@simplewebauthn/server', 'hash-wasm', 'idb', 'jose', 'better-sqlite3', 'pg'],
+  external: ['@noble/ciphers', '@noble/curves', '@noble/hashes', '@simplewebauthn/browser', '@simplewebauthn/server', 'idb', 'jose', 'otpauth', 'better-sqlite3', 'pg'],
 };
 
 const browserSafe = {

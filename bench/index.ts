@@ -6,7 +6,10 @@
  *   64 B, where a promise and a random nonce are a visible share of the
  *   work), then HKDF-SHA-256;
  * - `envelope`: sealed records vs one raw AES-GCM call (issue 3);
- * - `opaque`: registration and login vs `@serenity-kit/opaque` (issue 4);
+ * - `opaque`: registration and login vs `@serenity-kit/opaque` (issues 4
+ *   and 20), and the Argon2id candidates alone;
+ * - `opaque-browser`: login vs `@serenity-kit/opaque` in Chromium, one page
+ *   with both builds (issue 20);
  * - `seal`: sealed blobs and streams vs raw AES-GCM and age, and peak RSS
  *   while sealing 1 GiB (issue 7).
  *
@@ -18,6 +21,7 @@ import { gcmCases } from './aes-gcm.js';
 import { envelopeSection } from './envelope.js';
 import { hkdfRoutes } from './hkdf.js';
 import { fixed, measure, pairedRatio, printTable, rawRoutes, sizeLabel, verdict, type Table } from './measure.js';
+import { opaqueBrowserSection } from './opaque-browser.js';
 import { opaqueSection } from './opaque.js';
 import { settings, type RunSettings, type Section } from './options.js';
 import { sealSection } from './seal.js';
@@ -83,6 +87,7 @@ const RUNNERS: Readonly<Record<Section, (s: RunSettings) => Promise<Table>>> = {
   aead: aeadSection,
   envelope: envelopeSection,
   opaque: opaqueSection,
+  'opaque-browser': opaqueBrowserSection,
   seal: sealSection,
 };
 

@@ -7,10 +7,13 @@
  * The salt is constant on purpose: the input is already the OPRF output, a
  * per-user, server-keyed value, so it cannot be precomputed (RFC 9807 §10.11).
  *
- * Implementations, same output: `hash-wasm` (WASM, the default, in Node and
- * browsers) and `@noble/hashes` (pure JS, ~5× slower) when WebAssembly is
- * unavailable, e.g. under a CSP without `wasm-unsafe-eval`. The fallback is
- * not silent: {@link argon2id} reports which one ran when asked.
+ * Implementations, same output: WebAssembly (the default, in Node and
+ * browsers: argon2id-wasm.ts, one instance reused and wiped after each call,
+ * with SIMD where the engine has it) and `@noble/hashes` (pure JS, ~5×
+ * slower) when WebAssembly is unavailable, e.g. under a CSP without
+ * `wasm-unsafe-eval`. The fallback is not silent: {@link argon2id} reports
+ * which one ran when asked. Both are loaded on first use, so a page that
+ * never logs in does not download them.
  *
  * Parameters are checked against a floor and a ceiling (see
  * {@link assertArgon2idParams}); the client pins them, a server never
@@ -18,8 +21,8 @@
  *
  * @module
  */
-import { argon2id as argon2idWasm } from 'hash-wasm';
-import { ZeroVaultError } from '../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import type { Argon2idWasm } from './argon2id-wasm.js';
 import { assertBytes, assertInteger, assertObject } from './assert.js';
 import { loadOnDemand } from './lazy.js';
 
@@ -67,6 +70,20 @@ export type Argon2idImplementation = 'auto' | 'wasm' | 'js';
 
 /** Argon2id salt for OPAQUE: 16 zero bytes (opaque-ke's `[0; RECOMMENDED_SALT_LEN]`). */
 const ZERO_SALT = new Uint8Array(16);
+
+/**
+ * The WebAssembly kernel once it has loaded: later calls use it directly,
+ * without another `import()` (which costs 0.2–4 ms a call in Node under a
+ * loader hook, a tenth of a floor-profile login).
+ */
+let loadedKernel: Argon2idWasm | undefined;
+
+/** The kernel, loading its chunk and compiling it on first use. */
+async function wasmKernel(): Promise<Argon2idWasm> {
+  const { loadArgon2idWasm } = await loadOnDemand(() => import('./argon2id-wasm.js'));
+  loadedKernel = await loadArgon2idWasm();
+  return loadedKernel;
+}
 
 /**
  * Validates a profile against Argon2's own rules (RFC 9106 §3.1) and our
@@ -129,21 +146,16 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
 
   if (implementation !== 'js') {
     try {
-      const output = await argon2idWasm({
-        password: input,
-        salt: ZERO_SALT,
-        iterations,
-        memorySize: memoryKiB,
-        parallelism,
-        hashLength: outputLength,
-        outputType: 'binary',
-      });
+      const kernel = loadedKernel ?? (await wasmKernel());
+      const output = kernel.hash({ password: input, salt: ZERO_SALT, iterations, memoryKiB, parallelism, outputLength });
       return { output, implementation: 'wasm' };
     } catch (cause) {
+      // Its chunk could not be fetched (offline, a deploy replaced it): NETWORK, as for any chunk, not a fallback.
+      if (isZeroVaultError(cause, 'NETWORK')) throw cause;
       if (implementation === 'wasm') {
         throw new ZeroVaultError('UNSUPPORTED', 'WebAssembly Argon2id is unavailable', { cause });
       }
-      // No WebAssembly here (CSP without wasm-unsafe-eval, old runtime): same result in pure JS.
+      // No WebAssembly here (CSP without wasm-unsafe-eval, old runtime), or its memory could not grow: same result in pure JS.
     }
   }
   // Loaded only when WebAssembly is unavailable, so bundles carry it as a separate chunk.

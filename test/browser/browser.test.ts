@@ -20,6 +20,7 @@ import { checkVectors, describeMissingVectors, readVectorJson } from '../helpers
 import { ROOT, bundleForBrowser, bundleInputs, describeBrowser, launchChromium, listenLocal, NODE_IMPORT, type Browser, type LocalServer, type PageBundle } from './harness.js';
 import { ARGON2_CHECK_PARAMS } from './page/vectors.js';
 import {
+  ARGON2_RFC9106_CHECK,
   SCENARIO_CHECKS,
   argon2CheckName,
   gcmCheckName,
@@ -30,6 +31,7 @@ import {
   type GroupName,
   type PageApi,
   type RecordVectors,
+  type Rfc9106Case,
 } from './page/protocol.js';
 
 const GCM_FILE = 'wycheproof/aes_gcm_test.json';
@@ -41,6 +43,8 @@ interface GcmFile {
 
 /** Whether the Wycheproof file is there (without it: a failure under CI=true, a loud skip elsewhere). */
 const GCM_CHECK = checkVectors(GCM_FILE);
+const ARGON2_RFC_FILE = 'rfc9106-argon2/rfc9106_5.3_argon2id.json';
+const ARGON2_RFC = checkVectors(ARGON2_RFC_FILE);
 
 /** The Wycheproof cases in our scope (256-bit key, 96-bit IV, 128-bit tag); empty without the vectors. */
 function gcmCases(): GcmCase[] {
@@ -138,7 +142,8 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
       await run(page, 'env', {});
       if (cases.length > 0) await run(page, 'wycheproof', { cases });
       await run(page, 'records', RECORDS);
-      await run(page, 'argon2', { input: toHex(argonInput), expected, implementation: 'wasm' });
+      const rfc9106 = ARGON2_RFC.outcome === 'run' ? readVectorJson<{ cases: Rfc9106Case[] }>(ARGON2_RFC_FILE).cases[0] : undefined;
+      await run(page, 'argon2', { input: toHex(argonInput), expected, implementation: 'wasm', ...(rfc9106 === undefined ? {} : { rfc9106 }) });
       await run(page, 'opaque-default', { userId: USERS.default, password: PASSWORD });
       await run(page, 'worker', { userId: USERS.worker, password: PASSWORD });
       await run(page, 'ksf-worker', { userId: USERS.ksfWorker, password: PASSWORD });
@@ -236,6 +241,13 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
   describe('Argon2id and the Content-Security-Policy', () => {
     test.each([argon2CheckName('wasm'), argon2CheckName('js')])('%s', expectCheck);
   });
+  if (ARGON2_RFC.outcome === 'run') {
+    describe('RFC 9106 Argon2id vector in the page', () => {
+      test(ARGON2_RFC9106_CHECK, () => expectCheck(ARGON2_RFC9106_CHECK));
+    });
+  } else {
+    describeMissingVectors('RFC 9106 Argon2id vector in the page', ARGON2_RFC);
+  }
 
   describe('OPAQUE and vaults against the real server', () => {
     test.each([...SCENARIO_CHECKS['opaque-default'], ...SCENARIO_CHECKS.worker, ...SCENARIO_CHECKS['ksf-worker'], ...SCENARIO_CHECKS.rest])('%s', expectCheck);

@@ -3,8 +3,8 @@ import { expect, test, vi } from 'vitest';
 import { argon2idUnchecked } from '../../src/crypto/ksf.js';
 import { expectCode } from './helpers.js';
 
-vi.mock('hash-wasm', () => ({
-  argon2id: () => Promise.reject(new Error('WebAssembly.compile(): Refused to compile (CSP)')),
+vi.mock('../../src/crypto/argon2id-wasm.js', () => ({
+  loadArgon2idWasm: () => Promise.reject(new Error('WebAssembly.compile(): Refused to compile (CSP)')),
 }));
 
 const params = { iterations: 1, memoryKiB: 64, parallelism: 1 };

@@ -40,7 +40,7 @@ describe('Argon2id parameter bounds', () => {
 });
 
 describe('Argon2id implementations', () => {
-  test('hash-wasm and @noble/hashes agree at the default profile (64-byte output)', async () => {
+  test('WebAssembly and @noble/hashes agree at the default profile (64-byte output)', async () => {
     const input = Uint8Array.from({ length: 64 }, (_, i) => i);
     const wasm = await argon2id(input, ARGON2ID_DEFAULT, { outputLength: 64, implementation: 'wasm' });
     const js = await argon2id(input, ARGON2ID_DEFAULT, { outputLength: 64, implementation: 'js' });
@@ -65,6 +65,16 @@ describe('Argon2id implementations', () => {
     const c = await argon2idUnchecked(new Uint8Array([2]), p, { outputLength: 64 });
     expect(toHex(a.output)).toBe(toHex(b.output));
     expect(toHex(a.output)).not.toBe(toHex(c.output));
+  });
+
+  test('concurrent calls share the one WebAssembly memory without mixing results', async () => {
+    const p = { iterations: 2, memoryKiB: 1024, parallelism: 2 };
+    const inputs = [1, 2, 3, 4].map((n) => new Uint8Array(64).fill(n));
+    const together = await Promise.all(inputs.map((input) => argon2idUnchecked(input, p, { outputLength: 64 })));
+    for (const [i, input] of inputs.entries()) {
+      const alone = await argon2idUnchecked(input, p, { outputLength: 64, implementation: 'js' });
+      expect(toHex((together[i] as { output: Uint8Array }).output)).toBe(toHex(alone.output));
+    }
   });
 
   test('unchecked still enforces Argon2 limits (m ≥ 8p)', async () => {

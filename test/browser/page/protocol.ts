@@ -52,7 +52,25 @@ export interface Argon2Input {
   readonly expected: string;
   /** The implementation the page's CSP should lead to. */
   readonly implementation: 'wasm' | 'js';
+  /** RFC 9106 §5.3's Argon2id vector (hex fields), run through each WebAssembly kernel build when present. */
+  readonly rfc9106?: Rfc9106Case;
 }
+
+/** One case of rfc9106-argon2/rfc9106_5.3_argon2id.json. */
+export interface Rfc9106Case {
+  readonly memoryKiB: number;
+  readonly iterations: number;
+  readonly parallelism: number;
+  readonly tagLength: number;
+  readonly password: string;
+  readonly salt: string;
+  readonly secret: string;
+  readonly associatedData: string;
+  readonly tag: string;
+}
+
+/** The check that runs RFC 9106's vector through the SIMD and scalar kernels in the page. */
+export const ARGON2_RFC9106_CHECK = 'argon2id: RFC 9106 §5.3 vector through the SIMD and the scalar WebAssembly kernels';
 
 /** Inputs of each group. */
 export interface GroupInputs {

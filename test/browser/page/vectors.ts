@@ -5,10 +5,11 @@
  */
 import { getBackend } from '#backend';
 import { fromHex, toHex, utf8 } from '../../../src/crypto/bytes.js';
+import { loadArgon2idWasm } from '../../../src/crypto/argon2id-wasm.js';
 import { argon2id } from '../../../src/crypto/ksf.js';
 import { openRecord, sealRecord } from '../../../src/record.js';
 import { check, codeOf, runGroup, same, since } from './check.js';
-import { SCENARIO_CHECKS, argon2CheckName, gcmCheckName, recordCheckNames, type Argon2Input, type CheckResult, type GcmCase, type KekJson, type RecordVectors } from './protocol.js';
+import { ARGON2_RFC9106_CHECK, SCENARIO_CHECKS, argon2CheckName, gcmCheckName, recordCheckNames, type Argon2Input, type CheckResult, type GcmCase, type KekJson, type RecordVectors } from './protocol.js';
 
 /** Matches a static or dynamic import, or a require, of a `node:` module. */
 const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']node:/;
@@ -112,6 +113,24 @@ export function argon2Checks(input: Argon2Input): Promise<CheckResult[]> {
       same(implementation, input.implementation, 'implementation');
       same(toHex(output), input.expected, 'output');
       return `${implementation}, m=19 MiB t=2 p=1 in ${took}`;
+    });
+    const v = input.rfc9106;
+    if (v === undefined) return;
+    await steps.single(ARGON2_RFC9106_CHECK, async () => {
+      for (const build of ['simd', 'scalar'] as const) {
+        const kernel = await loadArgon2idWasm(build);
+        const tag = kernel.hash({
+          password: fromHex(v.password),
+          salt: fromHex(v.salt),
+          secret: fromHex(v.secret),
+          associatedData: fromHex(v.associatedData),
+          iterations: v.iterations,
+          memoryKiB: v.memoryKiB,
+          parallelism: v.parallelism,
+          outputLength: v.tagLength,
+        });
+        same(toHex(tag), v.tag, `${build} tag`);
+      }
     });
   });
 }

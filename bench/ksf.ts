@@ -1,0 +1,56 @@
+/**
+ * The Argon2id candidates alone (issue 20), at the OPAQUE bench's two
+ * profiles, with OPAQUE's zero salt and a 64-byte output:
+ * - ours through the KSF contract (`argon2id`, `wasm`): our segment kernel
+ *   (wasm/argon2id.c), SIMD build, one instance reused (src/crypto/argon2id-wasm.ts);
+ * - ours, scalar build (what runs where WebAssembly SIMD does not);
+ * - ours, pure JS (`js`: @noble/hashes, the fallback without WebAssembly);
+ * - `hash-wasm` 4.13.0 (what ksf.ts ran before: a fresh instance and
+ *   memory per call).
+ *
+ * The `argon2id` package (openpgpjs, SIMD, one WASM call per block) was
+ * measured here too while choosing (docs/opaque.md has its figures: about
+ * hash-wasm's speed, half of ours) and then left out with the dependency.
+ *
+ * Every candidate's output is checked against ours before measuring.
+ */
+import { argon2id as hashWasmArgon2id } from 'hash-wasm';
+import { toHex } from '../src/crypto/bytes.js';
+import { loadArgon2idWasm } from '../src/crypto/argon2id-wasm.js';
+import { argon2id, type Argon2idParams } from '../src/crypto/ksf.js';
+import { measure, type GroupSettings, type Measured, type Route } from './measure.js';
+
+const SALT = new Uint8Array(16);
+const INPUT = Uint8Array.from({ length: 64 }, (_, i) => i);
+const OUTPUT = 64;
+
+/** The candidates at `params`, measured in interleaved rounds after checking they agree. */
+export async function ksfCandidates(params: Argon2idParams, s: GroupSettings): Promise<Measured[]> {
+  const scalar = await loadArgon2idWasm('scalar');
+  const routes: Route[] = [
+    { name: 'zerovault wasm (SIMD, reused instance)', ours: true, fn: async () => (await argon2id(INPUT, params, { outputLength: OUTPUT, implementation: 'wasm' })).output },
+    {
+      name: 'zerovault wasm (scalar build)',
+      ours: true,
+      fn: () => scalar.hash({ password: INPUT, salt: SALT, ...params, outputLength: OUTPUT }),
+    },
+    { name: 'zerovault js (@noble/hashes)', ours: true, fn: async () => (await argon2id(INPUT, params, { outputLength: OUTPUT, implementation: 'js' })).output },
+    {
+      name: 'hash-wasm 4.13.0 (before)',
+      ours: false,
+      fn: () =>
+        hashWasmArgon2id({
+          password: INPUT,
+          salt: SALT,
+          iterations: params.iterations,
+          memorySize: params.memoryKiB,
+          parallelism: params.parallelism,
+          hashLength: OUTPUT,
+          outputType: 'binary',
+        }),
+    },
+  ];
+  const outputs = await Promise.all(routes.map(async (route) => toHex((await route.fn()) as Uint8Array)));
+  if (new Set(outputs).size !== 1) throw new Error(`Argon2id candidates disagree: ${routes.map((r, i) => `${r.name} ${outputs[i]?.slice(0, 16)}`).join(', ')}`);
+  return measure(routes, s);
+}
