@@ -8,6 +8,7 @@
  * @module
  */
 import { wipe } from '../../crypto/bytes.js';
+import { loadOnDemand } from '../../crypto/lazy.js';
 import { ZeroVaultError } from '../../errors.js';
 import type { LoginResult } from '../account/auth.js';
 import type { Factor } from '../account/factor.js';
@@ -105,14 +106,24 @@ async function codeOf(factor: Factor, factors: readonly string[]): Promise<{ tot
 }
 
 /**
- * Verifies the second factor of a pending session, which then becomes full.
+ * Verifies the second factor of a pending session, which then becomes full:
+ * a code given as text; else a passkey when the caller allows it and the
+ * server offers one (the passkey code loads only then); else the `totp`
+ * function, when the server offers TOTP.
  * @returns the session's `amr`
  * @throws `MFA_REQUIRED` (no code); `AUTH_FAILED` for a wrong, replayed or
- *   spent code (one message); `RATE_LIMITED` with `retryAfterMs`; `CLOSED`
- *   when the pending session expired or was ended; `INVALID_INPUT`; `NETWORK`
+ *   spent code, a refused assertion or a cancelled passkey prompt (one
+ *   message); `UNSUPPORTED` for a passkey without WebAuthn; `RATE_LIMITED`
+ *   with `retryAfterMs`; `CLOSED` when the pending session expired or was
+ *   ended; `INVALID_INPUT`; `NETWORK`
  */
 export async function passSecondFactor(input: VerifyInput): Promise<readonly string[]> {
-  const code = await codeOf(input.factor, input.factors);
+  const { factor } = input;
+  if (factor.recoveryCode === undefined && typeof factor.totp !== 'string' && factor.passkey === true && input.factors.includes('passkey')) {
+    const { passkeyFactor } = await loadOnDemand(() => import('../passkeys/factor.js'));
+    return fullSession(input.signing, await passkeyFactor(input.endpoint, input.signing, input.signal));
+  }
+  const code = await codeOf(factor, input.factors);
   const reply = await postJson(input.endpoint, '/mfa/verify', code, { key: input.signing, signal: input.signal });
   return fullSession(input.signing, reply);
 }
