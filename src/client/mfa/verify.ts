@@ -9,7 +9,7 @@
  */
 import { wipe } from '../../crypto/bytes.js';
 import { loadOnDemand } from '../../crypto/lazy.js';
-import { ZeroVaultError } from '../../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
 import type { LoginResult } from '../account/auth.js';
 import type { Factor } from '../account/factor.js';
 import { postJson, type Endpoint, type SigningKey } from '../api.js';
@@ -33,7 +33,12 @@ export interface SettleInput {
   readonly login: LoginResult;
   readonly factor: Factor;
   readonly signal?: AbortSignal | undefined;
-  /** Whether a session pending enrolment may be handed out (a login may; a re-authentication may not). */
+  /**
+   * Whether a session pending enrolment may be handed out: a login may; a
+   * re-authentication (`false`) may not, and there the end of its own
+   * pending session (`CLOSED`) is `AUTH_FAILED`, since the session that
+   * re-authenticates is still open.
+   */
   readonly enrollOk: boolean;
 }
 
@@ -53,6 +58,8 @@ export async function settleLogin(input: SettleInput): Promise<{ amr: readonly s
   } catch (err) {
     await postJson(input.endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
     wipe(signing.macKey);
+    // A CLOSED would close the re-authenticating session too (AccountKeys closes on it), which is still live.
+    if (!input.enrollOk && isZeroVaultError(err, 'CLOSED')) throw new ZeroVaultError('AUTH_FAILED', 'authentication failed', { cause: err });
     throw err;
   }
 }

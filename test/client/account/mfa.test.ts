@@ -31,6 +31,8 @@ class FakeMfa {
   readonly seen: Seen[] = [];
   readonly pending = new Map<string, 'mfa' | 'enroll'>();
   code = '123456';
+  /** Whether `/mfa/verify` answers that the pending session is gone (expired, tries used up). */
+  verifyClosed = false;
   /** The factors a pending `mfa` login offers. */
   factors: string[] = ['totp', 'recovery-code'];
   enrolReply: Record<string, unknown> = { secret: SECRET, uri: URI };
@@ -52,6 +54,7 @@ class FakeMfa {
     this.seen.push({ path, body });
     const json = (status: number, value: unknown): Response => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
     const fail = (status: number, code: string): Response => json(status, { error: { code, message: 'x' } });
+    if (path === '/mfa/verify' && this.verifyClosed) return fail(401, 'CLOSED');
     if (path === '/mfa/verify') return body.totp === this.code || body.recoveryCode === CODES[0] ? json(200, { expiresAt: Date.now() + 60_000, amr: ['pwd', 'otp'] }) : fail(401, 'AUTH_FAILED');
     if (path === '/mfa/totp/enroll') return json(200, this.enrolReply);
     if (path === '/mfa/passkey/start') return json(200, { challengeId: 'c'.repeat(22), options: { challenge: 'A'.repeat(43) } });
@@ -237,6 +240,25 @@ describe('a pending login (pending: mfa)', () => {
     } finally {
       rmSync(deviceDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('re-authentication (currentPassword) of an account with a factor', () => {
+  test("the end of the re-login's own pending session is AUTH_FAILED and leaves this session open and working", async () => {
+    const userId = await newUser();
+    fake.pending.set(userId, 'mfa');
+    const session = await client().login({ userId, password: PASSWORD, totp: '123456' });
+    await (await session.vault('notes')).put('a', utf8('kept'));
+    fake.verifyClosed = true;
+    fake.seen.length = 0;
+    await expectCode(() => session.createRecoveryKey({ currentPassword: PASSWORD, totp: '123456' }), 'AUTH_FAILED');
+    expect(fake.paths()).toEqual(['/login/start', '/login/finish', '/mfa/verify', '/logout']);
+    expect(session.isOpen).toBe(true);
+    expect(session.amr).toEqual(['pwd', 'otp']);
+    expect((await (await session.vault('notes')).get('a')).data).toEqual(utf8('kept'));
+    // A plain login keeps CLOSED: its pending session expired, log in again.
+    await expectCode(() => client().login({ userId, password: PASSWORD, totp: '123456' }), 'CLOSED');
+    await session.logout();
   });
 });
 
