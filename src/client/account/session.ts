@@ -228,12 +228,10 @@ export class Session {
    * Revoking *another* device needs a fresh password login: pass
    * `currentPassword` when this session may be older than the server's
    * re-authentication window (10 minutes by default), or when it was
-   * resumed from a device. Revoking this session's own device is
-   * `logout({ forgetDevice: true })`: it ends this session too.
-   *
-   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` when not fresh and no
-   *   (or a wrong) `currentPassword`; `NOT_FOUND` when the server does not
-   *   know the device; `NETWORK`
+   * resumed from a device (with the second factor, as for {@link changePassword}).
+   * Revoking this session's own device is `logout({ forgetDevice: true })`.
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` and `MFA_REQUIRED` as
+   *   for {@link changePassword}; `NOT_FOUND` when the server does not know the device; `NETWORK`
    */
   async revokeDevice(id: string, options: RevokeDeviceOptions = {}): Promise<void> {
     this.#s.keys.assertOpen();
@@ -250,13 +248,16 @@ export class Session {
    * credential with the PRF extension and, when the authenticator has PRF,
    * a passkey unlock slot, so `client.loginWithPasskey()` then opens the
    * vault without the password. Takes a fresh password login, like any new
-   * credential: pass `currentPassword` when this session may be older than
-   * the server's re-authentication window or did not log in with the password.
+   * credential: pass `currentPassword` (and the second factor, as for
+   * {@link changePassword}) when this session may be older than the server's
+   * re-authentication window or did not log in with the password. On a
+   * session pending enrolment the passkey is its first factor: the session
+   * opens (unlock, keyring, `rememberDevice`), then the slot is written; if
+   * opening fails the session is logged out and the passkey stays (login only).
    * @returns the passkey (`unlocks` says whether it can open the vault)
    * @throws `CLOSED`; `INVALID_INPUT`; `UNSUPPORTED` without WebAuthn;
-   *   `AUTH_FAILED` when not fresh and no (or a wrong) `currentPassword`, or
-   *   when the user cancels; `CONFLICT` when the passkey is registered already
-   *   or the account has 32; `NETWORK`
+   *   `AUTH_FAILED` and `MFA_REQUIRED` as for {@link changePassword}, or when the user
+   *   cancels; `CONFLICT` when the passkey is registered already or the account has 32; `NETWORK`
    */
   async addPasskey(options: AddPasskeyOptions): Promise<PasskeyInfo> {
     return addPasskeyTo(this.#s, options);
@@ -276,9 +277,9 @@ export class Session {
    * Removes a passkey: its credential (every session that logged in with it
    * ends at once), its unlock slot and its registry entry. Removing another
    * passkey than this session's takes a fresh password login (pass
-   * `currentPassword` otherwise); removing this session's own passkey ends
-   * this session too (it is then closed).
-   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` when not fresh; `NOT_FOUND`; `NETWORK`
+   * `currentPassword` otherwise, with the second factor as for {@link changePassword});
+   * removing this session's own passkey ends this session too (it is then closed).
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` / `MFA_REQUIRED` as for {@link changePassword}; `NOT_FOUND`; `NETWORK`
    */
   async removePasskey(id: string, options: RemovePasskeyOptions = {}): Promise<void> {
     await removePasskeyFrom(this.#s, id, options);
@@ -293,8 +294,10 @@ export class Session {
    *
    * The server accepts this only from a fresh login (10 minutes by default):
    * pass `currentPassword` when the session may be older, and it logs in
-   * again first.
-   * @throws `CLOSED`; `AUTH_FAILED` when the session is not fresh and no (or a wrong) `currentPassword` is given
+   * again first. An account with a second factor needs it for that login
+   * too: `totp`, `recoveryCode` or `passkey: true` (as for `client.login`).
+   * @throws `CLOSED`; `AUTH_FAILED` when not fresh and no (or a wrong) `currentPassword`, or a wrong code;
+   *   `MFA_REQUIRED` when the re-login needs a factor the options lack (the session stays as it was); `RATE_LIMITED`
    */
   async changePassword(options: ChangePasswordOptions): Promise<void> {
     this.#s.keys.assertOpen();
@@ -311,7 +314,7 @@ export class Session {
    * failure at any step leaves the old recovery key working.
    *
    * @returns the key as text, to show the user once; it is not stored anywhere readable
-   * @throws `CLOSED`; `AUTH_FAILED` as for {@link changePassword}
+   * @throws `CLOSED`; `AUTH_FAILED`, `MFA_REQUIRED` as for {@link changePassword}
    */
   async createRecoveryKey(options: RecoveryKeyOptions = {}): Promise<string> {
     this.#s.keys.assertOpen();
@@ -337,13 +340,11 @@ export class Session {
    * are not the recovery key). A new `enrollTotp` replaces an unconfirmed one.
    *
    * Needs a fresh password login (`currentPassword` for an older session,
-   * with `totp` / `recoveryCode` when the account already has a factor),
+   * with `totp`, `recoveryCode` or `passkey: true` when the account already has a factor),
    * except for a session pending enrolment: its `confirm` also opens it
    * (unlock, keyring, `rememberDevice`); when that fails the session is
    * logged out and `confirm` rejects (TOTP stays on: log in with it).
-   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` (not fresh, or a wrong
-   *   `currentPassword`); `MFA_REQUIRED` (the re-login needs a factor);
-   *   `RATE_LIMITED`; `NETWORK`
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED`, `MFA_REQUIRED` and `RATE_LIMITED` as for {@link changePassword}; `NETWORK`
    */
   async enrollTotp(options: EnrollTotpOptions = {}): Promise<TotpEnrolment> {
     return mfaCall(this.#s, (m, host) => m.enrollTotp(host, options), true);
