@@ -45,7 +45,11 @@ export function credentialContext(s: SessionState, signal: AbortSignal | undefin
  * that has one fails with `MFA_REQUIRED`, and the session stays as it was.
  */
 export async function reauthenticateSession(s: SessionState, options: ReauthOptions): Promise<void> {
-  s.amr = (await reauthenticate(credentialContext(s, options.signal), options.currentPassword, options)) ?? s.amr;
+  const amr = await reauthenticate(credentialContext(s, options.signal), options.currentPassword, options);
+  if (amr === undefined) return;
+  s.amr = amr;
+  // The session goes on as the new password login's, which no passkey is bound to (removing the passkey no longer ends it).
+  s.passkeyId = undefined;
 }
 
 /**

@@ -58,7 +58,7 @@ export class Session {
     this.#s = { userId: init.userId, endpoint, store, settings, keys, serverStore, tokenOrigins, place, deviceId, amr, complete: init.complete, passkeyId: init.passkeyId };
   }
 
-  /** The passkey this session logged in with (its id, as {@link passkeys} lists it), or `undefined`. Removing it ends this session. */
+  /** The passkey this session logged in with (its id, as {@link passkeys} lists it), or `undefined` (also after a `currentPassword` re-login). Removing it ends this session. */
   get passkeyId(): string | undefined {
     return this.#s.passkeyId;
   }

@@ -51,7 +51,8 @@ export interface SessionState {
   readonly serverStore: boolean;
   readonly tokenOrigins: readonly string[];
   readonly place: DevicePlace;
-  readonly passkeyId: string | undefined;
+  /** The passkey the server session is bound to; `undefined` after a password re-login (a new server session). */
+  passkeyId: string | undefined;
   deviceId: string | undefined;
   amr: readonly string[];
   /** See {@link SessionInit.complete}; `undefined` once used. */

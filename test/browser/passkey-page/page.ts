@@ -122,9 +122,10 @@ const api = {
       const stillReads = await readNote(session);
       const recoveryKey = await session.createRecoveryKey({ currentPassword: password, passkey: true });
       const amrAfter = session.amr;
+      const passkeyIdAfter = session.passkeyId ?? null;
       const totp = await session.enrollTotp({ currentPassword: password, passkey: true });
       await session.logout();
-      return { amrBefore, stale, without, stillReads, recoveryKey: recoveryKey.slice(0, 6), amrAfter, totpUri: totp.uri.slice(0, 15) };
+      return { amrBefore, stale, without, stillReads, recoveryKey: recoveryKey.slice(0, 6), amrAfter, passkeyIdAfter, totpUri: totp.uri.slice(0, 15) };
     }),
   /**
    * On a server with `mfa: 'required'`: register (pending enrolment), add a
