@@ -1,9 +1,11 @@
 /**
  * The second step of a login whose session the server left pending
  * (`pending: 'mfa'`): the code the caller gave, or the one its function
- * asks the user for, goes to `POST /mfa/verify`; the session then becomes
- * full and the reply names its `amr` (RFC 8176). Loaded only when a server
- * says a session is pending.
+ * asks the user for, goes to `POST /mfa/verify`, or, with `passkey: true`
+ * and a server that offers it, a passkey assertion goes to
+ * `/mfa/passkey/verify` (`client/passkeys/factor.ts`, loaded then); the
+ * session then becomes full and the reply names its `amr` (RFC 8176).
+ * Loaded only when a server says a session is pending.
  *
  * @module
  */
