@@ -5,25 +5,25 @@
  * @module
  */
 export { Client, type ClientOptions, type Credentials, type PasskeyLoginOptions, type RecoverOptions, type RememberOptions, type ResumeOptions } from './account/client.js';
-export {
-  Session,
-  type AddPasskeyOptions,
-  type ChangePasswordOptions,
-  type DeviceInfo,
-  type EnrollTotpOptions,
-  type LogoutOptions,
-  type MfaCodeOptions,
-  type MfaStatus,
-  type PasskeyInfo,
-  type RecoveryKeyOptions,
-  type RemovePasskeyOptions,
-  type RevokeDeviceOptions,
-  type SecondFactorOptions,
-  type SharedVaultInfo,
-  type StrictMfaOptions,
-  type TotpEnrolment,
-  type VaultOptions,
-} from './account/session.js';
+export { Session } from './account/session.js';
+export type {
+  AddPasskeyOptions,
+  ChangePasswordOptions,
+  DeviceInfo,
+  EnrollTotpOptions,
+  LogoutOptions,
+  MfaCodeOptions,
+  MfaStatus,
+  PasskeyInfo,
+  RecoveryKeyOptions,
+  RemovePasskeyOptions,
+  RevokeDeviceOptions,
+  SecondFactorOptions,
+  SharedVaultInfo,
+  StrictMfaOptions,
+  TotpEnrolment,
+  VaultOptions,
+} from './account/types.js';
 export { Vault, type VaultRecord } from './vault/vault.js';
 export type {
   DeleteOptions as VaultDeleteOptions,

@@ -10,7 +10,11 @@
  * the password (UNSUPPORTED without it, asked for exactly once with a
  * function), and removing the passkey a session logged in with ends it.
  * Also: a password login of an account with a passkey is pending, and the
- * passkey passes its second factor (amr pwd+hwk+user).
+ * passkey passes its second factor (amr pwd+hwk+user), through the pieces
+ * and through `client.login({ passkey: true })`, also for the re-login of
+ * a credential change (`currentPassword` with `passkey: true`); and on a
+ * server with `mfa: 'required'` (mounted at /zvr) a passkey is the first
+ * factor a pending session enrols, which opens it before the slot is written.
  *
  * Credentials injected through the protocol give no PRF output, so the
  * passkey is registered and used within this one browser session. The page
@@ -27,13 +31,15 @@ import { loadMeta } from '../../src/client/account/meta-record.js';
 import { fromBase64url, toBase64url, toHex } from '../../src/crypto/bytes.js';
 import { decodePasskeyRegistry } from '../../src/formats/passkey-registry.js';
 import { decodePasskeySlot, passkeySlotId, passkeySlotKey } from '../../src/formats/passkey-slot.js';
-import { createServer, createServerSetup, sqliteServerStore, type NodeHandler, type ServerStore } from '../../src/server/index-node.js';
+import { createServer, createServerSetup, memoryServerStore, sqliteServerStore, type NodeHandler, type ServerStore } from '../../src/server/index-node.js';
 import { ROOT, bundleForBrowser, describeBrowser, launchChromium, listenLocal, type Browser, type LocalServer } from './harness.js';
 import type { PasskeyPageApi } from './passkey-page/page.js';
 
 const PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>zerovault passkeys</title></head><body><script type="module" src="/bundle.js"></script></body></html>';
 const ALICE = { userId: 'alice@example.com', password: 'correct horse battery staple', note: 'the mill at nine' };
 const BOB = { userId: 'bob@example.com', password: 'tr0ub4dor & 3', note: 'left at the fountain' };
+const CAROL = { userId: 'carol@example.com', password: 'a passkey as my second factor', note: 'under the bridge' };
+const DAVE = { userId: 'dave@example.com', password: 'required from day one', note: 'behind the clock' };
 
 interface Sent {
   readonly method: string;
@@ -52,6 +58,8 @@ describeBrowser('passkeys in Chromium (virtual authenticator)', () => {
   let cdp: CDPSession;
   let origin = '';
   const sent: Sent[] = [];
+  /** Every virtual authenticator added, so a test can start from none. */
+  const authenticators: string[] = [];
 
   async function call<K extends keyof PasskeyPageApi>(name: K, ...args: Parameters<PasskeyPageApi[K]>): Promise<Result<K>> {
     return page.evaluate(
@@ -67,7 +75,12 @@ describeBrowser('passkeys in Chromium (virtual authenticator)', () => {
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, hasPrf, automaticPresenceSimulation: true },
     });
+    authenticators.push(authenticatorId);
     return authenticatorId;
+  }
+
+  async function removeAuthenticators(): Promise<void> {
+    for (const authenticatorId of authenticators.splice(0)) await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId }).catch(() => undefined);
   }
 
   beforeAll(async () => {
@@ -75,10 +88,11 @@ describeBrowser('passkeys in Chromium (virtual authenticator)', () => {
     dir = mkdtempSync(join(tmpdir(), 'zerovault-passkeys-'));
     store = sqliteServerStore({ path: join(dir, 'zerovault.db') });
     // The server needs the page's origin, which is known once the port is.
-    const mounted: { api?: NodeHandler } = {};
+    const mounted: { api?: NodeHandler; requiring?: NodeHandler } = {};
     http = await listenLocal((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path?.startsWith('/zv/') && mounted.api !== undefined) return mounted.api(req, res);
+      if (path?.startsWith('/zvr/') && mounted.requiring !== undefined) return mounted.requiring(req, res);
       if (path === '/') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         return res.end(PAGE_HTML);
@@ -92,6 +106,8 @@ describeBrowser('passkeys in Chromium (virtual authenticator)', () => {
     // WebAuthn takes a domain as RP id, not an IP address: the page runs on localhost.
     origin = http.origin.replace('127.0.0.1', 'localhost');
     mounted.api = createServer({ setup: createServerSetup(), store, basePath: '/zv', passkeys: { rpId: 'localhost', origins: [origin] } }).node();
+    // A second server that requires a second factor of every account (enrolment with a passkey).
+    mounted.requiring = createServer({ setup: createServerSetup(), store: memoryServerStore(), basePath: '/zvr', mfa: 'required', passkeys: { rpId: 'localhost', origins: [origin] } }).node();
     browser = await launchChromium();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('request', (request) => {
@@ -208,5 +224,37 @@ describeBrowser('passkeys in Chromium (virtual authenticator)', () => {
     });
     expect(await call('removeOwn', BOB.password)).toEqual({ id: added.id, open: false });
     expect(await call('login', null, BOB.password)).toEqual({ error: 'AUTH_FAILED' });
+  }, 120_000);
+
+  test('a passkey without PRF as the second factor of a password login (passkey: true), and of a re-login', async () => {
+    await removeAuthenticators();
+    await authenticator(false);
+    const registered = await call('register', CAROL.userId, CAROL.password, CAROL.note, 'Security key');
+    expect(registered).not.toHaveProperty('error');
+    expect((registered as Exclude<Result<'register'>, { error: string }>).added).toMatchObject({ unlocks: false, verified: true });
+    expect(await call('passwordAndPasskey', CAROL.userId, CAROL.password)).toEqual({ before: 'MFA_REQUIRED', amr: ['pwd', 'hwk', 'user'], pending: null, note: CAROL.note });
+    expect(await call('reauthWithPasskey', CAROL.userId, CAROL.password)).toEqual({
+      amrBefore: ['hwk', 'user'],
+      stale: 'AUTH_FAILED',
+      without: 'MFA_REQUIRED',
+      stillReads: CAROL.note,
+      recoveryKey: 'zvrk1-',
+      amrAfter: ['pwd', 'hwk', 'user'],
+      // The session went on as the password re-login's: no passkey is bound to it any more.
+      passkeyIdAfter: null,
+      totpUri: 'otpauth://totp/',
+    });
+  }, 120_000);
+
+  test("mfa: 'required': a passkey as the first factor opens the pending session, then its slot unlocks a passkey login", async () => {
+    await removeAuthenticators();
+    await authenticator(true);
+    const enrolled = await call('enrollWithPasskey', DAVE.userId, DAVE.password, DAVE.note, 'Laptop');
+    expect(enrolled).not.toHaveProperty('error');
+    const result = enrolled as Exclude<Result<'enrollWithPasskey'>, { error: string }>;
+    expect(result).toMatchObject({ pendingBefore: 'enroll', vaultBefore: 'MFA_REQUIRED', after: { pending: null, amr: ['pwd', 'hwk', 'user'] } });
+    expect(result.added).toMatchObject({ name: 'Laptop', unlocks: true, verified: true });
+    expect(result.listed).toEqual([expect.objectContaining({ id: result.added.id, verified: true, unlocks: true })]);
+    expect(result.read).toEqual({ note: DAVE.note, amr: ['hwk', 'user'], passkeyId: result.added.id });
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 /**
- * Every TypeScript block of docs/guide.md and docs/browser.md type-checks
+ * Every TypeScript block of docs/guide.md, docs/browser.md, docs/mfa.md and
+ * docs/passkeys.md type-checks
  * against the sources, under the repository's strict settings (unused names
  * aside: a snippet may import what the prose talks about).
  *
@@ -20,7 +21,7 @@ import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DOCS = ['docs/guide.md', 'docs/browser.md'];
+const DOCS = ['docs/guide.md', 'docs/browser.md', 'docs/mfa.md', 'docs/passkeys.md'];
 
 /** What the docs' blocks take from the surrounding app or an earlier block. */
 const PRELUDE = `
@@ -42,6 +43,12 @@ declare const isZeroVaultError: typeof import('zerovault').isZeroVaultError;
 declare function app(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void;
 declare function showError(message: string): undefined;
 declare function askForCode(): Promise<string>;
+declare function askPassword(): Promise<string>;
+declare function showQrCode(uri: string): void;
+declare function showOnce(codes: string[]): void;
+declare const codeTheUserTyped: string;
+declare const code: string;
+declare const recoveryCode: string;
 declare function log(event: unknown): void;
 declare function render(done: number, total: number): void;
 interface Doc { title: string }
@@ -133,6 +140,8 @@ describe('TypeScript blocks of the docs', () => {
     // A fence the extractor misses would silently drop blocks from the check.
     expect(snippets.filter((s) => s.doc === 'docs/guide.md').length).toBeGreaterThanOrEqual(10);
     expect(snippets.filter((s) => s.doc === 'docs/browser.md').length).toBeGreaterThanOrEqual(6);
+    expect(snippets.filter((s) => s.doc === 'docs/mfa.md').length).toBeGreaterThanOrEqual(5);
+    expect(snippets.filter((s) => s.doc === 'docs/passkeys.md').length).toBeGreaterThanOrEqual(4);
   });
 
   it('the prelude itself type-checks', () => {

@@ -22,6 +22,8 @@ const RECOVERY_CODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 let optional: Running;
 let required: Running;
 let limited: Running;
+/** A server that verifies passkeys (their rows are planted in its store: Node has no WebAuthn). */
+let withPasskeys: Running;
 const dirs: string[] = [];
 let users = 0;
 /** Every request the SDK sent, with the status it got. */
@@ -88,14 +90,15 @@ async function enrolled(running: Running = optional): Promise<{ userId: string; 
 beforeAll(async () => {
   // The servers read the (faked) Date at every call, as the client and the authenticator do.
   const now = (): number => Date.now();
-  [optional, required, limited] = await Promise.all([
+  [optional, required, limited, withPasskeys] = await Promise.all([
     startServer({ now }),
     startServer({ now, mfa: 'required' }),
     startServer({ now, mfaLimit: { capacity: 3, refillMs: 60_000 } }),
+    startServer({ now, passkeys: { rpId: 'localhost', origins: ['http://localhost'] } }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([optional.close(), required.close(), limited.close()]);
+  await Promise.all([optional.close(), required.close(), limited.close(), withPasskeys.close()]);
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
@@ -322,4 +325,61 @@ describe("createServer({ mfa: 'required' })", () => {
     await (await second.vault('notes')).put('a', utf8('first data'));
     await second.logout();
   }, 30_000);
+});
+
+describe('re-authentication carries the second factor', () => {
+  test('addPasskey, removePasskey, createRecoveryKey and revokeDevice with currentPassword: without the factor MFA_REQUIRED and the session as it was; with it, done', async () => {
+    const { userId, app, recoveryCodes } = await enrolled(withPasskeys);
+    // A passkey of the account, as registering one from a browser leaves it on the server.
+    const passkeyId = 'a2V5LW9uZS1zaXh0ZWVuLWI';
+    const row = { userId, id: passkeyId, name: 'Old key', publicKey: Uint8Array.of(1), userHandle: 'h', counter: 0, transports: [], createdAt: Date.now(), lastSeenAt: Date.now(), lastAddress: null };
+    await withPasskeys.store.addPasskey?.(row, 32);
+    const dir = mkdtempSync(join(tmpdir(), 'zerovault-mfa-reauth-'));
+    dirs.push(dir);
+    const other = await client(withPasskeys, dir).login({ userId, password: PASSWORD, totp: codeNow(app), rememberDevice: true, deviceName: 'Other' });
+    const otherDevice = other.deviceId as string;
+    await other.logout();
+    nextStep();
+    const session = await client(withPasskeys).login({ userId, password: PASSWORD, totp: codeNow(app) });
+    expect(session.amr).toEqual(['pwd', 'otp']);
+    vi.setSystemTime(Date.now() + 11 * 60 * 1000); // past the re-authentication window
+    const intact = async (): Promise<void> => {
+      expect(session.isOpen).toBe(true);
+      expect(session.amr).toEqual(['pwd', 'otp']);
+      expect(await (await session.vault('notes')).getJson('n')).toMatchObject({ value: { kept: true } });
+    };
+    const codes = recoveryCodes.slice();
+    const withCode = (): { currentPassword: string; recoveryCode: string } => ({ currentPassword: PASSWORD, recoveryCode: codes.shift() as string });
+
+    // Without the factor: the re-login is refused for want of it, and nothing else happens.
+    seen.length = 0;
+    await expectCode(() => session.addPasskey({ name: 'New key', currentPassword: PASSWORD }), 'MFA_REQUIRED');
+    expect(seen.map((s) => s.path)).toEqual(['/login/start', '/login/finish', '/logout']);
+    await intact();
+    await expectCode(() => session.removePasskey(passkeyId, { currentPassword: PASSWORD }), 'MFA_REQUIRED');
+    await intact();
+    await expectCode(() => session.createRecoveryKey({ currentPassword: PASSWORD }), 'MFA_REQUIRED');
+    await intact();
+    await expectCode(() => session.revokeDevice(otherDevice, { currentPassword: PASSWORD }), 'MFA_REQUIRED');
+    await intact();
+    expect((await session.passkeys()).map((p) => p.id)).toEqual([passkeyId]);
+    expect((await session.devices()).map((d) => d.id)).toContain(otherDevice);
+    await expectCode(() => session.addPasskey({ name: 'New key', currentPassword: PASSWORD, passkey: 'yes' as unknown as boolean }), 'INVALID_INPUT');
+
+    // With it: the re-login passes the factor (amr pwd+otp) and the call goes on.
+    seen.length = 0;
+    // Node has no WebAuthn: past the re-login and the server's registration options, the browser step is UNSUPPORTED.
+    await expectCode(() => session.addPasskey({ name: 'New key', ...withCode() }), 'UNSUPPORTED');
+    expect(seen.map((s) => s.path)).toEqual(['/login/start', '/login/finish', '/mfa/verify', '/passkeys/register/start']);
+    vi.setSystemTime(Date.now() + 11 * 60 * 1000);
+    await session.removePasskey(passkeyId, withCode());
+    expect(await session.passkeys()).toEqual([]);
+    vi.setSystemTime(Date.now() + 11 * 60 * 1000);
+    expect(await session.createRecoveryKey(withCode())).toMatch(/^zvrk1-/);
+    vi.setSystemTime(Date.now() + 11 * 60 * 1000);
+    await session.revokeDevice(otherDevice, withCode());
+    expect((await session.devices()).map((d) => d.id)).not.toContain(otherDevice);
+    await intact();
+    await session.logout();
+  }, 60_000);
 });

@@ -138,7 +138,10 @@ export class Client {
    * function is called only then) or `recoveryCode` to the server, and
    * goes on once it is accepted. A code given as text also travels with the
    * first login message, where a *strict* account checks it: strict
-   * accounts need the code as text. On a server with `mfa: 'required'`, an
+   * accounts need the code as text. With `passkey: true` (browsers) one of
+   * the account's passkeys passes the factor when the server offers that:
+   * after a code given as text, before a `totp` function; the password
+   * still unlocks the vault. On a server with `mfa: 'required'`, an
    * account without a factor gets a session pending enrolment
    * (`session.mfaPending === 'enroll'`): only `enrollTotp`, `addPasskey` and
    * `logout` work until a factor is confirmed.
@@ -152,7 +155,8 @@ export class Client {
    *   pending session expired (5 minutes) before the code arrived;
    *   `RATE_LIMITED` (with `retryAfterMs`); `DECRYPT_FAILED` / `ROLLBACK` when
    *   the store misbehaves; `NETWORK` (unreachable, timed out, or aborted);
-   *   `UNSUPPORTED` for `rememberDevice` where devices cannot be kept;
+   *   `UNSUPPORTED` for `rememberDevice` where devices cannot be kept, or for
+   *   `passkey` without WebAuthn (a cancelled passkey prompt is `AUTH_FAILED`);
    *   `CONFLICT` for `rememberDevice` when the account already remembers 32 devices
    */
   async login(options: Credentials): Promise<Session> {

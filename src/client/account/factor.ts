@@ -1,5 +1,5 @@
 /**
- * The second factor a login carries (`totp` or `recoveryCode`), as the
+ * The second factor a login carries (`totp`, `recoveryCode`, `passkey`), as the
  * account code sees it. Validation and everything that follows a pending
  * login live in `client/mfa/`, loaded only when a login carries a factor or
  * the server asks for one, so a page that never sees MFA never loads it.
@@ -18,6 +18,8 @@ export interface Factor {
   readonly totp?: TotpInput | undefined;
   /** A normalized recovery code. */
   readonly recoveryCode?: string | undefined;
+  /** Whether a passkey may pass the factor (when the server offers it and no code was given as text). */
+  readonly passkey?: boolean | undefined;
   /**
    * What a code given as text adds to `login/start`, where a strict account
    * checks it (other accounts ignore it there and get it at `/mfa/verify`).
@@ -33,12 +35,12 @@ export function mfaCode(): Promise<typeof Mfa> {
 }
 
 /**
- * Validates a login's `totp` / `recoveryCode`: none costs nothing; either
+ * Validates a login's `totp` / `recoveryCode` / `passkey`: none costs nothing; any
  * loads the MFA code to check it, before any request to the server.
  * @throws `INVALID_INPUT`
  */
-export async function factorOf(options: { totp?: unknown; recoveryCode?: unknown }): Promise<Factor> {
-  return options.totp === undefined && options.recoveryCode === undefined ? NONE : (await mfaCode()).checkFactor(options);
+export async function factorOf(options: { totp?: unknown; recoveryCode?: unknown; passkey?: unknown }): Promise<Factor> {
+  return options.totp === undefined && options.recoveryCode === undefined && options.passkey === undefined ? NONE : (await mfaCode()).checkFactor(options);
 }
 
 /** Whether a `login/finish` reply says anything of a second factor (then the MFA code reads it). */

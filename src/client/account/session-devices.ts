@@ -1,7 +1,8 @@
 /**
  * The device side of `Session` that needs no device code: validating the
- * arguments of `revokeDevice` and `logout`, and the prover a re-login from
- * a remembered device adds (it loads the device code only when called).
+ * arguments of `revokeDevice` and `logout`, what the device code borrows of
+ * a session, and the prover a re-login from a remembered device adds (it
+ * loads the device code only when called).
  *
  * @module
  */
@@ -11,7 +12,7 @@ import type * as Devices from '../devices/index.js';
 import type { Endpoint } from '../api.js';
 import type { DeviceProver } from './auth.js';
 import type { DevicePlace } from './device-place.js';
-import type { LogoutOptions, RevokeDeviceOptions } from './types.js';
+import type { LogoutOptions, RevokeDeviceOptions, SessionState } from './types.js';
 
 /** The device code, loaded with the first device call (see `device-place.ts`). */
 export function deviceCode(): Promise<typeof Devices> {
@@ -56,4 +57,10 @@ export function deviceProver(endpoint: Endpoint, place: DevicePlace, userId: str
     // Forgotten here meanwhile (another tab): the login goes without a proof.
     return known === null || known.deviceId !== deviceId ? null : known.prove(request);
   };
+}
+
+/** What the device code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
+export function deviceHost(s: SessionState, signal: AbortSignal | undefined): Devices.DeviceHost {
+  const { keys } = s;
+  return { endpoint: s.endpoint, place: s.place, store: s.store, userId: s.userId, signing: () => keys.signing(), rootKey: () => keys.rootKey(), signal };
 }

@@ -1,14 +1,18 @@
 /**
  * The passkey side of `Session` that needs no passkey code: validating the
- * arguments of `addPasskey` and `removePasskey`, and loading that code
- * (with the first passkey call, never with the page).
+ * arguments of `addPasskey` and `removePasskey`, the re-login they may
+ * need, and loading that code (with the first passkey call, never with the
+ * page). A session pending enrolment may add a passkey as its first factor:
+ * the registration makes it full, and it opens before the passkey's slot is
+ * written (the slot needs the root key).
  *
  * @module
  */
 import { loadOnDemand } from '../../crypto/lazy.js';
 import { ZeroVaultError } from '../../errors.js';
 import type * as Passkeys from '../passkeys/index.js';
-import type { AddPasskeyOptions, RemovePasskeyOptions } from './types.js';
+import { factorConfirmedBy, reauthenticateSession } from './session-mfa.js';
+import type { AddPasskeyOptions, PasskeyInfo, RemovePasskeyOptions, SessionState } from './types.js';
 
 /** The passkey code, loaded with the first passkey call. */
 export function passkeyCode(): Promise<typeof Passkeys> {
@@ -36,4 +40,34 @@ export function checkRemovePasskey(id: unknown, options: unknown): asserts optio
   if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{22,1364}$/.test(id)) throw new ZeroVaultError('INVALID_INPUT', 'id must be a passkey id');
   if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
   checkCommon(options);
+}
+
+/** What the passkey code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
+export function passkeyHost(s: SessionState, signal: AbortSignal | undefined): Passkeys.PasskeyHost {
+  const { keys } = s;
+  const host = { endpoint: s.endpoint, store: s.store, userId: s.userId, signing: () => keys.sessionKey(), rootKey: () => keys.rootKey(), signal };
+  return keys.isActive ? host : { ...host, enrolled: (reply: Record<string, unknown>) => factorConfirmedBy(s, reply) };
+}
+
+/** `Session.addPasskey`. @throws as documented there */
+export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions): Promise<PasskeyInfo> {
+  s.keys.sessionKey();
+  checkAddPasskey(options);
+  const pending = !s.keys.isActive;
+  return s.keys.use(async () => {
+    // A session pending enrolment comes from a password login moments ago: it is fresh.
+    if (!pending) await reauthenticateSession(s, options);
+    return (await passkeyCode()).addPasskey(passkeyHost(s, options.signal), options.name);
+  }, true);
+}
+
+/** `Session.removePasskey`; the caller closes the session when `id` is its own passkey. @throws as documented there */
+export async function removePasskeyFrom(s: SessionState, id: string, options: RemovePasskeyOptions): Promise<void> {
+  s.keys.assertOpen();
+  checkRemovePasskey(id, options);
+  const own = id === s.passkeyId;
+  await s.keys.use(async () => {
+    if (!own) await reauthenticateSession(s, options);
+    await (await passkeyCode()).removePasskey(passkeyHost(s, options.signal), id, own);
+  });
 }

@@ -7,74 +7,31 @@
  * them through it, so after logout (or once the server says the session is
  * gone) every method of the session and of everything it handed out fails
  * with `CLOSED` before any store call or crypto. The meta records it reads
- * and writes are in `meta.ts`.
+ * and writes are in `meta.ts`; what its methods do beyond checking and
+ * delegating lives beside it, one job each: `session-vaults.ts`,
+ * `session-devices.ts`, `session-passkeys.ts`, `session-mfa.ts` (second
+ * factors, re-login, opening a session pending enrolment),
+ * `session-logout.ts`.
  *
  * @module
  */
 import { loadOnDemand } from '../../crypto/lazy.js';
-import { addKekVersion } from '../../envelope/keyring.js';
 import { ZeroVaultError } from '../../errors.js';
-import { normalizeUserId } from '../../formats/user-id.js';
-import { assertName, type BlobStore } from '../../store/types.js';
-import type { AccountKeys } from './keys.js';
-import { refreshKeyring, updateKeyring } from './keyring.js';
-import { postJson, type Endpoint } from '../api.js';
-import type { OpaqueSettings } from './auth.js';
-import type {
-  AddPasskeyOptions,
-  ChangePasswordOptions,
-  DeviceInfo,
-  EnrollTotpOptions,
-  LogoutOptions,
-  MfaCodeOptions,
-  MfaStatus,
-  PasskeyInfo,
-  RecoveryKeyOptions,
-  RemovePasskeyOptions,
-  RevokeDeviceOptions,
-  SessionInit,
-  SharedVaultInfo,
-  StrictMfaOptions,
-  TotpEnrolment,
-  VaultOptions,
-} from './types.js';
-import { mfaCode } from './factor.js';
-import type * as Mfa from '../mfa/index.js';
-import type { EnrolHost } from '../mfa/index.js';
-import type { DevicePlace } from './device-place.js';
-import type * as Devices from '../devices/index.js';
-import type * as Passkeys from '../passkeys/index.js';
-import { checkLogout, checkRevoke, deviceCode, deviceProver } from './session-devices.js';
-import { checkAddPasskey, checkRemovePasskey, passkeyCode } from './session-passkeys.js';
-import { changePasswordWith, createRecoveryKeyWith, reauthenticate, type CredentialContext } from './credentials.js';
+import type { BlobStore } from '../../store/types.js';
+import { postJson } from '../api.js';
+import type { AddPasskeyOptions, ChangePasswordOptions, DeviceInfo, EnrollTotpOptions, LogoutOptions, MfaCodeOptions, MfaStatus, PasskeyInfo, RecoveryKeyOptions } from './types.js';
+import type { RemovePasskeyOptions, RevokeDeviceOptions, SessionInit, SessionState, SharedVaultInfo, StrictMfaOptions, TotpEnrolment, VaultOptions } from './types.js';
+import { checkRevoke, deviceCode, deviceHost } from './session-devices.js';
+import { addPasskeyTo, passkeyCode, passkeyHost, removePasskeyFrom } from './session-passkeys.js';
+import { credentialContext, mfaCall, reauthenticateSession } from './session-mfa.js';
+import { vaultOf } from './session-vaults.js';
+import { endSession } from './session-logout.js';
+import { changePasswordWith, createRecoveryKeyWith } from './credentials.js';
 import type { Contact } from '../sharing/directory.js';
-import { metaManifestStore, ownManifestId } from '../vault/manifest.js';
-import type { KeyAccess, SharingContext } from '../sharing/context.js';
-import { RESERVED_PREFIX } from '../vault/names.js';
-import { openVault, type Vault } from '../vault/vault.js';
-import { keyAccess, ownVaultHost } from '../vault/own-host.js';
+import type { SharingContext } from '../sharing/context.js';
+import type { Vault } from '../vault/vault.js';
 import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';
-
-export type {
-  AddPasskeyOptions,
-  ChangePasswordOptions,
-  DeviceInfo,
-  EnrollTotpOptions,
-  LogoutOptions,
-  MfaCodeOptions,
-  MfaStatus,
-  PasskeyInfo,
-  RecoveryKeyOptions,
-  RemovePasskeyOptions,
-  RevokeDeviceOptions,
-  SecondFactorOptions,
-  SessionInit,
-  SharedVaultInfo,
-  StrictMfaOptions,
-  TotpEnrolment,
-  VaultOptions,
-} from './types.js';
 
 let construct: (init: SessionInit) => Session;
 
@@ -89,40 +46,21 @@ export class Session {
     construct = (init) => new Session(init);
   }
 
-  readonly #endpoint: Endpoint;
-  readonly #settings: OpaqueSettings;
-  readonly #store: BlobStore;
-  readonly #keys: AccountKeys;
-  readonly #serverStore: boolean;
+  /** Everything the session's helper modules share (`session-*.ts`). */
+  readonly #s: SessionState;
   readonly #vaults = new Map<string, Promise<Vault>>();
-  readonly #tokenOrigins: readonly string[];
-  readonly #place: DevicePlace;
-  #deviceId: string | undefined;
-  #amr: readonly string[];
-  /** Opens a session pending enrolment once its factor is confirmed (`Client`); `undefined` once used. */
-  #complete: (() => Promise<string | undefined>) | undefined;
-  readonly #passkeyId: string | undefined;
   /** The user id, normalized (Unicode NFC, lower case). */
   readonly userId: string;
 
   private constructor(init: SessionInit) {
     this.userId = init.userId;
-    this.#endpoint = init.endpoint;
-    this.#store = init.store;
-    this.#settings = init.settings;
-    this.#keys = init.keys;
-    this.#serverStore = init.serverStore;
-    this.#tokenOrigins = init.tokenOrigins;
-    this.#place = init.place;
-    this.#deviceId = init.deviceId;
-    this.#amr = init.amr;
-    this.#complete = init.complete;
-    this.#passkeyId = init.passkeyId;
+    const { endpoint, store, settings, keys, serverStore, tokenOrigins, place, deviceId, amr } = init;
+    this.#s = { userId: init.userId, endpoint, store, settings, keys, serverStore, tokenOrigins, place, deviceId, amr, complete: init.complete, passkeyId: init.passkeyId };
   }
 
-  /** The passkey this session logged in with (its id, as {@link passkeys} lists it), or `undefined`. Removing it ends this session. */
+  /** The passkey this session logged in with (its id, as {@link passkeys} lists it), or `undefined` (also after a `currentPassword` re-login). Removing it ends this session. */
   get passkeyId(): string | undefined {
-    return this.#passkeyId;
+    return this.#s.passkeyId;
   }
 
   /**
@@ -131,7 +69,7 @@ export class Session {
    * remembered device resumed it, `['hwk', 'user']` after a passkey. Tokens for the app's own API carry it.
    */
   get amr(): readonly string[] {
-    return this.#amr;
+    return this.#s.amr;
   }
 
   /**
@@ -141,7 +79,7 @@ export class Session {
    * `MFA_REQUIRED` before any request. `undefined` for a full session.
    */
   get mfaPending(): 'enroll' | undefined {
-    return this.#keys.isActive ? undefined : 'enroll';
+    return this.#s.keys.isActive ? undefined : 'enroll';
   }
 
   /**
@@ -150,22 +88,22 @@ export class Session {
    * remembered for the account. Revoking that device ends this session.
    */
   get deviceId(): string | undefined {
-    return this.#deviceId;
+    return this.#s.deviceId;
   }
 
   /** When the server expires this session: ms since the epoch by the *server's* clock; slides forward while used. */
   get expiresAt(): number {
-    return this.#keys.expiresAt;
+    return this.#s.keys.expiresAt;
   }
 
   /** Whether the session is still usable (not logged out, and not found closed by the server). */
   get isOpen(): boolean {
-    return this.#keys.isOpen;
+    return this.#s.keys.isOpen;
   }
 
   /** The session's store (ciphertext only). */
   get store(): BlobStore {
-    return this.#store;
+    return this.#s.store;
   }
 
   /**
@@ -173,7 +111,7 @@ export class Session {
    * @throws `CLOSED`
    */
   get publicKeys(): { x25519: Uint8Array; ed25519: Uint8Array } {
-    const keyring = this.#keys.keyring();
+    const keyring = this.#s.keys.keyring();
     return { x25519: keyring.x25519.publicKey.slice(), ed25519: keyring.ed25519.publicKey.slice() };
   }
 
@@ -191,36 +129,7 @@ export class Session {
    *   list do not verify, or the owner's keys changed since accepted), `ROLLBACK`
    */
   async vault(name: string, options: VaultOptions = {}): Promise<Vault> {
-    this.#keys.assertOpen();
-    assertName(name, 'name');
-    if (name.startsWith(RESERVED_PREFIX)) throw new ZeroVaultError('INVALID_INPUT', `name must not start with ${RESERVED_PREFIX}`);
-    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-    const owner = options.owner === undefined ? this.userId : normalizeUserId(options.owner, 'owner');
-    const key = owner === this.userId ? name : `${owner}\u0000${name}`;
-    let pending = this.#vaults.get(key);
-    if (pending === undefined) {
-      pending = this.#keys.use(() => (owner === this.userId ? this.#openOwn(name) : this.#openShared(owner, name)));
-      pending.catch(() => this.#vaults.delete(key));
-      this.#vaults.set(key, pending);
-    }
-    return pending;
-  }
-
-  async #openOwn(name: string): Promise<Vault> {
-    if (!this.#keys.keyring().keks.some((k) => k.id === name)) {
-      await updateKeyring(this.#store, this.#keys, (keyring) => (keyring.keks.some((k) => k.id === name) ? keyring : addKekVersion({ keyring, id: name }).keyring));
-    }
-    const keys = this.#keyAccess();
-    // The owner-side sharing code loads only for a vault that has a membership list (see owned-sharing.ts).
-    const [ctx, { OwnedSharing }] = await Promise.all([this.#sharing(), loadOnDemand(() => import('../sharing/index.js'))]);
-    const owned = await OwnedSharing.open(ctx, keys, name);
-    const manifests = metaManifestStore(this.#store, () => this.#keys.rootKey(), ownManifestId(name));
-    return openVault(ownVaultHost(this.#store, this.#keys, keys, owned, () => refreshKeyring(this.#store, this.#keys), manifests), name);
-  }
-
-  async #openShared(owner: string, name: string): Promise<Vault> {
-    const [ctx, { openMemberHost }] = await Promise.all([this.#sharing(), loadOnDemand(() => import('../sharing/member-host.js'))]);
-    return openVault(await openMemberHost(ctx, owner, name), name);
+    return vaultOf(this.#s, this.#vaults, this.#sharing, name, options);
   }
 
   /**
@@ -228,7 +137,7 @@ export class Session {
    * @throws `CLOSED`
    */
   vaults(): string[] {
-    return [...new Set(this.#keys.keyring().keks.map((k) => k.id))].sort();
+    return [...new Set(this.#s.keys.keyring().keks.map((k) => k.id))].sort();
   }
 
   /**
@@ -237,7 +146,7 @@ export class Session {
    * @throws `CLOSED`; `NETWORK`
    */
   async sharedVaults(): Promise<SharedVaultInfo[]> {
-    return this.#keys.use(async () => (await this.#sharing()).api.sharedWithMe());
+    return this.#s.keys.use(async () => (await this.#sharing()).api.sharedWithMe());
   }
 
   /**
@@ -251,7 +160,7 @@ export class Session {
    *   than the pinned one, or missing although pinned
    */
   async contact(userId: string): Promise<Contact> {
-    return this.#keys.use(async () => (await this.#sharing()).directory.contact(userId));
+    return this.#s.keys.use(async () => (await this.#sharing()).directory.contact(userId));
   }
 
   /** The safety number of this account and `userId` (12 groups of 5 digits); see {@link contact}. */
@@ -267,28 +176,25 @@ export class Session {
    * @throws `CLOSED`; `AUTH_FAILED` when the numbers differ; `INVALID_INPUT` when it is not 60 digits
    */
   async verify(userId: string, safetyNumber: string): Promise<void> {
-    await this.#keys.use(async () => (await this.#sharing()).directory.verify(userId, safetyNumber));
+    await this.#s.keys.use(async () => (await this.#sharing()).directory.verify(userId, safetyNumber));
   }
 
   /** Accepts `userId`'s current keys without comparing safety numbers (after a key change; not verified). @throws `CLOSED` */
   async trust(userId: string): Promise<void> {
-    await this.#keys.use(async () => (await this.#sharing()).directory.trust(userId));
+    await this.#s.keys.use(async () => (await this.#sharing()).directory.trust(userId));
   }
 
-  /**
-   * The session's sharing context, built on first use: the key directory,
-   * pins and sharing routes load on demand, not with the page.
-   */
+  /** The session's sharing context, built on first use: the key directory, pins and sharing routes load then, not with the page. */
   readonly #sharing = once(async (): Promise<SharingContext> => {
     const { createSharingContext } = await loadOnDemand(() => import('../sharing/index.js'));
-    return createSharingContext({ endpoint: this.#endpoint, keys: this.#keys, self: this.userId, store: this.#store, serverStore: this.#serverStore });
+    return createSharingContext({ endpoint: this.#s.endpoint, keys: this.#s.keys, self: this.userId, store: this.#s.store, serverStore: this.#s.serverStore });
   });
 
   /** The session's DPoP key and token cache, created at the first `fetch` (with `jose`, loaded then). */
   readonly #appFetch = once(async (): Promise<AppFetch> => {
     const { createAppFetch } = await loadOnDemand(() => import('./app-fetch.js'));
-    const requestToken = (proof: string) => postJson(this.#endpoint, '/token', {}, { key: this.#keys.signing(), headers: { dpop: proof } });
-    return createAppFetch({ endpoint: this.#endpoint, keys: this.#keys, origins: this.#tokenOrigins, requestToken });
+    const requestToken = (proof: string) => postJson(this.#s.endpoint, '/token', {}, { key: this.#s.keys.signing(), headers: { dpop: proof } });
+    return createAppFetch({ endpoint: this.#s.endpoint, keys: this.#s.keys, origins: this.#s.tokenOrigins, requestToken });
   });
 
   /**
@@ -300,37 +206,7 @@ export class Session {
    * @throws `INVALID_INPUT` for any other origin (nothing is sent); `CLOSED`; what `fetch` throws
    */
   async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    return this.#keys.use(async () => (await this.#appFetch()).fetch(input, init));
-  }
-
-  #keyAccess(): KeyAccess {
-    return keyAccess(() => this.#keys.keyring(), (change) => updateKeyring(this.#store, this.#keys, change));
-  }
-
-  #credentials(signal: AbortSignal | undefined): CredentialContext {
-    return {
-      endpoint: this.#endpoint,
-      settings: this.#settings,
-      store: this.#store,
-      userId: this.userId,
-      signing: this.#keys.signing(),
-      rootKey: this.#keys.rootKey(),
-      signal,
-      device: deviceProver(this.#endpoint, this.#place, this.userId, this.#deviceId),
-    };
-  }
-
-  /** What the device code needs of this session; keys are borrowed (they throw `CLOSED` once it is). */
-  #deviceHost(signal: AbortSignal | undefined): Devices.DeviceHost {
-    return {
-      endpoint: this.#endpoint,
-      place: this.#place,
-      store: this.#store,
-      userId: this.userId,
-      signing: () => this.#keys.signing(),
-      rootKey: () => this.#keys.rootKey(),
-      signal,
-    };
+    return this.#s.keys.use(async () => (await this.#appFetch()).fetch(input, init));
   }
 
   /**
@@ -340,7 +216,7 @@ export class Session {
    * @throws `CLOSED`; `NETWORK`; `DECRYPT_FAILED` when the registry does not open
    */
   async devices(): Promise<DeviceInfo[]> {
-    return this.#keys.use(async () => (await deviceCode()).listDevices(this.#deviceHost(undefined)));
+    return this.#s.keys.use(async () => (await deviceCode()).listDevices(deviceHost(this.#s, undefined)));
   }
 
   /**
@@ -352,29 +228,19 @@ export class Session {
    * Revoking *another* device needs a fresh password login: pass
    * `currentPassword` when this session may be older than the server's
    * re-authentication window (10 minutes by default), or when it was
-   * resumed from a device. Revoking this session's own device is
-   * `logout({ forgetDevice: true })`: it ends this session too.
-   *
-   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` when not fresh and no
-   *   (or a wrong) `currentPassword`; `NOT_FOUND` when the server does not
-   *   know the device; `NETWORK`
+   * resumed from a device (with the second factor, as for {@link changePassword}).
+   * Revoking this session's own device is `logout({ forgetDevice: true })`.
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` and `MFA_REQUIRED` as
+   *   for {@link changePassword}; `NOT_FOUND` when the server does not know the device; `NETWORK`
    */
   async revokeDevice(id: string, options: RevokeDeviceOptions = {}): Promise<void> {
-    this.#keys.assertOpen();
+    this.#s.keys.assertOpen();
     checkRevoke(id, options);
-    if (id === this.#deviceId) {
-      await this.logout({ forgetDevice: true });
-      return;
-    }
-    await this.#keys.use(async () => {
-      await this.#reauthenticate(options);
-      await (await deviceCode()).revokeDevice(this.#deviceHost(options.signal), id);
+    if (id === this.#s.deviceId) return this.logout({ forgetDevice: true });
+    await this.#s.keys.use(async () => {
+      await reauthenticateSession(this.#s, options);
+      await (await deviceCode()).revokeDevice(deviceHost(this.#s, options.signal), id);
     });
-  }
-
-  /** What the passkey code needs of this session; keys are borrowed. */
-  #passkeyHost(signal: AbortSignal | undefined): Passkeys.PasskeyHost {
-    return { endpoint: this.#endpoint, store: this.#store, userId: this.userId, signing: () => this.#keys.signing(), rootKey: () => this.#keys.rootKey(), signal };
   }
 
   /**
@@ -382,21 +248,19 @@ export class Session {
    * credential with the PRF extension and, when the authenticator has PRF,
    * a passkey unlock slot, so `client.loginWithPasskey()` then opens the
    * vault without the password. Takes a fresh password login, like any new
-   * credential: pass `currentPassword` when this session may be older than
-   * the server's re-authentication window or did not log in with the password.
+   * credential: pass `currentPassword` (and the second factor, as for
+   * {@link changePassword}) when this session may be older than the server's
+   * re-authentication window or did not log in with the password. On a
+   * session pending enrolment the passkey is its first factor: the session
+   * opens (unlock, keyring, `rememberDevice`), then the slot is written; if
+   * opening fails the session is logged out and the passkey stays (login only).
    * @returns the passkey (`unlocks` says whether it can open the vault)
    * @throws `CLOSED`; `INVALID_INPUT`; `UNSUPPORTED` without WebAuthn;
-   *   `AUTH_FAILED` when not fresh and no (or a wrong) `currentPassword`, or
-   *   when the user cancels; `CONFLICT` when the passkey is registered already
-   *   or the account has 32; `NETWORK`
+   *   `AUTH_FAILED` and `MFA_REQUIRED` as for {@link changePassword}, or when the user
+   *   cancels; `CONFLICT` when the passkey is registered already or the account has 32; `NETWORK`
    */
   async addPasskey(options: AddPasskeyOptions): Promise<PasskeyInfo> {
-    this.#keys.assertOpen();
-    checkAddPasskey(options);
-    return this.#keys.use(async () => {
-      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
-      return (await passkeyCode()).addPasskey(this.#passkeyHost(options.signal), options.name);
-    });
+    return addPasskeyTo(this.#s, options);
   }
 
   /**
@@ -406,26 +270,20 @@ export class Session {
    * @throws `CLOSED`; `NETWORK`; `DECRYPT_FAILED` when the registry does not open
    */
   async passkeys(): Promise<PasskeyInfo[]> {
-    return this.#keys.use(async () => (await passkeyCode()).listPasskeys(this.#passkeyHost(undefined)));
+    return this.#s.keys.use(async () => (await passkeyCode()).listPasskeys(passkeyHost(this.#s, undefined)));
   }
 
   /**
    * Removes a passkey: its credential (every session that logged in with it
    * ends at once), its unlock slot and its registry entry. Removing another
    * passkey than this session's takes a fresh password login (pass
-   * `currentPassword` otherwise); removing this session's own passkey ends
-   * this session too (it is then closed).
-   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` when not fresh; `NOT_FOUND`; `NETWORK`
+   * `currentPassword` otherwise, with the second factor as for {@link changePassword});
+   * removing this session's own passkey ends this session too (it is then closed).
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` / `MFA_REQUIRED` as for {@link changePassword}; `NOT_FOUND`; `NETWORK`
    */
   async removePasskey(id: string, options: RemovePasskeyOptions = {}): Promise<void> {
-    this.#keys.assertOpen();
-    checkRemovePasskey(id, options);
-    const own = id === this.#passkeyId;
-    await this.#keys.use(async () => {
-      if (!own) await reauthenticate(this.#credentials(options.signal), options.currentPassword);
-      await (await passkeyCode()).removePasskey(this.#passkeyHost(options.signal), id, own);
-    });
-    if (own) this.#keys.close();
+    await removePasskeyFrom(this.#s, id, options);
+    if (id === this.#s.passkeyId) this.#s.keys.close();
   }
 
   /**
@@ -436,15 +294,17 @@ export class Session {
    *
    * The server accepts this only from a fresh login (10 minutes by default):
    * pass `currentPassword` when the session may be older, and it logs in
-   * again first.
-   * @throws `CLOSED`; `AUTH_FAILED` when the session is not fresh and no (or a wrong) `currentPassword` is given
+   * again first. An account with a second factor needs it for that login
+   * too: `totp`, `recoveryCode` or `passkey: true` (as for `client.login`).
+   * @throws `CLOSED`; `AUTH_FAILED` when not fresh and no (or a wrong) `currentPassword`, or a wrong code;
+   *   `MFA_REQUIRED` when the re-login needs a factor the options lack (the session stays as it was); `RATE_LIMITED`
    */
   async changePassword(options: ChangePasswordOptions): Promise<void> {
-    this.#keys.assertOpen();
+    this.#s.keys.assertOpen();
     if (typeof options?.newPassword !== 'string' || options.newPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'newPassword must be a non-empty string');
-    await this.#keys.use(async () => {
-      await this.#reauthenticate(options);
-      await changePasswordWith(this.#credentials(options.signal), options.newPassword);
+    await this.#s.keys.use(async () => {
+      await reauthenticateSession(this.#s, options);
+      await changePasswordWith(credentialContext(this.#s, options.signal), options.newPassword);
     });
   }
 
@@ -454,37 +314,14 @@ export class Session {
    * failure at any step leaves the old recovery key working.
    *
    * @returns the key as text, to show the user once; it is not stored anywhere readable
-   * @throws `CLOSED`; `AUTH_FAILED` as for {@link changePassword}
+   * @throws `CLOSED`; `AUTH_FAILED`, `MFA_REQUIRED` as for {@link changePassword}
    */
   async createRecoveryKey(options: RecoveryKeyOptions = {}): Promise<string> {
-    this.#keys.assertOpen();
-    return this.#keys.use(async () => {
-      await this.#reauthenticate(options);
-      return createRecoveryKeyWith(this.#credentials(options.signal));
+    this.#s.keys.assertOpen();
+    return this.#s.keys.use(async () => {
+      await reauthenticateSession(this.#s, options);
+      return createRecoveryKeyWith(credentialContext(this.#s, options.signal));
     });
-  }
-
-  /** A fresh password login first when `currentPassword` is given (with the second factor the options carry). */
-  async #reauthenticate(options: { totp?: unknown; recoveryCode?: unknown; currentPassword?: string | undefined; signal?: AbortSignal | undefined }): Promise<void> {
-    this.#amr = (await reauthenticate(this.#credentials(options.signal), options.currentPassword, options)) ?? this.#amr;
-  }
-
-  /** Runs an MFA call as an operation of this session (`whilePending`: also while pending enrolment), with the MFA code loaded. */
-  #mfa<T>(run: (mfa: typeof Mfa, host: EnrolHost) => Promise<T>, whilePending = false): Promise<T> {
-    return this.#keys.use(async () => {
-      const host: EnrolHost = {
-        endpoint: this.#endpoint,
-        keys: this.#keys,
-        reauthenticate: (options) => this.#reauthenticate(options),
-        confirmed: async (amr) => {
-          this.#amr = amr;
-          const complete = this.#complete;
-          this.#complete = undefined;
-          if (complete !== undefined) this.#deviceId = await complete();
-        },
-      };
-      return run(await mfaCode(), host);
-    }, whilePending);
   }
 
   /**
@@ -492,7 +329,7 @@ export class Session {
    * @throws `CLOSED`; `MFA_REQUIRED` while pending; `NETWORK`
    */
   async mfa(): Promise<MfaStatus> {
-    return this.#mfa((m, host) => m.mfaStatus(host));
+    return mfaCall(this.#s, (m, host) => m.mfaStatus(host));
   }
 
   /**
@@ -503,16 +340,14 @@ export class Session {
    * are not the recovery key). A new `enrollTotp` replaces an unconfirmed one.
    *
    * Needs a fresh password login (`currentPassword` for an older session,
-   * with `totp` / `recoveryCode` when the account already has a factor),
+   * with `totp`, `recoveryCode` or `passkey: true` when the account already has a factor),
    * except for a session pending enrolment: its `confirm` also opens it
    * (unlock, keyring, `rememberDevice`); when that fails the session is
    * logged out and `confirm` rejects (TOTP stays on: log in with it).
-   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` (not fresh, or a wrong
-   *   `currentPassword`); `MFA_REQUIRED` (the re-login needs a factor);
-   *   `RATE_LIMITED`; `NETWORK`
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED`, `MFA_REQUIRED` and `RATE_LIMITED` as for {@link changePassword}; `NETWORK`
    */
   async enrollTotp(options: EnrollTotpOptions = {}): Promise<TotpEnrolment> {
-    return this.#mfa((m, host) => m.enrollTotp(host, options), true);
+    return mfaCall(this.#s, (m, host) => m.enrollTotp(host, options), true);
   }
 
   /**
@@ -521,7 +356,7 @@ export class Session {
    * @throws `CLOSED`; `MFA_REQUIRED` while pending; `INVALID_INPUT`; `AUTH_FAILED` (wrong code); `RATE_LIMITED`
    */
   async disableTotp(options: MfaCodeOptions): Promise<void> {
-    return this.#mfa((m, host) => m.disableTotp(host, options));
+    return mfaCall(this.#s, (m, host) => m.disableTotp(host, options));
   }
 
   /**
@@ -530,7 +365,7 @@ export class Session {
    * @throws as {@link disableTotp}
    */
   async regenerateRecoveryCodes(options: MfaCodeOptions): Promise<{ recoveryCodes: string[] }> {
-    return this.#mfa((m, host) => m.regenerateRecoveryCodes(host, options));
+    return mfaCall(this.#s, (m, host) => m.regenerateRecoveryCodes(host, options));
   }
 
   /**
@@ -540,7 +375,7 @@ export class Session {
    * @throws as {@link disableTotp}
    */
   async setStrictMfa(options: StrictMfaOptions): Promise<void> {
-    return this.#mfa((m, host) => m.setStrictMfa(host, options));
+    return mfaCall(this.#s, (m, host) => m.setStrictMfa(host, options));
   }
 
   /**
@@ -559,35 +394,6 @@ export class Session {
    * @throws `INVALID_INPUT`; what saving a manifest or forgetting the device threw
    */
   async logout(options: LogoutOptions = {}): Promise<void> {
-    checkLogout(options);
-    if (!this.#keys.isOpen) return;
-    let flushError: Error | undefined;
-    try {
-      for (const pending of this.#vaults.values()) {
-        const vault = await pending.catch(() => undefined);
-        await vault?.flush().catch((err: unknown) => {
-          flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'saving a manifest failed', { cause: err });
-        });
-      }
-      const deviceId = this.#deviceId;
-      if (options.forgetDevice === true && deviceId !== undefined) {
-        // Its own device: any session may delete it; the server then ends this session too.
-        // Whatever fails here (even loading the device code), the revocation below is still sent.
-        try {
-          await (await deviceCode()).forgetDevice(this.#deviceHost(undefined), deviceId);
-          this.#deviceId = undefined;
-        } catch (err) {
-          flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'forgetting the device failed', { cause: err });
-        }
-      }
-      await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.sessionKey() }).catch((err: unknown) => {
-        // A server that no longer has the session has nothing to revoke.
-        if (!(err instanceof ZeroVaultError && err.code === 'CLOSED')) throw err;
-      });
-    } finally {
-      this.#keys.close();
-      this.#vaults.clear();
-    }
-    if (flushError !== undefined) throw flushError;
+    await endSession(this.#s, this.#vaults, options);
   }
 }

@@ -37,6 +37,28 @@ export interface SessionInit {
   readonly passkeyId?: string | undefined;
 }
 
+/**
+ * A session's state, shared by `Session` and its helper modules
+ * (`session-*.ts`). The keys are borrowed through `keys`; `deviceId`, `amr`
+ * and `complete` change over the session's life.
+ */
+export interface SessionState {
+  readonly userId: string;
+  readonly endpoint: Endpoint;
+  readonly store: BlobStore;
+  readonly settings: OpaqueSettings;
+  readonly keys: AccountKeys;
+  readonly serverStore: boolean;
+  readonly tokenOrigins: readonly string[];
+  readonly place: DevicePlace;
+  /** The passkey the server session is bound to; `undefined` after a password re-login (a new server session). */
+  passkeyId: string | undefined;
+  deviceId: string | undefined;
+  amr: readonly string[];
+  /** See {@link SessionInit.complete}; `undefined` once used. */
+  complete: (() => Promise<string | undefined>) | undefined;
+}
+
 /** Options of {@link Session.vault}. */
 export interface VaultOptions {
   /** The user who owns the vault, when it is one shared with this account; default this account. */
@@ -127,6 +149,14 @@ export interface SecondFactorOptions {
   totp?: string | (() => Promise<string>);
   /** One of the account's recovery codes (`XXXX-XXXX-XXXX-XXXX`), instead of `totp`; each works once. */
   recoveryCode?: string;
+  /**
+   * Pass the second factor with one of the account's passkeys (browsers;
+   * `docs/passkeys.md`): when the server leaves the login pending and
+   * offers `passkey`, the browser asks for an assertion (the password still
+   * unlocks the vault). A code given as text goes first; a `totp` function
+   * is asked only when the server offers no passkey.
+   */
+  passkey?: boolean;
 }
 
 /** Options of {@link Session.enrollTotp}. */
@@ -165,8 +195,8 @@ export interface PasskeyInfo {
   readonly unlocks: boolean;
 }
 
-/** Options of {@link Session.addPasskey}. */
-export interface AddPasskeyOptions {
+/** Options of {@link Session.addPasskey}; the second factor goes with `currentPassword`'s re-login. */
+export interface AddPasskeyOptions extends SecondFactorOptions {
   /** A name to list it under: 1 to 64 characters, no control characters. */
   name: string;
   /** Logs in again first, for a session older than the server's re-authentication window (or not from a password login). */
@@ -212,8 +242,8 @@ export interface StrictMfaOptions extends MfaCodeOptions {
   /** Turn strict mode on or off. */
   enabled: boolean;
 }
-/** Options of {@link Session.removePasskey}. */
-export interface RemovePasskeyOptions {
+/** Options of {@link Session.removePasskey}; the second factor goes with `currentPassword`'s re-login. */
+export interface RemovePasskeyOptions extends SecondFactorOptions {
   /** Logs in again first, to remove a passkey other than this session's, when the session is not a fresh password login. */
   currentPassword?: string;
   signal?: AbortSignal;

@@ -45,20 +45,23 @@ export function anyCode(value: unknown, name: string): { totp: string } | { reco
 }
 
 /**
- * Validates a login's `totp` / `recoveryCode` (at most one of them). A
- * code given as text also goes to `login/start` (strict accounts); a
- * function is never called here: it asks the user only when the server says so.
+ * Validates a login's `totp` / `recoveryCode` (at most one of them) and
+ * `passkey`. A code given as text also goes to `login/start` (strict
+ * accounts); a function is never called here: it asks the user only when
+ * the server says so.
  * @throws `INVALID_INPUT`
  */
-export function checkFactor(value: { totp?: unknown; recoveryCode?: unknown }): Factor {
-  const { totp, recoveryCode } = value;
+export function checkFactor(value: { totp?: unknown; recoveryCode?: unknown; passkey?: unknown }): Factor {
+  const { totp, recoveryCode, passkey } = value;
+  if (passkey !== undefined && typeof passkey !== 'boolean') throw new ZeroVaultError('INVALID_INPUT', 'passkey must be a boolean');
+  const withPasskey = passkey === true ? { passkey } : {};
   if (totp !== undefined && recoveryCode !== undefined) throw new ZeroVaultError('INVALID_INPUT', 'give totp or recoveryCode, not both');
-  if (typeof totp === 'function') return { totp: totp as () => Promise<string>, start: {} };
+  if (typeof totp === 'function') return { totp: totp as () => Promise<string>, ...withPasskey, start: {} };
   if (totp !== undefined) {
     const code = totpCode(totp, 'totp');
-    return { totp: code, start: { totp: code } };
+    return { totp: code, ...withPasskey, start: { totp: code } };
   }
-  if (recoveryCode === undefined) return { start: {} };
+  if (recoveryCode === undefined) return { ...withPasskey, start: {} };
   const code = recoveryCodeText(recoveryCode, 'recoveryCode');
-  return { recoveryCode: code, start: { recoveryCode: code } };
+  return { recoveryCode: code, ...withPasskey, start: { recoveryCode: code } };
 }

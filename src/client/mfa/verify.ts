@@ -1,14 +1,17 @@
 /**
  * The second step of a login whose session the server left pending
  * (`pending: 'mfa'`): the code the caller gave, or the one its function
- * asks the user for, goes to `POST /mfa/verify`; the session then becomes
- * full and the reply names its `amr` (RFC 8176). Loaded only when a server
- * says a session is pending.
+ * asks the user for, goes to `POST /mfa/verify`, or, with `passkey: true`
+ * and a server that offers it, a passkey assertion goes to
+ * `/mfa/passkey/verify` (`client/passkeys/factor.ts`, loaded then); the
+ * session then becomes full and the reply names its `amr` (RFC 8176).
+ * Loaded only when a server says a session is pending.
  *
  * @module
  */
 import { wipe } from '../../crypto/bytes.js';
-import { ZeroVaultError } from '../../errors.js';
+import { loadOnDemand } from '../../crypto/lazy.js';
+import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
 import type { LoginResult } from '../account/auth.js';
 import type { Factor } from '../account/factor.js';
 import { postJson, type Endpoint, type SigningKey } from '../api.js';
@@ -32,7 +35,12 @@ export interface SettleInput {
   readonly login: LoginResult;
   readonly factor: Factor;
   readonly signal?: AbortSignal | undefined;
-  /** Whether a session pending enrolment may be handed out (a login may; a re-authentication may not). */
+  /**
+   * Whether a session pending enrolment may be handed out: a login may; a
+   * re-authentication (`false`) may not, and there the end of its own
+   * pending session (`CLOSED`) is `AUTH_FAILED`, since the session that
+   * re-authenticates is still open.
+   */
   readonly enrollOk: boolean;
 }
 
@@ -52,6 +60,8 @@ export async function settleLogin(input: SettleInput): Promise<{ amr: readonly s
   } catch (err) {
     await postJson(input.endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
     wipe(signing.macKey);
+    // A CLOSED would close the re-authenticating session too (AccountKeys closes on it), which is still live.
+    if (!input.enrollOk && isZeroVaultError(err, 'CLOSED')) throw new ZeroVaultError('AUTH_FAILED', 'authentication failed', { cause: err });
     throw err;
   }
 }
@@ -105,14 +115,24 @@ async function codeOf(factor: Factor, factors: readonly string[]): Promise<{ tot
 }
 
 /**
- * Verifies the second factor of a pending session, which then becomes full.
+ * Verifies the second factor of a pending session, which then becomes full:
+ * a code given as text; else a passkey when the caller allows it and the
+ * server offers one (the passkey code loads only then); else the `totp`
+ * function, when the server offers TOTP.
  * @returns the session's `amr`
  * @throws `MFA_REQUIRED` (no code); `AUTH_FAILED` for a wrong, replayed or
- *   spent code (one message); `RATE_LIMITED` with `retryAfterMs`; `CLOSED`
- *   when the pending session expired or was ended; `INVALID_INPUT`; `NETWORK`
+ *   spent code, a refused assertion or a cancelled passkey prompt (one
+ *   message); `UNSUPPORTED` for a passkey without WebAuthn; `RATE_LIMITED`
+ *   with `retryAfterMs`; `CLOSED` when the pending session expired or was
+ *   ended; `INVALID_INPUT`; `NETWORK`
  */
 export async function passSecondFactor(input: VerifyInput): Promise<readonly string[]> {
-  const code = await codeOf(input.factor, input.factors);
+  const { factor } = input;
+  if (factor.recoveryCode === undefined && typeof factor.totp !== 'string' && factor.passkey === true && input.factors.includes('passkey')) {
+    const { passkeyFactor } = await loadOnDemand(() => import('../passkeys/factor.js'));
+    return fullSession(input.signing, await passkeyFactor(input.endpoint, input.signing, input.signal));
+  }
+  const code = await codeOf(factor, input.factors);
   const reply = await postJson(input.endpoint, '/mfa/verify', code, { key: input.signing, signal: input.signal });
   return fullSession(input.signing, reply);
 }

@@ -4,9 +4,11 @@
  * Order of every multi-step change, so that a failure leaves nothing that
  * could unlock more than before, and the password always still works:
  *
- * - **Add**: (1) `passkeys/register/start` (a fresh password session);
- *   (2) `navigator.credentials.create()` with PRF; (3) `register/finish`:
- *   from now on the passkey logs in; (4) when the authenticator has PRF and
+ * - **Add**: (1) `passkeys/register/start` (a fresh password session, or
+ *   one pending enrolment); (2) `navigator.credentials.create()` with PRF;
+ *   (3) `register/finish`: from now on the passkey logs in, and a session
+ *   pending enrolment is full, and is opened now (its root key comes with
+ *   it); (4) when the authenticator has PRF and
  *   gave no output at creation, one `get()` for this credential to evaluate
  *   it (its assertion goes nowhere); (5) the slot; (6) the registry entry
  *   (the slot's public key and sealer seed, under the root key). A failure
@@ -42,6 +44,12 @@ export interface PasskeyHost {
   readonly signing: () => SigningKey;
   readonly rootKey: () => Uint8Array;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Set for a session pending enrolment: the registration made it full (the
+   * reply names its `expiresAt` and `amr`); this opens it (unlock, keyring,
+   * remembered device), so `rootKey` works afterwards. Absent for a full session.
+   */
+  readonly enrolled?: ((reply: Record<string, unknown>) => Promise<void>) | undefined;
 }
 
 const REGISTRATION_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -76,6 +84,10 @@ export async function addPasskey(host: PasskeyHost, name: string): Promise<Passk
     const id = stringField(finished, 'id', /^[A-Za-z0-9_-]+$/);
     if (!isCredentialId(id) || id !== created.response.id) throw invalidResponse();
     undo.push(() => requestJson(endpoint, 'DELETE', `/passkeys/${id}`, undefined, { key: host.signing() }));
+    // Pending enrolment: the passkey was the account's first factor and the session is full now. It
+    // must open (there is no root key before) ahead of the slot; if it cannot, the session is logged
+    // out and the passkey stays a login factor without a slot.
+    if (host.enrolled !== undefined) await host.enrolled(finished);
     const rp = typeof options.rp === 'object' && options.rp !== null ? (options.rp as Record<string, unknown>).id : undefined;
     if (prfOutput === null && created.prf) prfOutput = await evaluatePrf(id, rp, signal);
     let slotKeys = null;

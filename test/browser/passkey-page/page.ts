@@ -4,6 +4,7 @@
  * test-only probe that asks the authenticator for a credential's PRF output
  * the way the SDK does, so the Node side can look for it in what the
  * browser sent. Every call answers JSON: a result, or `{ error: code }`.
+ * `requiring` talks to a second server, which requires a second factor.
  */
 import { fromUtf8, toBase64url, utf8 } from '../../../src/crypto/bytes.js';
 import { PASSKEY_PRF_INPUT } from '../../../src/formats/passkey.js';
@@ -14,6 +15,8 @@ import { Client, isZeroVaultError, type Session } from '../../../src/index.js';
 
 const FLOOR = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
 const client = new Client({ url: `${location.origin}/zv`, ksf: FLOOR });
+/** A client of the server mounted at /zvr, which requires a second factor (`mfa: 'required'`). */
+const requiring = new Client({ url: `${location.origin}/zvr`, ksf: FLOOR });
 
 type Answer<T> = T | { error: string };
 
@@ -23,6 +26,10 @@ async function answer<T>(work: () => Promise<T>): Promise<Answer<T>> {
   } catch (err) {
     return { error: isZeroVaultError(err) ? err.code : err instanceof Error ? `${err.name}: ${err.message}` : 'unknown' };
   }
+}
+
+function codeOf(err: unknown): string {
+  return isZeroVaultError(err) ? err.code : 'other';
 }
 
 async function readNote(session: Session): Promise<string> {
@@ -81,12 +88,64 @@ const api = {
     answer(async () => {
       const endpoint = { baseUrl: normalizeBaseUrl(`${location.origin}/zv`), transport: transportOptions(undefined, 30_000) };
       const login = await loginCredential(endpoint, { ksf: FLOOR, suite: 'ristretto255-SHA512' }, userId, 'password', password);
-      const codeOf = (err: unknown): string => (isZeroVaultError(err) ? err.code : 'other');
       const before = await requestJson(endpoint, 'GET', '/blobs/notes', undefined, { key: login.signing }).then(() => 'ok', codeOf);
       const reply = await passkeyFactor(endpoint, login.signing, undefined);
       const after = await requestJson(endpoint, 'GET', '/blobs/notes', undefined, { key: login.signing }).then(() => 'ok', codeOf);
       await requestJson(endpoint, 'POST', '/logout', {}, { key: login.signing });
       return { before, amr: reply.amr, after };
+    }),
+  /**
+   * A password login of an account whose factor is a passkey: refused
+   * without a factor, full with `passkey: true` (the passkey passes the
+   * factor, the password unlocks the vault).
+   */
+  passwordAndPasskey: (userId: string, password: string) =>
+    answer(async () => {
+      const before = await client.login({ userId, password }).then(() => 'ok', codeOf);
+      const session = await client.login({ userId, password, passkey: true });
+      const result = { before, amr: session.amr, pending: session.mfaPending ?? null, note: await readNote(session) };
+      await session.logout();
+      return result;
+    }),
+  /**
+   * Re-authentication of a passkey session (not a password login, so not
+   * fresh) on an account whose factor is a passkey: no currentPassword is
+   * AUTH_FAILED, the password alone MFA_REQUIRED (the session still reads),
+   * the password with `passkey: true` works (createRecoveryKey, enrollTotp).
+   */
+  reauthWithPasskey: (userId: string, password: string) =>
+    answer(async () => {
+      const session = await client.loginWithPasskey({ userId, password });
+      const amrBefore = session.amr;
+      const stale = await session.createRecoveryKey().then(() => 'ok', codeOf);
+      const without = await session.createRecoveryKey({ currentPassword: password }).then(() => 'ok', codeOf);
+      const stillReads = await readNote(session);
+      const recoveryKey = await session.createRecoveryKey({ currentPassword: password, passkey: true });
+      const amrAfter = session.amr;
+      const passkeyIdAfter = session.passkeyId ?? null;
+      const totp = await session.enrollTotp({ currentPassword: password, passkey: true });
+      await session.logout();
+      return { amrBefore, stale, without, stillReads, recoveryKey: recoveryKey.slice(0, 6), amrAfter, passkeyIdAfter, totpUri: totp.uri.slice(0, 15) };
+    }),
+  /**
+   * On a server with `mfa: 'required'`: register (pending enrolment), add a
+   * passkey as the first factor (the session opens), write a note, log out;
+   * then the passkey alone logs in and reads it (its slot holds the root key).
+   */
+  enrollWithPasskey: (userId: string, password: string, note: string, name: string) =>
+    answer(async () => {
+      const session = await requiring.register({ userId, password });
+      const pendingBefore = session.mfaPending ?? null;
+      const vaultBefore = await session.vault('notes').then(() => 'ok', codeOf);
+      const added = await session.addPasskey({ name });
+      const after = { pending: session.mfaPending ?? null, amr: session.amr };
+      await (await session.vault('notes')).put('note', utf8(note));
+      const listed = await session.passkeys();
+      await session.logout();
+      const again = await requiring.loginWithPasskey({ userId });
+      const read = { note: await readNote(again), amr: again.amr, passkeyId: again.passkeyId };
+      await again.logout();
+      return { pendingBefore, vaultBefore, added, after, listed, read };
     }),
   /** Test probe: the credential's PRF output for the SDK's input, as the SDK would get it. */
   prfOf: (credentialId: string) =>

@@ -31,6 +31,10 @@ class FakeMfa {
   readonly seen: Seen[] = [];
   readonly pending = new Map<string, 'mfa' | 'enroll'>();
   code = '123456';
+  /** Whether `/mfa/verify` answers that the pending session is gone (expired, tries used up). */
+  verifyClosed = false;
+  /** The factors a pending `mfa` login offers. */
+  factors: string[] = ['totp', 'recovery-code'];
   enrolReply: Record<string, unknown> = { secret: SECRET, uri: URI };
   readonly #logins = new Map<string, string>();
   readonly #server: ZeroVaultServer;
@@ -50,8 +54,10 @@ class FakeMfa {
     this.seen.push({ path, body });
     const json = (status: number, value: unknown): Response => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
     const fail = (status: number, code: string): Response => json(status, { error: { code, message: 'x' } });
+    if (path === '/mfa/verify' && this.verifyClosed) return fail(401, 'CLOSED');
     if (path === '/mfa/verify') return body.totp === this.code || body.recoveryCode === CODES[0] ? json(200, { expiresAt: Date.now() + 60_000, amr: ['pwd', 'otp'] }) : fail(401, 'AUTH_FAILED');
     if (path === '/mfa/totp/enroll') return json(200, this.enrolReply);
+    if (path === '/mfa/passkey/start') return json(200, { challengeId: 'c'.repeat(22), options: { challenge: 'A'.repeat(43) } });
     if (path === '/mfa/totp/confirm') return body.code === this.code ? json(200, { recoveryCodes: CODES, expiresAt: Date.now() + 60_000, amr: ['pwd', 'otp'] }) : fail(401, 'AUTH_FAILED');
     if (path === '/mfa') return json(200, { totp: true, strict: false, recoveryCodesLeft: 9, passkeys: 0 });
     if (path === '/mfa/totp/disable' || path === '/mfa/strict') return new Response(null, { status: 204 });
@@ -68,7 +74,7 @@ class FakeMfa {
       const kind = this.pending.get(this.#logins.get(String(body.loginId)) ?? '');
       if (kind !== undefined) {
         const reply = (await response.json()) as Record<string, unknown>;
-        return json(200, { ...reply, pending: kind, factors: kind === 'mfa' ? ['totp', 'recovery-code'] : [] });
+        return json(200, { ...reply, pending: kind, factors: kind === 'mfa' ? this.factors : [] });
       }
     }
     return response;
@@ -112,6 +118,8 @@ describe('login options', () => {
       { recoveryCode: 'ABCD-EFGH-JKMN-PQRU' }, // U is not Crockford base32
       { recoveryCode: 42 },
       { totp: '123456', recoveryCode: CODES[0] },
+      { passkey: 'yes' },
+      { passkey: 1 },
     ]) {
       await expectCode(() => client().login({ userId, password: PASSWORD, ...(bad as object) }), 'INVALID_INPUT');
       await expectCode(() => client().register({ userId: 'someone-new', password: PASSWORD, ...(bad as object) }), 'INVALID_INPUT');
@@ -141,6 +149,38 @@ describe('login options', () => {
 });
 
 describe('a pending login (pending: mfa)', () => {
+  test('passkey: true is never sent with login/start, and is no factor when the server offers no passkey', async () => {
+    const userId = await newUser();
+    fake.pending.set(userId, 'mfa');
+    await expectCode(() => client().login({ userId, password: PASSWORD, passkey: true }), 'MFA_REQUIRED');
+    expect(fake.seen.find((s) => s.path === '/login/start')?.body).not.toHaveProperty('passkey');
+    expect(fake.paths()).toEqual(['/login/start', '/login/finish', '/logout']);
+    fake.seen.length = 0;
+    let asked = 0;
+    const session = await client().login({ userId, password: PASSWORD, passkey: true, totp: () => Promise.resolve((asked++, '123456')) });
+    expect(asked).toBe(1);
+    expect(fake.paths()).not.toContain('/mfa/passkey/start');
+    await session.logout();
+  });
+
+  test('passkey: true where the server offers a passkey: the passkey goes before a totp function, after a code given as text', async () => {
+    const userId = await newUser();
+    fake.pending.set(userId, 'mfa');
+    fake.factors = ['totp', 'passkey'];
+    let asked = 0;
+    const ask = (): Promise<string> => Promise.resolve((asked++, '123456'));
+    // Node has no WebAuthn: the ceremony starts on the server, then UNSUPPORTED, and the pending session is ended.
+    await expectCode(() => client().login({ userId, password: PASSWORD, passkey: true, totp: ask }), 'UNSUPPORTED');
+    expect(asked).toBe(0);
+    expect(fake.paths()).toEqual(['/login/start', '/login/finish', '/mfa/passkey/start', '/logout']);
+    fake.seen.length = 0;
+    const session = await client().login({ userId, password: PASSWORD, passkey: true, totp: '123456' });
+    expect(fake.paths().slice(0, 3)).toEqual(['/login/start', '/login/finish', '/mfa/verify']);
+    expect(fake.paths()).not.toContain('/mfa/passkey/start');
+    expect(session.amr).toEqual(['pwd', 'otp']);
+    await session.logout();
+  });
+
   test('no code: MFA_REQUIRED, the pending session is logged out, nothing else was asked', async () => {
     const userId = await newUser();
     fake.pending.set(userId, 'mfa');
@@ -200,6 +240,25 @@ describe('a pending login (pending: mfa)', () => {
     } finally {
       rmSync(deviceDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('re-authentication (currentPassword) of an account with a factor', () => {
+  test("the end of the re-login's own pending session is AUTH_FAILED and leaves this session open and working", async () => {
+    const userId = await newUser();
+    fake.pending.set(userId, 'mfa');
+    const session = await client().login({ userId, password: PASSWORD, totp: '123456' });
+    await (await session.vault('notes')).put('a', utf8('kept'));
+    fake.verifyClosed = true;
+    fake.seen.length = 0;
+    await expectCode(() => session.createRecoveryKey({ currentPassword: PASSWORD, totp: '123456' }), 'AUTH_FAILED');
+    expect(fake.paths()).toEqual(['/login/start', '/login/finish', '/mfa/verify', '/logout']);
+    expect(session.isOpen).toBe(true);
+    expect(session.amr).toEqual(['pwd', 'otp']);
+    expect((await (await session.vault('notes')).get('a')).data).toEqual(utf8('kept'));
+    // A plain login keeps CLOSED: its pending session expired, log in again.
+    await expectCode(() => client().login({ userId, password: PASSWORD, totp: '123456' }), 'CLOSED');
+    await session.logout();
   });
 });
 
