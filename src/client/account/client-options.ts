@@ -117,16 +117,6 @@ export interface PasskeyLoginOptions {
   signal?: AbortSignal;
 }
 
-/** Validates `loginWithPasskey`'s options. @throws `INVALID_INPUT` */
-export function checkPasskeyLogin(value: unknown): { userId: string | undefined; password: string | (() => Promise<string>) | undefined; signal: AbortSignal | undefined } {
-  if (typeof value !== 'object' || value === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-  const { userId, password, signal } = value as PasskeyLoginOptions;
-  if (password !== undefined && typeof password !== 'function' && (typeof password !== 'string' || password.length === 0)) {
-    throw new ZeroVaultError('INVALID_INPUT', 'password must be a non-empty string or a function');
-  }
-  return { userId: userId === undefined ? undefined : normalizeUserId(userId), password, signal: checkSignal(signal) };
-}
-
 /** Validates an optional `signal`. */
 export function checkSignal(signal: unknown): AbortSignal | undefined {
   if (signal === undefined) return undefined;

@@ -31,7 +31,6 @@ import { devicePlaceOf, type DevicePlace } from './device-place.js';
 import type * as Devices from '../devices/index.js';
 import {
   checkCredentials,
-  checkPasskeyLogin,
   checkRemember,
   checkSignal,
   type ClientOptions,
@@ -217,8 +216,9 @@ export class Client {
    *   `retryAfterMs`); `NETWORK` (unreachable, timed out, or aborted)
    */
   async loginWithPasskey(options: PasskeyLoginOptions = {}): Promise<Session> {
+    // The passkey code (with its argument checks) loads with the first passkey call, not with the page.
+    const { checkPasskeyLogin, passkeyLogin } = await loadOnDemand(() => import('../passkeys/index.js'));
     const { userId, password, signal } = checkPasskeyLogin(options);
-    const { passkeyLogin } = await loadOnDemand(() => import('../passkeys/index.js'));
     const done = await passkeyLogin({ endpoint: this.#endpoint, settings: this.#settings, userId, password, signal, storeFor: (signing) => this.#storeFor(() => signing) });
     const keys = new AccountKeys(done.signing);
     const deviceId = await this.#openSession(done.userId, keys, done.rootKey, { deviceId: undefined, remember: undefined, signal });

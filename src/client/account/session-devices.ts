@@ -1,6 +1,6 @@
 /**
  * The device side of `Session` that needs no device code: validating the
- * arguments of `revokeDevice` and `logout`, what the device code borrows of
+ * options of `logout` (which must work without it), what the device code borrows of
  * a session, and the prover a re-login from a remembered device adds (it
  * loads the device code only when called).
  *
@@ -12,28 +12,11 @@ import type * as Devices from '../devices/index.js';
 import type { Endpoint } from '../api.js';
 import type { DeviceProver } from './auth.js';
 import type { DevicePlace } from './device-place.js';
-import type { LogoutOptions, RevokeDeviceOptions, SessionState } from './types.js';
+import type { LogoutOptions, SessionState } from './types.js';
 
 /** The device code, loaded with the first device call (see `device-place.ts`). */
 export function deviceCode(): Promise<typeof Devices> {
   return loadOnDemand(() => import('../devices/index.js'));
-}
-
-// 16 bytes of unpadded base64url; the device code checks the canonical form.
-const DEVICE_ID = /^[A-Za-z0-9_-]{22}$/;
-
-/**
- * Validates `revokeDevice`'s arguments.
- * @throws `INVALID_INPUT`
- */
-export function checkRevoke(id: unknown, options: unknown): asserts options is RevokeDeviceOptions {
-  if (typeof id !== 'string' || !DEVICE_ID.test(id)) throw new ZeroVaultError('INVALID_INPUT', 'id must be a device id');
-  if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-  const { signal, currentPassword } = options as RevokeDeviceOptions;
-  if (signal !== undefined && (typeof AbortSignal === 'undefined' || !(signal instanceof AbortSignal))) throw new ZeroVaultError('INVALID_INPUT', 'signal must be an AbortSignal');
-  if (currentPassword !== undefined && (typeof currentPassword !== 'string' || currentPassword.length === 0)) {
-    throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
-  }
 }
 
 /**

@@ -1,7 +1,6 @@
 /**
- * The passkey side of `Session` that needs no passkey code: validating the
- * arguments of `addPasskey` and `removePasskey`, the re-login they may
- * need, and loading that code (with the first passkey call, never with the
+ * The passkey side of `Session` that needs no passkey code: the re-login
+ * `addPasskey` and `removePasskey` may need, and loading that code (with the first passkey call, never with the
  * page). A session pending enrolment may add a passkey as its first factor:
  * the registration makes it full, and it opens before the passkey's slot is
  * written (the slot needs the root key).
@@ -9,7 +8,6 @@
  * @module
  */
 import { loadOnDemand } from '../../crypto/lazy.js';
-import { ZeroVaultError } from '../../errors.js';
 import type * as Passkeys from '../passkeys/index.js';
 import { factorConfirmedBy, reauthenticateSession } from './session-mfa.js';
 import type { AddPasskeyOptions, PasskeyInfo, RemovePasskeyOptions, SessionState } from './types.js';
@@ -17,29 +15,6 @@ import type { AddPasskeyOptions, PasskeyInfo, RemovePasskeyOptions, SessionState
 /** The passkey code, loaded with the first passkey call. */
 export function passkeyCode(): Promise<typeof Passkeys> {
   return loadOnDemand(() => import('../passkeys/index.js'));
-}
-
-function checkCommon(options: { signal?: unknown; currentPassword?: unknown }): void {
-  const { signal, currentPassword } = options;
-  if (signal !== undefined && (typeof AbortSignal === 'undefined' || !(signal instanceof AbortSignal))) throw new ZeroVaultError('INVALID_INPUT', 'signal must be an AbortSignal');
-  if (currentPassword !== undefined && (typeof currentPassword !== 'string' || currentPassword.length === 0)) {
-    throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
-  }
-}
-
-/** Validates `addPasskey`'s options (the name's rules are checked with the passkey code). @throws `INVALID_INPUT` */
-export function checkAddPasskey(options: unknown): asserts options is AddPasskeyOptions {
-  if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-  const { name } = options as AddPasskeyOptions;
-  if (typeof name !== 'string' || name.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'name must be a non-empty string');
-  checkCommon(options);
-}
-
-/** Validates `removePasskey`'s arguments. @throws `INVALID_INPUT` */
-export function checkRemovePasskey(id: unknown, options: unknown): asserts options is RemovePasskeyOptions {
-  if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{22,1364}$/.test(id)) throw new ZeroVaultError('INVALID_INPUT', 'id must be a passkey id');
-  if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-  checkCommon(options);
 }
 
 /** What the passkey code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
@@ -52,22 +27,27 @@ export function passkeyHost(s: SessionState, signal: AbortSignal | undefined): P
 /** `Session.addPasskey`. @throws as documented there */
 export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions): Promise<PasskeyInfo> {
   s.keys.sessionKey();
+  // The argument checks live with the passkey code (they would only weigh on the page's first bundle).
+  const code: typeof Passkeys = await passkeyCode();
+  const checkAddPasskey: (options: unknown) => asserts options is AddPasskeyOptions = code.checkAddPasskey;
   checkAddPasskey(options);
   const pending = !s.keys.isActive;
   return s.keys.use(async () => {
     // A session pending enrolment comes from a password login moments ago: it is fresh.
     if (!pending) await reauthenticateSession(s, options);
-    return (await passkeyCode()).addPasskey(passkeyHost(s, options.signal), options.name);
+    return code.addPasskey(passkeyHost(s, options.signal), options.name);
   }, true);
 }
 
 /** `Session.removePasskey`; the caller closes the session when `id` is its own passkey. @throws as documented there */
 export async function removePasskeyFrom(s: SessionState, id: string, options: RemovePasskeyOptions): Promise<void> {
   s.keys.assertOpen();
+  const code: typeof Passkeys = await passkeyCode();
+  const checkRemovePasskey: (id: unknown, options: unknown) => asserts options is RemovePasskeyOptions = code.checkRemovePasskey;
   checkRemovePasskey(id, options);
   const own = id === s.passkeyId;
   await s.keys.use(async () => {
     if (!own) await reauthenticateSession(s, options);
-    await (await passkeyCode()).removePasskey(passkeyHost(s, options.signal), id, own);
+    await code.removePasskey(passkeyHost(s, options.signal), id, own);
   });
 }

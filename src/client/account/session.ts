@@ -21,7 +21,7 @@ import type { BlobStore } from '../../store/types.js';
 import { postJson } from '../api.js';
 import type { AddPasskeyOptions, ChangePasswordOptions, DeviceInfo, EnrollTotpOptions, LogoutOptions, MfaCodeOptions, MfaStatus, PasskeyInfo, RecoveryKeyOptions } from './types.js';
 import type { RemovePasskeyOptions, RevokeDeviceOptions, SessionInit, SessionState, SharedVaultInfo, StrictMfaOptions, TotpEnrolment, VaultOptions } from './types.js';
-import { checkRevoke, deviceCode, deviceHost } from './session-devices.js';
+import { deviceCode, deviceHost } from './session-devices.js';
 import { addPasskeyTo, passkeyCode, passkeyHost, removePasskeyFrom } from './session-passkeys.js';
 import { credentialContext, mfaCall, reauthenticateSession } from './session-mfa.js';
 import { vaultOf } from './session-vaults.js';
@@ -235,11 +235,14 @@ export class Session {
    */
   async revokeDevice(id: string, options: RevokeDeviceOptions = {}): Promise<void> {
     this.#s.keys.assertOpen();
+    // The argument checks live with the device code (they would only weigh on the page's first bundle).
+    const code = await deviceCode();
+    const checkRevoke: (id: unknown, options: unknown) => asserts options is RevokeDeviceOptions = code.checkRevoke;
     checkRevoke(id, options);
     if (id === this.#s.deviceId) return this.logout({ forgetDevice: true });
     await this.#s.keys.use(async () => {
       await reauthenticateSession(this.#s, options);
-      await (await deviceCode()).revokeDevice(deviceHost(this.#s, options.signal), id);
+      await code.revokeDevice(deviceHost(this.#s, options.signal), id);
     });
   }
 

@@ -10,3 +10,4 @@
 export { knownDevice, resumeDevice, type KnownDevice, type Resumed, type ResumeInput } from './login.js';
 export { forgetDevice, listDevices, rememberDevice, revokeDevice, type DeviceHost, type RememberInput } from './manage.js';
 export { assertDeviceName } from '../../formats/device.js';
+export { checkRevoke } from './checks.js';

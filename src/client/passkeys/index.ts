@@ -10,3 +10,4 @@
 export { passkeyLogin, type PasskeyLoggedIn, type PasskeyLoginInput, type PasswordSource } from './login.js';
 export { passkeyFactor } from './factor.js';
 export { addPasskey, listPasskeys, removePasskey, type PasskeyHost } from './manage.js';
+export { checkAddPasskey, checkPasskeyLogin, checkRemovePasskey } from './checks.js';
