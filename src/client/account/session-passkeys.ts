@@ -12,7 +12,9 @@ import { loadOnDemand } from '../../crypto/lazy.js';
 import { ZeroVaultError } from '../../errors.js';
 import type * as Passkeys from '../passkeys/index.js';
 import { factorConfirmedBy, reauthenticateSession } from './session-mfa.js';
-import type { AddPasskeyOptions, PasskeyInfo, RemovePasskeyOptions, SessionState } from './types.js';
+import { wipe } from '../../crypto/bytes.js';
+import { postJson } from '../api.js';
+import type { AddPasskeyOptions, AddedPasskey, RemovePasskeyOptions, SessionState } from './types.js';
 
 /** The passkey code, loaded with the first passkey call. */
 export function passkeyCode(): Promise<typeof Passkeys> {
@@ -50,7 +52,7 @@ export function passkeyHost(s: SessionState, signal: AbortSignal | undefined): P
 }
 
 /** `Session.addPasskey`. @throws as documented there */
-export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions): Promise<PasskeyInfo> {
+export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions): Promise<AddedPasskey> {
   s.keys.sessionKey();
   checkAddPasskey(options);
   const pending = !s.keys.isActive;
@@ -59,6 +61,29 @@ export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions):
     if (!pending) await reauthenticateSession(s, options);
     return (await passkeyCode()).addPasskey(passkeyHost(s, options.signal), options.name);
   }, true);
+}
+
+/**
+ * Moves the session onto a fresh passkey session of its account: the
+ * browser asks for one of the account's passkeys (a passkey login without
+ * the unlock), the signing key follows the new server session in place (as
+ * after a `currentPassword` re-login), and the old server session is logged
+ * out. The session's `amr` becomes `['hwk', 'user']` and it is bound to that
+ * passkey (removing it ends the session).
+ * @throws as `Client.loginWithPasskey`; the session stays as it was
+ */
+export async function passkeyStepUpSession(s: SessionState, signal: AbortSignal | undefined): Promise<void> {
+  const fresh = await (await passkeyCode()).passkeyStepUp(s.endpoint, s.userId, signal);
+  const signing = s.keys.sessionKey();
+  const old = { sessionId: signing.sessionId, macKey: signing.macKey, expiresAt: signing.expiresAt };
+  signing.sessionId = fresh.signing.sessionId;
+  signing.macKey = fresh.signing.macKey;
+  signing.expiresAt = fresh.signing.expiresAt;
+  s.amr = ['hwk', 'user'];
+  s.passkeyId = fresh.passkeyId;
+  // The old server session is no longer used: end it rather than leave it to expire.
+  await postJson(s.endpoint, '/logout', {}, { key: old }).catch(() => undefined);
+  wipe(old.macKey);
 }
 
 /** `Session.removePasskey`; the caller closes the session when `id` is its own passkey. @throws as documented there */

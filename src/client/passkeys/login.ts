@@ -64,7 +64,7 @@ export interface PasskeyLoggedIn {
 }
 
 /** Steps 1 to 3: the server session, the account, the credential and the PRF output. */
-async function ceremony(input: PasskeyLoginInput): Promise<{ userId: string; passkeyId: string; signing: SigningKey; prfOutput: Uint8Array | null }> {
+async function ceremony(input: Pick<PasskeyLoginInput, 'endpoint' | 'userId' | 'signal'>): Promise<{ userId: string; passkeyId: string; signing: SigningKey; prfOutput: Uint8Array | null }> {
   const { endpoint, signal } = input;
   const ephemeral = deviceEphemeral();
   try {
@@ -122,6 +122,21 @@ async function unlockWithPassword(input: PasskeyLoginInput, userId: string, stor
     await postJson(input.endpoint, '/logout', {}, { key: opaque.signing }).catch(() => undefined);
     wipe(opaque.signing.macKey);
   }
+}
+
+/**
+ * A fresh passkey session for an open session's account (steps 1 to 3
+ * only): what a second-factor call that takes a passkey needs when the
+ * session's own assertion is missing or stale. The PRF output, if any, is
+ * wiped unused (the session holds the root key already).
+ * @param userId - the normalized user id; a passkey of another account is refused
+ * @returns the new server session's signing key, and the passkey it is bound to
+ * @throws as {@link passkeyLogin}
+ */
+export async function passkeyStepUp(endpoint: Endpoint, userId: string, signal: AbortSignal | undefined): Promise<{ passkeyId: string; signing: SigningKey }> {
+  const { passkeyId, signing, prfOutput } = await ceremony({ endpoint, userId, signal });
+  if (prfOutput !== null) wipe(prfOutput);
+  return { passkeyId, signing };
 }
 
 /**
