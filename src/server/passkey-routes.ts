@@ -202,9 +202,12 @@ async function listPasskeys(passkeys: PasskeyStore, call: Call): Promise<Respons
 /**
  * `DELETE /passkeys/:id` → 204: the credential and every session bound to
  * it. The passkey a session logged in with it may always delete; another
- * takes a fresh password login (401 `AUTH_FAILED` otherwise).
+ * takes a fresh password login (401 `AUTH_FAILED` otherwise). The
+ * account's last passkey, without TOTP, takes the recovery codes with it
+ * (as `POST /mfa/totp/disable` does with no passkey left): they backed up
+ * factors the account no longer has, and its next factor brings new ones.
  */
-async function deletePasskey(passkeys: PasskeyStore, call: Call): Promise<Response> {
+async function deletePasskey(passkeys: PasskeyStore, mfa: MfaStore | null, call: Call): Promise<Response> {
   const { context, session } = call;
   noQuery(call.query);
   const id = call.param('id');
@@ -212,6 +215,9 @@ async function deletePasskey(passkeys: PasskeyStore, call: Call): Promise<Respon
   if (!own && !isFreshPasswordLogin(session, context.now(), context.limits.reauthWindowMs)) return notFresh(context, session);
   if (!isCredentialId(id) || !(await passkeys.deletePasskey(session.userId, id))) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such passkey'));
   context.emit({ type: 'passkey_removed', userId: session.userId, reason: own ? 'self' : 'other', ...where(context) });
+  if (mfa !== null && (await passkeys.listPasskeys(session.userId)).length === 0 && !((await mfa.getMfa(session.userId))?.totpConfirmed ?? false)) {
+    await mfa.replaceRecoveryCodes(session.userId, [], context.now());
+  }
   return json(204, null);
 }
 
@@ -317,7 +323,7 @@ export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions, m
     { method: 'POST', pattern: '/passkeys/register/start', auth: 'session', body: 'small', pending: ['enroll'], handler: (c) => registerStart(passkeys, rp, c) },
     { method: 'POST', pattern: '/passkeys/register/finish', auth: 'session', body: 'small', pending: ['enroll'], handler: (c) => registerFinish(passkeys, rp, mfa, c) },
     { method: 'GET', pattern: '/passkeys', auth: 'session', body: 'none', handler: (c) => listPasskeys(passkeys, c) },
-    { method: 'DELETE', pattern: '/passkeys/:id', auth: 'session', body: 'none', handler: (c) => deletePasskey(passkeys, c) },
+    { method: 'DELETE', pattern: '/passkeys/:id', auth: 'session', body: 'none', handler: (c) => deletePasskey(passkeys, mfa, c) },
     { method: 'POST', pattern: '/passkey/login/start', auth: 'none', body: 'small', handler: (c) => loginStart(rp, c) },
     { method: 'POST', pattern: '/passkey/login/finish', auth: 'none', body: 'small', handler: (c) => loginFinish(passkeys, rp, c) },
     ...(mfa === null ? [] : passkeyFactorRoutes(passkeys, rp, mfa)),

@@ -316,6 +316,20 @@ describe('recovery codes come with a passkey-only account\'s first factor', () =
     expect(events.filter((e) => e.type === 'recovery_code_used')).toHaveLength(1);
   });
 
+  test('removing the last passkey of an account without TOTP voids its recovery codes (as disabling TOTP does with no passkey left); the next passkey brings new ones', async () => {
+    expect((await register(server, USER, 'pw')).status).toBe(201);
+    const session = await login(server, USER, 'pw');
+    const a = newSoftKey();
+    const b = newSoftKey();
+    expect(await codesOf(await registerPasskey(server, session, a))).toHaveLength(10);
+    expect(await codesOf(await registerPasskey(server, session, b))).toBeUndefined();
+    expect((await server.fetch(at(session, 'DELETE', `/passkeys/${toBase64url(a.id)}`))).status).toBe(204);
+    expect(await (await server.fetch(at(session, 'GET', '/mfa'))).json()).toMatchObject({ recoveryCodesLeft: 10, passkeys: 1 });
+    expect((await server.fetch(at(session, 'DELETE', `/passkeys/${toBase64url(b.id)}`))).status).toBe(204);
+    expect(await (await server.fetch(at(session, 'GET', '/mfa'))).json()).toMatchObject({ recoveryCodesLeft: 0, passkeys: 0 });
+    expect(await codesOf(await registerPasskey(server, session, newSoftKey()))).toHaveLength(10);
+  });
+
   test("under mfa 'required' the enrolling passkey's reply carries the codes with the session's new amr", async () => {
     server = makeServer({ mfa: 'required' });
     expect((await register(server, USER, 'pw')).status).toBe(201);
