@@ -12,8 +12,6 @@ import { loadOnDemand } from '../../crypto/lazy.js';
 import { ZeroVaultError } from '../../errors.js';
 import type * as Passkeys from '../passkeys/index.js';
 import { factorConfirmedBy, reauthenticateSession } from './session-mfa.js';
-import { wipe } from '../../crypto/bytes.js';
-import { postJson } from '../api.js';
 import type { AddPasskeyOptions, AddedPasskey, RemovePasskeyOptions, SessionState } from './types.js';
 
 /** The passkey code, loaded with the first passkey call. */
@@ -64,26 +62,14 @@ export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions):
 }
 
 /**
- * Moves the session onto a fresh passkey session of its account: the
- * browser asks for one of the account's passkeys (a passkey login without
- * the unlock), the signing key follows the new server session in place (as
- * after a `currentPassword` re-login), and the old server session is logged
- * out. The session's `amr` becomes `['hwk', 'user']` and it is bound to that
- * passkey (removing it ends the session).
+ * Moves the session onto a fresh passkey session of its account (the
+ * browser asks for one of its passkeys; `passkeyStepUp`): its `amr` becomes
+ * `['hwk', 'user']` and it is bound to that passkey (removing it ends the session).
  * @throws as `Client.loginWithPasskey`; the session stays as it was
  */
 export async function passkeyStepUpSession(s: SessionState, signal: AbortSignal | undefined): Promise<void> {
-  const fresh = await (await passkeyCode()).passkeyStepUp(s.endpoint, s.userId, signal);
-  const signing = s.keys.sessionKey();
-  const old = { sessionId: signing.sessionId, macKey: signing.macKey, expiresAt: signing.expiresAt };
-  signing.sessionId = fresh.signing.sessionId;
-  signing.macKey = fresh.signing.macKey;
-  signing.expiresAt = fresh.signing.expiresAt;
+  s.passkeyId = await (await passkeyCode()).passkeyStepUp(s.endpoint, s.userId, s.keys.sessionKey(), signal);
   s.amr = ['hwk', 'user'];
-  s.passkeyId = fresh.passkeyId;
-  // The old server session is no longer used: end it rather than leave it to expire.
-  await postJson(s.endpoint, '/logout', {}, { key: old }).catch(() => undefined);
-  wipe(old.macKey);
 }
 
 /** `Session.removePasskey`; the caller closes the session when `id` is its own passkey. @throws as documented there */

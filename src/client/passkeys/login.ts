@@ -125,18 +125,27 @@ async function unlockWithPassword(input: PasskeyLoginInput, userId: string, stor
 }
 
 /**
- * A fresh passkey session for an open session's account (steps 1 to 3
- * only): what a second-factor call that takes a passkey needs when the
- * session's own assertion is missing or stale. The PRF output, if any, is
- * wiped unused (the session holds the root key already).
+ * Moves an open session onto a fresh passkey session of its account (steps
+ * 1 to 3 only): what a second-factor call that takes a passkey needs when
+ * the session's own assertion is missing or stale. `signing` follows the
+ * new server session in place (as after a `currentPassword` re-login), and
+ * the old server session is logged out. The PRF output, if any, is wiped
+ * unused (the session holds the root key already).
  * @param userId - the normalized user id; a passkey of another account is refused
- * @returns the new server session's signing key, and the passkey it is bound to
- * @throws as {@link passkeyLogin}
+ * @returns the id of the passkey the new server session is bound to
+ * @throws as {@link passkeyLogin}; `signing` is untouched then
  */
-export async function passkeyStepUp(endpoint: Endpoint, userId: string, signal: AbortSignal | undefined): Promise<{ passkeyId: string; signing: SigningKey }> {
-  const { passkeyId, signing, prfOutput } = await ceremony({ endpoint, userId, signal });
-  if (prfOutput !== null) wipe(prfOutput);
-  return { passkeyId, signing };
+export async function passkeyStepUp(endpoint: Endpoint, userId: string, signing: SigningKey, signal: AbortSignal | undefined): Promise<string> {
+  const fresh = await ceremony({ endpoint, userId, signal });
+  if (fresh.prfOutput !== null) wipe(fresh.prfOutput);
+  const old = { sessionId: signing.sessionId, macKey: signing.macKey, expiresAt: signing.expiresAt };
+  signing.sessionId = fresh.signing.sessionId;
+  signing.macKey = fresh.signing.macKey;
+  signing.expiresAt = fresh.signing.expiresAt;
+  // The old server session is no longer used: end it rather than leave it to expire.
+  await postJson(endpoint, '/logout', {}, { key: old }).catch(() => undefined);
+  wipe(old.macKey);
+  return fresh.passkeyId;
 }
 
 /**
