@@ -21,6 +21,7 @@
 export { Client, Session, Vault, formatRecoveryKey, parseRecoveryKey } from './client/index.js';
 export type {
   AddPasskeyOptions,
+  AddedPasskey,
   ChangePasswordOptions,
   ClientOptions,
   Contact,
@@ -30,9 +31,11 @@ export type {
   LogoutOptions,
   MfaCodeOptions,
   MfaStatus,
+  PasskeyFactorOptions,
   PasskeyInfo,
   PasskeyLoginOptions,
   RecoverOptions,
+  RecoveryCodesOptions,
   RecoveryKeyOptions,
   RemovePasskeyOptions,
   RememberOptions,

@@ -27,6 +27,8 @@ export const PENDING_SESSION_TTL_MS = 5 * 60 * 1000;
 export const MAX_PENDING_TRIES = 5;
 /** The `otp` method of RFC 8176: a one-time code (TOTP or recovery code) was verified. */
 export const OTP_AMR = 'otp';
+/** The `hwk` method of RFC 8176: a proof of possession of a hardware-bound key (here, a passkey assertion or registration) was verified. */
+export const HWK_AMR = 'hwk';
 
 /** What {@link strictGate} decided. */
 export interface StrictGate {

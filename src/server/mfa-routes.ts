@@ -8,7 +8,7 @@
  * | `POST /mfa/totp/enroll` | fresh password session, or pending `enroll` | `{}` → `{ secret, uri }` |
  * | `POST /mfa/totp/confirm` | the session that enrolled | `{ code }` → `{ recoveryCodes, expiresAt, amr }` |
  * | `POST /mfa/totp/disable` | session | `{ totp } \| { recoveryCode }` → 204 |
- * | `POST /mfa/recovery-codes` | session | `{ totp } \| { recoveryCode }` → `{ recoveryCodes }` |
+ * | `POST /mfa/recovery-codes` | session | `{ totp } \| { recoveryCode }`, or `{}` from a fresh passkey session → `{ recoveryCodes }` |
  * | `POST /mfa/strict` | session | `{ enabled, totp? , recoveryCode? }` → 204 |
  *
  * Every code is checked by `mfa-check.ts` (limit bucket, then a spend inside
@@ -25,8 +25,8 @@ import { randomBytes } from '../crypto/random.js';
 import { wipe } from '../crypto/bytes.js';
 import { ZeroVaultError } from '../errors.js';
 import { SESSION_EXPIRES_HEADER, errorResponse, json, parseJsonBody } from './http.js';
-import { codeOf, limitedAttempt, spendCode, type MfaCode } from './mfa-check.js';
-import { MAX_PENDING_TRIES, OTP_AMR } from './mfa-login.js';
+import { codeOf, limitedAttempt, optionalCodeOf, spendCode, type MfaCode } from './mfa-check.js';
+import { HWK_AMR, MAX_PENDING_TRIES, OTP_AMR } from './mfa-login.js';
 import { passkeyCount } from './mfa-store.js';
 import { RECOVERY_CODE_COUNT, canonicalRecoveryCode, hashRecoveryCode, newRecoveryCode, openTotpSecret, sealTotpSecret } from './mfa-secrets.js';
 import type { Route, RouteCall, RouteContext } from './router.js';
@@ -121,8 +121,12 @@ export async function completeSession(context: RouteContext, mfa: MfaStore, sess
   return json(200, { ...extra, expiresAt, amr }, { [SESSION_EXPIRES_HEADER]: String(expiresAt) });
 }
 
-/** Ten fresh recovery codes, stored hashed (the old ones are void). */
-async function newRecoveryCodes(context: RouteContext, mfa: MfaStore, userId: string): Promise<string[]> {
+/**
+ * Ten fresh recovery codes for `userId`, stored hashed (the old ones are
+ * void). TOTP `confirm` and the registration of an account's first passkey
+ * issue them (`passkey-routes.ts`), `POST /mfa/recovery-codes` replaces them.
+ */
+export async function newRecoveryCodes(context: RouteContext, mfa: MfaStore, userId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
   const hashes = codes.map((code) => hashRecoveryCode(context.mfa.keys, userId, canonicalRecoveryCode(code) as string));
   await mfa.replaceRecoveryCodes(userId, hashes, context.now());
@@ -227,13 +231,36 @@ async function disable(mfa: MfaStore, call: Call): Promise<Response> {
   return json(204, null);
 }
 
-/** `POST /mfa/recovery-codes` `{ totp } | { recoveryCode }` → `{ recoveryCodes }`; the old ones are void. */
+/**
+ * Whether `session` verified one of the account's passkeys no longer than
+ * `reauthWindowMs` ago: a passkey login, or a password login whose second
+ * factor was a passkey (either way `hwk` is in its `amr`, recorded when the
+ * session was created or, pending, within its short lifetime). That
+ * assertion is as fresh a factor as a code, and for an account whose only
+ * factor is a passkey it is the only one there is.
+ */
+function isFreshPasskeySession(session: StoredSession, now: number, windowMs: number): boolean {
+  return session.mfa === undefined && amrOf(session).includes(HWK_AMR) && now - session.createdAt <= windowMs;
+}
+
+/**
+ * `POST /mfa/recovery-codes` `{ totp } | { recoveryCode }` → `{ recoveryCodes }`;
+ * the old ones are void. A fresh passkey session ({@link isFreshPasskeySession})
+ * may send `{}`; without a code any other session is 401 `AUTH_FAILED`.
+ */
 async function regenerate(mfa: MfaStore, call: Call): Promise<Response> {
   const { context, session } = call;
   noQuery(call.query);
-  const code = codeOf(parseJsonBody(call.body, { totp: 'string?', recoveryCode: 'string?' }));
-  const refusal = await guardedCode(context, mfa, session, code);
-  if (refusal !== null) return refusal;
+  const code = optionalCodeOf(parseJsonBody(call.body, { totp: 'string?', recoveryCode: 'string?' }));
+  if (code === undefined) {
+    if (!isFreshPasskeySession(session, context.now(), context.limits.reauthWindowMs)) {
+      context.emit({ type: 'auth_failed', userId: session.userId, reason: 'passkey-not-fresh', ...where(context) });
+      return authFailed();
+    }
+  } else {
+    const refusal = await guardedCode(context, mfa, session, code);
+    if (refusal !== null) return refusal;
+  }
   return json(200, { recoveryCodes: await newRecoveryCodes(context, mfa, session.userId) });
 }
 

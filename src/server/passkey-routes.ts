@@ -4,7 +4,7 @@
  * | route | auth | body → reply |
  * | --- | --- | --- |
  * | `POST /passkeys/register/start` | fresh password session | `{}` → `{ registrationId, options }` |
- * | `POST /passkeys/register/finish` | the same session, still fresh | `{ registrationId, name, response }` → 201 `{ id }` |
+ * | `POST /passkeys/register/finish` | the same session, still fresh | `{ registrationId, name, response }` → 201 `{ id, recoveryCodes? }` |
  * | `GET /passkeys` | session | → `{ passkeys: [{ id, name, createdAt, lastSeenAt, lastAddress, current }] }` |
  * | `DELETE /passkeys/:id` | session (another passkey: fresh password session) | → 204 (404 when unknown) |
  * | `POST /passkey/login/start` | none | `{ userId?, ephemeral }` → `{ loginId, nonce, options }` |
@@ -13,7 +13,11 @@
  * A passkey as a second factor: `passkey-factor-routes.ts`. A pending
  * `enroll` session (`mfa: 'required'`, no factor yet) may register a
  * passkey, which makes it full: `register/finish` then answers
- * `200 { id, expiresAt, amr }`.
+ * `200 { id, recoveryCodes?, expiresAt, amr }`.
+ *
+ * A passkey that is the account's first second factor (no confirmed TOTP,
+ * no recovery code left) comes with ten recovery codes, as TOTP's `confirm`
+ * does: `recoveryCodes` in the reply, shown once; later passkeys get none.
  *
  * WebAuthn is verified by `@simplewebauthn/server` (attestation `none`, user
  * verification required, the configured RP id and origins); zerovault parses
@@ -47,7 +51,7 @@ import { assertDeviceName, deviceEphemeral, deviceSharedSecret } from '../format
 import { PASSKEY_NONCE_LENGTH, isCredentialId, passkeyLoginChallenge, passkeySessionKey } from '../formats/passkey.js';
 import { normalizeUserId } from '../formats/user-id.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
-import { completeSession } from './mfa-routes.js';
+import { completeSession, newRecoveryCodes } from './mfa-routes.js';
 import {
   MAX_PASSKEYS,
   PASSKEY_AMR,
@@ -116,7 +120,9 @@ async function registerStart(passkeys: PasskeyStore, rp: RelyingParty, call: Cal
 
 /**
  * `POST /passkeys/register/finish` `{ registrationId, name, response }` → 201
- * `{ id }`: the attestation verifies for this RP, origin and challenge, with
+ * `{ id, recoveryCodes? }` (the codes when this passkey is the account's
+ * first factor; 200 with `expiresAt` and `amr` too for a pending `enroll`
+ * session): the attestation verifies for this RP, origin and challenge, with
  * user verification; 401 otherwise; 409 when the credential exists or the
  * user has {@link MAX_PASSKEYS}.
  */
@@ -168,10 +174,20 @@ async function registerFinish(passkeys: PasskeyStore, rp: RelyingParty, mfa: Mfa
     if (isZeroVaultError(err, 'CONFLICT')) return errorResponse(new ZeroVaultError('CONFLICT', 'the passkey exists or the user has too many passkeys'));
     throw err;
   }
-  context.emit({ type: 'passkey_added', userId: session.userId, ...where(context) });
+  // The account's first second factor (no TOTP, no recovery codes left): it gets recovery codes now,
+  // as with TOTP's confirm, so losing this passkey does not leave the account stuck at the pending step.
+  const recoveryCodes = mfa !== null && (await isFirstFactor(mfa, session.userId)) ? await newRecoveryCodes(context, mfa, session.userId) : undefined;
+  context.emit({ type: 'passkey_added', userId: session.userId, ...(recoveryCodes === undefined ? {} : { reason: 'first-factor' }), ...where(context) });
+  const reply = { id: passkey.id, ...(recoveryCodes === undefined ? {} : { recoveryCodes }) };
   // An account that had to enrol a factor has one now: its session becomes full.
-  if (session.mfa === 'enroll' && mfa !== null) return completeSession(context, mfa, session, PASSKEY_AMR, { id: passkey.id });
-  return json(201, { id: passkey.id });
+  if (session.mfa === 'enroll' && mfa !== null) return completeSession(context, mfa, session, PASSKEY_AMR, reply);
+  return json(201, reply);
+}
+
+/** Whether the account has no confirmed TOTP and no recovery code left (then a new passkey is its first factor). */
+async function isFirstFactor(mfa: MfaStore, userId: string): Promise<boolean> {
+  const state = await mfa.getMfa(userId);
+  return state === null || (!state.totpConfirmed && state.recoveryCodesLeft === 0);
 }
 
 /** `GET /passkeys` → `{ passkeys }`, oldest first; `current` marks the one the calling session logged in with. */
@@ -186,9 +202,12 @@ async function listPasskeys(passkeys: PasskeyStore, call: Call): Promise<Respons
 /**
  * `DELETE /passkeys/:id` → 204: the credential and every session bound to
  * it. The passkey a session logged in with it may always delete; another
- * takes a fresh password login (401 `AUTH_FAILED` otherwise).
+ * takes a fresh password login (401 `AUTH_FAILED` otherwise). The
+ * account's last passkey, without TOTP, takes the recovery codes with it
+ * (as `POST /mfa/totp/disable` does with no passkey left): they backed up
+ * factors the account no longer has, and its next factor brings new ones.
  */
-async function deletePasskey(passkeys: PasskeyStore, call: Call): Promise<Response> {
+async function deletePasskey(passkeys: PasskeyStore, mfa: MfaStore | null, call: Call): Promise<Response> {
   const { context, session } = call;
   noQuery(call.query);
   const id = call.param('id');
@@ -196,6 +215,9 @@ async function deletePasskey(passkeys: PasskeyStore, call: Call): Promise<Respon
   if (!own && !isFreshPasswordLogin(session, context.now(), context.limits.reauthWindowMs)) return notFresh(context, session);
   if (!isCredentialId(id) || !(await passkeys.deletePasskey(session.userId, id))) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such passkey'));
   context.emit({ type: 'passkey_removed', userId: session.userId, reason: own ? 'self' : 'other', ...where(context) });
+  if (mfa !== null && (await passkeys.listPasskeys(session.userId)).length === 0 && !((await mfa.getMfa(session.userId))?.totpConfirmed ?? false)) {
+    await mfa.replaceRecoveryCodes(session.userId, [], context.now());
+  }
   return json(204, null);
 }
 
@@ -301,7 +323,7 @@ export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions, m
     { method: 'POST', pattern: '/passkeys/register/start', auth: 'session', body: 'small', pending: ['enroll'], handler: (c) => registerStart(passkeys, rp, c) },
     { method: 'POST', pattern: '/passkeys/register/finish', auth: 'session', body: 'small', pending: ['enroll'], handler: (c) => registerFinish(passkeys, rp, mfa, c) },
     { method: 'GET', pattern: '/passkeys', auth: 'session', body: 'none', handler: (c) => listPasskeys(passkeys, c) },
-    { method: 'DELETE', pattern: '/passkeys/:id', auth: 'session', body: 'none', handler: (c) => deletePasskey(passkeys, c) },
+    { method: 'DELETE', pattern: '/passkeys/:id', auth: 'session', body: 'none', handler: (c) => deletePasskey(passkeys, mfa, c) },
     { method: 'POST', pattern: '/passkey/login/start', auth: 'none', body: 'small', handler: (c) => loginStart(rp, c) },
     { method: 'POST', pattern: '/passkey/login/finish', auth: 'none', body: 'small', handler: (c) => loginFinish(passkeys, rp, c) },
     ...(mfa === null ? [] : passkeyFactorRoutes(passkeys, rp, mfa)),

@@ -40,6 +40,8 @@ const ALICE = { userId: 'alice@example.com', password: 'correct horse battery st
 const BOB = { userId: 'bob@example.com', password: 'tr0ub4dor & 3', note: 'left at the fountain' };
 const CAROL = { userId: 'carol@example.com', password: 'a passkey as my second factor', note: 'under the bridge' };
 const DAVE = { userId: 'dave@example.com', password: 'required from day one', note: 'behind the clock' };
+const ERIN = { userId: 'erin@example.com', password: 'lost my only passkey', note: 'in the second drawer' };
+const RECOVERY_CODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 
 interface Sent {
   readonly method: string;
@@ -256,5 +258,24 @@ describeBrowser('passkeys in Chromium (virtual authenticator)', () => {
     expect(result.added).toMatchObject({ name: 'Laptop', unlocks: true, verified: true });
     expect(result.listed).toEqual([expect.objectContaining({ id: result.added.id, verified: true, unlocks: true })]);
     expect(result.read).toEqual({ note: DAVE.note, amr: ['hwk', 'user'], passkeyId: result.added.id });
+    // The passkey was the account's first factor: it came with the recovery codes.
+    expect(result.added.recoveryCodes).toHaveLength(10);
+  }, 120_000);
+
+  test("mfa: 'required': a passkey-only account gets ten recovery codes from addPasskey; with the passkey lost one logs in with the password, and regenerateRecoveryCodes({ passkey: true }) asks for the passkey", async () => {
+    await removeAuthenticators();
+    await authenticator(true);
+    const ran = await call('passkeyOnlyRecovery', ERIN.userId, ERIN.password, ERIN.note, 'Phone');
+    expect(ran).not.toHaveProperty('error');
+    const result = ran as Exclude<Result<'passkeyOnlyRecovery'>, { error: string }>;
+    expect(result.codes).toHaveLength(10);
+    for (const code of result.codes) expect(code).toMatch(RECOVERY_CODE);
+    expect(result.withoutCode).toBe('MFA_REQUIRED');
+    expect(result.viaCode).toEqual({ amr: ['pwd', 'otp'], pending: null, note: ERIN.note });
+    expect(result.regenerated).toHaveLength(10);
+    expect(result.regenerated).not.toContain(result.codes[1]);
+    expect(result.afterStepUp).toEqual({ amr: ['hwk', 'user'], boundToAdded: true, note: ERIN.note });
+    expect(result.oldCode).toBe('AUTH_FAILED');
+    expect(result.newCode).toEqual(['pwd', 'otp']);
   }, 120_000);
 });

@@ -228,7 +228,7 @@ describe('a passkey as the second factor of a password login', () => {
   test('an account with a passkey is pending after a password login; an assertion of its passkey makes the session full with amr pwd+hwk+user', async () => {
     const { key } = await userWithPasskey();
     const { session, factors } = await pending();
-    expect(factors).toEqual(['passkey']);
+    expect(factors).toEqual(['recovery-code', 'passkey']); // the first passkey came with recovery codes
     expect(await codeOf(await server.fetch(at(session, 'GET', '/blobs/notes')))).toBe('MFA_REQUIRED');
     const { challengeId, options } = await factorStart(session);
     expect(options.allowCredentials.map((c) => c.id)).toEqual([toBase64url(key.id)]);
@@ -282,5 +282,89 @@ describe('a passkey as the second factor of a password login', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: toBase64url(key.id), amr: ['pwd', 'hwk', 'user'] });
     expect((await server.fetch(at(session, 'GET', '/blobs/notes'))).status).toBe(200);
+  });
+});
+
+describe('recovery codes come with a passkey-only account\'s first factor', () => {
+  const CODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
+
+  async function codesOf(res: Response): Promise<string[] | undefined> {
+    return ((await res.json()) as { recoveryCodes?: string[] }).recoveryCodes;
+  }
+
+  test('the first passkey registration issues ten recovery codes, the second none; a code then passes the pending password login', async () => {
+    expect((await register(server, USER, 'pw')).status).toBe(201);
+    const session = await login(server, USER, 'pw');
+    const first = await registerPasskey(server, session, newSoftKey());
+    expect(first.status).toBe(201);
+    const codes = (await codesOf(first)) ?? [];
+    expect(codes).toHaveLength(10);
+    for (const code of codes) expect(code).toMatch(CODE);
+    expect(new Set(codes).size).toBe(10);
+    expect(events.filter((e) => e.type === 'passkey_added').map((e) => e.reason)).toEqual(['first-factor']);
+    const second = await registerPasskey(server, session, newSoftKey());
+    expect(second.status).toBe(201);
+    expect(await codesOf(second)).toBeUndefined();
+    expect(await (await server.fetch(at(session, 'GET', '/mfa'))).json()).toMatchObject({ totp: false, recoveryCodesLeft: 10, passkeys: 2 });
+    // The passkeys are lost: a password login is pending, and a recovery code gets it past that.
+    const pending = await mfaLogin(server, USER, 'pw');
+    expect(pending.body).toMatchObject({ pending: 'mfa', factors: ['recovery-code', 'passkey'] });
+    const verified = await server.fetch(at(pending.session, 'POST', '/mfa/verify', { recoveryCode: codes[3] }));
+    expect(verified.status).toBe(200);
+    expect(await verified.json()).toMatchObject({ amr: ['pwd', 'otp'] });
+    expect((await server.fetch(at(pending.session, 'GET', '/blobs/notes'))).status).toBe(200);
+    expect(events.filter((e) => e.type === 'recovery_code_used')).toHaveLength(1);
+  });
+
+  test('removing the last passkey of an account without TOTP voids its recovery codes (as disabling TOTP does with no passkey left); the next passkey brings new ones', async () => {
+    expect((await register(server, USER, 'pw')).status).toBe(201);
+    const session = await login(server, USER, 'pw');
+    const a = newSoftKey();
+    const b = newSoftKey();
+    expect(await codesOf(await registerPasskey(server, session, a))).toHaveLength(10);
+    expect(await codesOf(await registerPasskey(server, session, b))).toBeUndefined();
+    expect((await server.fetch(at(session, 'DELETE', `/passkeys/${toBase64url(a.id)}`))).status).toBe(204);
+    expect(await (await server.fetch(at(session, 'GET', '/mfa'))).json()).toMatchObject({ recoveryCodesLeft: 10, passkeys: 1 });
+    expect((await server.fetch(at(session, 'DELETE', `/passkeys/${toBase64url(b.id)}`))).status).toBe(204);
+    expect(await (await server.fetch(at(session, 'GET', '/mfa'))).json()).toMatchObject({ recoveryCodesLeft: 0, passkeys: 0 });
+    expect(await codesOf(await registerPasskey(server, session, newSoftKey()))).toHaveLength(10);
+  });
+
+  test("under mfa 'required' the enrolling passkey's reply carries the codes with the session's new amr", async () => {
+    server = makeServer({ mfa: 'required' });
+    expect((await register(server, USER, 'pw')).status).toBe(201);
+    const { session } = await mfaLogin(server, USER, 'pw');
+    const res = await registerPasskey(server, session, newSoftKey());
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { recoveryCodes?: string[]; amr?: string[] };
+    expect(body.amr).toEqual(['pwd', 'hwk', 'user']);
+    expect(body.recoveryCodes).toHaveLength(10);
+  });
+
+  test('a session that verified a passkey within the re-authentication window regenerates the codes without a code; a stale or password-only one cannot', async () => {
+    const key = newSoftKey();
+    expect((await register(server, USER, 'pw')).status).toBe(201);
+    const password = await login(server, USER, 'pw');
+    const old = (await codesOf(await registerPasskey(server, password, key))) ?? [];
+    expect(old).toHaveLength(10);
+    // A fresh password session alone is no passkey: it still needs a code.
+    expect(await codeOf(await server.fetch(at(password, 'POST', '/mfa/recovery-codes', {})))).toBe('AUTH_FAILED');
+    const viaPasskey = await passkeyLogin(server, key, USER);
+    const res = await server.fetch(at(viaPasskey, 'POST', '/mfa/recovery-codes', {}));
+    expect(res.status).toBe(200);
+    const fresh = (await codesOf(res)) ?? [];
+    expect(fresh).toHaveLength(10);
+    // The old codes are void, the new ones work.
+    const a = await mfaLogin(server, USER, 'pw');
+    expect(await codeOf(await server.fetch(at(a.session, 'POST', '/mfa/verify', { recoveryCode: old[0] })))).toBe('AUTH_FAILED');
+    expect((await server.fetch(at(a.session, 'POST', '/mfa/verify', { recoveryCode: fresh[0] }))).status).toBe(200);
+    // A password login whose second factor was a passkey is a fresh passkey session too.
+    const b = await mfaLogin(server, USER, 'pw');
+    const started = (await (await server.fetch(at(b.session, 'POST', '/mfa/passkey/start', {}))).json()) as { challengeId: string; options: { challenge: string } };
+    expect((await server.fetch(at(b.session, 'POST', '/mfa/passkey/verify', { challengeId: started.challengeId, response: assert(key, started.options) }))).status).toBe(200);
+    expect((await server.fetch(at(b.session, 'POST', '/mfa/recovery-codes', {}))).status).toBe(200);
+    // Past the window the passkey session needs a code again.
+    clock += 10 * 60 * 1000 + 1;
+    expect(await codeOf(await server.fetch(at(viaPasskey, 'POST', '/mfa/recovery-codes', {})))).toBe('AUTH_FAILED');
   });
 });

@@ -10,7 +10,7 @@
 import { loadOnDemand } from '../../crypto/lazy.js';
 import type * as Passkeys from '../passkeys/index.js';
 import { factorConfirmedBy, reauthenticateSession } from './session-mfa.js';
-import type { AddPasskeyOptions, PasskeyInfo, RemovePasskeyOptions, SessionState } from './types.js';
+import type { AddPasskeyOptions, AddedPasskey, RemovePasskeyOptions, SessionState } from './types.js';
 
 /** The passkey code, loaded with the first passkey call. */
 export function passkeyCode(): Promise<typeof Passkeys> {
@@ -25,7 +25,7 @@ export function passkeyHost(s: SessionState, signal: AbortSignal | undefined): P
 }
 
 /** `Session.addPasskey`. @throws as documented there */
-export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions): Promise<PasskeyInfo> {
+export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions): Promise<AddedPasskey> {
   s.keys.sessionKey();
   // The argument checks live with the passkey code (they would only weigh on the page's first bundle).
   const code: typeof Passkeys = await passkeyCode();
@@ -37,6 +37,17 @@ export async function addPasskeyTo(s: SessionState, options: AddPasskeyOptions):
     if (!pending) await reauthenticateSession(s, options);
     return code.addPasskey(passkeyHost(s, options.signal), options.name);
   }, true);
+}
+
+/**
+ * Moves the session onto a fresh passkey session of its account (the
+ * browser asks for one of its passkeys; `passkeyStepUp`): its `amr` becomes
+ * `['hwk', 'user']` and it is bound to that passkey (removing it ends the session).
+ * @throws as `Client.loginWithPasskey`; the session stays as it was
+ */
+export async function passkeyStepUpSession(s: SessionState, signal: AbortSignal | undefined): Promise<void> {
+  s.passkeyId = await (await passkeyCode()).passkeyStepUp(s.endpoint, s.userId, s.keys.sessionKey(), signal);
+  s.amr = ['hwk', 'user'];
 }
 
 /** `Session.removePasskey`; the caller closes the session when `id` is its own passkey. @throws as documented there */

@@ -19,10 +19,10 @@ import { loadOnDemand } from '../../crypto/lazy.js';
 import { ZeroVaultError } from '../../errors.js';
 import type { BlobStore } from '../../store/types.js';
 import { postJson } from '../api.js';
-import type { AddPasskeyOptions, ChangePasswordOptions, DeviceInfo, EnrollTotpOptions, LogoutOptions, MfaCodeOptions, MfaStatus, PasskeyInfo, RecoveryKeyOptions } from './types.js';
-import type { RemovePasskeyOptions, RevokeDeviceOptions, SessionInit, SessionState, SharedVaultInfo, StrictMfaOptions, TotpEnrolment, VaultOptions } from './types.js';
+import type { AddPasskeyOptions, AddedPasskey, ChangePasswordOptions, DeviceInfo, EnrollTotpOptions, LogoutOptions, MfaCodeOptions, MfaStatus, PasskeyInfo, RecoveryKeyOptions } from './types.js';
+import type { RecoveryCodesOptions, RemovePasskeyOptions, RevokeDeviceOptions, SessionInit, SessionState, SharedVaultInfo, StrictMfaOptions, TotpEnrolment, VaultOptions } from './types.js';
 import { deviceCode, deviceHost } from './session-devices.js';
-import { addPasskeyTo, passkeyCode, passkeyHost, removePasskeyFrom } from './session-passkeys.js';
+import { addPasskeyTo, passkeyCode, passkeyHost, passkeyStepUpSession, removePasskeyFrom } from './session-passkeys.js';
 import { credentialContext, mfaCall, reauthenticateSession } from './session-mfa.js';
 import { vaultOf } from './session-vaults.js';
 import { endSession } from './session-logout.js';
@@ -257,12 +257,17 @@ export class Session {
    * session pending enrolment the passkey is its first factor: the session
    * opens (unlock, keyring, `rememberDevice`), then the slot is written; if
    * opening fails the session is logged out and the passkey stays (login only).
-   * @returns the passkey (`unlocks` says whether it can open the vault)
+   * When the passkey is the account's first second factor (no TOTP, no
+   * recovery code left) the server issues ten recovery codes with it, as
+   * TOTP's `confirm` does: show them to the user once, they are the way back
+   * in when the passkey is lost.
+   * @returns the passkey (`unlocks` says whether it can open the vault), with
+   *   `recoveryCodes` when the server issued them
    * @throws `CLOSED`; `INVALID_INPUT`; `UNSUPPORTED` without WebAuthn;
    *   `AUTH_FAILED` and `MFA_REQUIRED` as for {@link changePassword}, or when the user
    *   cancels; `CONFLICT` when the passkey is registered already or the account has 32; `NETWORK`
    */
-  async addPasskey(options: AddPasskeyOptions): Promise<PasskeyInfo> {
+  async addPasskey(options: AddPasskeyOptions): Promise<AddedPasskey> {
     return addPasskeyTo(this.#s, options);
   }
 
@@ -363,12 +368,20 @@ export class Session {
   }
 
   /**
-   * Ten new recovery codes (the old ones stop working), with a fresh factor
-   * (`code`: a TOTP code or a recovery code).
-   * @throws as {@link disableTotp}
+   * Ten new recovery codes (the old ones stop working), with a fresh factor:
+   * `code` (a TOTP code or a recovery code), or `passkey: true` (browsers),
+   * the way for an account whose only factor is a passkey. With `passkey`
+   * the session's own passkey assertion counts when the server finds it
+   * recent (its re-authentication window); otherwise the browser asks for
+   * one of the account's passkeys first, and the session goes on as that
+   * passkey's session (`amr` `['hwk', 'user']`, {@link passkeyId} set).
+   * @throws as {@link disableTotp}; with `passkey`, also as `client.loginWithPasskey`
+   *   (`UNSUPPORTED` without WebAuthn, `AUTH_FAILED` when the user cancels)
    */
-  async regenerateRecoveryCodes(options: MfaCodeOptions): Promise<{ recoveryCodes: string[] }> {
-    return mfaCall(this.#s, (m, host) => m.regenerateRecoveryCodes(host, options));
+  async regenerateRecoveryCodes(options: RecoveryCodesOptions): Promise<{ recoveryCodes: string[] }> {
+    return mfaCall(this.#s, (m, host) =>
+      m.regenerateRecoveryCodes({ ...host, amr: () => this.#s.amr, passkeyStepUp: (signal) => passkeyStepUpSession(this.#s, signal) }, options),
+    );
   }
 
   /**

@@ -237,11 +237,42 @@ export interface MfaCodeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Options of {@link Session.regenerateRecoveryCodes}: a fresh factor, either
+ * a code (as for {@link Session.disableTotp}) or one of the account's
+ * passkeys (`docs/mfa.md`, "Recovery codes").
+ */
+export type RecoveryCodesOptions = MfaCodeOptions | PasskeyFactorOptions;
+
+/** A passkey as the fresh factor of a second-factor call (browsers). */
+export interface PasskeyFactorOptions {
+  /**
+   * The session's own passkey assertion counts when it is recent (a passkey
+   * login, or a password login whose second factor was a passkey, within the
+   * server's re-authentication window, 10 minutes by default); otherwise the
+   * browser asks for one of the account's passkeys first, and the session
+   * goes on as that passkey's (its `amr` becomes `['hwk', 'user']`).
+   */
+  passkey: true;
+  code?: undefined;
+  signal?: AbortSignal;
+}
+
 /** Options of {@link Session.setStrictMfa}. */
 export interface StrictMfaOptions extends MfaCodeOptions {
   /** Turn strict mode on or off. */
   enabled: boolean;
 }
+/**
+ * What {@link Session.addPasskey} resolves to: the passkey, and, when it is
+ * the account's first second factor (no TOTP, no recovery code left), the
+ * ten recovery codes the server issued with it, to show the user once.
+ */
+export interface AddedPasskey extends PasskeyInfo {
+  /** Ten single-use recovery codes (`XXXX-XXXX-XXXX-XXXX`), present only when the server issued them with this passkey. */
+  readonly recoveryCodes?: string[];
+}
+
 /** Options of {@link Session.removePasskey}; the second factor goes with `currentPassword`'s re-login. */
 export interface RemovePasskeyOptions extends SecondFactorOptions {
   /** Logs in again first, to remove a passkey other than this session's, when the session is not a fresh password login. */

@@ -32,6 +32,22 @@ export function recoveryCodeText(value: unknown, name: string): string {
 }
 
 /**
+ * The ten recovery codes of a server reply (`recoveryCodes`), in canonical
+ * form: TOTP `confirm`, `POST /mfa/recovery-codes`, and the registration of
+ * an account's first passkey all answer them.
+ * @throws `NETWORK` when the reply holds anything else
+ */
+export function recoveryCodesOf(reply: Record<string, unknown>): string[] {
+  const codes = reply.recoveryCodes;
+  if (!Array.isArray(codes) || codes.length !== 10) throw new ZeroVaultError('NETWORK', 'invalid server response');
+  try {
+    return codes.map((code: unknown) => recoveryCodeText(code, 'recoveryCodes'));
+  } catch {
+    throw new ZeroVaultError('NETWORK', 'invalid server response');
+  }
+}
+
+/**
  * Either kind of code, told apart by its shape (digits, or a recovery code).
  * @throws `INVALID_INPUT` naming `name`
  */

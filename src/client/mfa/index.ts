@@ -7,4 +7,4 @@
  */
 export { checkFactor } from './codes.js';
 export { fullSession, mfaRequired, passSecondFactor, settleLogin, type SettleInput, type VerifyInput } from './verify.js';
-export { disableTotp, enrollTotp, mfaStatus, regenerateRecoveryCodes, setStrictMfa, type EnrolHost, type MfaHost } from './manage.js';
+export { disableTotp, enrollTotp, mfaStatus, regenerateRecoveryCodes, setStrictMfa, type EnrolHost, type MfaHost, type PasskeyFactorHost } from './manage.js';

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { ZeroVaultError } from '../../errors.js';
-import { anyCode, checkFactor, recoveryCodeText, totpCode } from './codes.js';
+import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
+import { anyCode, checkFactor, recoveryCodesOf, totpCode } from './codes.js';
 import type { EnrollTotpOptions, MfaCodeOptions, MfaStatus, StrictMfaOptions, TotpEnrolment } from '../account/types.js';
 import type { AccountKeys } from '../account/keys.js';
 import { postJson, requestJson, type Endpoint } from '../api.js';
@@ -27,6 +27,14 @@ export interface EnrolHost extends MfaHost {
   readonly reauthenticate: (options: { currentPassword?: string | undefined; totp?: unknown; recoveryCode?: unknown; signal?: AbortSignal | undefined }) => Promise<void>;
   /** The session is full now (server side), with this `amr`: finish opening it if it was pending. */
   readonly confirmed: (amr: readonly string[]) => Promise<void>;
+}
+
+/** What a call that takes a passkey as its fresh factor needs beyond {@link MfaHost}. */
+export interface PasskeyFactorHost extends MfaHost {
+  /** The session's `amr` now (`hwk` in it: the session verified a passkey, maybe recently enough). */
+  readonly amr: () => readonly string[];
+  /** Asks the browser for one of the account's passkeys, and moves the session onto the fresh passkey session it gives. */
+  readonly passkeyStepUp: (signal: AbortSignal | undefined) => Promise<void>;
 }
 
 function invalidResponse(): ZeroVaultError {
@@ -80,17 +88,6 @@ function enrolmentOf(reply: Record<string, unknown>): { secret: string; uri: str
   return { secret, uri };
 }
 
-/** Ten recovery codes in canonical form. */
-function recoveryCodesOf(reply: Record<string, unknown>): string[] {
-  const codes = reply.recoveryCodes;
-  if (!Array.isArray(codes) || codes.length !== 10) throw invalidResponse();
-  try {
-    return codes.map((code: unknown) => recoveryCodeText(code, 'recoveryCodes'));
-  } catch {
-    throw invalidResponse();
-  }
-}
-
 /**
  * Starts TOTP enrolment (see `Session.enrollTotp`).
  * @throws `INVALID_INPUT`; `AUTH_FAILED` when a full session is not fresh; what the routes throw
@@ -129,10 +126,36 @@ export async function disableTotp(host: MfaHost, value: unknown): Promise<void> 
   await postJson(host.endpoint, '/mfa/totp/disable', code, { key: host.keys.sessionKey(), signal });
 }
 
-/** `POST /mfa/recovery-codes` (see `Session.regenerateRecoveryCodes`). */
-export async function regenerateRecoveryCodes(host: MfaHost, value: unknown): Promise<{ recoveryCodes: string[] }> {
-  const { code, signal } = codeOptions(value);
-  return { recoveryCodes: recoveryCodesOf(await postJson(host.endpoint, '/mfa/recovery-codes', code, { key: host.keys.sessionKey(), signal })) };
+/**
+ * `POST /mfa/recovery-codes` (see `Session.regenerateRecoveryCodes`), with
+ * a code, or with `passkey: true`: the server takes `{}` from a session
+ * that verified a passkey within its re-authentication window. A session
+ * with `hwk` in its `amr` tries that first (the client does not know when
+ * the server counts it from); when the server finds it stale (`AUTH_FAILED`),
+ * or the session never verified a passkey, the browser asks for one
+ * (`passkeyStepUp`) and the call goes out again from the fresh session.
+ */
+export async function regenerateRecoveryCodes(host: PasskeyFactorHost, value: unknown): Promise<{ recoveryCodes: string[] }> {
+  const o = options<{ passkey: unknown; code: unknown; signal: unknown }>(value);
+  if (o.passkey === undefined) {
+    const { code, signal } = codeOptions(o);
+    return { recoveryCodes: recoveryCodesOf(await postJson(host.endpoint, '/mfa/recovery-codes', code, { key: host.keys.sessionKey(), signal })) };
+  }
+  if (o.passkey !== true) throw new ZeroVaultError('INVALID_INPUT', 'passkey must be true');
+  if (o.code !== undefined) throw new ZeroVaultError('INVALID_INPUT', 'pass code or passkey, not both');
+  const signal = signalOf(o.signal);
+  const regenerate = async (): Promise<{ recoveryCodes: string[] }> => ({
+    recoveryCodes: recoveryCodesOf(await postJson(host.endpoint, '/mfa/recovery-codes', {}, { key: host.keys.sessionKey(), signal })),
+  });
+  if (host.amr().includes('hwk')) {
+    try {
+      return await regenerate();
+    } catch (err) {
+      if (!isZeroVaultError(err, 'AUTH_FAILED')) throw err;
+    }
+  }
+  await host.passkeyStepUp(signal);
+  return regenerate();
 }
 
 /** `POST /mfa/strict` (see `Session.setStrictMfa`). */

@@ -64,7 +64,7 @@ export interface PasskeyLoggedIn {
 }
 
 /** Steps 1 to 3: the server session, the account, the credential and the PRF output. */
-async function ceremony(input: PasskeyLoginInput): Promise<{ userId: string; passkeyId: string; signing: SigningKey; prfOutput: Uint8Array | null }> {
+async function ceremony(input: Pick<PasskeyLoginInput, 'endpoint' | 'userId' | 'signal'>): Promise<{ userId: string; passkeyId: string; signing: SigningKey; prfOutput: Uint8Array | null }> {
   const { endpoint, signal } = input;
   const ephemeral = deviceEphemeral();
   try {
@@ -122,6 +122,30 @@ async function unlockWithPassword(input: PasskeyLoginInput, userId: string, stor
     await postJson(input.endpoint, '/logout', {}, { key: opaque.signing }).catch(() => undefined);
     wipe(opaque.signing.macKey);
   }
+}
+
+/**
+ * Moves an open session onto a fresh passkey session of its account (steps
+ * 1 to 3 only): what a second-factor call that takes a passkey needs when
+ * the session's own assertion is missing or stale. `signing` follows the
+ * new server session in place (as after a `currentPassword` re-login), and
+ * the old server session is logged out. The PRF output, if any, is wiped
+ * unused (the session holds the root key already).
+ * @param userId - the normalized user id; a passkey of another account is refused
+ * @returns the id of the passkey the new server session is bound to
+ * @throws as {@link passkeyLogin}; `signing` is untouched then
+ */
+export async function passkeyStepUp(endpoint: Endpoint, userId: string, signing: SigningKey, signal: AbortSignal | undefined): Promise<string> {
+  const fresh = await ceremony({ endpoint, userId, signal });
+  if (fresh.prfOutput !== null) wipe(fresh.prfOutput);
+  const old = { sessionId: signing.sessionId, macKey: signing.macKey, expiresAt: signing.expiresAt };
+  signing.sessionId = fresh.signing.sessionId;
+  signing.macKey = fresh.signing.macKey;
+  signing.expiresAt = fresh.signing.expiresAt;
+  // The old server session is no longer used: end it rather than leave it to expire.
+  await postJson(endpoint, '/logout', {}, { key: old }).catch(() => undefined);
+  wipe(old.macKey);
+  return fresh.passkeyId;
 }
 
 /**

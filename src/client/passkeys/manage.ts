@@ -29,7 +29,8 @@ import { ZeroVaultError } from '../../errors.js';
 import { assertDeviceName } from '../../formats/device.js';
 import { isCredentialId } from '../../formats/passkey.js';
 import type { BlobStore } from '../../store/types.js';
-import type { PasskeyInfo } from '../account/types.js';
+import type { AddedPasskey, PasskeyInfo } from '../account/types.js';
+import { recoveryCodesOf } from '../mfa/codes.js';
 import { postJson, requestJson, stringField, type Endpoint, type SigningKey } from '../api.js';
 import { addToPasskeyRegistry, deletePasskeySlot, readPasskeyRegistry, removeFromPasskeyRegistry, writePasskeySlot } from './registry.js';
 import { createPasskeySlot } from './slot.js';
@@ -67,9 +68,10 @@ async function evaluatePrf(credentialId: string, rpId: unknown, signal: AbortSig
 /**
  * Registers a passkey for the session's account (module comment for the
  * order) and, when the authenticator has PRF, a passkey slot for it.
- * @returns the passkey, as {@link listPasskeys} would list it
+ * @returns the passkey, as {@link listPasskeys} would list it, with the
+ *   recovery codes the server issued when it is the account's first factor
  */
-export async function addPasskey(host: PasskeyHost, name: string): Promise<PasskeyInfo> {
+export async function addPasskey(host: PasskeyHost, name: string): Promise<AddedPasskey> {
   assertDeviceName(name);
   const { endpoint, signal, store, userId } = host;
   const started = await postJson(endpoint, '/passkeys/register/start', {}, { key: host.signing(), signal });
@@ -83,6 +85,8 @@ export async function addPasskey(host: PasskeyHost, name: string): Promise<Passk
     const finished = await postJson(endpoint, '/passkeys/register/finish', { registrationId, name, response: created.response }, { key: host.signing(), signal });
     const id = stringField(finished, 'id', /^[A-Za-z0-9_-]+$/);
     if (!isCredentialId(id) || id !== created.response.id) throw invalidResponse();
+    // Present only for the account's first factor; checked now, returned once everything else worked.
+    const recoveryCodes = finished.recoveryCodes === undefined ? undefined : recoveryCodesOf(finished);
     undo.push(() => requestJson(endpoint, 'DELETE', `/passkeys/${id}`, undefined, { key: host.signing() }));
     // Pending enrolment: the passkey was the account's first factor and the session is full now. It
     // must open (there is no root key before) ahead of the slot; if it cannot, the session is logged
@@ -103,7 +107,8 @@ export async function addPasskey(host: PasskeyHost, name: string): Promise<Passk
     } finally {
       if (slotKeys !== null) wipe(slotKeys.sealerSeed);
     }
-    return { id, name, createdAt, lastSeenAt: createdAt, lastAddress: null, current: false, verified: true, unlocks: slotKeys !== null };
+    const info: PasskeyInfo = { id, name, createdAt, lastSeenAt: createdAt, lastAddress: null, current: false, verified: true, unlocks: slotKeys !== null };
+    return recoveryCodes === undefined ? info : { ...info, recoveryCodes };
   } catch (err) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
     throw err;

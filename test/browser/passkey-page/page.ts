@@ -147,6 +147,33 @@ const api = {
       await again.logout();
       return { pendingBefore, vaultBefore, added, after, listed, read };
     }),
+  /**
+   * On a server with `mfa: 'required'`: a passkey as the only factor comes
+   * with ten recovery codes; with the passkey lost, the password alone is
+   * MFA_REQUIRED and one code gets the login through. That session (no
+   * passkey in its `amr`) regenerates the codes with `passkey: true`: the
+   * browser asks for the passkey first, and the session goes on as the
+   * passkey's. The old codes are void, the new ones work.
+   */
+  passkeyOnlyRecovery: (userId: string, password: string, note: string, name: string) =>
+    answer(async () => {
+      const session = await requiring.register({ userId, password });
+      const added = await session.addPasskey({ name });
+      await (await session.vault('notes')).put('note', utf8(note));
+      await session.logout();
+      const codes = added.recoveryCodes ?? [];
+      const withoutCode = await requiring.login({ userId, password }).then(() => 'ok', codeOf);
+      const recovered = await requiring.login({ userId, password, recoveryCode: codes[0] ?? '' });
+      const viaCode = { amr: recovered.amr, pending: recovered.mfaPending ?? null, note: await readNote(recovered) };
+      const { recoveryCodes } = await recovered.regenerateRecoveryCodes({ passkey: true });
+      const afterStepUp = { amr: recovered.amr, boundToAdded: recovered.passkeyId === added.id, note: await readNote(recovered) };
+      await recovered.logout();
+      const oldCode = await requiring.login({ userId, password, recoveryCode: codes[1] ?? '' }).then(() => 'ok', codeOf);
+      const fresh = await requiring.login({ userId, password, recoveryCode: recoveryCodes[0] ?? '' });
+      const newCode = fresh.amr;
+      await fresh.logout();
+      return { id: added.id, codes, withoutCode, viaCode, regenerated: recoveryCodes, afterStepUp, oldCode, newCode };
+    }),
   /** Test probe: the credential's PRF output for the SDK's input, as the SDK would get it. */
   prfOf: (credentialId: string) =>
     answer(async () => {

@@ -376,6 +376,23 @@ describe('a full session', () => {
     await session.logout();
   });
 
+  test('regenerateRecoveryCodes({ passkey: true }): malformed options are INVALID_INPUT before any request; a session without a passkey assertion asks for one first (and stays as it was when that fails)', async () => {
+    const userId = await newUser();
+    const session = await client().login({ userId, password: PASSWORD });
+    fake.seen.length = 0;
+    for (const options of [{ passkey: 'yes' }, { passkey: false }, { passkey: true, code: '123456' }, { passkey: true, signal: 'x' }]) {
+      await expectCode(() => session.regenerateRecoveryCodes(options as never), 'INVALID_INPUT');
+    }
+    expect(fake.seen).toEqual([]);
+    const amr = session.amr;
+    // No `hwk` in its amr: the passkey step-up comes first, and this server has no passkey routes.
+    await expectCode(() => session.regenerateRecoveryCodes({ passkey: true }), 'NOT_FOUND');
+    expect(fake.seen.map((s) => s.path)).toEqual(['/passkey/login/start']);
+    expect(session.amr).toEqual(amr);
+    expect(await session.mfa()).toMatchObject({ totp: true });
+    await session.logout();
+  });
+
   test('a malformed status or recovery code list is NETWORK', async () => {
     const userId = await newUser();
     const session = await client().login({ userId, password: PASSWORD });
