@@ -92,6 +92,10 @@ test('the core entry loads OPAQUE at the first login and sharing code only when 
     'src/client/mfa/codes.ts',
     // Passkeys: with the first addPasskey, passkeys(), removePasskey or loginWithPasskey.
     'src/client/passkeys/index.ts',
+    'src/client/passkeys/checks.ts',
+    'src/client/devices/checks.ts',
+    // Rotation sweeps: with the first rotate or eager revoke.
+    'src/client/vault/maintenance.ts',
     // A passkey as a second factor: with a pending login that allows it (client/mfa imports it with import()).
     'src/client/passkeys/factor.ts',
     'src/client/passkeys/manage.ts',

@@ -17,7 +17,8 @@ import { fromUtf8, utf8 } from '../../crypto/bytes.js';
 import { MAX_RECORD_PLAINTEXT } from '../../envelope/format.js';
 import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
 import { VaultCore, type VaultRecord } from './core.js';
-import { pass, rewrapThenDrop } from './maintenance.js';
+import { loadOnDemand } from '../../crypto/lazy.js';
+import type * as Maintenance from './maintenance.js';
 import { RESERVED_PREFIX, assertRecordId } from './names.js';
 import type { DeleteOptions, PassOptions, PutOptions, RevokeOptions, RevokeResult, RotateOptions, ShareOptions, VaultHandle, VaultHost, VaultMember, VaultRole } from './types.js';
 
@@ -54,6 +55,11 @@ export async function openVault(host: VaultHost, name: string): Promise<Vault> {
   host.keys.assertOpen();
   const loaded = await host.manifests.load();
   return construct(new VaultCore(host, name, loaded?.manifest));
+}
+
+/** Rotation sweeps (`maintenance.ts`), loaded with the first rotate or revoke rather than with the page. */
+function maintenance(): Promise<typeof Maintenance> {
+  return loadOnDemand(() => import('./maintenance.js'));
 }
 
 /**
@@ -240,7 +246,7 @@ export class Vault {
         ...(options.onSkip === undefined ? {} : { onSkip: options.onSkip }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       };
-      return { rewrapped: await rewrapThenDrop(this.#core, passOptions), kekVersion: active.version };
+      return { rewrapped: await (await maintenance()).rewrapThenDrop(this.#core, passOptions), kekVersion: active.version };
     });
   }
 
@@ -284,6 +290,10 @@ export class Vault {
   }
 
   #handle(): VaultHandle {
-    return { name: this.name, pass: (options) => pass(this.#core, options), rewrapThenDrop: (options) => rewrapThenDrop(this.#core, options) };
+    return {
+      name: this.name,
+      pass: async (options) => (await maintenance()).pass(this.#core, options),
+      rewrapThenDrop: async (options) => (await maintenance()).rewrapThenDrop(this.#core, options),
+    };
   }
 }
