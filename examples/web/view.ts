@@ -56,6 +56,9 @@ export function setBusy(text: string | null): void {
   byId('busy').hidden = text === null;
 }
 
+/** Lets the busy overlay paint before Argon2id keeps the main thread busy. */
+export const nextFrame = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /** Renders the notes, newest first, with Edit and Delete buttons carrying the note id. */
