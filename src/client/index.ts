@@ -9,10 +9,16 @@ export {
   Session,
   type ChangePasswordOptions,
   type DeviceInfo,
+  type EnrollTotpOptions,
   type LogoutOptions,
+  type MfaCodeOptions,
+  type MfaStatus,
   type RecoveryKeyOptions,
   type RevokeDeviceOptions,
+  type SecondFactorOptions,
   type SharedVaultInfo,
+  type StrictMfaOptions,
+  type TotpEnrolment,
   type VaultOptions,
 } from './account/session.js';
 export { Vault, type VaultRecord } from './vault/vault.js';

@@ -11,6 +11,7 @@ import type { Argon2idParams } from '../../crypto/ksf.js';
 import { loadOnDemand } from '../../crypto/lazy.js';
 import type * as OpaqueClient from '../../opaque/client.js';
 import type { SuiteName } from '../../opaque/suite-names.js';
+import { ZeroVaultError } from '../../errors.js';
 import { bytesField, postJson, stringField, type CallOptions, type Endpoint, type SigningKey } from '../api.js';
 
 /**
@@ -77,15 +78,39 @@ export async function submitCredential(endpoint: Endpoint, userId: string, crede
  */
 export type DeviceProver = (request: Uint8Array) => Promise<{ readonly id: string; readonly signature: Uint8Array } | null>;
 
-/** A finished login: the request-signing key (with the session's expiry) and the export key. */
+/** A finished login: the request-signing key (with the session's expiry), the export key, and what the server says of the second factor. */
 export interface LoginResult {
   readonly signing: SigningKey;
   readonly exportKey: Uint8Array;
+  /**
+   * `'mfa'`: the session is pending until a second factor is verified;
+   * `'enroll'`: until one is enrolled (`mfa: 'required'`); `undefined`: full.
+   */
+  readonly pending: 'mfa' | 'enroll' | undefined;
+  /** The factors a pending session may verify (`totp`, `recovery-code`, `passkey`). */
+  readonly factors: readonly string[];
+  /** The session's authentication methods (RFC 8176), as far as the server said; `['pwd']` otherwise. */
+  readonly amr: readonly string[];
+}
+
+/** An `amr` list of a server reply (RFC 8176 names are short lower-case words), or `undefined` when absent. */
+export function amrField(body: Record<string, unknown>): readonly string[] | undefined {
+  return namesField(body, 'amr');
+}
+
+function namesField(body: Record<string, unknown>, name: string): readonly string[] | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > 8 || !value.every((v) => typeof v === 'string' && /^[a-z][a-z-]{0,23}$/.test(v))) {
+    throw new ZeroVaultError('NETWORK', 'invalid server response');
+  }
+  return Object.freeze([...(value as string[])]);
 }
 
 /**
  * Logs in with a credential; with `device`, a password login also carries
- * the remembered device's proof.
+ * the remembered device's proof; `start` adds fields to `login/start` (a
+ * second factor given as text, checked there for strict accounts).
  * @throws `AUTH_FAILED` for a wrong password or unknown user (one message), `RATE_LIMITED`, `NETWORK`
  */
 export async function loginCredential(
@@ -96,22 +121,44 @@ export async function loginCredential(
   password: string | Uint8Array,
   signal?: AbortSignal,
   device?: DeviceProver,
+  start: Readonly<Record<string, string>> = {},
 ): Promise<LoginResult> {
   const { startLogin, finishLogin } = await opaqueClient();
-  const start = await startLogin({ password, suite: settings.suite });
-  const extra: Record<string, unknown> = credential === 'password' ? {} : { credential };
+  const begun = await startLogin({ password, suite: settings.suite });
+  const extra: Record<string, unknown> = credential === 'password' ? { ...start } : { ...start, credential };
   if (device !== undefined && credential === 'password') {
-    const proof = await device(start.request);
+    const proof = await device(begun.request);
     if (proof !== null) extra.device = { id: proof.id, signature: toBase64url(proof.signature) };
   }
-  const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(start.request), ...extra }, { signal });
+  const started = await postJson(endpoint, '/login/start', { userId, request: toBase64url(begun.request), ...extra }, { signal });
   const loginId = stringField(started, 'loginId', /^[A-Za-z0-9_-]{22}$/);
-  const finished = await finishLogin({ state: start.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
-  wipe(start.state);
-  const done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) }, { signal });
-  const sessionId = stringField(done, 'sessionId', /^[A-Za-z0-9_-]{16,64}$/);
+  const finished = await finishLogin({ state: begun.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
+  wipe(begun.state);
+  let done: Record<string, unknown>;
+  let pending: LoginResult['pending'];
+  let sessionId: string;
+  try {
+    done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) }, { signal });
+    sessionId = stringField(done, 'sessionId', /^[A-Za-z0-9_-]{16,64}$/);
+    const said = done.pending;
+    if (said !== undefined && said !== 'mfa' && said !== 'enroll') throw new ZeroVaultError('NETWORK', 'invalid server response');
+    pending = said;
+  } catch (err) {
+    wipe(finished.exportKey, finished.sessionKey);
+    throw err;
+  }
   const expiresAt = typeof done.expiresAt === 'number' ? done.expiresAt : Number.POSITIVE_INFINITY;
   const macKey = requestMacKey(finished.sessionKey, sessionId);
   wipe(finished.sessionKey);
-  return { signing: { sessionId, macKey, expiresAt }, exportKey: finished.exportKey };
+  const signing = { sessionId, macKey, expiresAt };
+  try {
+    const factors = namesField(done, 'factors') ?? [];
+    const amr = amrField(done) ?? ['pwd'];
+    return { signing, exportKey: finished.exportKey, pending, factors, amr };
+  } catch (err) {
+    // A session the reply does not describe is not handed out.
+    await postJson(endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
+    wipe(finished.exportKey, macKey);
+    throw err;
+  }
 }

@@ -11,6 +11,8 @@ import { normalizeUserId } from '../../formats/user-id.js';
 import type { SuiteName } from '../../opaque/suite-names.js';
 import type { BlobStore } from '../../store/types.js';
 import type { FetchFn } from '../../transport.js';
+import { checkFactor, type Factor } from './factor.js';
+import type { SecondFactorOptions } from './types.js';
 
 /** Options of `Client`. */
 export interface ClientOptions {
@@ -76,16 +78,19 @@ export interface RememberOptions {
   deviceName?: string;
 }
 
-/** Credentials of `Client.register` and `Client.login`. */
-export interface Credentials extends RememberOptions {
+/**
+ * Credentials of `Client.register` and `Client.login`. For an account with a
+ * second factor, `totp` or `recoveryCode` (see `docs/mfa.md`).
+ */
+export interface Credentials extends RememberOptions, SecondFactorOptions {
   userId: string;
   password: string;
   /** Cancels the call (each request is also bounded by the client's `timeoutMs`). */
   signal?: AbortSignal;
 }
 
-/** Options of `Client.recover`. */
-export interface RecoverOptions extends RememberOptions {
+/** Options of `Client.recover`; an account with a second factor needs it here too (`totp` or `recoveryCode`). */
+export interface RecoverOptions extends RememberOptions, SecondFactorOptions {
   userId: string;
   /** The recovery key as `createRecoveryKey` showed it. */
   recoveryKey: string;
@@ -119,11 +124,11 @@ export function checkRemember(value: RememberOptions): Remember {
   return rememberDevice === true ? { name: deviceName } : undefined;
 }
 
-/** Validates credentials; returns the normalized user id. */
-export function checkCredentials(value: unknown): { userId: string; password: string; signal: AbortSignal | undefined; remember: Remember } {
+/** Validates credentials; returns the normalized user id and the second factor. */
+export function checkCredentials(value: unknown): { userId: string; password: string; signal: AbortSignal | undefined; remember: Remember; factor: Factor } {
   const c = value as Partial<Credentials> | null;
   if (typeof c !== 'object' || c === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
   const userId = normalizeUserId(c.userId);
   if (typeof c.password !== 'string' || c.password.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'password must be a non-empty string');
-  return { userId, password: c.password, signal: checkSignal(c.signal), remember: checkRemember(c) };
+  return { userId, password: c.password, signal: checkSignal(c.signal), remember: checkRemember(c), factor: checkFactor(c) };
 }

@@ -20,7 +20,8 @@ import { AccountKeys } from './keys.js';
 import { keyringStore } from './keyring.js';
 import { addSlotEntry, readMeta, readSlot, KEYRING_ID } from './meta.js';
 import { normalizeBaseUrl, noteSessionExpiry, postJson, signRequest, tokenOriginsOf, transportOptions, type Endpoint, type SigningKey } from '../api.js';
-import { loginCredential, prepareCredential, submitCredential, type Credential, type OpaqueSettings } from './auth.js';
+import { loginCredential, prepareCredential, submitCredential, type Credential, type LoginResult, type OpaqueSettings } from './auth.js';
+import { mfaCode, startFields, type Factor } from './factor.js';
 import { changePasswordWith } from './credentials.js';
 import { parseRecoveryKey } from '../../formats/recovery-key.js';
 import { guardedStore } from '../guarded-store.js';
@@ -31,6 +32,9 @@ import type * as Devices from '../devices/index.js';
 import { checkCredentials, checkRemember, checkSignal, type ClientOptions, type Credentials, type RecoverOptions, type Remember, type ResumeOptions } from './client-options.js';
 
 export type { ClientOptions, Credentials, RecoverOptions, RememberOptions, ResumeOptions } from './client-options.js';
+
+/** How the server authenticates a session a remembered device resumed (RFC 8176 "swk"). */
+const DEVICE_AMR: readonly string[] = Object.freeze(['swk']);
 
 /** The device code, loaded with the first call that needs it (see `device-place.ts`). */
 function deviceCode(): Promise<typeof Devices> {
@@ -83,7 +87,8 @@ export class Client {
    * this device), then a fresh root key, keyring and unlock slot.
    *
    * With `rememberDevice`, the session also remembers this device (see
-   * {@link resume}).
+   * {@link resume}). On a server with `mfa: 'required'` the session is
+   * pending enrolment (`session.mfaPending === 'enroll'`, see {@link login}).
    *
    * @returns a logged-in session
    * @throws `CONFLICT` when the user id is taken; `INVALID_INPUT`; `NETWORK`
@@ -92,12 +97,12 @@ export class Client {
    *   or an `fsStore`)
    */
   async register(options: Credentials): Promise<Session> {
-    const { userId, password, signal, remember } = checkCredentials(options);
+    const { userId, password, signal, remember, factor } = checkCredentials(options);
     await this.#assertCanRemember(remember);
     const prepared = await prepareCredential(this.#endpoint, this.#settings, userId, 'password', password, signal);
     wipe(prepared.exportKey);
     await submitCredential(this.#endpoint, userId, 'password', prepared.record, { signal });
-    return this.#loginWith(userId, 'password', password, signal, remember);
+    return this.#loginWith(userId, password, signal, remember, factor);
   }
 
   /**
@@ -111,18 +116,33 @@ export class Client {
    * rate limit, so password guessing from elsewhere never locks the user
    * out here. With `rememberDevice`, the session remembers this device (see
    * {@link resume}); when that fails, the login fails and leaves nothing live.
+   * A device is remembered only once the session is full (second factor verified).
+   *
+   * **Second factor** (`docs/mfa.md`): for an account with TOTP the server
+   * leaves the session *pending* after the password; the login then sends
+   * `totp` (a code, or the code the `totp` function asks the user for; the
+   * function is called only then) or `recoveryCode` to the server, and
+   * goes on once it is accepted. A code given as text also travels with the
+   * first login message, where a *strict* account checks it: strict
+   * accounts need the code as text. On a server with `mfa: 'required'`, an
+   * account without a factor gets a session pending enrolment
+   * (`session.mfaPending === 'enroll'`): only `enrollTotp`, `addPasskey` and
+   * `logout` work until a factor is confirmed.
    *
    * @throws `AUTH_FAILED` (one message) for a wrong password or unknown user,
-   *   or when the server's key directory holds other keys for this account;
+   *   for a wrong, replayed or spent code, for a strict account without the
+   *   right code, or when the server's key directory holds other keys for
+   *   this account; `MFA_REQUIRED` when the account needs a second factor
+   *   and none was given (the pending server session is ended);
    *   `RATE_LIMITED` (with `retryAfterMs`); `DECRYPT_FAILED` / `ROLLBACK` when
    *   the store misbehaves; `NETWORK` (unreachable, timed out, or aborted);
    *   `UNSUPPORTED` for `rememberDevice` where devices cannot be kept;
    *   `CONFLICT` for `rememberDevice` when the account already remembers 32 devices
    */
   async login(options: Credentials): Promise<Session> {
-    const { userId, password, signal, remember } = checkCredentials(options);
+    const { userId, password, signal, remember, factor } = checkCredentials(options);
     await this.#assertCanRemember(remember);
-    return this.#loginWith(userId, 'password', password, signal, remember);
+    return this.#loginWith(userId, password, signal, remember, factor);
   }
 
   /**
@@ -149,7 +169,10 @@ export class Client {
     const { resumeDevice } = await deviceCode();
     const resumed = await resumeDevice({ endpoint: this.#endpoint, place: this.#place, userId, signal, storeFor: (signing) => this.#storeFor(() => signing) });
     if (resumed === null) return null;
-    return this.#openSession(resumed.userId, resumed.signing, resumed.rootKey, { deviceId: resumed.deviceId, remember: undefined, signal });
+    const keys = new AccountKeys(resumed.signing);
+    const deviceId = await this.#openSession(resumed.userId, keys, resumed.rootKey, { deviceId: resumed.deviceId, remember: undefined, signal });
+    // A device was remembered from a full session: it counts as the second factor (never pending).
+    return this.#session(resumed.userId, keys, DEVICE_AMR, deviceId, undefined);
   }
 
   /** @throws `UNSUPPORTED` when `rememberDevice` is asked for where devices cannot be kept; `INVALID_INPUT` for a bad `deviceName` */
@@ -166,73 +189,123 @@ export class Client {
     }
   }
 
-  async #loginWith(userId: string, credential: Credential, secret: string | Uint8Array, signal: AbortSignal | undefined, remember: Remember): Promise<Session> {
+  async #loginWith(userId: string, password: string, signal: AbortSignal | undefined, remember: Remember, factor: Factor): Promise<Session> {
     // A remembered device proves itself on a password login (its own rate-limit bucket). Best
     // effort: when the device code cannot be loaded, the login goes on without the proof.
     const known =
-      credential === 'password' && this.#place.kind !== 'none'
+      this.#place.kind !== 'none'
         ? await deviceCode()
             .then((devices) => devices.knownDevice(this.#endpoint, this.#place, userId))
             .catch(() => null)
         : null;
-    const { signing, exportKey } = await loginCredential(this.#endpoint, this.#settings, userId, credential, secret, signal, known?.prove);
-    const store = this.#storeFor(() => signing);
-    let rootKey: Uint8Array;
-    try {
-      rootKey = await this.#unlock(store, credential, exportKey);
-    } catch (err) {
-      await this.#abandon(signing);
-      throw err;
-    } finally {
-      wipe(exportKey);
-    }
-    const session = await this.#openSession(userId, signing, rootKey, { deviceId: known?.deviceId, remember, signal });
+    const login = await loginCredential(this.#endpoint, this.#settings, userId, 'password', password, signal, known?.prove, startFields(factor));
+    const session = await this.#establish(userId, login, factor, signal, (store, exportKey) => this.#unlock(store, 'password', exportKey), { deviceId: known?.deviceId, remember });
     // A password login on a remembered device counts as using it ("most recently used" for resume).
     if (known !== null && session.deviceId === known.deviceId) await known.touch();
     return session;
   }
 
   /**
-   * Loads the keyring with the root key, publishes this account's keys, and
-   * returns the session; remembers the device when asked. On any failure the
-   * keys are wiped and the server session revoked (best effort), so a
-   * half-opened login leaves nothing live.
+   * Turns a finished OPAQUE login into a session. A session the server left
+   * pending for a second factor (`mfa`) is verified first (or ended, with
+   * the error). Then `unlock` gives the root key (it owns it from then on)
+   * and the session opens; a session pending enrolment (`enroll`) is handed
+   * out pending and does that once its first factor is confirmed. The
+   * export key is wiped once `unlock` ran, or when the session closes.
    */
-  async #openSession(userId: string, signing: SigningKey, rootKey: Uint8Array, device: { deviceId: string | undefined; remember: Remember; signal: AbortSignal | undefined }): Promise<Session> {
-    let keys: AccountKeys | undefined;
+  async #establish(
+    userId: string,
+    login: LoginResult,
+    factor: Factor,
+    signal: AbortSignal | undefined,
+    unlock: (store: BlobStore, exportKey: Uint8Array) => Promise<Uint8Array>,
+    device: { deviceId: string | undefined; remember: Remember },
+  ): Promise<Session> {
+    const { signing, exportKey } = login;
+    let amr = login.amr;
+    if (login.pending === 'mfa') {
+      try {
+        amr = await (await mfaCode()).passSecondFactor({ endpoint: this.#endpoint, signing, factors: login.factors, factor, signal });
+      } catch (err) {
+        wipe(exportKey);
+        await this.#abandon(signing);
+        throw err;
+      }
+    }
+    const keys = new AccountKeys(signing);
+    const open = async (): Promise<string | undefined> => {
+      let rootKey: Uint8Array;
+      try {
+        rootKey = await unlock(this.#storeFor(() => signing), exportKey);
+      } catch (err) {
+        await postJson(this.#endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
+        keys.close();
+        throw err;
+      } finally {
+        wipe(exportKey);
+      }
+      return this.#openSession(userId, keys, rootKey, { ...device, signal });
+    };
+    if (login.pending !== 'enroll') return this.#session(userId, keys, amr, await open(), undefined);
+    keys.hold(exportKey);
+    return this.#session(userId, keys, amr, undefined, open);
+  }
+
+  /** The `Session` of `keys` (active, or pending enrolment with `complete`). */
+  #session(userId: string, keys: AccountKeys, amr: readonly string[], deviceId: string | undefined, complete: (() => Promise<string | undefined>) | undefined): Session {
+    return createSession({
+      userId,
+      endpoint: this.#endpoint,
+      store: this.#storeFor(() => keys.signing()),
+      settings: this.#settings,
+      keys,
+      serverStore: this.#store === undefined,
+      tokenOrigins: this.#tokenOrigins,
+      deviceId,
+      place: this.#place,
+      amr,
+      complete,
+    });
+  }
+
+  /**
+   * Loads the keyring with the root key (`keys` owns it from then on),
+   * publishes this account's keys, and remembers the device when asked.
+   * On any failure the keys are wiped and the server session revoked (best
+   * effort), so a half-opened login leaves nothing live.
+   * @returns the device the session is bound to
+   */
+  async #openSession(userId: string, keys: AccountKeys, rootKey: Uint8Array, device: { deviceId: string | undefined; remember: Remember; signal: AbortSignal | undefined }): Promise<string | undefined> {
     try {
-      const { loadKeyring } = await keyringStore();
-      const loaded = await loadKeyring(this.#storeFor(() => signing), rootKey);
-      if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
-      keys = new AccountKeys(rootKey, loaded, signing);
-      const owned = keys;
+      try {
+        const { loadKeyring } = await keyringStore();
+        const loaded = await loadKeyring(this.#storeFor(() => keys.sessionKey()), rootKey);
+        if (loaded === null) throw new ZeroVaultError('ROLLBACK', 'the keyring is missing from the store');
+        keys.activate(rootKey, loaded);
+      } catch (err) {
+        wipe(rootKey);
+        throw err;
+      }
       // The key directory code loads with the first login, not with the page.
       const { publishKeys } = await loadOnDemand(() => import('../sharing/index.js'));
-      await publishKeys(this.#endpoint, signing, userId, loaded.keyring);
-      const store = this.#storeFor(() => owned.signing());
-      let deviceId = device.deviceId;
-      if (device.remember !== undefined) {
-        const { rememberDevice } = await deviceCode();
-        deviceId = await rememberDevice(
-          { endpoint: this.#endpoint, place: this.#place, store, userId, signing: () => owned.signing(), rootKey: () => owned.rootKey(), signal: device.signal },
-          { name: device.remember.name, known: device.deviceId },
-        );
-      }
-      return createSession({
-        userId,
-        endpoint: this.#endpoint,
-        store,
-        settings: this.#settings,
-        keys,
-        serverStore: this.#store === undefined,
-        tokenOrigins: this.#tokenOrigins,
-        deviceId,
-        place: this.#place,
-      });
+      await publishKeys(this.#endpoint, keys.signing(), userId, keys.keyring());
+      if (device.remember === undefined) return device.deviceId;
+      const { rememberDevice } = await deviceCode();
+      return await rememberDevice(
+        {
+          endpoint: this.#endpoint,
+          place: this.#place,
+          store: this.#storeFor(() => keys.signing()),
+          userId,
+          signing: () => keys.signing(),
+          rootKey: () => keys.rootKey(),
+          signal: device.signal,
+        },
+        { name: device.remember.name, known: device.deviceId },
+      );
     } catch (err) {
-      await postJson(this.#endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
-      if (keys === undefined) wipe(rootKey, signing.macKey);
-      else keys.close();
+      await postJson(this.#endpoint, '/logout', {}, { key: keys.sessionKey() }).catch(() => undefined);
+      keys.close();
       throw err;
     }
   }
@@ -275,36 +348,35 @@ export class Client {
    */
   async recover(options: RecoverOptions): Promise<Session> {
     if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-    const { userId, password: newPassword, signal } = checkCredentials({ userId: options.userId, password: options.newPassword, signal: options.signal });
+    const { userId, password: newPassword, signal, factor } = checkCredentials({
+      userId: options.userId,
+      password: options.newPassword,
+      signal: options.signal,
+      totp: options.totp,
+      recoveryCode: options.recoveryCode,
+    });
     const remember = checkRemember(options);
     await this.#assertCanRemember(remember);
     const key = parseRecoveryKey(options.recoveryKey);
-    let login: Awaited<ReturnType<typeof loginCredential>>;
+    let login: LoginResult;
     try {
-      login = await loginCredential(this.#endpoint, this.#settings, userId, 'recovery', key, signal);
+      login = await loginCredential(this.#endpoint, this.#settings, userId, 'recovery', key, signal, undefined, startFields(factor));
     } finally {
       wipe(key);
     }
-    const { signing, exportKey } = login;
-    const store = this.#storeFor(() => signing);
-    let rootKey: Uint8Array;
-    try {
+    const { signing } = login;
+    const unlock = async (store: BlobStore, exportKey: Uint8Array): Promise<Uint8Array> => {
       const slot = await readSlot(store, 'recovery');
       if (slot === null) throw decryptFailed();
-      rootKey = await unwrapRoot('recovery', exportKey, slot);
-    } catch (err) {
-      await this.#abandon(signing);
-      throw err;
-    } finally {
-      wipe(exportKey);
-    }
-    try {
-      await changePasswordWith({ endpoint: this.#endpoint, settings: this.#settings, store, userId, signing, rootKey, signal }, newPassword);
-    } catch (err) {
-      wipe(rootKey);
-      await this.#abandon(signing);
-      throw err;
-    }
-    return this.#openSession(userId, signing, rootKey, { deviceId: undefined, remember, signal });
+      const rootKey = await unwrapRoot('recovery', exportKey, slot);
+      try {
+        await changePasswordWith({ endpoint: this.#endpoint, settings: this.#settings, store, userId, signing, rootKey, signal }, newPassword);
+      } catch (err) {
+        wipe(rootKey);
+        throw err;
+      }
+      return rootKey;
+    };
+    return this.#establish(userId, login, factor, signal, unlock, { deviceId: undefined, remember });
   }
 }

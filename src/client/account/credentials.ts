@@ -13,8 +13,9 @@
 import { wipe } from '../../crypto/bytes.js';
 import { randomBytes } from '../../crypto/random.js';
 import type { BlobStore } from '../../store/types.js';
-import type { Endpoint, SigningKey } from '../api.js';
+import { postJson, type Endpoint, type SigningKey } from '../api.js';
 import { ZeroVaultError } from '../../errors.js';
+import { checkFactor, mfaCode, startFields } from './factor.js';
 import { loginCredential, prepareCredential, submitCredential, type DeviceProver, type OpaqueSettings } from './auth.js';
 import { addSlotEntry, pruneSlot } from './meta.js';
 import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from '../../formats/recovery-key.js';
@@ -41,18 +42,36 @@ export interface CredentialContext {
  * and moves the session's signing key to the new server session (the old
  * one is revoked by the change); without it, nothing happens here and a
  * session older than the window gets `AUTH_FAILED` from the server.
- * @throws `INVALID_INPUT` for an empty password; `AUTH_FAILED` for a wrong one
+ *
+ * For an account with a second factor the new login needs it too
+ * (`options.totp` / `recoveryCode`, as for `Client.login`): without it the
+ * new server session is ended, `MFA_REQUIRED` thrown, and the session keeps
+ * its old key.
+ * @returns the new login's `amr`, or `undefined` when there was none
+ * @throws `INVALID_INPUT` for an empty password or a malformed code;
+ *   `AUTH_FAILED` for a wrong one; `MFA_REQUIRED`; `RATE_LIMITED`
  */
-export async function reauthenticate(ctx: CredentialContext, currentPassword: string | undefined): Promise<void> {
-  if (currentPassword === undefined) return;
+export async function reauthenticate(ctx: CredentialContext, currentPassword: string | undefined, options: { totp?: unknown; recoveryCode?: unknown } = {}): Promise<readonly string[] | undefined> {
+  const factor = checkFactor(options);
+  if (currentPassword === undefined) return undefined;
   if (typeof currentPassword !== 'string' || currentPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
-  const fresh = await loginCredential(ctx.endpoint, ctx.settings, ctx.userId, 'password', currentPassword, ctx.signal, ctx.device);
+  const fresh = await loginCredential(ctx.endpoint, ctx.settings, ctx.userId, 'password', currentPassword, ctx.signal, ctx.device, startFields(factor));
   wipe(fresh.exportKey);
+  let amr = fresh.amr;
+  try {
+    if (fresh.pending === 'enroll') throw new ZeroVaultError('MFA_REQUIRED', 'a second factor is required');
+    if (fresh.pending === 'mfa') amr = await (await mfaCode()).passSecondFactor({ endpoint: ctx.endpoint, signing: fresh.signing, factors: fresh.factors, factor, signal: ctx.signal });
+  } catch (err) {
+    await postJson(ctx.endpoint, '/logout', {}, { key: fresh.signing }).catch(() => undefined);
+    wipe(fresh.signing.macKey);
+    throw err;
+  }
   const old = ctx.signing.macKey;
   ctx.signing.sessionId = fresh.signing.sessionId;
   ctx.signing.macKey = fresh.signing.macKey;
   ctx.signing.expiresAt = fresh.signing.expiresAt;
   wipe(old);
+  return amr;
 }
 
 /** Sets a new password (`Session.changePassword`, `Client.recover`). */

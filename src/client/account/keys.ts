@@ -3,6 +3,13 @@
  * keyring (with its store version and content version, one value), and the
  * request-signing key — and of their lifetime.
  *
+ * A session starts *pending* (signing key only) and becomes active with
+ * {@link AccountKeys.activate}. Logins activate at once; a login that must
+ * enrol a second factor first (`mfa: 'required'`) stays pending until the
+ * factor is confirmed: until then every borrower gets `MFA_REQUIRED`, before
+ * any request, and only the MFA routes and logout (through
+ * {@link AccountKeys.sessionKey} and `use(work, true)`) reach the server.
+ *
  * Everything else (vaults, sharing, stores, manifests, pins) borrows keys
  * through this object, whose accessors check "open" on every use and throw
  * `CLOSED` afterwards. Closing (logout, or the server saying the session is
@@ -15,7 +22,7 @@
  */
 import { wipe } from '../../crypto/bytes.js';
 import type { Keyring } from '../../envelope/index.js';
-import { closed, isZeroVaultError } from '../../errors.js';
+import { ZeroVaultError, closed, isZeroVaultError } from '../../errors.js';
 import type { SigningKey } from '../api.js';
 
 /** The keyring as this session knows it: the value, its store version and its content version. */
@@ -29,12 +36,13 @@ export interface KeyringState {
 
 /** The borrowing side of {@link AccountKeys}: what a vault or the sharing code may call. */
 export interface KeyHandle {
-  /** @throws `CLOSED` once the session is closed */
+  /** @throws `CLOSED` once the session is closed; `MFA_REQUIRED` while its second factor is pending */
   assertOpen(): void;
   /**
    * Runs `work` as an operation of this session: fails with `CLOSED` before
-   * it starts when the session is closed; the keys stay unwiped until it
-   * settles; a `CLOSED` error from the server closes the session.
+   * it starts when the session is closed (and `MFA_REQUIRED` while it is
+   * pending); the keys stay unwiped until it settles; a `CLOSED` error from
+   * the server closes the session.
    */
   use<T>(work: () => Promise<T>): Promise<T>;
   /** Registers what to let go of when the session closes (runs at once if it is closed already). */
@@ -43,9 +51,11 @@ export interface KeyHandle {
 
 /** The secrets of one session and their lifetime. */
 export class AccountKeys implements KeyHandle {
-  readonly #rootKey: Uint8Array;
+  #rootKey: Uint8Array | undefined;
   readonly #signing: SigningKey;
-  #keyring: KeyringState;
+  #keyring: KeyringState | undefined;
+  /** Secrets a pending session holds until it activates (the login's export key); wiped with the rest. */
+  readonly #held: Uint8Array[] = [];
   /** Keyrings this session replaced: an operation that started under one may still hold its keys; wiped at close. */
   readonly #retired: Keyring[] = [];
   /** What to let go of at close (see {@link onClose}). */
@@ -54,11 +64,36 @@ export class AccountKeys implements KeyHandle {
   #wiped = false;
   #running = 0;
 
-  /** Takes ownership of `rootKey`, `signing` and the keyring's secrets: they are wiped at close. */
-  constructor(rootKey: Uint8Array, keyring: KeyringState, signing: SigningKey) {
+  /** Takes ownership of `signing` (wiped at close); the session is pending until {@link activate}. */
+  constructor(signing: SigningKey) {
+    this.#signing = signing;
+  }
+
+  /**
+   * Makes the session active with its root key and keyring, taking ownership
+   * of their secrets (wiped at close), and wipes what it held while pending.
+   * @throws `CLOSED` when the session closed meanwhile (the secrets given are then wiped)
+   */
+  activate(rootKey: Uint8Array, keyring: KeyringState): void {
+    if (this.#closed) {
+      wipeKeyring(keyring.keyring);
+      wipe(rootKey);
+      throw closed();
+    }
     this.#rootKey = rootKey;
     this.#keyring = keyring;
-    this.#signing = signing;
+    wipe(...this.#held.splice(0));
+  }
+
+  /** Keeps `secret` until activation or close, then wipes it (never under a running operation). */
+  hold(secret: Uint8Array): void {
+    if (this.#closed) wipe(secret);
+    else this.#held.push(secret);
+  }
+
+  /** Whether the session is active (not pending a second factor). Readable after close. */
+  get isActive(): boolean {
+    return this.#rootKey !== undefined;
   }
 
   /**
@@ -74,27 +109,31 @@ export class AccountKeys implements KeyHandle {
     return !this.#closed;
   }
 
-  /** @throws `CLOSED` once the session is closed */
+  /** @throws `CLOSED` once the session is closed; `MFA_REQUIRED` while it is pending */
   assertOpen(): void {
+    this.#active();
+  }
+
+  /** The root key and keyring of an open, active session. */
+  #active(): { rootKey: Uint8Array; keyring: KeyringState } {
     if (this.#closed) throw closed();
+    if (this.#rootKey === undefined || this.#keyring === undefined) throw new ZeroVaultError('MFA_REQUIRED', 'a second factor is required');
+    return { rootKey: this.#rootKey, keyring: this.#keyring };
   }
 
-  /** The root key. @throws `CLOSED` */
+  /** The root key. @throws `CLOSED`; `MFA_REQUIRED` */
   rootKey(): Uint8Array {
-    this.assertOpen();
-    return this.#rootKey;
+    return this.#active().rootKey;
   }
 
-  /** The current keyring. @throws `CLOSED` */
+  /** The current keyring. @throws `CLOSED`; `MFA_REQUIRED` */
   keyring(): Keyring {
-    this.assertOpen();
-    return this.#keyring.keyring;
+    return this.#active().keyring.keyring;
   }
 
-  /** The keyring with its versions. @throws `CLOSED` */
+  /** The keyring with its versions. @throws `CLOSED`; `MFA_REQUIRED` */
   keyringState(): KeyringState {
-    this.assertOpen();
-    return this.#keyring;
+    return this.#active().keyring;
   }
 
   /**
@@ -104,19 +143,26 @@ export class AccountKeys implements KeyHandle {
    * @throws `CLOSED`
    */
   setKeyring(state: KeyringState): void {
-    this.assertOpen();
-    this.#retired.push(this.#keyring.keyring);
+    this.#retired.push(this.#active().keyring.keyring);
     this.#keyring = state;
   }
 
-  /** The request-signing key. @throws `CLOSED` */
+  /** The request-signing key. @throws `CLOSED`; `MFA_REQUIRED` */
   signing(): SigningKey {
     this.assertOpen();
     return this.#signing;
   }
 
-  use<T>(work: () => Promise<T>): Promise<T> {
-    this.assertOpen();
+  /** The request-signing key, also while pending (the MFA routes and logout). @throws `CLOSED` */
+  sessionKey(): SigningKey {
+    if (this.#closed) throw closed();
+    return this.#signing;
+  }
+
+  /** `whilePending`: also while the second factor is pending (the MFA routes). */
+  use<T>(work: () => Promise<T>, whilePending = false): Promise<T> {
+    if (whilePending) this.sessionKey();
+    else this.assertOpen();
     this.#running++;
     // Plain promise chaining rather than async/await: this wraps every vault call.
     let pending: Promise<T>;
@@ -165,9 +211,13 @@ export class AccountKeys implements KeyHandle {
   #wipe(): void {
     if (this.#wiped) return;
     this.#wiped = true;
-    for (const keyring of [this.#keyring.keyring, ...this.#retired]) {
-      wipe(keyring.x25519.secretKey, keyring.ed25519.secretKey, ...keyring.keks.map((k) => k.key));
-    }
-    wipe(this.#rootKey, this.#signing.macKey);
+    for (const keyring of [...(this.#keyring === undefined ? [] : [this.#keyring.keyring]), ...this.#retired]) wipeKeyring(keyring);
+    wipe(...this.#held.splice(0), this.#signing.macKey);
+    if (this.#rootKey !== undefined) wipe(this.#rootKey);
   }
+}
+
+/** Wipes a keyring's secrets. */
+function wipeKeyring(keyring: Keyring): void {
+  wipe(keyring.x25519.secretKey, keyring.ed25519.secretKey, ...keyring.keks.map((k) => k.key));
 }

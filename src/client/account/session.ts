@@ -1,6 +1,6 @@
 /**
  * `Session`: a logged-in user. Opens vaults, reaches the key directory, calls the app's own API (`fetch`),
- * changes the password, creates the recovery key, logs out.
+ * changes the password, creates the recovery key, manages second factors, logs out.
  *
  * The session's secrets belong to one `AccountKeys` value
  * (`keys.ts`); the session, its vaults and the sharing code borrow
@@ -20,7 +20,23 @@ import type { AccountKeys } from './keys.js';
 import { refreshKeyring, updateKeyring } from './keyring.js';
 import { postJson, type Endpoint } from '../api.js';
 import type { OpaqueSettings } from './auth.js';
-import type { ChangePasswordOptions, DeviceInfo, LogoutOptions, RecoveryKeyOptions, RevokeDeviceOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+import type {
+  ChangePasswordOptions,
+  DeviceInfo,
+  EnrollTotpOptions,
+  LogoutOptions,
+  MfaCodeOptions,
+  MfaStatus,
+  RecoveryKeyOptions,
+  RevokeDeviceOptions,
+  SessionInit,
+  SharedVaultInfo,
+  StrictMfaOptions,
+  TotpEnrolment,
+  VaultOptions,
+} from './types.js';
+import { mfaCode } from './factor.js';
+import type { MfaHost } from '../mfa/index.js';
 import type { DevicePlace } from './device-place.js';
 import type * as Devices from '../devices/index.js';
 import { checkLogout, checkRevoke, deviceCode, deviceProver } from './session-devices.js';
@@ -34,7 +50,22 @@ import { keyAccess, ownVaultHost } from '../vault/own-host.js';
 import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';
 
-export type { ChangePasswordOptions, DeviceInfo, LogoutOptions, RecoveryKeyOptions, RevokeDeviceOptions, SessionInit, SharedVaultInfo, VaultOptions } from './types.js';
+export type {
+  ChangePasswordOptions,
+  DeviceInfo,
+  EnrollTotpOptions,
+  LogoutOptions,
+  MfaCodeOptions,
+  MfaStatus,
+  RecoveryKeyOptions,
+  RevokeDeviceOptions,
+  SecondFactorOptions,
+  SessionInit,
+  SharedVaultInfo,
+  StrictMfaOptions,
+  TotpEnrolment,
+  VaultOptions,
+} from './types.js';
 
 let construct: (init: SessionInit) => Session;
 
@@ -58,6 +89,9 @@ export class Session {
   readonly #tokenOrigins: readonly string[];
   readonly #place: DevicePlace;
   #deviceId: string | undefined;
+  #amr: readonly string[];
+  /** Opens a session pending enrolment once its factor is confirmed (`Client`); `undefined` once used. */
+  #complete: (() => Promise<string | undefined>) | undefined;
   /** The user id, normalized (Unicode NFC, lower case). */
   readonly userId: string;
 
@@ -71,6 +105,27 @@ export class Session {
     this.#tokenOrigins = init.tokenOrigins;
     this.#place = init.place;
     this.#deviceId = init.deviceId;
+    this.#amr = init.amr;
+    this.#complete = init.complete;
+  }
+
+  /**
+   * How the server authenticated this session (RFC 8176): `['pwd']` after a
+   * password, `['pwd', 'otp']` with a TOTP or recovery code, `['swk']` when a
+   * remembered device resumed it. Tokens for the app's own API carry it.
+   */
+  get amr(): readonly string[] {
+    return this.#amr;
+  }
+
+  /**
+   * `'enroll'` while the session waits for its first second factor (a
+   * server with `mfa: 'required'`): then only {@link enrollTotp},
+   * `addPasskey` and {@link logout} work; everything else fails with
+   * `MFA_REQUIRED` before any request. `undefined` for a full session.
+   */
+  get mfaPending(): 'enroll' | undefined {
+    return this.#keys.isActive ? undefined : 'enroll';
   }
 
   /**
@@ -296,7 +351,7 @@ export class Session {
       return;
     }
     await this.#keys.use(async () => {
-      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      await this.#reauthenticate(options);
       await (await deviceCode()).revokeDevice(this.#deviceHost(options.signal), id);
     });
   }
@@ -316,7 +371,7 @@ export class Session {
     this.#keys.assertOpen();
     if (typeof options?.newPassword !== 'string' || options.newPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'newPassword must be a non-empty string');
     await this.#keys.use(async () => {
-      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      await this.#reauthenticate(options);
       await changePasswordWith(this.#credentials(options.signal), options.newPassword);
     });
   }
@@ -332,9 +387,92 @@ export class Session {
   async createRecoveryKey(options: RecoveryKeyOptions = {}): Promise<string> {
     this.#keys.assertOpen();
     return this.#keys.use(async () => {
-      await reauthenticate(this.#credentials(options.signal), options.currentPassword);
+      await this.#reauthenticate(options);
       return createRecoveryKeyWith(this.#credentials(options.signal));
     });
+  }
+
+  /** A fresh password login first when `currentPassword` is given (with the second factor the options carry). */
+  async #reauthenticate(options: { totp?: unknown; recoveryCode?: unknown; currentPassword?: string | undefined; signal?: AbortSignal | undefined }): Promise<void> {
+    this.#amr = (await reauthenticate(this.#credentials(options.signal), options.currentPassword, options)) ?? this.#amr;
+  }
+
+  /** What the MFA code needs of this session (its key also while pending). */
+  #mfaHost(): MfaHost {
+    return { endpoint: this.#endpoint, signing: () => this.#keys.sessionKey() };
+  }
+
+  /**
+   * The account's second factors: `{ totp, strict, recoveryCodesLeft, passkeys }`.
+   * @throws `CLOSED`; `MFA_REQUIRED` while pending; `NETWORK`
+   */
+  async mfa(): Promise<MfaStatus> {
+    return this.#keys.use(async () => (await mfaCode()).mfaStatus(this.#mfaHost()));
+  }
+
+  /**
+   * Starts TOTP enrolment: the server makes a secret, shown to the user as
+   * `secret` (base32 text) and `uri` (`otpauth://totp/…`, for a QR code);
+   * `confirm(code)` with a code the authenticator app then shows turns TOTP
+   * on and resolves to ten single-use recovery codes (show them once; they
+   * are not the recovery key). A new `enrollTotp` replaces an unconfirmed one.
+   *
+   * Needs a fresh password login (`currentPassword` for an older session,
+   * with `totp` / `recoveryCode` when the account already has a factor),
+   * except for a session pending enrolment: its `confirm` also opens it
+   * (unlock, keyring, `rememberDevice`); when that fails the session is
+   * logged out and `confirm` rejects (TOTP stays on: log in with it).
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` (not fresh, or a wrong
+   *   `currentPassword`); `MFA_REQUIRED` (the re-login needs a factor);
+   *   `RATE_LIMITED`; `NETWORK`
+   */
+  async enrollTotp(options: EnrollTotpOptions = {}): Promise<TotpEnrolment> {
+    return this.#keys.use(async () => {
+      const mfa = await mfaCode();
+      const started = await mfa.enrollTotp(
+        {
+          ...this.#mfaHost(),
+          pending: () => !this.#keys.isActive,
+          reauthenticate: (currentPassword, factor, signal) => this.#reauthenticate({ ...factor, currentPassword, signal }),
+          confirmed: async (amr) => {
+            this.#amr = amr;
+            const complete = this.#complete;
+            this.#complete = undefined;
+            if (complete !== undefined && !this.#keys.isActive) this.#deviceId = await complete();
+          },
+        },
+        options,
+      );
+      return { secret: started.secret, uri: started.uri, confirm: (code) => this.#keys.use(() => started.confirm(code), true) };
+    }, true);
+  }
+
+  /**
+   * Turns TOTP off (and strict mode with it), with a fresh factor: `code` is
+   * a current TOTP code or a recovery code.
+   * @throws `CLOSED`; `MFA_REQUIRED` while pending; `INVALID_INPUT`; `AUTH_FAILED` (wrong code); `RATE_LIMITED`
+   */
+  async disableTotp(options: MfaCodeOptions): Promise<void> {
+    await this.#keys.use(async () => (await mfaCode()).disableTotp(this.#mfaHost(), options));
+  }
+
+  /**
+   * Ten new recovery codes (the old ones stop working), with a fresh factor
+   * (`code`: a TOTP code or a recovery code).
+   * @throws as {@link disableTotp}
+   */
+  async regenerateRecoveryCodes(options: MfaCodeOptions): Promise<{ recoveryCodes: string[] }> {
+    return this.#keys.use(async () => ({ recoveryCodes: await (await mfaCode()).regenerateRecoveryCodes(this.#mfaHost(), options) }));
+  }
+
+  /**
+   * Strict mode on or off (`code`: a TOTP code or a recovery code). A strict
+   * account's code travels with the first login message and a wrong or
+   * missing one fails exactly like a wrong password (`docs/mfa.md`).
+   * @throws as {@link disableTotp}
+   */
+  async setStrictMfa(options: StrictMfaOptions): Promise<void> {
+    await this.#keys.use(async () => (await mfaCode()).setStrictMfa(this.#mfaHost(), options));
   }
 
   /**
@@ -374,7 +512,7 @@ export class Session {
           flushError ??= err instanceof Error ? err : new ZeroVaultError('STORAGE', 'forgetting the device failed', { cause: err });
         }
       }
-      await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.signing() }).catch((err: unknown) => {
+      await postJson(this.#endpoint, '/logout', {}, { key: this.#keys.sessionKey() }).catch((err: unknown) => {
         // A server that no longer has the session has nothing to revoke.
         if (!(err instanceof ZeroVaultError && err.code === 'CLOSED')) throw err;
       });

@@ -25,6 +25,14 @@ export interface SessionInit {
   readonly deviceId: string | undefined;
   /** Where this client keeps remembered devices. */
   readonly place: DevicePlace;
+  /** How the server authenticated the session (RFC 8176). */
+  readonly amr: readonly string[];
+  /**
+   * For a session pending enrolment (`keys` not active yet): opens it once
+   * its first factor is confirmed (unlock, keyring, device), returning the
+   * device it is bound to. The session is closed when this fails.
+   */
+  readonly complete?: (() => Promise<string | undefined>) | undefined;
 }
 
 /** Options of {@link Session.vault}. */
@@ -34,7 +42,7 @@ export interface VaultOptions {
 }
 
 /** Options of {@link Session.changePassword}. */
-export interface ChangePasswordOptions {
+export interface ChangePasswordOptions extends SecondFactorOptions {
   newPassword: string;
   /** Logs in again first, for a session older than the server's re-authentication window. */
   currentPassword?: string;
@@ -43,7 +51,7 @@ export interface ChangePasswordOptions {
 }
 
 /** Options of {@link Session.createRecoveryKey}. */
-export interface RecoveryKeyOptions {
+export interface RecoveryKeyOptions extends SecondFactorOptions {
   /** Logs in again first, for a session older than the server's re-authentication window. */
   currentPassword?: string;
   signal?: AbortSignal;
@@ -86,7 +94,7 @@ export interface DeviceInfo {
 }
 
 /** Options of {@link Session.revokeDevice}. */
-export interface RevokeDeviceOptions {
+export interface RevokeDeviceOptions extends SecondFactorOptions {
   /**
    * Logs in again first: revoking *another* device needs a fresh password
    * login (the server's re-authentication window, 10 minutes by default).
@@ -103,4 +111,69 @@ export interface LogoutOptions {
    * nothing. Default `false`: the device stays remembered.
    */
   forgetDevice?: boolean;
+}
+
+/** A second factor given with a login or a re-authentication: a TOTP code (or a function asking for one), or a recovery code. */
+export interface SecondFactorOptions {
+  /**
+   * A 6-digit code from the authenticator app, or an async function that
+   * asks the user for one. The function is called only when the server
+   * says the login needs the factor; a code given as text is also sent
+   * with the first login message, which a *strict* account needs (there a
+   * function cannot work: pass the code as text).
+   */
+  totp?: string | (() => Promise<string>);
+  /** One of the account's recovery codes (`XXXX-XXXX-XXXX-XXXX`), instead of `totp`; each works once. */
+  recoveryCode?: string;
+}
+
+/** Options of {@link Session.enrollTotp}. */
+export interface EnrollTotpOptions extends SecondFactorOptions {
+  /**
+   * Logs in again first: enrolling needs a fresh password login (the
+   * server's re-authentication window), except for a session pending
+   * enrolment. `totp` / `recoveryCode` go with that login when the account
+   * already has a factor.
+   */
+  currentPassword?: string;
+  signal?: AbortSignal;
+}
+
+/** A TOTP enrolment in progress (see {@link Session.enrollTotp}). */
+export interface TotpEnrolment {
+  /** The secret as base32 text, for typing into an authenticator app. */
+  readonly secret: string;
+  /** An `otpauth://totp/…` URI (SHA-1, 6 digits, 30 s) to show as a QR code. */
+  readonly uri: string;
+  /**
+   * Confirms the enrolment with a code the app now shows; TOTP is on from
+   * then on. Resolves to ten single-use recovery codes: show them once.
+   * @throws `INVALID_INPUT` (not 6 digits); `AUTH_FAILED` (wrong code); `RATE_LIMITED`; `CLOSED`
+   */
+  confirm(code: string): Promise<{ recoveryCodes: string[] }>;
+}
+
+/** The account's second factors, as {@link Session.mfa} lists them. */
+export interface MfaStatus {
+  /** Whether TOTP is on (enrolled and confirmed). */
+  readonly totp: boolean;
+  /** Whether strict mode is on (the code travels with the first login message). */
+  readonly strict: boolean;
+  /** Recovery codes not used yet. */
+  readonly recoveryCodesLeft: number;
+  /** Passkeys registered. */
+  readonly passkeys: number;
+}
+
+/** Options of {@link Session.disableTotp} and {@link Session.regenerateRecoveryCodes}. */
+export interface MfaCodeOptions {
+  /** A fresh factor: a 6-digit TOTP code or a recovery code. */
+  code: string;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Session.setStrictMfa}. */
+export interface StrictMfaOptions extends MfaCodeOptions {
+  /** Turn strict mode on or off. */
+  enabled: boolean;
 }

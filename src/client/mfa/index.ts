@@ -1,0 +1,9 @@
+/**
+ * Second factors, client side (issue 15): the second step of a pending
+ * login, and a session's TOTP, recovery codes and strict mode. Loaded on
+ * demand (with the first pending login or MFA call), never with the page.
+ *
+ * @module
+ */
+export { fullSession, mfaRequired, passSecondFactor, type VerifyInput } from './verify.js';
+export { disableTotp, enrollTotp, mfaStatus, regenerateRecoveryCodes, setStrictMfa, type EnrolHost, type MfaHost } from './manage.js';
