@@ -54,7 +54,7 @@ type TotpStep =
   | { readonly step: 'scan'; readonly enrollment: Enrollment; readonly error: string | null }
   | { readonly step: 'codes'; readonly codes: readonly string[]; readonly reason: 'enabled' | 'regenerated' };
 
-const STATUS: TotpStep = { step: 'status', asking: null, error: null };
+const STATUS: Extract<TotpStep, { step: 'status' }> = { step: 'status', asking: null, error: null };
 
 /** RFC 8176 method names, in words; anything else is left out. */
 const AMR: Readonly<Record<string, string>> = {
