@@ -38,6 +38,10 @@ export const LABELS = Object.freeze({
   serverAtRest: 'zerovault/v1/server/at-rest',
   /** Server setup → the 32-byte Ed25519 seed that signs access tokens for the app's own routes. */
   tokenSigningKey: 'zerovault/v1/token-signing-key',
+  /** Server setup → the AES-256-GCM key that seals TOTP secrets at rest (AAD binds the user). */
+  serverTotpSecret: 'zerovault/v1/server/totp-secret',
+  /** Server setup → the HMAC-SHA-256 key that recovery codes are hashed under before storage. */
+  serverRecoveryCode: 'zerovault/v1/server/recovery-code',
   /** Device secret → the 32-byte Ed25519 seed of the device credential (`formats/device.ts`). */
   deviceSigning: 'zerovault/v1/device/signing',
   /** Device secret → the X25519 secret key the device slot is sealed to. */

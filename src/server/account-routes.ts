@@ -27,6 +27,7 @@ import { assertRegistrationRecord, createRegistrationResponse, finishServerLogin
 import { knownDeviceMessage, isDeviceId, verifyDeviceMessage } from '../formats/device.js';
 import { devicesOf } from './device-store.js';
 import { errorResponse, json, parseJsonBody, parseJsonObject } from './http.js';
+import { OTP_AMR, PENDING_SESSION_TTL_MS, sessionStateAfterLogin, strictGate } from './mfa-login.js';
 import { createSession, isFreshPasswordLogin, randomId } from './sessions.js';
 import type { RouteContext } from './router.js';
 import type { StoredSession } from './types.js';
@@ -134,23 +135,33 @@ interface Pending {
   readonly address?: string;
   /** The device whose known-device proof verified at `login/start` (its bucket was used). */
   readonly deviceId?: string;
+  /** A strict account's second factor passed at `login/start`. */
+  readonly mfaVerified?: boolean;
   readonly state: Uint8Array;
 }
 
 function sealPending(context: RouteContext, loginId: string, pending: Pending): Promise<Uint8Array> {
-  const text = JSON.stringify({ u: pending.userId, k: pending.kind, a: pending.address ?? null, d: pending.deviceId ?? null, s: toBase64url(pending.state) });
+  const text = JSON.stringify({
+    u: pending.userId,
+    k: pending.kind,
+    a: pending.address ?? null,
+    d: pending.deviceId ?? null,
+    m: pending.mfaVerified === true,
+    s: toBase64url(pending.state),
+  });
   return aeadSeal(context.key, utf8(text), utf8(`pending:${loginId}`));
 }
 
 async function openPending(context: RouteContext, loginId: string, sealed: Uint8Array): Promise<Pending> {
   const plain = await aeadOpen(context.key, sealed, utf8(`pending:${loginId}`));
-  const value = JSON.parse(fromUtf8(plain)) as { u: string; k: CredentialKind; a: string | null; d?: string | null; s: string };
+  const value = JSON.parse(fromUtf8(plain)) as { u: string; k: CredentialKind; a: string | null; d?: string | null; m?: boolean; s: string };
   wipe(plain);
   return {
     userId: value.u,
     kind: value.k,
     ...(value.a === null ? {} : { address: value.a }),
     ...(typeof value.d === 'string' ? { deviceId: value.d } : {}),
+    ...(value.m === true ? { mfaVerified: true } : {}),
     state: fromBase64url(value.s, 'state'),
   };
 }
@@ -196,12 +207,14 @@ async function takeLoginToken(context: RouteContext, userId: string, deviceId: s
 }
 
 /**
- * `POST /login/start`: `{ userId, request, credential?, device? }` →
+ * `POST /login/start`: `{ userId, request, credential?, device?, totp?, recoveryCode? }` →
  * `{ loginId, response }`, or 429. `device: { id, signature }` is the
- * known-device proof (module comment).
+ * known-device proof (module comment). `totp` / `recoveryCode` are checked
+ * here only for a strict account (`mfa-login.ts`): a missing or wrong one
+ * answers with the fake record, like an unknown user.
  */
 export async function loginStart(context: RouteContext, body: Uint8Array): Promise<Response> {
-  const input = parseJsonBody(body, { userId: 'string', request: 'bytes', credential: 'string?', device: 'object?' });
+  const input = parseJsonBody(body, { userId: 'string', request: 'bytes', credential: 'string?', device: 'object?', totp: 'string?', recoveryCode: 'string?' });
   const userId = normalizeUserId(input.userId);
   const kind = credentialKind(input.credential);
   const now = context.now();
@@ -213,16 +226,30 @@ export async function loginStart(context: RouteContext, body: Uint8Array): Promi
     return errorResponse(new ZeroVaultError('RATE_LIMITED', 'too many login attempts', { retryAfterMs }));
   }
   const id = credentialId(userId, kind);
-  const record = await context.store.getUserRecord(id);
+  const stored = await context.store.getUserRecord(id);
+  const strict = await strictGate(context, userId, deviceId, input);
+  // A strict account without its code takes the fake-record path: indistinguishable from an unknown user.
+  const record = strict.proceed ? stored : null;
   const { state, response } = startServerLogin({ setup: context.setup, userId: id, record, request: input.request });
   const loginId = randomId();
-  const sealed = await sealPending(context, loginId, { userId, kind, ...where(context), ...(deviceId === undefined ? {} : { deviceId }), state });
+  const sealed = await sealPending(context, loginId, {
+    userId,
+    kind,
+    ...where(context),
+    ...(deviceId === undefined ? {} : { deviceId }),
+    ...(strict.verified ? { mfaVerified: true } : {}),
+    state,
+  });
   wipe(state);
   await context.store.putPending(loginId, sealed, now + context.limits.loginTimeoutMs);
   return json(200, { loginId, response: toBase64url(response) });
 }
 
-/** `POST /login/finish`: `{ loginId, finalization }` → `{ sessionId, expiresAt }`, or 401. */
+/**
+ * `POST /login/finish`: `{ loginId, finalization }` → `{ sessionId, expiresAt }`,
+ * plus `pending` (`mfa` | `enroll`) and `factors` for a pending session
+ * (`mfa-login.ts`), or 401.
+ */
 export async function loginFinish(context: RouteContext, body: Uint8Array): Promise<Response> {
   const input = parseJsonBody(body, { loginId: 'string', finalization: 'bytes' });
   if (!LOGIN_ID.test(input.loginId)) throw new ZeroVaultError('INVALID_INPUT', 'loginId is malformed');
@@ -258,12 +285,19 @@ export async function loginFinish(context: RouteContext, body: Uint8Array): Prom
   const devices = devicesOf(context.store);
   const deviceId = pending.deviceId;
   const bound = deviceId !== undefined && devices !== null && (await devices.getDevice(pending.userId, deviceId)) !== null ? deviceId : undefined;
-  const session = await createSession(context.store, context.key, pending.userId, sessionKey, now, context.limits.sessionTtlMs, bound === undefined ? {} : { deviceId: bound });
+  const start = await sessionStateAfterLogin(context, pending.userId, pending.mfaVerified === true);
+  const ttl = start.pending === null ? context.limits.sessionTtlMs : Math.min(PENDING_SESSION_TTL_MS, context.limits.sessionTtlMs);
+  const session = await createSession(context.store, context.key, pending.userId, sessionKey, now, ttl, {
+    ...(bound === undefined ? {} : { deviceId: bound }),
+    ...(pending.mfaVerified === true ? { amr: ['pwd', OTP_AMR] } : {}),
+    ...(start.pending === null ? {} : { mfa: start.pending }),
+  });
   wipe(sessionKey);
   if (bound !== undefined) await devices?.touchDevice(pending.userId, bound, now, context.address ?? null);
   await refund(context, pending);
   context.emit({ type: 'login', userId: pending.userId, ...(pending.kind === 'recovery' ? { reason: 'recovery' } : {}), ...where(context) });
-  return json(200, { sessionId: session.id, expiresAt: session.expiresAt });
+  if (start.pending === null) return json(200, { sessionId: session.id, expiresAt: session.expiresAt });
+  return json(200, { sessionId: session.id, expiresAt: session.expiresAt, pending: start.pending, factors: start.factors });
 }
 
 /** `POST /logout` (authenticated): revokes the session → 204. */

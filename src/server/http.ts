@@ -27,6 +27,9 @@ const STATUS: Readonly<Record<ZeroVaultErrorCode, number>> = {
   WORKER: 500,
 };
 
+/** The response header naming a verified session's current expiry (ms since the epoch, server clock). */
+export const SESSION_EXPIRES_HEADER = 'zv-session-expires';
+
 /** Headers every response carries (also the node adapter's own 413/500). */
 export const BASE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json; charset=utf-8',
@@ -121,16 +124,18 @@ function invalid(message: string): ZeroVaultError {
 
 /**
  * Field kinds of a {@link parseJsonBody} schema: `string?` is an optional
- * string; `object?` an optional JSON object, handed on unparsed for
+ * string; `boolean` a JSON `true` or `false`; `object?` an optional JSON object, handed on unparsed for
  * {@link parseJsonObject} with its own schema.
  */
-export type FieldKind = 'string' | 'bytes' | 'string?' | 'object?';
+export type FieldKind = 'string' | 'bytes' | 'string?' | 'object?' | 'boolean';
 
 /** Parsed values per field kind. */
 type FieldValue<K extends FieldKind> = K extends 'bytes'
   ? Uint8Array
   : K extends 'string'
     ? string
+    : K extends 'boolean'
+    ? boolean
     : K extends 'object?'
       ? Record<string, unknown> | undefined
       : string | undefined;
@@ -170,6 +175,11 @@ export function parseJsonObject<S extends Record<string, FieldKind>>(value: unkn
     if (field === undefined && (kind === 'string?' || kind === 'object?')) continue;
     if (kind === 'object?') {
       if (typeof field !== 'object' || field === null || Array.isArray(field)) throw invalid(`${key} must be a JSON object`);
+      out[key] = field;
+      continue;
+    }
+    if (kind === 'boolean') {
+      if (typeof field !== 'boolean') throw invalid(`${key} must be true or false`);
       out[key] = field;
       continue;
     }

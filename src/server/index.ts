@@ -11,6 +11,7 @@
  */
 export { createServer } from './server.js';
 export type { CreateServerOptions, RequestContext, ZeroVaultServer } from './server.js';
+export type { MfaMode } from './router.js';
 export type { TokenOptions } from './tokens.js';
 export type { CorsOptions } from './cors.js';
 export { createServerSetup, serverSetupFromText, serverSetupToText } from './setup.js';
@@ -23,6 +24,9 @@ export type {
   BucketPolicy,
   DeviceStore,
   GrantRole,
+  MfaStore,
+  PasskeyCounter,
+  PendingMfa,
   ServerEvent,
   ServerEventListener,
   ServerEventType,
@@ -30,5 +34,6 @@ export type {
   SharingStore,
   StoredDevice,
   StoredGrant,
+  StoredMfa,
   StoredSession,
 } from './types.js';

@@ -10,6 +10,14 @@ import type { BlobStore } from '../store/types.js';
 import { refill } from './bucket.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredDevice, type StoredGrant, type StoredSession } from './types.js';
 
+interface MemoryMfa {
+  sealedTotpSecret: Uint8Array | null;
+  totpConfirmed: boolean;
+  totpLastStep: number | null;
+  strict: boolean;
+  recoveryCodes: Set<string>;
+}
+
 const grantKey = (owner: string, vault: string, grantee: string): string => `${owner}\u0000${vault}\u0000${grantee}`;
 const copyGrant = (g: StoredGrant): StoredGrant => ({ ...g, data: Uint8Array.from(g.data) });
 const deviceKey = (userId: string, id: string): string => `${userId}\u0000${id}`;
@@ -39,6 +47,17 @@ export function memoryServerStore(): ServerStore {
   const keyLogs = new Map<string, Uint8Array[]>();
   const grants = new Map<string, StoredGrant>();
   const devices = new Map<string, StoredDevice>();
+  const mfa = new Map<string, MemoryMfa>();
+  const mfaTries = new Map<string, number>();
+  const mfaOfUser = (userId: string): MemoryMfa => {
+    let entry = mfa.get(userId);
+    if (entry === undefined) {
+      entry = { sealedTotpSecret: null, totpConfirmed: false, totpLastStep: null, strict: false, recoveryCodes: new Set() };
+      mfa.set(userId, entry);
+    }
+    return entry;
+  };
+  const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 
   return {
     async getUserRecord(userId) {
@@ -75,6 +94,7 @@ export function memoryServerStore(): ServerStore {
     },
     async deleteSession(id) {
       sessions.delete(id);
+      mfaTries.delete(id);
     },
     async deleteUserSessions(userId, exceptId) {
       for (const [id, session] of sessions) if (session.userId === userId && id !== exceptId) sessions.delete(id);
@@ -159,9 +179,70 @@ export function memoryServerStore(): ServerStore {
       const device = devices.get(key);
       if (device !== undefined) devices.set(key, { ...device, lastSeenAt: at, lastAddress: address });
     },
+    async getMfa(userId) {
+      const entry = mfa.get(userId);
+      if (entry === undefined) return null;
+      return {
+        sealedTotpSecret: entry.sealedTotpSecret === null ? null : Uint8Array.from(entry.sealedTotpSecret),
+        totpConfirmed: entry.totpConfirmed,
+        totpLastStep: entry.totpLastStep,
+        strict: entry.strict,
+        recoveryCodesLeft: entry.recoveryCodes.size,
+      };
+    },
+    async putTotpSecret(userId, sealedSecret) {
+      const entry = mfaOfUser(userId);
+      if (entry.totpConfirmed) throw new ZeroVaultError('CONFLICT', 'totp is enabled');
+      entry.sealedTotpSecret = Uint8Array.from(sealedSecret);
+      entry.totpLastStep = null;
+    },
+    async confirmTotp(userId, step) {
+      const entry = mfa.get(userId);
+      if (entry === undefined || entry.sealedTotpSecret === null || entry.totpConfirmed) return false;
+      entry.totpConfirmed = true;
+      entry.totpLastStep = step;
+      return true;
+    },
+    async useTotpStep(userId, step) {
+      const entry = mfa.get(userId);
+      if (entry === undefined || !entry.totpConfirmed || (entry.totpLastStep !== null && entry.totpLastStep >= step)) return false;
+      entry.totpLastStep = step;
+      return true;
+    },
+    async deleteTotp(userId) {
+      mfa.delete(userId);
+    },
+    async setStrict(userId, strict) {
+      const entry = mfa.get(userId);
+      if (entry === undefined || !entry.totpConfirmed) return false;
+      entry.strict = strict;
+      return true;
+    },
+    async replaceRecoveryCodes(userId, hashes) {
+      mfaOfUser(userId).recoveryCodes = new Set(hashes.map(hex));
+    },
+    async useRecoveryCode(userId, hash) {
+      return mfa.get(userId)?.recoveryCodes.delete(hex(hash)) ?? false;
+    },
+    async countMfaTry(sessionId, max) {
+      if (!sessions.has(sessionId)) return null;
+      const tries = mfaTries.get(sessionId) ?? 0;
+      if (tries >= max) return null;
+      mfaTries.set(sessionId, tries + 1);
+      return tries + 1;
+    },
+    async completeMfa(sessionId, amr, expiresAt) {
+      const session = sessions.get(sessionId);
+      if (session === undefined) return null;
+      const { mfa: _pending, ...full } = session;
+      const next = { ...full, amr: Object.freeze([...amr]), expiresAt: Math.max(session.expiresAt, expiresAt) };
+      sessions.set(sessionId, next);
+      return next.expiresAt;
+    },
     async purgeExpired(now) {
       for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
       for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
+      for (const id of mfaTries.keys()) if (!sessions.has(id)) mfaTries.delete(id);
       for (const [key, expiresAt] of nonces) if (expiresAt <= now) nonces.delete(key);
       for (const [key, bucket] of buckets) if (bucket.updatedAt <= now - IDLE_BUCKET_MS) buckets.delete(key);
     },

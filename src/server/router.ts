@@ -14,8 +14,20 @@
  */
 import type { AesGcmKey } from '../crypto/aead.js';
 import { ZeroVaultError } from '../errors.js';
+import type { MfaKeys } from './mfa-secrets.js';
 import type { TokenSigner } from './tokens.js';
-import type { BucketPolicy, ServerEvent, ServerStore, StoredSession } from './types.js';
+import type { BucketPolicy, PendingMfa, ServerEvent, ServerStore, StoredSession } from './types.js';
+
+/** `createServer({ mfa })`: whether every account must enrol a second factor before its first full session. */
+export type MfaMode = 'optional' | 'required';
+
+/** What the MFA routes and logins need of the server. */
+export interface MfaSettings {
+  readonly mode: MfaMode;
+  /** The issuer named in `otpauth://` URIs (what the authenticator app shows). */
+  readonly issuer: string;
+  readonly keys: MfaKeys;
+}
 
 /** The methods a route can declare. */
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -46,12 +58,15 @@ export interface RouteContext {
   readonly address?: string;
   readonly now: () => number;
   readonly emit: (event: Omit<ServerEvent, 'at'>) => void;
+  readonly mfa: MfaSettings;
   readonly limits: {
     readonly sessionTtlMs: number;
     readonly loginTimeoutMs: number;
     readonly reauthWindowMs: number;
     readonly userLoginLimit: BucketPolicy;
     readonly addressLoginLimit: BucketPolicy;
+    /** Wrong second-factor codes per account (`mfa-user:<id>`) or per known device (`mfa-device:<id>:<device>`). */
+    readonly mfaLimit: BucketPolicy;
   };
 }
 
@@ -72,6 +87,13 @@ interface RouteBase {
   readonly method: Method;
   readonly pattern: string;
   readonly body: BodyLimit;
+  /**
+   * Which *pending* sessions (docs/protocol.md, "Second factors") may call
+   * the route: a pending session whose state is not listed gets 403
+   * `MFA_REQUIRED` before the handler runs. Default none: only full sessions
+   * (and anonymous callers, for `none` and `optional` routes).
+   */
+  readonly pending?: readonly PendingMfa[];
 }
 
 /** One row of the route table. */

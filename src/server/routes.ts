@@ -14,6 +14,8 @@ import { devicesOf } from './device-store.js';
 import { deleteBlob, getBlob, listBlobs, putBlob, type BlobCall } from './blob-routes.js';
 import type { Route, RouteCall } from './router.js';
 import { sharingOf, sharingRoutes } from './sharing-routes.js';
+import { mfaOf } from './mfa-store.js';
+import { mfaRoutes } from './mfa-routes.js';
 import { issueToken, publishJwks } from './token-routes.js';
 import type { ServerStore, StoredSession } from './types.js';
 
@@ -34,17 +36,21 @@ function ownBlob(handler: (call: BlobCall) => Promise<Response>, withId: boolean
  * The route table of a server over `store`. The sharing rows are present
  * only when the store implements the sharing methods (otherwise those paths
  * are 404, which tells clients to skip sharing); the device rows likewise
- * only with the device methods.
+ * only with the device methods, the MFA rows only with the MFA methods.
+ * A row's `pending` lists the pending sessions it serves; every other row
+ * answers a pending session 403 `MFA_REQUIRED`.
  */
 export function routeTable(store: ServerStore): Route[] {
   const sharing = sharingOf(store);
   const devices = devicesOf(store);
+  const mfa = mfaOf(store);
   return [
     { method: 'POST', pattern: '/register/start', auth: 'none', body: 'small', handler: (c) => registerStart(c.context, c.body) },
     { method: 'POST', pattern: '/register/finish', auth: 'optional', body: 'small', handler: (c) => registerFinish(c.context, c.body, c.session) },
     { method: 'POST', pattern: '/login/start', auth: 'none', body: 'small', handler: (c) => loginStart(c.context, c.body) },
     { method: 'POST', pattern: '/login/finish', auth: 'none', body: 'small', handler: (c) => loginFinish(c.context, c.body) },
-    { method: 'POST', pattern: '/logout', auth: 'session', body: 'small', handler: (c) => logout(c.context, c.session, c.body) },
+    // A pending session may always log out.
+    { method: 'POST', pattern: '/logout', auth: 'session', body: 'small', pending: ['mfa', 'enroll'], handler: (c) => logout(c.context, c.session, c.body) },
     { method: 'GET', pattern: '/blobs/:vault', auth: 'session', body: 'none', handler: ownBlob(listBlobs, false) },
     { method: 'GET', pattern: '/blobs/:vault/:id', auth: 'session', body: 'none', handler: ownBlob(getBlob, true) },
     { method: 'PUT', pattern: '/blobs/:vault/:id', auth: 'session', body: 'blob', handler: ownBlob(putBlob, true) },
@@ -53,5 +59,6 @@ export function routeTable(store: ServerStore): Route[] {
     { method: 'GET', pattern: '/.well-known/jwks.json', auth: 'none', body: 'none', handler: publishJwks },
     ...(sharing === null ? [] : sharingRoutes(sharing)),
     ...(devices === null ? [] : deviceRoutes(devices)),
+    ...(mfa === null ? [] : mfaRoutes(mfa)),
   ];
 }

@@ -29,9 +29,11 @@ import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { getServerPublicKey } from '../opaque/index.js';
 import { corsPolicy, type CorsOptions } from './cors.js';
 import { effectiveBasePath } from './mount.js';
-import { BodyTooLarge, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
+import { BodyTooLarge, SESSION_EXPIRES_HEADER, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
 import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
-import { createRouter, type Route, type RouteCall, type RouteContext } from './router.js';
+import { mfaOf } from './mfa-store.js';
+import { mfaKeys, type MfaKeys } from './mfa-secrets.js';
+import { createRouter, type MfaMode, type Route, type RouteCall, type RouteContext } from './router.js';
 import { routeTable } from './routes.js';
 import { atRestKey, claimSession, renewSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
 import { createTokenSigner, tokenSettings, type TokenOptions } from './tokens.js';
@@ -108,6 +110,23 @@ export interface CreateServerOptions {
    * No credentials mode: zerovault uses no cookies. Default: none (same-origin only).
    */
   cors?: CorsOptions;
+  /**
+   * Second factors (docs/protocol.md, "Second factors"): `optional` (default)
+   * lets each account choose; `required` makes a new account enrol one (a
+   * pending `enroll` session) before its first full session. Needs a store
+   * with the MFA methods (all three built-in stores have them).
+   */
+  mfa?: MfaMode;
+  /** The issuer named in TOTP enrolment URIs (what authenticator apps show); default `"zerovault"`. */
+  totpIssuer?: string;
+  /**
+   * Wrong second-factor codes allowed per account (`mfa-user:<id>`), and per
+   * remembered device for sessions bound to one (`mfa-device:<id>:<device>`,
+   * so guesses from elsewhere never lock a known device out); default 10,
+   * then one more every 3 minutes. A pending session has at most 5 tries
+   * besides.
+   */
+  mfaLimit?: BucketPolicy;
   /** The clock, in ms since the epoch; tests inject one. Default `Date.now`. */
   now?: () => number;
 }
@@ -155,15 +174,16 @@ function normalizeBasePath(basePath: string | undefined): string {
   return basePath;
 }
 
-/** The response header naming a verified session's current expiry (ms since the epoch, server clock). */
-export const SESSION_EXPIRES_HEADER = 'zv-session-expires';
+export { SESSION_EXPIRES_HEADER };
 
 /**
  * Adds {@link SESSION_EXPIRES_HEADER} to a verified request's response, so the
  * client learns how long its session now lives. Copies the response when
- * its headers are immutable.
+ * its headers are immutable. A handler that changed the expiry (a pending
+ * session made full) has set the header itself, and it is kept.
  */
 function withSessionExpiry(response: Response, expiresAt: number): Response {
+  if (response.headers.has(SESSION_EXPIRES_HEADER)) return response;
   try {
     response.headers.set(SESSION_EXPIRES_HEADER, String(expiresAt));
     return response;
@@ -216,6 +236,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     reauthWindowMs: positive(options.reauthWindowMs, 10 * 60 * 1000, 'reauthWindowMs'),
     userLoginLimit: policy(options.userLoginLimit, { capacity: 10, refillMs: FIFTEEN_MINUTES / 10 }, 'userLoginLimit'),
     addressLoginLimit: policy(options.addressLoginLimit, { capacity: 100, refillMs: FIFTEEN_MINUTES / 100 }, 'addressLoginLimit'),
+    mfaLimit: policy(options.mfaLimit, { capacity: 10, refillMs: 3 * 60 * 1000 }, 'mfaLimit'),
     purgeIntervalMs: positive(options.purgeIntervalMs, 60 * 1000, 'purgeIntervalMs'),
   };
   if (limits.sessionMaxLifetimeMs < limits.sessionTtlMs) throw new ZeroVaultError('INVALID_INPUT', 'sessionMaxLifetimeMs must be at least sessionTtlMs');
@@ -225,6 +246,15 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   const router = createRouter(routeTable(store));
   const key: Promise<AesGcmKey> = atRestKey(setup);
   key.catch(() => undefined); // a failure surfaces at the first request, as a 500 + `error` event
+  const mfaMode = options.mfa ?? 'optional';
+  if (mfaMode !== 'optional' && mfaMode !== 'required') throw new ZeroVaultError('INVALID_INPUT', 'mfa must be optional or required');
+  if (mfaMode === 'required' && mfaOf(store) === null) throw new ZeroVaultError('INVALID_INPUT', 'mfa: required needs a store with the MFA methods');
+  const totpIssuer = options.totpIssuer ?? 'zerovault';
+  if (typeof totpIssuer !== 'string' || totpIssuer.length === 0 || totpIssuer.length > 64 || totpIssuer.includes(':')) {
+    throw new ZeroVaultError('INVALID_INPUT', 'totpIssuer must be 1 to 64 characters without a colon');
+  }
+  const mfaKeysReady: Promise<MfaKeys> = mfaKeys(setup);
+  mfaKeysReady.catch(() => undefined);
   let lastPurge = now();
   const listeners = new Map<string, Set<ServerEventListener>>();
 
@@ -324,11 +354,16 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
         if (err instanceof VerificationError) return unauthenticated(err, address);
         throw err;
       }
+      // A pending session reaches only the routes that list its state (the MFA routes, logout).
+      if (session.mfa !== undefined && !(route.pending ?? []).includes(session.mfa)) {
+        return withSessionExpiry(errorResponse(new ZeroVaultError('MFA_REQUIRED', 'a second factor is required')), session.expiresAt);
+      }
       session = await renewSession(store, session, now(), lifetimes);
     }
 
     // Step 5.
-    const context: RouteContext = { store, key: await key, limits, now, emit, setup, tokens, ...(address === undefined ? {} : { address }) };
+    const mfa = { mode: mfaMode, issuer: totpIssuer, keys: await mfaKeysReady };
+    const context: RouteContext = { store, key: await key, limits, now, emit, setup, tokens, mfa, ...(address === undefined ? {} : { address }) };
     const response = await invoke(route, {
       context,
       session,

@@ -32,7 +32,7 @@ import { equal, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { LABELS, deriveKey } from '../crypto/kdf.js';
 import { randomBytes } from '../crypto/random.js';
 import { bodyHash, computeRequestMac, parseAuthorization, requestMacKey, type RequestAuthorization } from '../crypto/request-mac.js';
-import type { ServerEventType, ServerStore, StoredSession } from './types.js';
+import type { PendingMfa, ServerEventType, ServerStore, StoredSession } from './types.js';
 
 /** HKDF label of the server's at-rest key (seals session keys and login states). */
 export const AT_REST_LABEL = LABELS.serverAtRest;
@@ -58,6 +58,8 @@ export interface SessionBinding {
   readonly deviceId?: string;
   /** How it was authenticated; absent means `['pwd']` (an OPAQUE login). */
   readonly amr?: readonly string[];
+  /** Set for a pending session: what it waits for (a factor, or an enrolment). */
+  readonly mfa?: PendingMfa;
 }
 
 /**
@@ -85,6 +87,7 @@ export async function createSession(
     expiresAt: now + ttlMs,
     ...(binding.deviceId === undefined ? {} : { deviceId: binding.deviceId }),
     ...(binding.amr === undefined ? {} : { amr: binding.amr }),
+    ...(binding.mfa === undefined ? {} : { mfa: binding.mfa }),
   };
   await store.createSession(session);
   return session;
@@ -102,7 +105,7 @@ export function amrOf(session: StoredSession): readonly string[] {
  * nor a device-resumed one (`swk`) becomes permanent control of the account.
  */
 export function isFreshPasswordLogin(session: StoredSession, now: number, windowMs: number): boolean {
-  return amrOf(session).includes('pwd') && now - session.createdAt <= windowMs;
+  return session.mfa === undefined && amrOf(session).includes('pwd') && now - session.createdAt <= windowMs;
 }
 
 /** Why verification failed, as a monitoring event type and reason. */
@@ -197,11 +200,13 @@ export interface SessionLifetimes {
  * Slides a verified session: when less than half of the idle lifetime is
  * left, its expiry moves to `min(now + idle, createdAt + max)` in the store.
  * Otherwise nothing is written, so a busy session costs one write per half
- * idle lifetime.
+ * idle lifetime. A pending session never slides.
  *
  * @returns the session with its current expiry
  */
 export async function renewSession(store: ServerStore, session: StoredSession, now: number, lifetimes: SessionLifetimes): Promise<StoredSession> {
+  // A pending session keeps its short expiry: only a verified factor makes it full (and long).
+  if (session.mfa !== undefined) return session;
   if (session.expiresAt - now >= lifetimes.idleMs / 2) return session;
   const expiresAt = Math.min(now + lifetimes.idleMs, session.createdAt + lifetimes.maxMs);
   if (expiresAt <= session.expiresAt) return session;

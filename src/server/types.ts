@@ -37,10 +37,21 @@ export interface StoredSession {
   /**
    * How the session was authenticated (RFC 8176 values): `['pwd']` for an
    * OPAQUE login (also when absent: sessions stored before this field),
-   * `['swk']` for a device login without a password.
+   * `['swk']` for a device login without a password, `['pwd', 'otp']` once
+   * a second factor was verified.
    */
   readonly amr?: readonly string[];
+  /**
+   * Set while the session is *pending* (docs/protocol.md, "Second factors"):
+   * `mfa` until a second factor is verified, `enroll` until one is enrolled
+   * (`mfa: 'required'`). A pending session may call only the MFA routes; it
+   * never slides. Absent for a full session.
+   */
+  readonly mfa?: PendingMfa;
 }
+
+/** What a pending session waits for. */
+export type PendingMfa = 'mfa' | 'enroll';
 
 /** Buckets idle this long are purged (7 days: any sane policy has refilled them by then). */
 export const IDLE_BUCKET_MS = 7 * 24 * 60 * 60 * 1000;
@@ -140,6 +151,75 @@ export interface DeviceStore {
   touchDevice(userId: string, deviceId: string, at: number, address: string | null): Promise<void>;
 }
 
+/** A user's second-factor state as stored (no secret in the clear). */
+export interface StoredMfa {
+  /** The TOTP secret, sealed under a key derived from the server setup (AAD binds the user); `null` when none. */
+  readonly sealedTotpSecret: Uint8Array | null;
+  /** Whether the TOTP secret was confirmed with a code (only then is it a factor). */
+  readonly totpConfirmed: boolean;
+  /** The last TOTP time step accepted, or `null`: a step not newer is refused. */
+  readonly totpLastStep: number | null;
+  /** Strict mode: the code travels with `login/start`. */
+  readonly strict: boolean;
+  /** Unused recovery codes. */
+  readonly recoveryCodesLeft: number;
+}
+
+/**
+ * The second-factor half of a database: TOTP secrets, strict mode, hashed
+ * recovery codes, and the pending state of sessions. Every method is atomic
+ * on its own; "once only" is enforced inside the database (a conditional
+ * update or delete), never by read-then-write in JS.
+ */
+export interface MfaStore {
+  /** A user's state; `null` when the user has none of it. */
+  getMfa(userId: string): Promise<StoredMfa | null>;
+  /**
+   * Stores a new, unconfirmed TOTP secret (replacing an unconfirmed one).
+   * `CONFLICT` when the user has a confirmed one (nothing is written then).
+   */
+  putTotpSecret(userId: string, sealedSecret: Uint8Array, now: number): Promise<void>;
+  /**
+   * Confirms the unconfirmed secret and records `step` as used, in one
+   * conditional update. @returns `false` when there is no unconfirmed secret
+   */
+  confirmTotp(userId: string, step: number, now: number): Promise<boolean>;
+  /**
+   * Records `step` as used when the user has a confirmed secret and `step` is
+   * newer than the last one (compare-and-set). @returns whether it was recorded
+   */
+  useTotpStep(userId: string, step: number): Promise<boolean>;
+  /** Deletes the TOTP secret, turns strict mode off and deletes the recovery codes. */
+  deleteTotp(userId: string): Promise<void>;
+  /** Sets strict mode. @returns `false` when the user has no confirmed TOTP secret (nothing written) */
+  setStrict(userId: string, strict: boolean): Promise<boolean>;
+  /** Replaces all of a user's recovery-code hashes, in one transaction. */
+  replaceRecoveryCodes(userId: string, hashes: readonly Uint8Array[], now: number): Promise<void>;
+  /** Deletes one recovery-code hash. @returns whether it existed (a code is used once) */
+  useRecoveryCode(userId: string, hash: Uint8Array): Promise<boolean>;
+  /**
+   * Counts one try of a pending session, when fewer than `max` were counted.
+   * @returns the tries counted so far, this one included, or `null` when
+   *   `max` were already counted (or the session is gone)
+   */
+  countMfaTry(sessionId: string, max: number): Promise<number | null>;
+  /**
+   * Makes a session full: clears its pending state, sets its `amr`, and moves
+   * its expiry to `expiresAt` when later. @returns the session's expiry, or
+   * `null` when the session is gone
+   */
+  completeMfa(sessionId: string, amr: readonly string[], expiresAt: number): Promise<number | null>;
+}
+
+/**
+ * How the MFA routes learn whether a user has passkeys (the passkey half of a
+ * store implements it): an account with one has a second factor.
+ */
+export interface PasskeyCounter {
+  /** The number of passkeys of a user. */
+  countPasskeys(userId: string): Promise<number>;
+}
+
 /**
  * A database for the server. Every method is atomic on its own; the blob
  * half enforces versions inside the database (a conditional update), never by
@@ -149,10 +229,12 @@ export interface DeviceStore {
  * before sharing keep working; without them the sharing routes answer 404.
  * The {@link DeviceStore} methods are optional the same way: without them the
  * device routes answer 404 and a known-device proof on `login/start` is
- * ignored. `memoryServerStore`, `sqliteServerStore` and `postgresServerStore`
- * implement both halves.
+ * ignored. The {@link MfaStore} methods likewise: without them the MFA routes
+ * answer 404 and no login is ever pending (and `mfa: 'required'` is refused
+ * at `createServer`). `memoryServerStore`, `sqliteServerStore` and
+ * `postgresServerStore` implement every half.
  */
-export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore> {
+export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>, Partial<MfaStore>, Partial<PasskeyCounter> {
   /** The OPAQUE registration record of a user, or `null`. */
   getUserRecord(userId: string): Promise<Uint8Array | null>;
   /** Creates a user. `CONFLICT` when the user exists. */
@@ -165,7 +247,7 @@ export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>
   /** Removes and returns a pending state; `null` when missing or expired. Atomic: a state is taken once. */
   takePending(id: string, now: number): Promise<Uint8Array | null>;
 
-  /** Stores a new session (with its `deviceId` and `amr`, when given). */
+  /** Stores a new session (with its `deviceId`, `amr` and pending `mfa` state, when given). */
   createSession(session: StoredSession): Promise<void>;
   /** A live session, or `null` when missing or expired at `now`. */
   getSession(id: string, now: number): Promise<StoredSession | null>;
@@ -226,6 +308,13 @@ export type ServerEventType =
   | 'token_issued'
   | 'device_added'
   | 'device_revoked'
+  | 'mfa_failed'
+  | 'mfa_locked'
+  | 'recovery_code_used'
+  | 'totp_enabled'
+  | 'totp_disabled'
+  | 'passkey_added'
+  | 'passkey_removed'
   | 'error';
 
 /** One monitoring event. Never holds a key, a password or record data. */
