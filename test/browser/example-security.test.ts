@@ -38,6 +38,8 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
   let browser: Browser | undefined;
   let page: Page;
   const pageErrors: string[] = [];
+  /** Errors the app logged (it logs every failure it shows to the user). */
+  const consoleErrors: string[] = [];
   /** The authenticator app: set once the page has shown the setup key. */
   let app: TOTP | undefined;
   /** The last 30 s step a code was used for: the server refuses a step twice (RFC 6238 §5.2). */
@@ -46,6 +48,14 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `security-${name}.png`), fullPage: true });
   const totpCard = (): Locator => page.locator('#totp-card');
+  /** The sign-in form's code field (the Security view has one with the same label). */
+  const signInCode = (): Locator => page.locator('#mfa-form').getByLabel('6-digit code');
+
+  /** Waits for the sign-in form to ask for the code (typing into a hidden field would be lost), then types it. */
+  async function typeSignInCode(code: string): Promise<void> {
+    await signInCode().waitFor();
+    await signInCode().pressSequentially(code);
+  }
   const notesHeading = (): Locator => page.getByRole('heading', { name: 'Notes', exact: true });
 
   /** What the authenticator app shows now, waiting for its next step if this one was used already. */
@@ -104,12 +114,16 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     page.setDefaultTimeout(60_000);
     page.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message}`));
     page.on('dialog', (dialog) => void dialog.accept());
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) consoleErrors.push(msg.text());
+    });
     await page.goto(`${http.origin}/`);
   }, 120_000);
 
   afterEach(async (context) => {
     if (context.task.result?.state !== 'fail' || browser === undefined) return;
     await page.screenshot({ path: join(SHOTS, `failed-security-${context.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}.png`), fullPage: true }).catch(() => {});
+    if (consoleErrors.length > 0) console.log(`app errors so far: ${consoleErrors.join(' | ')}`);
   });
 
   afterAll(async () => {
@@ -150,12 +164,12 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
   });
 
   test('a wrong code is refused in plain words; the right one turns it on and shows ten recovery codes once', async () => {
-    await page.getByLabel('6-digit code').pressSequentially(wrongCode());
+    await totpCard().getByLabel('6-digit code').pressSequentially(wrongCode());
     await page.getByRole('button', { name: 'Turn on' }).click();
     await totpCard().getByText('That code does not work.').waitFor();
     await shot('03-wrong-code');
-    await page.getByLabel('6-digit code').fill('');
-    await page.getByLabel('6-digit code').pressSequentially(await freshCode());
+    await totpCard().getByLabel('6-digit code').fill('');
+    await totpCard().getByLabel('6-digit code').pressSequentially(await freshCode());
     await page.getByRole('button', { name: 'Turn on' }).click();
     const list = page.getByRole('list', { name: 'Recovery codes' });
     await list.waitFor();
@@ -192,7 +206,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
   test('sign out, sign in with the password: the form asks for the code; a wrong one is refused, the right one opens the notes', { timeout: SLOW }, async () => {
     await signOut();
     await signIn();
-    const code = page.getByLabel('6-digit code');
+    const code = signInCode();
     await code.waitFor();
     expect(await page.locator('#mfa-lead').innerText()).toContain('Your password is right.');
     expect(await page.locator('#auth-form').isHidden()).toBe(true);
@@ -213,7 +227,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await signOut();
     await signIn();
     await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
-    const field = page.getByLabel('Recovery code');
+    const field = page.locator('#mfa-form').getByLabel('Recovery code');
     await field.pressSequentially((recoveryCodes[0] ?? '').toLowerCase()); // typed as read, any case
     await shot('08-recovery-code');
     await page.getByRole('button', { name: 'Verify' }).click();
@@ -239,7 +253,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     // The server's limit, as it answers past it (its backoff itself is tested with the server).
     await page.route('**/zv/mfa/verify', (route) => route.fulfill({ status: 429, headers: { 'retry-after': '120', 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'rate limited' } }) }));
     await signIn();
-    await page.getByLabel('6-digit code').pressSequentially(wrongCode());
+    await typeSignInCode(wrongCode());
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.locator('#auth-error').getByText('Too many wrong codes.').waitFor();
     expect(await page.locator('#auth-error').innerText()).toContain('wait about 2 minutes');
@@ -249,7 +263,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
 
   test('"New recovery codes" asks for a code and shows ten new ones; the old ones no longer work', { timeout: SLOW }, async () => {
     await signIn();
-    await page.getByLabel('6-digit code').pressSequentially(await freshCode());
+    await typeSignInCode(await freshCode());
     await page.getByRole('button', { name: 'Verify' }).click();
     await notesHeading().waitFor();
     await openSecurity();
