@@ -80,6 +80,11 @@ test('the core entry loads OPAQUE at the first login and sharing code only when 
     'src/formats/device.ts',
     'src/formats/device-slot.ts',
     'src/formats/device-registry.ts',
+    // Second factors: with the first pending login or MFA call.
+    'src/client/mfa/index.ts',
+    'src/client/mfa/verify.ts',
+    'src/client/mfa/manage.ts',
+    'src/client/mfa/codes.ts',
   ];
   expect(inputs.filter((path) => lazy.includes(path))).toEqual([]);
   expect(inputs.filter((path) => path.includes('node_modules/jose/'))).toEqual([]);

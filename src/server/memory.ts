@@ -181,7 +181,7 @@ export function memoryServerStore(): ServerStore {
     },
     async getMfa(userId) {
       const entry = mfa.get(userId);
-      if (entry === undefined) return null;
+      if (entry === undefined || (entry.sealedTotpSecret === null && entry.recoveryCodes.size === 0)) return null;
       return {
         sealedTotpSecret: entry.sealedTotpSecret === null ? null : Uint8Array.from(entry.sealedTotpSecret),
         totpConfirmed: entry.totpConfirmed,
@@ -210,7 +210,8 @@ export function memoryServerStore(): ServerStore {
       return true;
     },
     async deleteTotp(userId) {
-      mfa.delete(userId);
+      const entry = mfa.get(userId);
+      if (entry !== undefined) Object.assign(entry, { sealedTotpSecret: null, totpConfirmed: false, totpLastStep: null, strict: false });
     },
     async setStrict(userId, strict) {
       const entry = mfa.get(userId);

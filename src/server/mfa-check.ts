@@ -5,10 +5,13 @@
  * by a conditional delete), so a code is accepted once however many requests
  * race with it.
  *
- * Buckets (policy `mfaLimit`): `mfa-device:<userId>:<deviceId>` when the
- * caller is bound to a remembered device, else `mfa-user:<userId>`. Wrong
- * codes from elsewhere therefore never lock out a device the user has used
- * before; a right code gives its token back.
+ * Buckets: `mfa-device:<userId>:<deviceId>` when the caller is bound to a
+ * remembered device, else `mfa-user:<userId>` (policy `mfaLimit`: a burst,
+ * then a steady rate), each backed by a slower bucket of its own
+ * (`mfa-device-slow:…`, `mfa-user-slow:…`, policy `mfaBackoffLimit`), so
+ * the wait grows from minutes to an hour while the failures go on: a
+ * backoff, never a hard lockout. Wrong codes from elsewhere never lock out a
+ * device the user has used before; a right code gives its tokens back.
  *
  * @module
  */
@@ -47,6 +50,11 @@ export function optionalCodeOf(input: { readonly totp?: string | undefined; read
 /** The limit bucket of a user's codes: the remembered device's own when the caller is bound to one. */
 export function mfaBucket(userId: string, deviceId: string | undefined): string {
   return deviceId === undefined ? `mfa-user:${userId}` : `mfa-device:${userId}:${deviceId}`;
+}
+
+/** The slower bucket behind {@link mfaBucket} (another prefix: user ids may hold colons). */
+function slowBucket(userId: string, deviceId: string | undefined): string {
+  return deviceId === undefined ? `mfa-user-slow:${userId}` : `mfa-device-slow:${userId}:${deviceId}`;
 }
 
 function where(context: RouteContext): { address?: string } {
@@ -100,14 +108,23 @@ export async function limitedAttempt(
   reason: string,
   attempt: () => Promise<boolean>,
 ): Promise<CheckResult> {
-  const bucket = mfaBucket(who.userId, who.deviceId);
-  const token = await context.store.takeToken(bucket, context.limits.mfaLimit, context.now());
-  if (!token.allowed) {
+  const { store, limits } = context;
+  const fast = mfaBucket(who.userId, who.deviceId);
+  const slow = slowBucket(who.userId, who.deviceId);
+  const locked = (retryAfterMs: number): CheckResult => {
     context.emit({ type: 'mfa_locked', userId: who.userId, reason: who.deviceId === undefined ? 'account' : 'device', ...where(context) });
-    return { outcome: 'limited', retryAfterMs: token.retryAfterMs };
+    return { outcome: 'limited', retryAfterMs };
+  };
+  const token = await store.takeToken(fast, limits.mfaLimit, context.now());
+  if (!token.allowed) return locked(token.retryAfterMs);
+  const slowToken = await store.takeToken(slow, limits.mfaBackoffLimit, context.now());
+  if (!slowToken.allowed) {
+    await store.takeToken(fast, limits.mfaLimit, context.now(), -1);
+    return locked(slowToken.retryAfterMs);
   }
   if (await attempt()) {
-    await context.store.takeToken(bucket, context.limits.mfaLimit, context.now(), -1);
+    await store.takeToken(fast, limits.mfaLimit, context.now(), -1);
+    await store.takeToken(slow, limits.mfaBackoffLimit, context.now(), -1);
     return { outcome: 'ok' };
   }
   context.emit({ type: 'mfa_failed', userId: who.userId, reason, ...where(context) });

@@ -55,10 +55,10 @@ function limited(retryAfterMs: number): Response {
   return errorResponse(new ZeroVaultError('RATE_LIMITED', 'too many attempts', { retryAfterMs }));
 }
 
-/** The session's `amr` with `otp` added (once). */
-function withOtp(session: StoredSession): string[] {
+/** The session's `amr` with `methods` added (each once, in order). */
+function withMethods(session: StoredSession, methods: readonly string[]): string[] {
   const amr = [...amrOf(session)];
-  if (!amr.includes(OTP_AMR)) amr.push(OTP_AMR);
+  for (const method of methods) if (!amr.includes(method)) amr.push(method);
   return amr;
 }
 
@@ -103,10 +103,17 @@ function guardedCode(context: RouteContext, mfa: MfaStore, session: StoredSessio
   return guarded(context, mfa, session, code.kind, () => spendCode(context, mfa, session.userId, code));
 }
 
-/** A session made full: `{ ..., expiresAt, amr }` with the new expiry also in the header. */
-async function complete(context: RouteContext, mfa: MfaStore, session: StoredSession, extra: Record<string, unknown>): Promise<Response> {
-  const amr = withOtp(session);
-  // A pending session gets a full lifetime from now; a full one keeps its own.
+/**
+ * Records a verified factor on the calling session, and answers
+ * `200 { ...extra, expiresAt, amr }` (the new expiry also in
+ * `zv-session-expires`): `methods` (RFC 8176 values: `otp`, or `hwk` and
+ * `user` for a passkey) join its `amr`, and a pending session becomes full
+ * with a full lifetime from now (a full one keeps its expiry). The passkey
+ * routes call this after a verified assertion or registration. 401 `CLOSED`
+ * when the session is gone.
+ */
+export async function completeSession(context: RouteContext, mfa: MfaStore, session: StoredSession, methods: readonly string[], extra: Record<string, unknown> = {}): Promise<Response> {
+  const amr = withMethods(session, methods);
   const target = session.mfa === undefined ? session.expiresAt : context.now() + context.limits.sessionTtlMs;
   const expiresAt = await mfa.completeMfa(session.id, amr, target);
   if (expiresAt === null) return closed();
@@ -130,7 +137,7 @@ async function verify(mfa: MfaStore, call: Call): Promise<Response> {
   if (session.mfa === undefined) return errorResponse(new ZeroVaultError('CONFLICT', 'the session is not pending'));
   const refusal = await guardedCode(context, mfa, session, code);
   if (refusal !== null) return refusal;
-  return complete(context, mfa, session, {});
+  return completeSession(context, mfa, session, [OTP_AMR]);
 }
 
 /** `GET /mfa` → `{ totp, strict, recoveryCodesLeft, passkeys }`. */
@@ -200,7 +207,7 @@ async function confirm(mfa: MfaStore, call: Call): Promise<Response> {
   if (refusal !== null) return refusal;
   const recoveryCodes = await newRecoveryCodes(context, mfa, userId);
   context.emit({ type: 'totp_enabled', userId, ...where(context) });
-  return complete(context, mfa, session, { recoveryCodes });
+  return completeSession(context, mfa, session, [OTP_AMR], { recoveryCodes });
 }
 
 /** `POST /mfa/totp/disable` `{ totp } | { recoveryCode }` → 204. 409 when TOTP is off. */

@@ -10,7 +10,7 @@
  *
  * The schema upgrades an existing database in place on first use, under the
  * same advisory lock that serialises its creation: columns added since (a
- * session's device and `amr`) come with `ADD COLUMN IF NOT EXISTS`.
+ * session's device, `amr` and pending MFA state) come with `ADD COLUMN IF NOT EXISTS`.
  *
  * @module
  */
@@ -20,6 +20,8 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { amrFromColumn, amrToColumn } from './device-store.js';
 import { postgresDevices, type Transaction } from './postgres-devices.js';
+import { postgresMfa } from './postgres-mfa.js';
+import { pendingFromColumn } from './mfa-store.js';
 import { bytes, int, textOrNull } from './postgres-values.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
@@ -37,7 +39,7 @@ function schema(p: string): string {
   return `
 CREATE TABLE IF NOT EXISTS ${p}users (user_id TEXT COLLATE "C" PRIMARY KEY, record BYTEA NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${p}pending (id TEXT PRIMARY KEY, data BYTEA NOT NULL, expires_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS ${p}sessions (id TEXT PRIMARY KEY, user_id TEXT COLLATE "C" NOT NULL, sealed_mac_key BYTEA NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, device_id TEXT COLLATE "C", amr TEXT);
+CREATE TABLE IF NOT EXISTS ${p}sessions (id TEXT PRIMARY KEY, user_id TEXT COLLATE "C" NOT NULL, sealed_mac_key BYTEA NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, device_id TEXT COLLATE "C", amr TEXT, mfa TEXT, mfa_tries INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS ${p}sessions_user ON ${p}sessions (user_id);
 CREATE TABLE IF NOT EXISTS ${p}nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS ${p}buckets (key TEXT PRIMARY KEY, tokens DOUBLE PRECISION NOT NULL, updated_at BIGINT NOT NULL);
@@ -50,6 +52,11 @@ CREATE TABLE IF NOT EXISTS ${p}devices (user_id TEXT COLLATE "C" NOT NULL, id TE
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS device_id TEXT COLLATE "C";
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS amr TEXT;
 CREATE INDEX IF NOT EXISTS ${p}sessions_device ON ${p}sessions (user_id, device_id);
+-- Upgrades a database created before second factors, in place.
+ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS mfa TEXT;
+ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS mfa_tries INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS ${p}mfa (user_id TEXT COLLATE "C" PRIMARY KEY, totp_secret BYTEA, totp_confirmed BOOLEAN NOT NULL DEFAULT FALSE, totp_last_step BIGINT, strict BOOLEAN NOT NULL DEFAULT FALSE, updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS ${p}recovery_codes (user_id TEXT COLLATE "C" NOT NULL, code_hash BYTEA NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (user_id, code_hash));
 `;
 }
 
@@ -67,6 +74,7 @@ function grantOf(row: Record<string, unknown>): StoredGrant {
 function sessionOf(row: Record<string, unknown>): StoredSession {
   const deviceId = textOrNull(row.device_id);
   const amr = textOrNull(row.amr);
+  const mfa = pendingFromColumn(textOrNull(row.mfa));
   return {
     id: String(row.id),
     userId: String(row.user_id),
@@ -75,6 +83,7 @@ function sessionOf(row: Record<string, unknown>): StoredSession {
     expiresAt: int(row.expires_at),
     ...(deviceId === null ? {} : { deviceId }),
     ...(amr === null ? {} : { amr: amrFromColumn(amr) }),
+    ...(mfa === undefined ? {} : { mfa }),
   };
 }
 
@@ -247,7 +256,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       return row === undefined || int(row.expires_at) <= now ? null : bytes(row.data);
     },
     async createSession(session) {
-      await affected(`INSERT INTO ${p}sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      await affected(`INSERT INTO ${p}sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
         session.id,
         session.userId,
         Buffer.from(session.sealedMacKey),
@@ -255,10 +264,11 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
         session.expiresAt,
         session.deviceId ?? null,
         amrToColumn(session.amr),
+        session.mfa ?? null,
       ]);
     },
     async getSession(id, now) {
-      const rows = await query(`SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now]);
+      const rows = await query(`SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now]);
       const row = rows[0];
       return row === undefined ? null : sessionOf(row);
     },
@@ -331,6 +341,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       return (await query(`SELECT * FROM ${p}grants WHERE grantee = $1 ORDER BY owner, vault`, [grantee])).map(grantOf);
     },
     ...postgresDevices({ prefix: p, query, transaction }),
+    ...postgresMfa({ prefix: p, query, transaction }),
     async purgeExpired(now) {
       await affected(`DELETE FROM ${p}pending WHERE expires_at <= $1`, [now]);
       await affected(`DELETE FROM ${p}sessions WHERE expires_at <= $1`, [now]);

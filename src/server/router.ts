@@ -67,6 +67,8 @@ export interface RouteContext {
     readonly addressLoginLimit: BucketPolicy;
     /** Wrong second-factor codes per account (`mfa-user:<id>`) or per known device (`mfa-device:<id>:<device>`). */
     readonly mfaLimit: BucketPolicy;
+    /** The slower bucket behind `mfaLimit` (`mfa-user-slow:<id>`, `mfa-device-slow:<id>:<device>`): the backoff. */
+    readonly mfaBackoffLimit: BucketPolicy;
   };
 }
 

@@ -127,6 +127,12 @@ export interface CreateServerOptions {
    * besides.
    */
   mfaLimit?: BucketPolicy;
+  /**
+   * The slower bucket behind `mfaLimit`, per account or known device, so the
+   * wait grows while failures go on (a backoff, never a hard lockout);
+   * default 20, then one more every hour.
+   */
+  mfaBackoffLimit?: BucketPolicy;
   /** The clock, in ms since the epoch; tests inject one. Default `Date.now`. */
   now?: () => number;
 }
@@ -237,6 +243,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     userLoginLimit: policy(options.userLoginLimit, { capacity: 10, refillMs: FIFTEEN_MINUTES / 10 }, 'userLoginLimit'),
     addressLoginLimit: policy(options.addressLoginLimit, { capacity: 100, refillMs: FIFTEEN_MINUTES / 100 }, 'addressLoginLimit'),
     mfaLimit: policy(options.mfaLimit, { capacity: 10, refillMs: 3 * 60 * 1000 }, 'mfaLimit'),
+    mfaBackoffLimit: policy(options.mfaBackoffLimit, { capacity: 20, refillMs: 60 * 60 * 1000 }, 'mfaBackoffLimit'),
     purgeIntervalMs: positive(options.purgeIntervalMs, 60 * 1000, 'purgeIntervalMs'),
   };
   if (limits.sessionMaxLifetimeMs < limits.sessionTtlMs) throw new ZeroVaultError('INVALID_INPUT', 'sessionMaxLifetimeMs must be at least sessionTtlMs');

@@ -10,7 +10,8 @@
  * locking serialises writers; `busy_timeout` waits instead of failing).
  *
  * Schema changes upgrade an existing file in place when it is opened
- * ({@link migrate}): columns added since (a session's device and `amr`) are
+ * ({@link migrate}): columns added since (a session's device, `amr` and
+ * pending MFA state) are
  * added with `ALTER TABLE`, inside one immediate transaction so that two
  * processes opening the same file cannot both try.
  *
@@ -22,7 +23,9 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { amrFromColumn, amrToColumn } from './device-store.js';
 import { sqliteDevices } from './sqlite-devices.js';
-import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
+import { pendingFromColumn } from './mfa-store.js';
+import { sqliteMfa } from './sqlite-mfa.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
 export interface SqliteServerStoreOptions {
@@ -38,7 +41,7 @@ export type Db = BetterSqlite3.Database;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS zv_users (user_id TEXT PRIMARY KEY, record BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS zv_pending (id TEXT PRIMARY KEY, data BLOB NOT NULL, expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, device_id TEXT, amr TEXT);
+CREATE TABLE IF NOT EXISTS zv_sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, sealed_mac_key BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, device_id TEXT, amr TEXT, mfa TEXT, mfa_tries INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS zv_sessions_user ON zv_sessions (user_id);
 CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (session_id, nonce));
 CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
@@ -47,12 +50,16 @@ CREATE TABLE IF NOT EXISTS zv_key_events (user_id TEXT NOT NULL, seq INTEGER NOT
 CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (owner, vault, grantee));
 CREATE INDEX IF NOT EXISTS zv_grants_grantee ON zv_grants (grantee, owner, vault);
 CREATE TABLE IF NOT EXISTS zv_devices (user_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, signing_key BLOB NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
+CREATE TABLE IF NOT EXISTS zv_mfa (user_id TEXT PRIMARY KEY, totp_secret BLOB, totp_confirmed INTEGER NOT NULL DEFAULT 0, totp_last_step INTEGER, strict INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS zv_recovery_codes (user_id TEXT NOT NULL, code_hash BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, code_hash));
 `;
 
 /** Columns added to existing tables after their first release: `[table, column, type]`. */
 const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['zv_sessions', 'device_id', 'TEXT'],
   ['zv_sessions', 'amr', 'TEXT'],
+  ['zv_sessions', 'mfa', 'TEXT'],
+  ['zv_sessions', 'mfa_tries', 'INTEGER NOT NULL DEFAULT 0'],
 ];
 
 /** Indexes over added columns: created after {@link migrate} added them. */
@@ -63,7 +70,7 @@ CREATE INDEX IF NOT EXISTS zv_sessions_device ON zv_sessions (user_id, device_id
 /**
  * Upgrades a database created by an older version in place: adds the
  * columns of {@link ADDED_COLUMNS} that are missing. Old rows read as before
- * (no device, `amr` absent = password).
+ * (no device, `amr` absent = password, not pending).
  */
 function migrate(db: Db): void {
   db.transaction(() => {
@@ -83,6 +90,7 @@ interface SessionRow {
   expires_at: number;
   device_id: string | null;
   amr: string | null;
+  mfa: string | null;
 }
 
 
@@ -114,7 +122,13 @@ function sessionOf(row: SessionRow): StoredSession {
     expiresAt: row.expires_at,
     ...(row.device_id === null ? {} : { deviceId: row.device_id }),
     ...(row.amr === null ? {} : { amr: amrFromColumn(row.amr) }),
+    ...pendingOf(row.mfa),
   };
+}
+
+function pendingOf(column: string | null): { mfa?: PendingMfa } {
+  const mfa = pendingFromColumn(column);
+  return mfa === undefined ? {} : { mfa };
 }
 
 function grantOf(row: GrantRow): StoredGrant {
@@ -268,7 +282,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       }),
     createSession: (session: StoredSession) =>
       run((db) => {
-        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
           session.id,
           session.userId,
           Buffer.from(session.sealedMacKey),
@@ -276,12 +290,13 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
           session.expiresAt,
           session.deviceId ?? null,
           amrToColumn(session.amr),
+          session.mfa ?? null,
         );
       }),
     getSession: (id, now) =>
       run((db) => {
         const row = db
-          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr FROM zv_sessions WHERE id = ? AND expires_at > ?')
+          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa FROM zv_sessions WHERE id = ? AND expires_at > ?')
           .get(id, now) as SessionRow | undefined;
         return row === undefined ? null : sessionOf(row);
       }),
@@ -358,6 +373,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
     listGrantsForGrantee: (grantee) =>
       run((db) => (db.prepare('SELECT * FROM zv_grants WHERE grantee = ? ORDER BY owner, vault').all(grantee) as GrantRow[]).map(grantOf)),
     ...sqliteDevices(run),
+    ...sqliteMfa(run),
     purgeExpired: (now) =>
       run((db) => {
         db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);

@@ -189,7 +189,7 @@ export interface MfaStore {
    * newer than the last one (compare-and-set). @returns whether it was recorded
    */
   useTotpStep(userId: string, step: number): Promise<boolean>;
-  /** Deletes the TOTP secret, turns strict mode off and deletes the recovery codes. */
+  /** Deletes the TOTP secret and turns strict mode off (recovery codes stay: {@link replaceRecoveryCodes} clears them). */
   deleteTotp(userId: string): Promise<void>;
   /** Sets strict mode. @returns `false` when the user has no confirmed TOTP secret (nothing written) */
   setStrict(userId: string, strict: boolean): Promise<boolean>;

@@ -41,6 +41,7 @@ declare const postgresServerStore: typeof import('zerovault/server').postgresSer
 declare const isZeroVaultError: typeof import('zerovault').isZeroVaultError;
 declare function app(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void;
 declare function showError(message: string): undefined;
+declare function askForCode(): Promise<string>;
 declare function log(event: unknown): void;
 declare function render(done: number, total: number): void;
 interface Doc { title: string }

@@ -5,12 +5,14 @@
  * logins; codes are computed with `otpauth` from the enrolment URI, as an
  * authenticator app computes them.
  */
+import { SignJWT, decodeJwt, type JWK } from 'jose';
 import { beforeEach, describe, expect, test } from 'vitest';
+import { randomBytes } from '../../src/crypto/random.js';
 import { fromBase64url, toBase64url } from '../../src/crypto/bytes.js';
 import { finishLogin, startLogin } from '../../src/opaque/index.js';
 import { createServer, createServerSetup, memoryServerStore, type CreateServerOptions, type ServerEvent, type ZeroVaultServer } from '../../src/server/index.js';
 import { addDevice, deviceLogin, newDevice } from './device-harness.js';
-import { TEST_KSF, post, register, type TestSession } from './harness.js';
+import { BASE, TEST_KSF, post, register, signed, type TestSession } from './harness.js';
 import { at, codeAt, errorCode, mfaLogin, parseUri } from './mfa-harness.js';
 
 const setup = createServerSetup();
@@ -36,6 +38,19 @@ beforeEach(() => {
 
 async function call(session: TestSession, method: string, path: string, body?: unknown): Promise<Response> {
   return server.fetch(at(session, method, path, clock, body));
+}
+
+/** `POST /token` with a fresh DPoP proof → the token's claims. */
+async function tokenClaims(session: TestSession): Promise<Record<string, unknown>> {
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+  const { kty, crv, x, y } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JWK;
+  const proof = await new SignJWT({ htm: 'POST', htu: `${BASE}/token`, jti: toBase64url(randomBytes(16)) })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: { kty, crv, x, y } as JWK })
+    .setIssuedAt(Math.floor(clock / 1000))
+    .sign(pair.privateKey);
+  const res = await server.fetch(signed(session, 'POST', '/token', { body: {}, timestamp: clock, headers: { dpop: proof } }));
+  expect(res.status).toBe(200);
+  return decodeJwt(((await res.json()) as { access_token: string }).access_token);
 }
 
 async function jsonOf<T>(response: Response): Promise<T> {
@@ -166,6 +181,7 @@ describe('pending sessions and /mfa/verify', () => {
     expect(verified).toEqual({ expiresAt: clock + 60 * 60 * 1000, amr: ['pwd', 'otp'] });
     expect(res.headers.get('zv-session-expires')).toBe(String(verified.expiresAt));
     expect((await call(early.session, 'GET', '/blobs/notes')).status).toBe(200);
+    expect((await tokenClaims(early.session)).amr).toEqual(['pwd', 'otp']);
     // Full now: verify is for pending sessions only (and the code is not even looked at).
     const full = await call(early.session, 'POST', '/mfa/verify', { totp: code });
     expect(full.status).toBe(409);
@@ -244,6 +260,32 @@ describe('pending sessions and /mfa/verify', () => {
     expect(events.filter((e) => e.type === 'mfa_locked').map((e) => e.reason)).toEqual(['account']);
     clock += 60_000;
     expect((await call(next.session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) })).status).toBe(200);
+  });
+
+  test('backoff: a slower bucket behind the account bucket makes the wait grow while failures go on', async () => {
+    server = makeServer({ mfaLimit: { capacity: 2, refillMs: 1000 }, mfaBackoffLimit: { capacity: 3, refillMs: 60_000 } });
+    const { secret } = await enrolled();
+    clock += 30_000;
+    const wrong = async (): Promise<Response> => {
+      const { session } = await mfaLogin(server, USER, 'pw');
+      return call(session, 'POST', '/mfa/verify', { totp: '000000' });
+    };
+    expect((await wrong()).status).toBe(401);
+    expect((await wrong()).status).toBe(401);
+    const fast = await wrong();
+    expect(fast.status).toBe(429);
+    expect(fast.headers.get('retry-after')).toBe('1');
+    clock += 1000;
+    expect((await wrong()).status).toBe(401); // the third token of the slow bucket
+    clock += 2000;
+    const slow = await wrong();
+    expect(slow.status).toBe(429);
+    expect(Number(slow.headers.get('retry-after'))).toBeGreaterThan(50);
+    // The right code, too, waits; then passes.
+    const { session } = await mfaLogin(server, USER, 'pw');
+    expect((await call(session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) })).status).toBe(429);
+    clock += 60_000;
+    expect((await call(session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) })).status).toBe(200);
   });
 
   test('a session bound to a known device has its own bucket (mfa-device): guesses from elsewhere never lock it out', async () => {

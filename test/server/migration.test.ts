@@ -1,9 +1,10 @@
 /**
  * Databases created before devices (sessions without `device_id` and `amr`,
- * no devices table) are upgraded in place when the new store opens them: old
- * sessions read as password sessions without a device, and every device
- * method works. The old schemas below are frozen copies of what earlier
- * versions created; they must never be edited.
+ * no devices table), or before second factors (sessions without `mfa` and
+ * `mfa_tries`, no MFA tables), are upgraded in place when the new store
+ * opens them: old sessions read as full password sessions without a device,
+ * and every device and MFA method works. The old schemas below are frozen
+ * copies of what earlier versions created; they must never be edited.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { toBase64url } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { devicesOf } from '../../src/server/device-store.js';
+import { mfaOf } from '../../src/server/mfa-store.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
 import type { ServerStore } from '../../src/server/types.js';
@@ -52,13 +54,40 @@ CREATE TABLE IF NOT EXISTS ${p}grants (owner TEXT COLLATE "C" NOT NULL, vault TE
 CREATE INDEX IF NOT EXISTS ${p}grants_grantee ON ${p}grants (grantee, owner, vault);
 `;
 
+/** The SQLite schema after devices, before second factors (frozen). */
+const SQLITE_V2 = `${SQLITE_V1}
+ALTER TABLE zv_sessions ADD COLUMN device_id TEXT;
+ALTER TABLE zv_sessions ADD COLUMN amr TEXT;
+CREATE INDEX IF NOT EXISTS zv_sessions_device ON zv_sessions (user_id, device_id);
+CREATE TABLE IF NOT EXISTS zv_devices (user_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, signing_key BLOB NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
+`;
+
+/** The PostgreSQL schema after devices, before second factors (frozen), for table prefix `p`. */
+const postgresV2 = (p: string): string => `${postgresV1(p)}
+ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS device_id TEXT COLLATE "C";
+ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS amr TEXT;
+CREATE INDEX IF NOT EXISTS ${p}sessions_device ON ${p}sessions (user_id, device_id);
+CREATE TABLE IF NOT EXISTS ${p}devices (user_id TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, name TEXT NOT NULL, signing_key BYTEA NOT NULL, created_at BIGINT NOT NULL, last_seen_at BIGINT NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
+`;
+
 const OLD_SESSION = { id: 'old-session-0000000000', userId: 'alice', sealedMacKey: Uint8Array.of(1, 2, 3), createdAt: now, expiresAt: now + 60_000 };
 
 /** What must hold of a store opened on an upgraded database. */
 async function checkUpgraded(store: ServerStore): Promise<void> {
   const old = await store.getSession(OLD_SESSION.id, now);
   expect(old).toEqual(OLD_SESSION);
-  expect(old !== null && ('deviceId' in old || 'amr' in old)).toBe(false);
+  expect(old !== null && ('deviceId' in old || 'amr' in old || 'mfa' in old)).toBe(false);
+  const mfa = mfaOf(store);
+  if (mfa === null) throw new Error('MFA methods missing');
+  // An old session counts tries like any other, and the MFA tables exist.
+  expect(await mfa.countMfaTry(OLD_SESSION.id, 5)).toBe(1);
+  await mfa.putTotpSecret('alice', Uint8Array.of(1), now);
+  expect(await mfa.confirmTotp('alice', 3, now)).toBe(true);
+  await mfa.replaceRecoveryCodes('alice', [Uint8Array.of(2)], now);
+  expect(await mfa.getMfa('alice')).toMatchObject({ totpConfirmed: true, totpLastStep: 3, recoveryCodesLeft: 1 });
+  const pending = { id: toBase64url(randomBytes(16)), userId: 'alice', sealedMacKey: randomBytes(60), createdAt: now, expiresAt: now + 1000, amr: ['pwd'], mfa: 'mfa' as const };
+  await store.createSession(pending);
+  expect(await store.getSession(pending.id, now)).toEqual(pending);
   const devices = devicesOf(store);
   if (devices === null) throw new Error('device methods missing');
   const deviceId = toBase64url(randomBytes(16));
@@ -77,15 +106,18 @@ async function checkUpgraded(store: ServerStore): Promise<void> {
   expect(await store.getUserRecord('alice')).toEqual(Uint8Array.of(9));
 }
 
-describe('SQLite: a database of the old schema is upgraded in place', () => {
-  test('old rows read as before, device methods work, and a second open changes nothing', async () => {
+describe.each([
+  ['before devices', SQLITE_V1],
+  ['before second factors', SQLITE_V2],
+])('SQLite: a database of the schema %s is upgraded in place', (_name, oldSchema) => {
+  test('old rows read as before, device and MFA methods work, and a second open changes nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zv-migrate-'));
     dirs.push(dir);
     const path = join(dir, 'old.db');
     const db = new Database(path);
-    db.exec(SQLITE_V1);
+    db.exec(oldSchema);
     db.prepare('INSERT INTO zv_users VALUES (?, ?, ?, ?)').run('alice', Buffer.of(9), now, now);
-    db.prepare('INSERT INTO zv_sessions VALUES (?, ?, ?, ?, ?)').run(OLD_SESSION.id, OLD_SESSION.userId, Buffer.from(OLD_SESSION.sealedMacKey), now, now + 60_000);
+    db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(OLD_SESSION.id, OLD_SESSION.userId, Buffer.from(OLD_SESSION.sealedMacKey), now, now + 60_000);
     db.close();
 
     const store = sqliteServerStore({ path });
@@ -104,19 +136,22 @@ describe('SQLite: a database of the old schema is upgraded in place', () => {
     const check = new Database(path, { readonly: true });
     const columns = (check.prepare('PRAGMA table_info(zv_sessions)').all() as { name: string }[]).map((c) => c.name);
     check.close();
-    expect(columns).toEqual(['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr']);
+    expect(columns).toEqual(['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr', 'mfa', 'mfa_tries']);
   });
 });
 
-describe.runIf(PG_URL !== undefined)('PostgreSQL: a database of the old schema is upgraded in place', () => {
-  test('old rows read as before and device methods work', async () => {
+describe.runIf(PG_URL !== undefined).each([
+  ['before devices', postgresV1, 'a'],
+  ['before second factors', postgresV2, 'b'],
+] as const)('PostgreSQL: a database of the schema %s is upgraded in place', (_name, oldSchema, tag) => {
+  test('old rows read as before and device and MFA methods work', async () => {
     const pg = await import('pg');
-    const prefix = `zv_m${Date.now().toString(36)}_`;
+    const prefix = `zv_m${tag}${Date.now().toString(36)}_`;
     const pool = new (pg.default ?? pg).Pool({ connectionString: PG_URL as string });
     try {
-      await pool.query(postgresV1(prefix));
+      await pool.query(oldSchema(prefix));
       await pool.query(`INSERT INTO ${prefix}users VALUES ($1, $2, $3, $3)`, ['alice', Buffer.of(9), now]);
-      await pool.query(`INSERT INTO ${prefix}sessions VALUES ($1, $2, $3, $4, $5)`, [OLD_SESSION.id, 'alice', Buffer.from(OLD_SESSION.sealedMacKey), now, now + 60_000]);
+      await pool.query(`INSERT INTO ${prefix}sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [OLD_SESSION.id, 'alice', Buffer.from(OLD_SESSION.sealedMacKey), now, now + 60_000]);
       const store = postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix });
       try {
         await checkUpgraded(store);

@@ -13,6 +13,8 @@ import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { createServer, createServerSetup, memoryServerStore, type DeviceStore, type ServerStore, type SharingStore, type StoredDevice } from '../../src/server/index.js';
 import { devicesOf } from '../../src/server/device-store.js';
+import { mfaOf } from '../../src/server/mfa-store.js';
+import type { MfaStore } from '../../src/server/types.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
 import { IDLE_BUCKET_MS } from '../../src/server/types.js';
@@ -256,6 +258,120 @@ for (const kind of kinds) {
       expect(await shared.getSession(stranger.id, now)).not.toBeNull();
       expect(await store.deleteDevice(user, d.id)).toBe(false);
       expect((await store.listDevices(user)).map((x) => x.id)).toEqual([other.id]);
+    });
+  });
+
+  describe(`${kind.name} server store, second factors`, () => {
+    const now = 1_800_000_000_000;
+    const mfa = (): MfaStore => {
+      const found = mfaOf(shared);
+      if (found === null) throw new Error('MFA methods missing');
+      return found;
+    };
+    const session = (userId: string, extra: { mfa?: 'mfa' | 'enroll'; amr?: readonly string[] } = {}) => ({
+      id: toBase64url(randomBytes(16)),
+      userId,
+      sealedMacKey: randomBytes(60),
+      createdAt: now,
+      expiresAt: now + 60_000,
+      ...extra,
+    });
+
+    test('a TOTP secret is unconfirmed until confirmed (which spends its step); a confirmed one is not replaced', async () => {
+      const store = mfa();
+      const user = owner();
+      expect(await store.getMfa(user)).toBeNull();
+      expect(await store.confirmTotp(user, 5, now)).toBe(false);
+      expect(await store.useTotpStep(user, 5)).toBe(false);
+      await store.putTotpSecret(user, utf8('sealed-1'), now);
+      await store.putTotpSecret(user, utf8('sealed-2'), now);
+      expect(await store.getMfa(user)).toEqual({ sealedTotpSecret: utf8('sealed-2'), totpConfirmed: false, totpLastStep: null, strict: false, recoveryCodesLeft: 0 });
+      expect(await store.useTotpStep(user, 5)).toBe(false); // not confirmed yet
+      expect(await store.setStrict(user, true)).toBe(false);
+      expect(await store.confirmTotp(user, 7, now)).toBe(true);
+      expect(await store.confirmTotp(user, 8, now)).toBe(false);
+      expect(await store.getMfa(user)).toEqual({ sealedTotpSecret: utf8('sealed-2'), totpConfirmed: true, totpLastStep: 7, strict: false, recoveryCodesLeft: 0 });
+      await expect(store.putTotpSecret(user, utf8('sealed-3'), now)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect((await store.getMfa(user))?.sealedTotpSecret).toEqual(utf8('sealed-2'));
+    });
+
+    test('a TOTP step is used once, only forward, even concurrently', async () => {
+      const store = mfa();
+      const user = owner();
+      await store.putTotpSecret(user, utf8('s'), now);
+      await store.confirmTotp(user, 100, now);
+      expect(await store.useTotpStep(user, 100)).toBe(false);
+      expect(await store.useTotpStep(user, 99)).toBe(false);
+      const race = await Promise.all(Array.from({ length: 8 }, () => store.useTotpStep(user, 101)));
+      expect(race.filter(Boolean)).toHaveLength(1);
+      expect(await store.useTotpStep(user, 103)).toBe(true);
+      expect(await store.useTotpStep(user, 102)).toBe(false);
+      expect((await store.getMfa(user))?.totpLastStep).toBe(103);
+    });
+
+    test('strict mode needs a confirmed secret; deleting TOTP turns it off and keeps the recovery codes', async () => {
+      const store = mfa();
+      const user = owner();
+      await store.putTotpSecret(user, utf8('s'), now);
+      await store.confirmTotp(user, 1, now);
+      await store.replaceRecoveryCodes(user, [randomBytes(32)], now);
+      expect(await store.setStrict(user, true)).toBe(true);
+      expect((await store.getMfa(user))?.strict).toBe(true);
+      await store.deleteTotp(user);
+      expect(await store.getMfa(user)).toEqual({ sealedTotpSecret: null, totpConfirmed: false, totpLastStep: null, strict: false, recoveryCodesLeft: 1 });
+      expect(await store.setStrict(user, true)).toBe(false);
+      expect(await store.useTotpStep(user, 2)).toBe(false);
+      // Enrolling again starts over.
+      await store.putTotpSecret(user, utf8('t'), now);
+      expect(await store.confirmTotp(user, 1, now)).toBe(true);
+    });
+
+    test('recovery codes: replaced as a set, each used once, even concurrently, and per user', async () => {
+      const store = mfa();
+      const user = owner();
+      const old = [randomBytes(32), randomBytes(32)];
+      await store.replaceRecoveryCodes(user, old, now);
+      const fresh = Array.from({ length: 10 }, () => randomBytes(32));
+      await store.replaceRecoveryCodes(user, fresh, now);
+      expect((await store.getMfa(user))?.recoveryCodesLeft).toBe(10);
+      expect(await store.useRecoveryCode(user, old[0] as Uint8Array)).toBe(false);
+      expect(await store.useRecoveryCode(owner(), fresh[0] as Uint8Array)).toBe(false);
+      const race = await Promise.all(Array.from({ length: 6 }, () => store.useRecoveryCode(user, fresh[0] as Uint8Array)));
+      expect(race.filter(Boolean)).toHaveLength(1);
+      expect((await store.getMfa(user))?.recoveryCodesLeft).toBe(9);
+      await store.replaceRecoveryCodes(user, [], now);
+      expect(await store.getMfa(user)).toBeNull();
+    });
+
+    test('sessions keep their pending state; tries are counted up to the limit, even concurrently', async () => {
+      const store = mfa();
+      const user = owner();
+      const pending = session(user, { mfa: 'mfa', amr: ['pwd'] });
+      const enrolling = session(user, { mfa: 'enroll' });
+      await shared.createSession(pending);
+      await shared.createSession(enrolling);
+      expect(await shared.getSession(pending.id, now)).toEqual(pending);
+      expect(await shared.getSession(enrolling.id, now)).toEqual(enrolling);
+      const tries = await Promise.all(Array.from({ length: 8 }, () => store.countMfaTry(pending.id, 5)));
+      expect(tries.filter((t) => t !== null).sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(await store.countMfaTry(pending.id, 5)).toBeNull();
+      expect(await store.countMfaTry(toBase64url(randomBytes(16)), 5)).toBeNull();
+      expect(await store.countMfaTry(enrolling.id, 5)).toBe(1);
+    });
+
+    test('completeMfa makes a session full, sets its amr, and never shortens it', async () => {
+      const store = mfa();
+      const user = owner();
+      const pending = session(user, { mfa: 'mfa', amr: ['pwd'] });
+      await shared.createSession(pending);
+      expect(await store.completeMfa(pending.id, ['pwd', 'otp'], now + 3_600_000)).toBe(now + 3_600_000);
+      const full = await shared.getSession(pending.id, now);
+      expect(full).toEqual({ ...pending, mfa: undefined, amr: ['pwd', 'otp'], expiresAt: now + 3_600_000 });
+      expect(full !== null && 'mfa' in full).toBe(false);
+      expect(await store.completeMfa(pending.id, ['pwd', 'otp'], now + 1000)).toBe(now + 3_600_000);
+      expect(await store.completeMfa(toBase64url(randomBytes(16)), ['pwd'], now)).toBeNull();
+      await shared.deleteSession(pending.id);
+      expect(await store.completeMfa(pending.id, ['pwd', 'otp'], now)).toBeNull();
     });
   });
 

@@ -11,7 +11,6 @@ import type { Argon2idParams } from '../../crypto/ksf.js';
 import { loadOnDemand } from '../../crypto/lazy.js';
 import type * as OpaqueClient from '../../opaque/client.js';
 import type { SuiteName } from '../../opaque/suite-names.js';
-import { ZeroVaultError } from '../../errors.js';
 import { bytesField, postJson, stringField, type CallOptions, type Endpoint, type SigningKey } from '../api.js';
 
 /**
@@ -78,39 +77,21 @@ export async function submitCredential(endpoint: Endpoint, userId: string, crede
  */
 export type DeviceProver = (request: Uint8Array) => Promise<{ readonly id: string; readonly signature: Uint8Array } | null>;
 
-/** A finished login: the request-signing key (with the session's expiry), the export key, and what the server says of the second factor. */
+/** A finished login: the request-signing key (with the session's expiry), the export key, and the server's reply. */
 export interface LoginResult {
   readonly signing: SigningKey;
   readonly exportKey: Uint8Array;
   /**
-   * `'mfa'`: the session is pending until a second factor is verified;
-   * `'enroll'`: until one is enrolled (`mfa: 'required'`); `undefined`: full.
+   * The `login/finish` reply, for what it says of a second factor
+   * (`pending`, `factors`, `amr`; read by `client/mfa/`, see `settleLogin`).
    */
-  readonly pending: 'mfa' | 'enroll' | undefined;
-  /** The factors a pending session may verify (`totp`, `recovery-code`, `passkey`). */
-  readonly factors: readonly string[];
-  /** The session's authentication methods (RFC 8176), as far as the server said; `['pwd']` otherwise. */
-  readonly amr: readonly string[];
-}
-
-/** An `amr` list of a server reply (RFC 8176 names are short lower-case words), or `undefined` when absent. */
-export function amrField(body: Record<string, unknown>): readonly string[] | undefined {
-  return namesField(body, 'amr');
-}
-
-function namesField(body: Record<string, unknown>, name: string): readonly string[] | undefined {
-  const value = body[name];
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length > 8 || !value.every((v) => typeof v === 'string' && /^[a-z][a-z-]{0,23}$/.test(v))) {
-    throw new ZeroVaultError('NETWORK', 'invalid server response');
-  }
-  return Object.freeze([...(value as string[])]);
+  readonly reply: Readonly<Record<string, unknown>>;
 }
 
 /**
  * Logs in with a credential; with `device`, a password login also carries
  * the remembered device's proof; `start` adds fields to `login/start` (a
- * second factor given as text, checked there for strict accounts).
+ * second factor given as text, which a strict account checks there).
  * @throws `AUTH_FAILED` for a wrong password or unknown user (one message), `RATE_LIMITED`, `NETWORK`
  */
 export async function loginCredential(
@@ -135,14 +116,10 @@ export async function loginCredential(
   const finished = await finishLogin({ state: begun.state, response: bytesField(started, 'response'), password, ksf: settings.ksf, ksfRunner: settings.ksfRunner });
   wipe(begun.state);
   let done: Record<string, unknown>;
-  let pending: LoginResult['pending'];
   let sessionId: string;
   try {
     done = await postJson(endpoint, '/login/finish', { loginId, finalization: toBase64url(finished.finalization) }, { signal });
     sessionId = stringField(done, 'sessionId', /^[A-Za-z0-9_-]{16,64}$/);
-    const said = done.pending;
-    if (said !== undefined && said !== 'mfa' && said !== 'enroll') throw new ZeroVaultError('NETWORK', 'invalid server response');
-    pending = said;
   } catch (err) {
     wipe(finished.exportKey, finished.sessionKey);
     throw err;
@@ -150,15 +127,5 @@ export async function loginCredential(
   const expiresAt = typeof done.expiresAt === 'number' ? done.expiresAt : Number.POSITIVE_INFINITY;
   const macKey = requestMacKey(finished.sessionKey, sessionId);
   wipe(finished.sessionKey);
-  const signing = { sessionId, macKey, expiresAt };
-  try {
-    const factors = namesField(done, 'factors') ?? [];
-    const amr = amrField(done) ?? ['pwd'];
-    return { signing, exportKey: finished.exportKey, pending, factors, amr };
-  } catch (err) {
-    // A session the reply does not describe is not handed out.
-    await postJson(endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
-    wipe(finished.exportKey, macKey);
-    throw err;
-  }
+  return { signing: { sessionId, macKey, expiresAt }, exportKey: finished.exportKey, reply: done };
 }

@@ -11,7 +11,6 @@ import { normalizeUserId } from '../../formats/user-id.js';
 import type { SuiteName } from '../../opaque/suite-names.js';
 import type { BlobStore } from '../../store/types.js';
 import type { FetchFn } from '../../transport.js';
-import { checkFactor, type Factor } from './factor.js';
 import type { SecondFactorOptions } from './types.js';
 
 /** Options of `Client`. */
@@ -124,11 +123,11 @@ export function checkRemember(value: RememberOptions): Remember {
   return rememberDevice === true ? { name: deviceName } : undefined;
 }
 
-/** Validates credentials; returns the normalized user id and the second factor. */
-export function checkCredentials(value: unknown): { userId: string; password: string; signal: AbortSignal | undefined; remember: Remember; factor: Factor } {
+/** Validates credentials (the second factor is `factorOf`'s); returns the normalized user id. */
+export function checkCredentials(value: unknown): { userId: string; password: string; signal: AbortSignal | undefined; remember: Remember } {
   const c = value as Partial<Credentials> | null;
   if (typeof c !== 'object' || c === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
   const userId = normalizeUserId(c.userId);
   if (typeof c.password !== 'string' || c.password.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'password must be a non-empty string');
-  return { userId, password: c.password, signal: checkSignal(c.signal), remember: checkRemember(c), factor: checkFactor(c) };
+  return { userId, password: c.password, signal: checkSignal(c.signal), remember: checkRemember(c) };
 }

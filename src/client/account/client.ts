@@ -21,8 +21,8 @@ import { keyringStore } from './keyring.js';
 import { addSlotEntry, readMeta, readSlot, KEYRING_ID } from './meta.js';
 import { normalizeBaseUrl, noteSessionExpiry, postJson, signRequest, tokenOriginsOf, transportOptions, type Endpoint, type SigningKey } from '../api.js';
 import { loginCredential, prepareCredential, submitCredential, type Credential, type LoginResult, type OpaqueSettings } from './auth.js';
-import { mfaCode, startFields, type Factor } from './factor.js';
-import { changePasswordWith } from './credentials.js';
+import { factorOf, mfaCode, speaksOfMfa, type Factor } from './factor.js';
+import { PASSWORD_AMR, changePasswordWith } from './credentials.js';
 import { parseRecoveryKey } from '../../formats/recovery-key.js';
 import { guardedStore } from '../guarded-store.js';
 import { createSession, type Session } from './session.js';
@@ -97,7 +97,8 @@ export class Client {
    *   or an `fsStore`)
    */
   async register(options: Credentials): Promise<Session> {
-    const { userId, password, signal, remember, factor } = checkCredentials(options);
+    const { userId, password, signal, remember } = checkCredentials(options);
+    const factor = await factorOf(options);
     await this.#assertCanRemember(remember);
     const prepared = await prepareCredential(this.#endpoint, this.#settings, userId, 'password', password, signal);
     wipe(prepared.exportKey);
@@ -133,14 +134,17 @@ export class Client {
    *   for a wrong, replayed or spent code, for a strict account without the
    *   right code, or when the server's key directory holds other keys for
    *   this account; `MFA_REQUIRED` when the account needs a second factor
-   *   and none was given (the pending server session is ended);
+   *   and none was given, or the `totp` function threw (its error is the
+   *   `cause`; the pending server session is ended); `CLOSED` when the
+   *   pending session expired (5 minutes) before the code arrived;
    *   `RATE_LIMITED` (with `retryAfterMs`); `DECRYPT_FAILED` / `ROLLBACK` when
    *   the store misbehaves; `NETWORK` (unreachable, timed out, or aborted);
    *   `UNSUPPORTED` for `rememberDevice` where devices cannot be kept;
    *   `CONFLICT` for `rememberDevice` when the account already remembers 32 devices
    */
   async login(options: Credentials): Promise<Session> {
-    const { userId, password, signal, remember, factor } = checkCredentials(options);
+    const { userId, password, signal, remember } = checkCredentials(options);
+    const factor = await factorOf(options);
     await this.#assertCanRemember(remember);
     return this.#loginWith(userId, password, signal, remember, factor);
   }
@@ -198,7 +202,7 @@ export class Client {
             .then((devices) => devices.knownDevice(this.#endpoint, this.#place, userId))
             .catch(() => null)
         : null;
-    const login = await loginCredential(this.#endpoint, this.#settings, userId, 'password', password, signal, known?.prove, startFields(factor));
+    const login = await loginCredential(this.#endpoint, this.#settings, userId, 'password', password, signal, known?.prove, factor.start);
     const session = await this.#establish(userId, login, factor, signal, (store, exportKey) => this.#unlock(store, 'password', exportKey), { deviceId: known?.deviceId, remember });
     // A password login on a remembered device counts as using it ("most recently used" for resume).
     if (known !== null && session.deviceId === known.deviceId) await known.touch();
@@ -222,13 +226,14 @@ export class Client {
     device: { deviceId: string | undefined; remember: Remember },
   ): Promise<Session> {
     const { signing, exportKey } = login;
-    let amr = login.amr;
-    if (login.pending === 'mfa') {
+    let amr = PASSWORD_AMR;
+    let enroll = false;
+    // Only a reply that speaks of a second factor loads the MFA code (which ends the session on failure).
+    if (speaksOfMfa(login.reply)) {
       try {
-        amr = await (await mfaCode()).passSecondFactor({ endpoint: this.#endpoint, signing, factors: login.factors, factor, signal });
+        ({ amr, enroll } = await (await mfaCode()).settleLogin({ endpoint: this.#endpoint, login, factor, signal, enrollOk: true }));
       } catch (err) {
         wipe(exportKey);
-        await this.#abandon(signing);
         throw err;
       }
     }
@@ -246,7 +251,7 @@ export class Client {
       }
       return this.#openSession(userId, keys, rootKey, { ...device, signal });
     };
-    if (login.pending !== 'enroll') return this.#session(userId, keys, amr, await open(), undefined);
+    if (!enroll) return this.#session(userId, keys, amr, await open(), undefined);
     keys.hold(exportKey);
     return this.#session(userId, keys, amr, undefined, open);
   }
@@ -310,12 +315,6 @@ export class Client {
     }
   }
 
-  /** Revokes a session that will not be handed out (best effort) and wipes its MAC key. */
-  async #abandon(signing: SigningKey): Promise<void> {
-    await postJson(this.#endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
-    wipe(signing.macKey);
-  }
-
   /** The root key: from the slot, or, on an account's very first login, a new one. */
   async #unlock(store: BlobStore, credential: Credential, exportKey: Uint8Array): Promise<Uint8Array> {
     const slot = await readSlot(store, credential);
@@ -342,25 +341,28 @@ export class Client {
    *
    * With `rememberDevice`, the session also remembers this device.
    *
+   * An account with a second factor needs it here too (`totp` or
+   * `recoveryCode`, as for {@link login}): the recovery key stands in for the
+   * password, not for the second factor, so one stolen sheet of paper does
+   * not open the account (`docs/mfa.md`). The password changes only once
+   * the factor is verified.
+   *
    * @returns a logged-in session
    * @throws `INVALID_INPUT` on a mistyped recovery key; `AUTH_FAILED` when it
-   *   is not this account's; `UNSUPPORTED` for `rememberDevice` where devices cannot be kept
+   *   is not this account's, or for a wrong code; `MFA_REQUIRED` without a
+   *   code for an account with a second factor; `UNSUPPORTED` for
+   *   `rememberDevice` where devices cannot be kept
    */
   async recover(options: RecoverOptions): Promise<Session> {
     if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
-    const { userId, password: newPassword, signal, factor } = checkCredentials({
-      userId: options.userId,
-      password: options.newPassword,
-      signal: options.signal,
-      totp: options.totp,
-      recoveryCode: options.recoveryCode,
-    });
+    const { userId, password: newPassword, signal } = checkCredentials({ userId: options.userId, password: options.newPassword, signal: options.signal });
+    const factor = await factorOf(options);
     const remember = checkRemember(options);
     await this.#assertCanRemember(remember);
     const key = parseRecoveryKey(options.recoveryKey);
     let login: LoginResult;
     try {
-      login = await loginCredential(this.#endpoint, this.#settings, userId, 'recovery', key, signal, undefined, startFields(factor));
+      login = await loginCredential(this.#endpoint, this.#settings, userId, 'recovery', key, signal, undefined, factor.start);
     } finally {
       wipe(key);
     }

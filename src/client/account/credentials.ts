@@ -13,13 +13,16 @@
 import { wipe } from '../../crypto/bytes.js';
 import { randomBytes } from '../../crypto/random.js';
 import type { BlobStore } from '../../store/types.js';
-import { postJson, type Endpoint, type SigningKey } from '../api.js';
+import type { Endpoint, SigningKey } from '../api.js';
 import { ZeroVaultError } from '../../errors.js';
-import { checkFactor, mfaCode, startFields } from './factor.js';
+import { factorOf, mfaCode, speaksOfMfa } from './factor.js';
 import { loginCredential, prepareCredential, submitCredential, type DeviceProver, type OpaqueSettings } from './auth.js';
 import { addSlotEntry, pruneSlot } from './meta.js';
 import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from '../../formats/recovery-key.js';
 import { keyIdOf, wrapRoot } from './slots.js';
+
+/** The `amr` of a password login that says nothing else (RFC 8176). */
+export const PASSWORD_AMR: readonly string[] = Object.freeze(['pwd']);
 
 /** What replacing a credential needs. */
 export interface CredentialContext {
@@ -47,25 +50,18 @@ export interface CredentialContext {
  * (`options.totp` / `recoveryCode`, as for `Client.login`): without it the
  * new server session is ended, `MFA_REQUIRED` thrown, and the session keeps
  * its old key.
- * @returns the new login's `amr`, or `undefined` when there was none
+ * @returns the new login's `amr`, or `undefined` when there was none (no `currentPassword`)
  * @throws `INVALID_INPUT` for an empty password or a malformed code;
  *   `AUTH_FAILED` for a wrong one; `MFA_REQUIRED`; `RATE_LIMITED`
  */
 export async function reauthenticate(ctx: CredentialContext, currentPassword: string | undefined, options: { totp?: unknown; recoveryCode?: unknown } = {}): Promise<readonly string[] | undefined> {
-  const factor = checkFactor(options);
+  const factor = await factorOf(options);
   if (currentPassword === undefined) return undefined;
   if (typeof currentPassword !== 'string' || currentPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
-  const fresh = await loginCredential(ctx.endpoint, ctx.settings, ctx.userId, 'password', currentPassword, ctx.signal, ctx.device, startFields(factor));
+  const fresh = await loginCredential(ctx.endpoint, ctx.settings, ctx.userId, 'password', currentPassword, ctx.signal, ctx.device, factor.start);
   wipe(fresh.exportKey);
-  let amr = fresh.amr;
-  try {
-    if (fresh.pending === 'enroll') throw new ZeroVaultError('MFA_REQUIRED', 'a second factor is required');
-    if (fresh.pending === 'mfa') amr = await (await mfaCode()).passSecondFactor({ endpoint: ctx.endpoint, signing: fresh.signing, factors: fresh.factors, factor, signal: ctx.signal });
-  } catch (err) {
-    await postJson(ctx.endpoint, '/logout', {}, { key: fresh.signing }).catch(() => undefined);
-    wipe(fresh.signing.macKey);
-    throw err;
-  }
+  let amr = PASSWORD_AMR;
+  if (speaksOfMfa(fresh.reply)) ({ amr } = await (await mfaCode()).settleLogin({ endpoint: ctx.endpoint, login: fresh, factor, signal: ctx.signal, enrollOk: false }));
   const old = ctx.signing.macKey;
   ctx.signing.sessionId = fresh.signing.sessionId;
   ctx.signing.macKey = fresh.signing.macKey;

@@ -36,7 +36,8 @@ import type {
   VaultOptions,
 } from './types.js';
 import { mfaCode } from './factor.js';
-import type { MfaHost } from '../mfa/index.js';
+import type * as Mfa from '../mfa/index.js';
+import type { EnrolHost } from '../mfa/index.js';
 import type { DevicePlace } from './device-place.js';
 import type * as Devices from '../devices/index.js';
 import { checkLogout, checkRevoke, deviceCode, deviceProver } from './session-devices.js';
@@ -397,9 +398,22 @@ export class Session {
     this.#amr = (await reauthenticate(this.#credentials(options.signal), options.currentPassword, options)) ?? this.#amr;
   }
 
-  /** What the MFA code needs of this session (its key also while pending). */
-  #mfaHost(): MfaHost {
-    return { endpoint: this.#endpoint, signing: () => this.#keys.sessionKey() };
+  /** Runs an MFA call as an operation of this session (`whilePending`: also while pending enrolment), with the MFA code loaded. */
+  #mfa<T>(run: (mfa: typeof Mfa, host: EnrolHost) => Promise<T>, whilePending = false): Promise<T> {
+    return this.#keys.use(async () => {
+      const host: EnrolHost = {
+        endpoint: this.#endpoint,
+        keys: this.#keys,
+        reauthenticate: (options) => this.#reauthenticate(options),
+        confirmed: async (amr) => {
+          this.#amr = amr;
+          const complete = this.#complete;
+          this.#complete = undefined;
+          if (complete !== undefined) this.#deviceId = await complete();
+        },
+      };
+      return run(await mfaCode(), host);
+    }, whilePending);
   }
 
   /**
@@ -407,7 +421,7 @@ export class Session {
    * @throws `CLOSED`; `MFA_REQUIRED` while pending; `NETWORK`
    */
   async mfa(): Promise<MfaStatus> {
-    return this.#keys.use(async () => (await mfaCode()).mfaStatus(this.#mfaHost()));
+    return this.#mfa((m, host) => m.mfaStatus(host));
   }
 
   /**
@@ -427,24 +441,7 @@ export class Session {
    *   `RATE_LIMITED`; `NETWORK`
    */
   async enrollTotp(options: EnrollTotpOptions = {}): Promise<TotpEnrolment> {
-    return this.#keys.use(async () => {
-      const mfa = await mfaCode();
-      const started = await mfa.enrollTotp(
-        {
-          ...this.#mfaHost(),
-          pending: () => !this.#keys.isActive,
-          reauthenticate: (currentPassword, factor, signal) => this.#reauthenticate({ ...factor, currentPassword, signal }),
-          confirmed: async (amr) => {
-            this.#amr = amr;
-            const complete = this.#complete;
-            this.#complete = undefined;
-            if (complete !== undefined && !this.#keys.isActive) this.#deviceId = await complete();
-          },
-        },
-        options,
-      );
-      return { secret: started.secret, uri: started.uri, confirm: (code) => this.#keys.use(() => started.confirm(code), true) };
-    }, true);
+    return this.#mfa((m, host) => m.enrollTotp(host, options), true);
   }
 
   /**
@@ -453,7 +450,7 @@ export class Session {
    * @throws `CLOSED`; `MFA_REQUIRED` while pending; `INVALID_INPUT`; `AUTH_FAILED` (wrong code); `RATE_LIMITED`
    */
   async disableTotp(options: MfaCodeOptions): Promise<void> {
-    await this.#keys.use(async () => (await mfaCode()).disableTotp(this.#mfaHost(), options));
+    return this.#mfa((m, host) => m.disableTotp(host, options));
   }
 
   /**
@@ -462,7 +459,7 @@ export class Session {
    * @throws as {@link disableTotp}
    */
   async regenerateRecoveryCodes(options: MfaCodeOptions): Promise<{ recoveryCodes: string[] }> {
-    return this.#keys.use(async () => ({ recoveryCodes: await (await mfaCode()).regenerateRecoveryCodes(this.#mfaHost(), options) }));
+    return this.#mfa((m, host) => m.regenerateRecoveryCodes(host, options));
   }
 
   /**
@@ -472,7 +469,7 @@ export class Session {
    * @throws as {@link disableTotp}
    */
   async setStrictMfa(options: StrictMfaOptions): Promise<void> {
-    await this.#keys.use(async () => (await mfaCode()).setStrictMfa(this.#mfaHost(), options));
+    return this.#mfa((m, host) => m.setStrictMfa(host, options));
   }
 
   /**

@@ -5,5 +5,6 @@
  *
  * @module
  */
-export { fullSession, mfaRequired, passSecondFactor, type VerifyInput } from './verify.js';
+export { checkFactor } from './codes.js';
+export { fullSession, mfaRequired, passSecondFactor, settleLogin, type SettleInput, type VerifyInput } from './verify.js';
 export { disableTotp, enrollTotp, mfaStatus, regenerateRecoveryCodes, setStrictMfa, type EnrolHost, type MfaHost } from './manage.js';

@@ -8,24 +8,23 @@
  * @module
  */
 import { ZeroVaultError } from '../../errors.js';
-import { anyCode, checkFactor, recoveryCodeText, totpCode, type Factor } from '../account/factor.js';
+import { anyCode, checkFactor, recoveryCodeText, totpCode } from './codes.js';
 import type { EnrollTotpOptions, MfaCodeOptions, MfaStatus, StrictMfaOptions, TotpEnrolment } from '../account/types.js';
-import { postJson, requestJson, type Endpoint, type SigningKey } from '../api.js';
+import type { AccountKeys } from '../account/keys.js';
+import { postJson, requestJson, type Endpoint } from '../api.js';
 import { fullSession } from './verify.js';
 
 /** What the MFA calls need of a session. */
 export interface MfaHost {
   readonly endpoint: Endpoint;
-  /** The session's signing key, also while it is pending. @throws `CLOSED` */
-  readonly signing: () => SigningKey;
+  /** The session's keys: its signing key works also while it is pending. */
+  readonly keys: AccountKeys;
 }
 
 /** What enrolment needs beyond {@link MfaHost}: the session's own steps. */
 export interface EnrolHost extends MfaHost {
-  /** Whether the session waits for its first factor (`mfaPending === 'enroll'`). */
-  readonly pending: () => boolean;
-  /** Logs in again first when `currentPassword` is given (a full session older than the re-authentication window). */
-  readonly reauthenticate: (currentPassword: string | undefined, factor: Factor, signal: AbortSignal | undefined) => Promise<void>;
+  /** Logs in again first when `currentPassword` is given (a full session older than the re-authentication window), with the factor given. */
+  readonly reauthenticate: (options: { currentPassword?: string | undefined; totp?: unknown; recoveryCode?: unknown; signal?: AbortSignal | undefined }) => Promise<void>;
   /** The session is full now (server side), with this `amr`: finish opening it if it was pending. */
   readonly confirmed: (amr: readonly string[]) => Promise<void>;
 }
@@ -53,7 +52,7 @@ function nonNegative(value: unknown): number {
 
 /** `GET /mfa`, parsed strictly. */
 export async function mfaStatus(host: MfaHost): Promise<MfaStatus> {
-  const reply = await requestJson(host.endpoint, 'GET', '/mfa', undefined, { key: host.signing() });
+  const reply = await requestJson(host.endpoint, 'GET', '/mfa', undefined, { key: host.keys.sessionKey() });
   const { totp, strict, recoveryCodesLeft, passkeys } = reply;
   if (typeof totp !== 'boolean' || typeof strict !== 'boolean') throw invalidResponse();
   return { totp, strict, recoveryCodesLeft: nonNegative(recoveryCodesLeft), passkeys: nonNegative(passkeys) };
@@ -100,19 +99,21 @@ export async function enrollTotp(host: EnrolHost, value: unknown): Promise<TotpE
   const o = options<EnrollTotpOptions>(value);
   const signal = signalOf(o.signal);
   const factor = checkFactor(o);
-  if (o.currentPassword !== undefined && (typeof o.currentPassword !== 'string' || o.currentPassword.length === 0)) {
+  const { currentPassword } = o;
+  if (currentPassword !== undefined && (typeof currentPassword !== 'string' || currentPassword.length === 0)) {
     throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
   }
   // A session pending enrolment comes from a password login that just happened: it is fresh.
-  if (!host.pending()) await host.reauthenticate(o.currentPassword, factor, signal);
-  const { secret, uri } = enrolmentOf(await postJson(host.endpoint, '/mfa/totp/enroll', {}, { key: host.signing(), signal }));
-  const confirm = async (code: string): Promise<{ recoveryCodes: string[] }> => {
-    const body = { code: totpCode(code, 'code') };
-    const reply = await postJson(host.endpoint, '/mfa/totp/confirm', body, { key: host.signing() });
-    const recoveryCodes = recoveryCodesOf(reply);
-    await host.confirmed(fullSession(host.signing(), reply));
-    return { recoveryCodes };
-  };
+  if (host.keys.isActive) await host.reauthenticate({ ...factor, currentPassword, signal });
+  const { secret, uri } = enrolmentOf(await postJson(host.endpoint, '/mfa/totp/enroll', {}, { key: host.keys.sessionKey(), signal }));
+  const confirm = (code: string): Promise<{ recoveryCodes: string[] }> =>
+    host.keys.use(async () => {
+      const body = { code: totpCode(code, 'code') };
+      const reply = await postJson(host.endpoint, '/mfa/totp/confirm', body, { key: host.keys.sessionKey() });
+      const recoveryCodes = recoveryCodesOf(reply);
+      await host.confirmed(fullSession(host.keys.sessionKey(), reply));
+      return { recoveryCodes };
+    }, true);
   return { secret, uri, confirm };
 }
 
@@ -125,13 +126,13 @@ function codeOptions(value: unknown): { code: { totp: string } | { recoveryCode:
 /** `POST /mfa/totp/disable` (see `Session.disableTotp`). */
 export async function disableTotp(host: MfaHost, value: unknown): Promise<void> {
   const { code, signal } = codeOptions(value);
-  await postJson(host.endpoint, '/mfa/totp/disable', code, { key: host.signing(), signal });
+  await postJson(host.endpoint, '/mfa/totp/disable', code, { key: host.keys.sessionKey(), signal });
 }
 
 /** `POST /mfa/recovery-codes` (see `Session.regenerateRecoveryCodes`). */
-export async function regenerateRecoveryCodes(host: MfaHost, value: unknown): Promise<string[]> {
+export async function regenerateRecoveryCodes(host: MfaHost, value: unknown): Promise<{ recoveryCodes: string[] }> {
   const { code, signal } = codeOptions(value);
-  return recoveryCodesOf(await postJson(host.endpoint, '/mfa/recovery-codes', code, { key: host.signing(), signal }));
+  return { recoveryCodes: recoveryCodesOf(await postJson(host.endpoint, '/mfa/recovery-codes', code, { key: host.keys.sessionKey(), signal })) };
 }
 
 /** `POST /mfa/strict` (see `Session.setStrictMfa`). */
@@ -139,5 +140,5 @@ export async function setStrictMfa(host: MfaHost, value: unknown): Promise<void>
   const o = options<StrictMfaOptions>(value);
   if (typeof o.enabled !== 'boolean') throw new ZeroVaultError('INVALID_INPUT', 'enabled must be a boolean');
   const { code, signal } = codeOptions(o);
-  await postJson(host.endpoint, '/mfa/strict', { enabled: o.enabled, ...code }, { key: host.signing(), signal });
+  await postJson(host.endpoint, '/mfa/strict', { enabled: o.enabled, ...code }, { key: host.keys.sessionKey(), signal });
 }

@@ -7,10 +7,65 @@
  *
  * @module
  */
+import { wipe } from '../../crypto/bytes.js';
 import { ZeroVaultError } from '../../errors.js';
-import { amrField } from '../account/auth.js';
-import { totpCode, type Factor } from '../account/factor.js';
+import type { LoginResult } from '../account/auth.js';
+import type { Factor } from '../account/factor.js';
 import { postJson, type Endpoint, type SigningKey } from '../api.js';
+import { totpCode } from './codes.js';
+
+function invalidResponse(): ZeroVaultError {
+  return new ZeroVaultError('NETWORK', 'invalid server response');
+}
+
+/** A list of short lower-case names (`amr` values of RFC 8176, factor names), or `undefined` when absent. */
+function namesField(body: Readonly<Record<string, unknown>>, name: string): readonly string[] | undefined {
+  const value = body[name];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > 8 || !value.every((v) => typeof v === 'string' && /^[a-z][a-z-]{0,23}$/.test(v))) throw invalidResponse();
+  return Object.freeze([...(value as string[])]);
+}
+
+/** What {@link settleLogin} needs. */
+export interface SettleInput {
+  readonly endpoint: Endpoint;
+  readonly login: LoginResult;
+  readonly factor: Factor;
+  readonly signal?: AbortSignal | undefined;
+  /** Whether a session pending enrolment may be handed out (a login may; a re-authentication may not). */
+  readonly enrollOk: boolean;
+}
+
+/**
+ * Reads what a `login/finish` reply says of the second factor, and passes
+ * it when the session is pending (`pending: 'mfa'`). On any error the
+ * server session is ended (best effort) and its MAC key wiped: a login that
+ * fails leaves nothing live.
+ * @returns the session's `amr`, and whether it is pending enrolment
+ * @throws as {@link passSecondFactor}; `MFA_REQUIRED` for a session pending
+ *   enrolment where none may be; `NETWORK` for a malformed reply
+ */
+export async function settleLogin(input: SettleInput): Promise<{ amr: readonly string[]; enroll: boolean }> {
+  const { signing } = input.login;
+  try {
+    return await settle(input);
+  } catch (err) {
+    await postJson(input.endpoint, '/logout', {}, { key: signing }).catch(() => undefined);
+    wipe(signing.macKey);
+    throw err;
+  }
+}
+
+async function settle(input: SettleInput): Promise<{ amr: readonly string[]; enroll: boolean }> {
+  const { reply, signing } = input.login;
+  const { pending } = reply;
+  if (pending !== undefined && pending !== 'mfa' && pending !== 'enroll') throw invalidResponse();
+  const amr = namesField(reply, 'amr') ?? Object.freeze(['pwd']);
+  const factors = namesField(reply, 'factors') ?? [];
+  if (pending === 'enroll' && !input.enrollOk) throw mfaRequired();
+  if (pending !== 'mfa') return { amr, enroll: pending === 'enroll' };
+  return { amr: await passSecondFactor({ endpoint: input.endpoint, signing, factors, factor: input.factor, signal: input.signal }), enroll: false };
+}
 
 /** What {@link passSecondFactor} needs. */
 export interface VerifyInput {
@@ -68,8 +123,8 @@ export async function passSecondFactor(input: VerifyInput): Promise<readonly str
  * @throws `NETWORK` for a reply without a valid `amr`
  */
 export function fullSession(signing: SigningKey, reply: Record<string, unknown>): readonly string[] {
-  const amr = amrField(reply);
-  if (amr === undefined) throw new ZeroVaultError('NETWORK', 'invalid server response');
+  const amr = namesField(reply, 'amr');
+  if (amr === undefined) throw invalidResponse();
   if (typeof reply.expiresAt === 'number' && Number.isSafeInteger(reply.expiresAt)) signing.expiresAt = reply.expiresAt;
   return amr;
 }
