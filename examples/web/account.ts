@@ -133,9 +133,12 @@ export class Account {
    * Signs in with a passkey: the browser asks for it, the server checks it,
    * and a passkey with PRF unlocks the keys without the password.
    * @param userId - the account, when the person typed it; without it the browser offers every passkey it has for this site
+   * @param password - the password, when typed: needed only by a passkey without PRF
+   * @throws `AUTH_FAILED` (cancelled or refused), `UNSUPPORTED` (this passkey needs the password, or no WebAuthn), `RATE_LIMITED`
    */
-  async signInWithPasskey(userId: string | undefined): Promise<Session> {
-    const session = await this.#client.loginWithPasskey(userId === undefined ? {} : { userId });
+  async signInWithPasskey(userId: string | undefined, password: string | undefined): Promise<Session> {
+    // The password is used only when the passkey cannot unlock the notes by itself (no PRF).
+    const session = await this.#client.loginWithPasskey({ ...(userId === undefined ? {} : { userId }), ...(password === undefined ? {} : { password }) });
     this.#session = session;
     return session;
   }

@@ -247,10 +247,19 @@ async function authenticateWithPasskey(): Promise<void> {
   showError(authError, null);
   setBusy('Waiting for your passkey…');
   try {
-    await enter(await user.signInWithPasskey(userId === '' ? undefined : userId));
+    await enter(await user.signInWithPasskey(userId === '' ? undefined : userId, password.value === '' ? undefined : password.value));
   } catch (err) {
     console.error(err);
-    showError(authError, isZeroVaultError(err, 'AUTH_FAILED') || isZeroVaultError(err, 'UNSUPPORTED') ? 'No passkey signed you in: it was cancelled, or this passkey is not one of this account’s.' : messageOf(err));
+    showError(
+      authError,
+      isZeroVaultError(err, 'UNSUPPORTED')
+        ? password.value === ''
+          ? 'This passkey signs you in but cannot unlock your notes by itself. Type your password, then choose “Sign in with a passkey” again.'
+          : 'This browser cannot use passkeys.'
+        : isZeroVaultError(err, 'AUTH_FAILED')
+          ? 'No passkey signed you in: it was cancelled, or it is not one of this account’s (or the password is wrong).'
+          : messageOf(err),
+    );
   } finally {
     setBusy(null);
   }

@@ -6,9 +6,10 @@
  *
  * A passkey made with the PRF extension unlocks the notes by itself, so
  * "Sign in with a passkey" needs no password; without PRF it still signs in,
- * and the password unlocks the keys. Adding one needs a fresh password
- * sign-in, as setting up an authenticator app does: on `AUTH_FAILED` the view
- * asks for the password inline and retries with `currentPassword`.
+ * and the password unlocks the keys. Adding one (or removing another than
+ * the one this session signed in with) needs a fresh password sign-in, as
+ * setting up an authenticator app does: on `AUTH_FAILED` the view asks for
+ * the password inline and retries with `currentPassword`.
  */
 import { isZeroVaultError, type Session } from 'zerovault';
 import type { Account } from './account.js';
@@ -30,10 +31,13 @@ export interface PasskeysView {
   clear(): void;
 }
 
+/** What waits for the password: adding a passkey with this name, or removing this one. */
+type Pending = { readonly add: string } | { readonly remove: string };
+
 type Step =
   | { readonly step: 'list'; readonly removing: string | null }
   | { readonly step: 'name' }
-  | { readonly step: 'password'; readonly name: string; readonly error: string | null };
+  | { readonly step: 'password'; readonly pending: Pending; readonly error: string | null };
 
 const LIST: Step = { step: 'list', removing: null };
 const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' });
@@ -53,16 +57,19 @@ function passkeyItem(passkey: Passkey, removing: boolean): HTMLLIElement {
       'div',
       { class: 'device-top' },
       h('h3', {}, passkey.name),
-      h('span', { class: 'badge this' }, passkey.prf ? 'Unlocks your notes' : 'Sign-in only'),
+      ...(passkey.current ? [h('span', { class: 'badge this' }, 'This session')] : []),
+      h('span', { class: passkey.unlocks ? 'badge on' : 'badge off' }, passkey.unlocks ? 'Unlocks your notes' : 'Needs your password too'),
+      ...(passkey.verified ? [] : [h('span', { class: 'badge unverified', title: 'Not in your encrypted passkey list' }, 'Unverified')]),
       h('button', { class: 'link danger device-revoke', type: 'button', 'data-action': 'remove', 'data-id': passkey.id, 'aria-label': `Remove ${passkey.name}` }, 'Remove'),
     ),
-    h('dl', { class: 'device-facts' }, h('dt', {}, 'Added'), h('dd', {}, date.format(passkey.createdAt))),
+    h('dl', { class: 'device-facts' }, h('dt', {}, 'Added'), h('dd', {}, date.format(passkey.createdAt)), h('dt', {}, 'Last used'), h('dd', {}, date.format(passkey.lastSeenAt))),
+    ...(passkey.verified ? [] : [h('p', { class: 'device-warning' }, 'The server lists this passkey, but your encrypted passkey list does not hold it: you did not add it. Remove it unless you know it.')]),
     ...(removing
       ? [
           h(
             'div',
             { class: 'confirm' },
-            h('p', { class: 'confirm-hint' }, `Remove “${passkey.name}”? It will no longer sign you in. Delete it from your password manager or device too.`),
+            h('p', { class: 'confirm-hint' }, `Remove “${passkey.name}”? It will no longer sign you in${passkey.current ? ', and this session ends' : ''}. Delete it from your password manager or device too.`),
             h(
               'div',
               { class: 'confirm-actions' },
@@ -90,14 +97,14 @@ function nameForm(): HTMLFormElement {
   );
 }
 
-function passwordForm(error: string | null): HTMLFormElement {
+function passwordForm(pending: Pending, error: string | null): HTMLFormElement {
   const box = h('p', { class: 'error', role: 'alert' });
   showError(box, error);
   return h(
     'form',
     { class: 'confirm', 'data-form': 'password', novalidate: '' },
-    h('label', { class: 'field' }, h('span', {}, 'Your password, to add a passkey'), h('input', { id: 'passkey-password', type: 'password', name: 'password', autocomplete: 'current-password' })),
-    h('p', { class: 'confirm-hint' }, 'This session was opened without your password, so adding a passkey asks for it once.'),
+    h('label', { class: 'field' }, h('span', {}, 'add' in pending ? 'Your password, to add a passkey' : 'Your password, to remove a passkey'), h('input', { id: 'passkey-password', type: 'password', name: 'password', autocomplete: 'current-password' })),
+    h('p', { class: 'confirm-hint' }, 'This session was opened without your password (or a while ago), so this asks for it once.'),
     box,
     h(
       'div',
@@ -121,7 +128,7 @@ export function passkeysView(options: PasskeysViewOptions): PasskeysView {
       state.step === 'name'
         ? [nameForm()]
         : state.step === 'password'
-          ? [passwordForm(state.error)]
+          ? [passwordForm(state.pending, state.error)]
           : supported
             ? [h('div', { class: 'factor-actions' }, h('button', { class: 'button ghost', type: 'button', 'data-action': 'add' }, 'Add a passkey'))]
             : [h('p', { class: 'factor-hint' }, 'This browser cannot make passkeys.')];
@@ -154,11 +161,12 @@ export function passkeysView(options: PasskeysViewOptions): PasskeysView {
     } catch (err) {
       if (isZeroVaultError(err, 'CLOSED')) return;
       if (isZeroVaultError(err, 'AUTH_FAILED')) {
-        state = { step: 'password', name, error: currentPassword === undefined ? null : 'Wrong password.' };
+        // Not a fresh password sign-in, or the browser's dialog was cancelled: the same error, so ask for the password (Cancel is there).
+        state = { step: 'password', pending: { add: name }, error: currentPassword === undefined ? null : 'Wrong password, or the passkey dialog was cancelled.' };
       } else {
         console.error(err);
         state = LIST;
-        showError(error, isZeroVaultError(err, 'UNSUPPORTED') ? 'No passkey was made: the browser or the passkey cannot do it, or it was cancelled.' : options.messageOf(err));
+        showError(error, isZeroVaultError(err, 'UNSUPPORTED') ? 'This browser cannot make passkeys.' : isZeroVaultError(err, 'CONFLICT') ? 'This passkey is added already.' : options.messageOf(err));
       }
     } finally {
       options.setBusy(null);
@@ -166,19 +174,27 @@ export function passkeysView(options: PasskeysViewOptions): PasskeysView {
     render();
   }
 
-  async function remove(id: string): Promise<void> {
-    options.setBusy('Removing the passkey…');
+  async function remove(id: string, currentPassword?: string): Promise<void> {
+    options.setBusy(currentPassword === undefined ? 'Removing the passkey…' : 'Checking your password…');
     try {
-      await options.account.run((s) => s.removePasskey(id));
+      await options.account.run((s) => s.removePasskey(id, currentPassword === undefined ? {} : { currentPassword }));
       await load();
+      return;
     } catch (err) {
-      if (isZeroVaultError(err, 'CLOSED')) return;
-      console.error(err);
-      showError(error, options.messageOf(err));
+      if (isZeroVaultError(err, 'CLOSED')) return; // it was this session's passkey: the page says why it signed out
+      if (isZeroVaultError(err, 'AUTH_FAILED')) {
+        state = { step: 'password', pending: { remove: id }, error: currentPassword === undefined ? null : 'Wrong password.' };
+      } else {
+        console.error(err);
+        state = LIST;
+        showError(error, options.messageOf(err));
+      }
     } finally {
       options.setBusy(null);
     }
+    render();
   }
+
 
   const section = byId('passkeys');
   section.addEventListener('click', (event) => {
@@ -196,7 +212,8 @@ export function passkeysView(options: PasskeysViewOptions): PasskeysView {
     if (state.step === 'name') return void add(value === '' ? defaultName() : value);
     if (state.step === 'password') {
       if (value === '') return void ((state = { ...state, error: 'Enter your password.' }), render());
-      return void add(state.name, value);
+      const { pending } = state;
+      return void ('add' in pending ? add(pending.add, value) : remove(pending.remove, value));
     }
   });
 
