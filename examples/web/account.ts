@@ -27,7 +27,7 @@ import { ZeroVaultError, isZeroVaultError, type Client, type Session } from 'zer
 import type { SecondFactor } from './codes.js';
 
 /** Why the page is no longer signed in; the page says it in words. */
-export type SignOutReason = 'signed-out' | 'forgot-device' | 'other-tab' | 'revoked' | 'expired' | 'unreachable';
+export type SignOutReason = 'signed-out' | 'forgot-device' | 'other-tab' | 'revoked' | 'expired' | 'unreachable' | 'passkey-removed';
 
 /** How the user signs in with a password. */
 export interface SignInOptions {
@@ -202,6 +202,16 @@ export class Account {
       this.#recovering = null;
     });
     return this.#recovering;
+  }
+
+  /**
+   * The page ended the session through zerovault itself (removing the
+   * passkey it signed in with closes it): drop it and say why, rather than
+   * let the next call mistake it for an expiry.
+   */
+  ended(reason: SignOutReason): void {
+    const session = this.#session;
+    if (session !== null) this.#end(session, reason);
   }
 
   /** Drops `ended` (if it is still the current session) and tells the page why. */

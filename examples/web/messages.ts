@@ -14,6 +14,7 @@ export const SIGNED_OUT: Record<SignOutReason, string> = {
   revoked: 'This device was revoked from another device. Sign in with your password to use it again.',
   expired: 'Your session expired. Sign in again to continue.',
   unreachable: 'Your session ended, and the server could not be reached to sign you back in. Check your connection, then reload or sign in.',
+  'passkey-removed': 'You removed the passkey you signed in with, so that session ended. Sign in with your password or another passkey.',
 };
 
 /**

@@ -176,8 +176,11 @@ export function passkeysView(options: PasskeysViewOptions): PasskeysView {
 
   async function remove(id: string, currentPassword?: string): Promise<void> {
     options.setBusy(currentPassword === undefined ? 'Removing the passkey…' : 'Checking your password…');
+    const own = passkeys.find((passkey) => passkey.id === id)?.current === true;
     try {
       await options.account.run((s) => s.removePasskey(id, currentPassword === undefined ? {} : { currentPassword }));
+      // The passkey this session signed in with: zerovault closed the session with it.
+      if (own) return options.account.ended('passkey-removed');
       await load();
       return;
     } catch (err) {
