@@ -248,7 +248,8 @@ export async function loginStart(context: RouteContext, body: Uint8Array): Promi
 /**
  * `POST /login/finish`: `{ loginId, finalization }` → `{ sessionId, expiresAt }`,
  * plus `pending` (`mfa` | `enroll`) and `factors` for a pending session
- * (`mfa-login.ts`), or 401.
+ * (`mfa-login.ts`), or `amr` for a strict login whose code passed at
+ * `login/start` (`['pwd', 'otp']`); or 401.
  */
 export async function loginFinish(context: RouteContext, body: Uint8Array): Promise<Response> {
   const input = parseJsonBody(body, { loginId: 'string', finalization: 'bytes' });
@@ -296,7 +297,8 @@ export async function loginFinish(context: RouteContext, body: Uint8Array): Prom
   if (bound !== undefined) await devices?.touchDevice(pending.userId, bound, now, context.address ?? null);
   await refund(context, pending);
   context.emit({ type: 'login', userId: pending.userId, ...(pending.kind === 'recovery' ? { reason: 'recovery' } : {}), ...where(context) });
-  if (start.pending === null) return json(200, { sessionId: session.id, expiresAt: session.expiresAt });
+  // `amr` only when it is not the plain password's (a strict login whose code passed at start).
+  if (start.pending === null) return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ...(session.amr === undefined ? {} : { amr: session.amr }) });
   return json(200, { sessionId: session.id, expiresAt: session.expiresAt, pending: start.pending, factors: start.factors });
 }
 

@@ -23,7 +23,6 @@ export type {
   GrantRole,
   MfaMode,
   MfaStore,
-  PasskeyCounter,
   PendingMfa,
   NodeHandler,
   NodeHandlerOptions,

@@ -25,7 +25,6 @@ export type {
   DeviceStore,
   GrantRole,
   MfaStore,
-  PasskeyCounter,
   PendingMfa,
   ServerEvent,
   ServerEventListener,

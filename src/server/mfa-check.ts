@@ -16,7 +16,7 @@
  * @module
  */
 import { wipe } from '../crypto/bytes.js';
-import { ZeroVaultError } from '../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { canonicalRecoveryCode, hashRecoveryCode, openTotpSecret } from './mfa-secrets.js';
 import type { RouteContext } from './router.js';
 import { ACCOUNT_TOTP, verifyTotp } from './totp.js';
@@ -69,7 +69,16 @@ function where(context: RouteContext): { address?: string } {
 async function useTotp(context: RouteContext, mfa: MfaStore, userId: string, code: string): Promise<boolean> {
   const state = await mfa.getMfa(userId);
   if (state === null || !state.totpConfirmed || state.sealedTotpSecret === null) return false;
-  const secret = await openTotpSecret(context.mfa.keys, userId, state.sealedTotpSecret);
+  let secret: Uint8Array;
+  try {
+    secret = await openTotpSecret(context.mfa.keys, userId, state.sealedTotpSecret);
+  } catch (err) {
+    // Sealed under another setup (or tampered with): no code can match it. Say so to the
+    // operator, and answer as for a wrong code (a strict login/start must not look different).
+    if (!isZeroVaultError(err, 'DECRYPT_FAILED')) throw err;
+    context.emit({ type: 'error', userId, reason: 'totp-secret-unreadable' });
+    return false;
+  }
   try {
     const step = verifyTotp({ secret, code, timestampMs: context.now(), ...ACCOUNT_TOTP });
     // The compare-and-set in the store refuses a step already used, even by a concurrent request.

@@ -17,7 +17,7 @@
  * @module
  */
 import { checkCode, optionalCodeOf } from './mfa-check.js';
-import { mfaOf } from './mfa-store.js';
+import { keepsPasskeys, mfaOf, passkeyCount } from './mfa-store.js';
 import type { RouteContext } from './router.js';
 import type { PendingMfa } from './types.js';
 
@@ -78,7 +78,7 @@ export async function sessionStateAfterLogin(context: RouteContext, userId: stri
   const mfa = mfaOf(context.store);
   if (mfa === null || verifiedAtStart) return { pending: null };
   const state = await mfa.getMfa(userId);
-  const passkeys = typeof context.store.countPasskeys === 'function' ? await context.store.countPasskeys(userId) : 0;
+  const passkeys = await passkeyCount(context.store, userId);
   const totp = state !== null && state.totpConfirmed;
   if (totp || passkeys > 0) {
     const factors: Factor[] = [];
@@ -89,7 +89,7 @@ export async function sessionStateAfterLogin(context: RouteContext, userId: stri
   }
   if (context.mfa.mode === 'required') {
     // What can be enrolled: TOTP always, a passkey when the store keeps them.
-    return { pending: 'enroll', factors: typeof context.store.countPasskeys === 'function' ? ['totp', 'passkey'] : ['totp'] };
+    return { pending: 'enroll', factors: keepsPasskeys(context.store) ? ['totp', 'passkey'] : ['totp'] };
   }
   return { pending: null };
 }

@@ -27,6 +27,7 @@ import { ZeroVaultError } from '../errors.js';
 import { SESSION_EXPIRES_HEADER, errorResponse, json, parseJsonBody } from './http.js';
 import { codeOf, limitedAttempt, spendCode, type MfaCode } from './mfa-check.js';
 import { MAX_PENDING_TRIES, OTP_AMR } from './mfa-login.js';
+import { passkeyCount } from './mfa-store.js';
 import { RECOVERY_CODE_COUNT, canonicalRecoveryCode, hashRecoveryCode, newRecoveryCode, openTotpSecret, sealTotpSecret } from './mfa-secrets.js';
 import type { Route, RouteCall, RouteContext } from './router.js';
 import { amrOf, isFreshPasswordLogin } from './sessions.js';
@@ -145,7 +146,7 @@ async function status(mfa: MfaStore, call: Call): Promise<Response> {
   noQuery(call.query);
   const { store } = call.context;
   const state = await mfa.getMfa(call.session.userId);
-  const passkeys = typeof store.countPasskeys === 'function' ? await store.countPasskeys(call.session.userId) : 0;
+  const passkeys = await passkeyCount(store, call.session.userId);
   return json(200, {
     totp: state?.totpConfirmed ?? false,
     strict: state?.strict ?? false,
@@ -221,8 +222,7 @@ async function disable(mfa: MfaStore, call: Call): Promise<Response> {
   if (refusal !== null) return refusal;
   await mfa.deleteTotp(session.userId);
   // Recovery codes back up the account's factors: with no passkey left, they go too.
-  const passkeys = typeof context.store.countPasskeys === 'function' ? await context.store.countPasskeys(session.userId) : 0;
-  if (passkeys === 0) await mfa.replaceRecoveryCodes(session.userId, [], context.now());
+  if ((await passkeyCount(context.store, session.userId)) === 0) await mfa.replaceRecoveryCodes(session.userId, [], context.now());
   context.emit({ type: 'totp_disabled', userId: session.userId, ...where(context) });
   return json(204, null);
 }

@@ -21,3 +21,20 @@ export function pendingFromColumn(column: string | null): PendingMfa | undefined
   if (column === 'mfa' || column === 'enroll') return column;
   throw new ZeroVaultError('STORAGE', 'the store returned an unknown pending state');
 }
+
+/**
+ * How many passkeys a user has (an account with one has a second factor):
+ * read through the passkey half of the store (`listPasskeys`) when it has
+ * one, else 0. Looked up by name so this half does not depend on that one.
+ */
+export async function passkeyCount(store: object, userId: string): Promise<number> {
+  const list = (store as { listPasskeys?: unknown }).listPasskeys;
+  if (typeof list !== 'function') return 0;
+  const passkeys: unknown = await (list as (userId: string) => Promise<unknown>).call(store, userId);
+  return Array.isArray(passkeys) ? passkeys.length : 0;
+}
+
+/** Whether the store keeps passkeys (then a pending `enroll` session may enrol one). */
+export function keepsPasskeys(store: object): boolean {
+  return typeof (store as { listPasskeys?: unknown }).listPasskeys === 'function';
+}

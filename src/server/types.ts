@@ -212,15 +212,6 @@ export interface MfaStore {
 }
 
 /**
- * How the MFA routes learn whether a user has passkeys (the passkey half of a
- * store implements it): an account with one has a second factor.
- */
-export interface PasskeyCounter {
-  /** The number of passkeys of a user. */
-  countPasskeys(userId: string): Promise<number>;
-}
-
-/**
  * A database for the server. Every method is atomic on its own; the blob
  * half enforces versions inside the database (a conditional update), never by
  * read-then-write in JS.
@@ -234,7 +225,7 @@ export interface PasskeyCounter {
  * at `createServer`). `memoryServerStore`, `sqliteServerStore` and
  * `postgresServerStore` implement every half.
  */
-export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>, Partial<MfaStore>, Partial<PasskeyCounter> {
+export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>, Partial<MfaStore> {
   /** The OPAQUE registration record of a user, or `null`. */
   getUserRecord(userId: string): Promise<Uint8Array | null>;
   /** Creates a user. `CONFLICT` when the user exists. */

@@ -18,6 +18,7 @@ export interface FinishBody {
   expiresAt: number;
   pending?: 'mfa' | 'enroll';
   factors?: string[];
+  amr?: string[];
 }
 
 /** A login's outcome: its session and the finish body. */

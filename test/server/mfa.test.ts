@@ -75,7 +75,7 @@ describe('TOTP enrolment', () => {
   test('enroll gives a base32 secret and an otpauth URI with SHA-1, 6 digits, 30 s; confirm gives ten recovery codes and amr otp', async () => {
     expect((await register(server, USER, 'pw')).status).toBe(201);
     const { session, body } = await mfaLogin(server, USER, 'pw');
-    expect(body.pending).toBeUndefined();
+    expect(body).toEqual({ sessionId: session.sessionId, expiresAt: clock + 60 * 60 * 1000 });
     const res = await call(session, 'POST', '/mfa/totp/enroll');
     expect(res.status).toBe(200);
     const enrolment = await jsonOf<{ secret: string; uri: string }>(res);
@@ -310,6 +310,30 @@ describe('pending sessions and /mfa/verify', () => {
     expect((await call(mine.session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) })).status).toBe(200);
   });
 
+  test('a sealed secret that does not open (another setup, or tampered with) verifies nothing and is an error event', async () => {
+    const base = memoryServerStore();
+    let tamper = false;
+    const store = {
+      ...base,
+      async getMfa(userId: string) {
+        const state = await base.getMfa?.(userId);
+        if (!tamper || state === undefined || state === null || state.sealedTotpSecret === null) return state ?? null;
+        const flipped = Uint8Array.from(state.sealedTotpSecret);
+        flipped[flipped.length - 1] = (flipped[flipped.length - 1] as number) ^ 1;
+        return { ...state, sealedTotpSecret: flipped };
+      },
+    };
+    server = makeServer({ store });
+    const { secret } = await enrolled();
+    tamper = true;
+    clock += 30_000;
+    const { session } = await mfaLogin(server, USER, 'pw');
+    const res = await call(session, 'POST', '/mfa/verify', { totp: codeAt(secret, clock) });
+    expect(res.status).toBe(401);
+    expect(await errorCode(res)).toBe('AUTH_FAILED');
+    expect(events.filter((e) => e.type === 'error').map((e) => e.reason)).toEqual(['totp-secret-unreadable']);
+  });
+
   test('device logins are never pending; a device session can still disable TOTP with a code', async () => {
     expect((await register(server, USER, 'pw')).status).toBe(201);
     const { session } = await mfaLogin(server, USER, 'pw');
@@ -321,6 +345,19 @@ describe('pending sessions and /mfa/verify', () => {
     expect((await server.fetch(at(resumed, 'GET', '/blobs/notes', clock))).status).toBe(200);
     clock += 30_000;
     expect((await server.fetch(at(resumed, 'POST', '/mfa/totp/disable', clock, { totp: codeAt(secret, clock) }))).status).toBe(204);
+  });
+});
+
+describe('passkeys as a factor (read through the passkey half of the store)', () => {
+  test('an account with a passkey is pending with factor passkey; with required mode, enrolment offers passkeys', async () => {
+    const passkeys = new Map<string, unknown[]>();
+    const store = { ...memoryServerStore(), listPasskeys: async (userId: string) => passkeys.get(userId) ?? [] };
+    server = makeServer({ store, mfa: 'required' });
+    expect((await register(server, USER, 'pw')).status).toBe(201);
+    expect((await mfaLogin(server, USER, 'pw')).body).toMatchObject({ pending: 'enroll', factors: ['totp', 'passkey'] });
+    passkeys.set(USER, [{ id: 'k1' }]);
+    const { body } = await mfaLogin(server, USER, 'pw');
+    expect(body).toMatchObject({ pending: 'mfa', factors: ['passkey'] });
   });
 });
 
@@ -380,8 +417,7 @@ describe('strict mode', () => {
   test('the code travels with login/start; a right one gives a full session with amr pwd+otp at once', async () => {
     const { secret } = await strictAccount();
     const { body, session } = await mfaLogin(server, USER, 'pw', { totp: codeAt(secret, clock) });
-    expect(body.pending).toBeUndefined();
-    expect(body.expiresAt).toBe(clock + 60 * 60 * 1000);
+    expect(body).toEqual({ sessionId: session.sessionId, expiresAt: clock + 60 * 60 * 1000, amr: ['pwd', 'otp'] });
     expect((await call(session, 'GET', '/blobs/notes')).status).toBe(200);
     // The step is spent: the same code at start again takes the fake path.
     await expect(mfaLogin(server, USER, 'pw', { totp: codeAt(secret, clock) })).rejects.toMatchObject({ stage: 'client', code: 'AUTH_FAILED' });

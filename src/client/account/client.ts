@@ -309,7 +309,8 @@ export class Client {
         { name: device.remember.name, known: device.deviceId },
       );
     } catch (err) {
-      await postJson(this.#endpoint, '/logout', {}, { key: keys.sessionKey() }).catch(() => undefined);
+      // A session closed meanwhile (logged out while pending) has nothing left to revoke.
+      if (keys.isOpen) await postJson(this.#endpoint, '/logout', {}, { key: keys.sessionKey() }).catch(() => undefined);
       keys.close();
       throw err;
     }

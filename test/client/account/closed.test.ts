@@ -71,6 +71,11 @@ describe('after logout', () => {
     await expectClosed(() => session.trust('dave'));
     await expectClosed(() => session.changePassword({ newPassword: 'new' }));
     await expectClosed(() => session.createRecoveryKey());
+    await expectClosed(() => session.mfa());
+    await expectClosed(() => session.enrollTotp());
+    await expectClosed(() => session.disableTotp({ code: '123456' }));
+    await expectClosed(() => session.regenerateRecoveryCodes({ code: '123456' }));
+    await expectClosed(() => session.setStrictMfa({ enabled: true, code: '123456' }));
     await session.logout(); // a second logout is a no-op
     expect(requests).toBe(0);
   });
