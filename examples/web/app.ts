@@ -257,7 +257,7 @@ async function authenticateWithPasskey(): Promise<void> {
           ? 'This passkey signs you in but cannot unlock your notes by itself. Type your password, then choose “Sign in with a passkey” again.'
           : 'This browser cannot use passkeys.'
         : isZeroVaultError(err, 'AUTH_FAILED')
-          ? 'No passkey signed you in: it was cancelled, or it is not one of this account’s (or the password is wrong).'
+          ? `No passkey signed you in: it was cancelled, or it is not one of this account’s${password.value === '' ? '' : ', or the password is wrong'}.`
           : messageOf(err),
     );
   } finally {
