@@ -80,14 +80,14 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     }
   }
 
-  async function signIn(options: { signup?: boolean } = {}): Promise<void> {
+  async function signIn(options: { signup?: boolean; keep?: boolean } = {}): Promise<void> {
     await page.getByRole('tab', { name: options.signup === true ? 'Create account' : 'Sign in' }).click();
     await page.getByLabel('Email').fill('');
     await page.getByLabel('Email').pressSequentially(USER);
     await page.getByLabel('Password', { exact: true }).fill('');
     await page.getByLabel('Password', { exact: true }).pressSequentially(PASSWORD);
-    // Not remembered: a remembered device would count as the second step and skip the code.
-    await page.getByLabel('Keep me signed in on this device').setChecked(false);
+    // Not remembered, unless asked: a remembered device counts as the second step and skips the code.
+    await page.getByLabel('Keep me signed in on this device').setChecked(options.keep === true);
     await page.locator('#auth-submit').click();
   }
 
@@ -132,18 +132,28 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await store?.close();
   });
 
-  test('create the account; Security says two-step verification is off', { timeout: SLOW }, async () => {
-    await signIn({ signup: true });
+  test('create the account, kept signed in; after a reload (no password) Security says two-step verification is off', { timeout: SLOW }, async () => {
+    await signIn({ signup: true, keep: true });
     await notesHeading().waitFor();
+    await page.reload();
+    await notesHeading().waitFor();
+    expect(await page.locator('#auth-panel').isHidden()).toBe(true);
     await openSecurity();
+    expect(await page.locator('#security-session').innerText()).toContain('this remembered device');
     expect(await page.locator('#totp-badge').innerText()).toBe('Off');
-    expect(await page.locator('#security-session').innerText()).toContain('your password');
     expect(await page.locator('#passkey-empty').isVisible()).toBe(true);
     await shot('01-off');
   });
 
-  test('"Set up authenticator app" → a QR code of the otpauth:// URI, and the same key as text', async () => {
+  test('"Set up authenticator app" asks for the password (this session opened without it) → a QR code of the otpauth:// URI, and the same key as text', { timeout: SLOW }, async () => {
     await page.getByRole('button', { name: 'Set up authenticator app' }).click();
+    const again = page.getByLabel('Your password, to set up two-step verification');
+    await again.pressSequentially('not my password');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await totpCard().getByText('Wrong password.').waitFor();
+    await again.pressSequentially(PASSWORD);
+    await shot('02-password-asked');
+    await page.getByRole('button', { name: 'Continue' }).click();
     const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
     await qr.waitFor();
     const uri = (await page.locator('#totp-uri').getAttribute('href')) ?? '';
@@ -160,14 +170,14 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     expect(typed).toMatch(/^[A-Z2-7]{32}$/);
     expect(typed).toBe(scanned.secret.base32);
     app = new TOTP({ secret: Secret.fromBase32(typed), algorithm: 'SHA1', digits: 6, period: 30 });
-    await shot('02-scan');
+    await shot('03-scan');
   });
 
   test('a wrong code is refused in plain words; the right one turns it on and shows ten recovery codes once', async () => {
     await totpCard().getByLabel('6-digit code').pressSequentially(wrongCode());
     await page.getByRole('button', { name: 'Turn on' }).click();
     await totpCard().getByText('That code does not work.').waitFor();
-    await shot('03-wrong-code');
+    await shot('04-wrong-code');
     await totpCard().getByLabel('6-digit code').fill('');
     await totpCard().getByLabel('6-digit code').pressSequentially(await freshCode());
     await page.getByRole('button', { name: 'Turn on' }).click();
@@ -178,7 +188,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     for (const code of recoveryCodes) expect(code).toMatch(RECOVERY_CODE);
     expect(new Set(recoveryCodes).size).toBe(10);
     expect(await page.locator('#totp-badge').innerText()).toBe('On');
-    await shot('04-recovery-codes');
+    await shot('05-recovery-codes');
   });
 
   test('copy and download the codes; Done only once "I saved them" is ticked; then they are gone from the page', async () => {
@@ -200,7 +210,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await expect.poll(() => page.locator('#recovery-left').innerText(), POLL).toBe('10 of 10 left');
     const text = await page.locator('body').innerText();
     for (const code of recoveryCodes) expect(text.includes(code)).toBe(false);
-    await shot('05-on');
+    await shot('06-on');
   });
 
   test('sign out, sign in with the password: the form asks for the code; a wrong one is refused, the right one opens the notes', { timeout: SLOW }, async () => {
@@ -210,12 +220,12 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await code.waitFor();
     expect(await page.locator('#mfa-lead').innerText()).toContain('Your password is right.');
     expect(await page.locator('#auth-form').isHidden()).toBe(true);
-    await shot('06-code-asked');
+    await shot('07-code-asked');
     await code.pressSequentially(wrongCode());
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.locator('#mfa-error').getByText('That code does not work.').waitFor();
     expect(await code.inputValue()).toBe('');
-    await shot('07-code-refused');
+    await shot('08-code-refused');
     await code.pressSequentially(await freshCode());
     await page.getByRole('button', { name: 'Verify' }).click();
     await notesHeading().waitFor();
@@ -229,7 +239,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
     const field = page.locator('#mfa-form').getByLabel('Recovery code');
     await field.pressSequentially((recoveryCodes[0] ?? '').toLowerCase()); // typed as read, any case
-    await shot('08-recovery-code');
+    await shot('09-recovery-code');
     await page.getByRole('button', { name: 'Verify' }).click();
     await notesHeading().waitFor();
     await openSecurity();
@@ -240,7 +250,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await field.pressSequentially(recoveryCodes[0] ?? '');
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.locator('#mfa-error').getByText('That recovery code does not work.').waitFor();
-    await shot('09-recovery-code-spent');
+    await shot('10-recovery-code-spent');
     await field.pressSequentially(recoveryCodes[1] ?? '');
     await page.getByRole('button', { name: 'Verify' }).click();
     await notesHeading().waitFor();
@@ -257,7 +267,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.locator('#auth-error').getByText('Too many wrong codes.').waitFor();
     expect(await page.locator('#auth-error').innerText()).toContain('wait about 2 minutes');
-    await shot('10-rate-limited');
+    await shot('11-rate-limited');
     await page.unroute('**/zv/mfa/verify');
   });
 
@@ -269,7 +279,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await openSecurity();
     await page.getByRole('button', { name: 'New recovery codes' }).click();
     await page.getByLabel('A code, to make new recovery codes').pressSequentially(await freshCode());
-    await shot('11-new-codes-asked');
+    await shot('12-new-codes-asked');
     await page.getByRole('button', { name: 'Make new codes' }).click();
     const list = page.getByRole('list', { name: 'Recovery codes' });
     await list.waitFor();
@@ -277,7 +287,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     expect(fresh).toHaveLength(10);
     for (const code of fresh) expect(recoveryCodes.includes(code)).toBe(false);
     expect(await page.getByText('Your old recovery codes no longer work.').isVisible()).toBe(true);
-    await shot('12-new-codes');
+    await shot('13-new-codes');
     await page.getByLabel('I saved these codes somewhere safe').check();
     await page.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => page.locator('#recovery-left').innerText(), POLL).toBe('10 of 10 left');
@@ -290,7 +300,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await totpCard().getByRole('button', { name: 'Turn off two-step verification' }).click();
     await expect.poll(() => page.locator('#totp-badge').innerText(), POLL).toBe('Off');
     expect(await page.locator('#security-note').innerText()).toContain('Two-step verification is off.');
-    await shot('13-off-again');
+    await shot('14-off-again');
     await signOut();
     await signIn();
     await notesHeading().waitFor();
