@@ -119,13 +119,18 @@ function statusBody(status: MfaStatus, state: Extract<TotpStep, { step: 'status'
     h('p', { class: 'factor-text' }, 'After your password, Vault Notes asks for the 6-digit code your authenticator app shows.'),
     h('dl', { class: 'device-facts' }, h('dt', {}, 'Recovery codes'), h('dd', { id: 'recovery-left' }, `${left} of 10 left`)),
     ...(left <= 3 ? [h('p', { class: 'device-warning' }, left === 0 ? 'You have no recovery code left: make new ones now.' : 'Few recovery codes are left: make new ones.')] : []),
-    ...(state.asking === null ? [errorBox(state.error)] : [askForm(state.asking, state.error)]),
-    h(
-      'div',
-      { class: 'factor-actions' },
-      h('button', { class: 'button ghost', type: 'button', 'data-action': 'regenerate' }, 'New recovery codes'),
-      h('button', { class: 'link danger', type: 'button', 'data-action': 'disable' }, 'Turn off'),
-    ),
+    ...(state.asking === null
+      ? [
+          errorBox(state.error),
+          h(
+            'div',
+            { class: 'factor-actions' },
+            h('button', { class: 'button ghost', type: 'button', 'data-action': 'regenerate' }, 'New recovery codes'),
+            h('button', { class: 'link danger', type: 'button', 'data-action': 'disable' }, 'Turn off'),
+          ),
+        ]
+      : [askForm(state.asking, state.error)]),
+    h('p', { class: 'factor-hint' }, 'The server keeps the app’s secret sealed under its own key, and only hashes of your recovery codes: neither is in the rows on the right, and neither opens your notes.'),
   ];
 }
 
