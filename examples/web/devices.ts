@@ -52,10 +52,13 @@ interface Confirming {
   readonly id: string;
   readonly error: string | null;
   readonly needsCode: boolean;
+  /** The password already typed, kept when the form comes back asking for a code too (never typed twice). */
+  readonly password?: string;
 }
 
 function confirmForm(device: Device, confirming: Confirming): HTMLFormElement {
   const input = h('input', { type: 'password', id: 'revoke-password', name: 'password', autocomplete: 'current-password', required: '' });
+  input.value = confirming.password ?? '';
   const box = h('p', { class: 'error', role: 'alert' });
   showError(box, confirming.error);
   const code = confirming.needsCode
@@ -133,7 +136,7 @@ export function devicesView(options: DevicesViewOptions): DevicesView {
           ? 'No device keeps you signed in. Tick “Keep me signed in on this device” when you sign in to add this one.'
           : 'This browser is not in the list: you signed in without “Keep me signed in on this device”.',
     );
-    if (confirming !== null) document.getElementById('revoke-password')?.focus();
+    if (confirming !== null) document.getElementById(confirming.needsCode && confirming.password !== undefined ? 'revoke-code' : 'revoke-password')?.focus();
   }
 
   async function load(): Promise<void> {
@@ -161,7 +164,7 @@ export function devicesView(options: DevicesViewOptions): DevicesView {
       const needsCode = isZeroVaultError(err, 'MFA_REQUIRED') || (factor !== undefined && confirming?.needsCode === true);
       if (isZeroVaultError(err, 'MFA_REQUIRED') && currentPassword !== undefined) {
         // The password was right; the account asks for its second step too.
-        confirming = { id: device.id, error: factor === undefined ? 'Your password is right. Enter a code too.' : null, needsCode };
+        confirming = { id: device.id, error: factor === undefined ? 'Your password is right. Enter a code too.' : null, needsCode, password: currentPassword };
         render();
         return;
       }
@@ -174,7 +177,7 @@ export function devicesView(options: DevicesViewOptions): DevicesView {
       }
       const refused = codeRefusal(err, 'any');
       if (refused !== null && currentPassword !== undefined) {
-        confirming = { id: device.id, error: refused, needsCode };
+        confirming = { id: device.id, error: refused, needsCode, password: currentPassword };
         render();
         return;
       }

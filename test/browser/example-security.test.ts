@@ -10,7 +10,8 @@
  * One server for the whole file; the app is bundled with Argon2id at
  * zerovault's floor, so each password sign-in stays short.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Secret, TOTP, URI } from 'otpauth';
 import type { Locator, Page } from 'playwright-core';
@@ -19,6 +20,7 @@ import { buildApp, buildKsfWorker } from '../../examples/web/build.js';
 import { notesHandler } from '../../examples/web/host.js';
 import { qrPath } from '../../examples/web/qr.js';
 import { ARGON2ID_FLOOR } from '../../src/crypto/ksf.js';
+import { Client } from '../../src/index.js';
 import { createServer, createServerSetup, memoryServerStore, normalizeUserId, type ServerStore } from '../../src/server/index.js';
 import { ROOT, describeBrowser, launchChromium, listenLocal, type Browser, type LocalServer } from './harness.js';
 
@@ -45,6 +47,8 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
   /** The last 30 s step a code was used for: the server refuses a step twice (RFC 6238 §5.2). */
   let lastStep = -1;
   let recoveryCodes: string[] = [];
+  /** Where the second device (a Node client) keeps its device key. */
+  const laptopDir = mkdtempSync(join(tmpdir(), 'zerovault-security-laptop-'));
 
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(SHOTS, `security-${name}.png`), fullPage: true });
   const totpCard = (): Locator => page.locator('#totp-card');
@@ -130,6 +134,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await browser?.close();
     await http?.close();
     await store?.close();
+    rmSync(laptopDir, { recursive: true, force: true });
   });
 
   test('create the account, kept signed in; after a reload (no password) Security says two-step verification is off', { timeout: SLOW }, async () => {
@@ -271,15 +276,37 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await page.unroute('**/zv/mfa/verify');
   });
 
-  test('"New recovery codes" asks for a code and shows ten new ones; the old ones no longer work', { timeout: SLOW }, async () => {
-    await signIn();
+  test('Devices, with two-step verification on: revoking another device from a remembered session asks for the password, then a code too', { timeout: SLOW }, async () => {
+    await signIn({ keep: true });
     await typeSignInCode(await freshCode());
     await page.getByRole('button', { name: 'Verify' }).click();
     await notesHeading().waitFor();
+    // A second device of the account: a Node client, remembered, signed in with a recovery code.
+    const laptop = new Client({ url: `${(http as LocalServer).origin}/zv`, deviceDir: laptopDir, ksf: KSF });
+    await laptop.login({ userId: USER, password: PASSWORD, rememberDevice: true, deviceName: 'Old laptop', recoveryCode: recoveryCodes[2] ?? '' });
+    // This browser opens without the password now: its session is not a fresh password sign-in.
+    await page.reload();
+    await notesHeading().waitFor();
+    await page.getByRole('button', { name: 'Devices', exact: true }).click();
+    await page.getByRole('button', { name: 'Revoke Old laptop' }).click();
+    await page.getByLabel('Your password, to revoke “Old laptop”').pressSequentially(PASSWORD);
+    await page.getByRole('button', { name: 'Revoke device' }).click();
+    await page.locator('#device-list').getByText('Your password is right. Enter a code too.').waitFor();
+    // The password stays typed: only the code is asked for.
+    expect(await page.getByLabel('Your password, to revoke “Old laptop”').inputValue()).toBe(PASSWORD);
+    await page.getByLabel('A code from your authenticator app, or a recovery code').pressSequentially(recoveryCodes[3] ?? '');
+    await shot('12-revoke-asks-code');
+    await page.getByRole('button', { name: 'Revoke device' }).click();
+    await expect.poll(() => page.locator('#device-list .device').count(), POLL).toBe(1);
+    expect(await page.locator('#device-list .device h3').innerText()).not.toBe('Old laptop');
+  });
+
+  test('"New recovery codes" asks for a code and shows ten new ones; the old ones no longer work', { timeout: SLOW }, async () => {
     await openSecurity();
+    await expect.poll(() => page.locator('#recovery-left').innerText(), POLL).toBe('6 of 10 left');
     await page.getByRole('button', { name: 'New recovery codes' }).click();
     await page.getByLabel('A code, to make new recovery codes').pressSequentially(await freshCode());
-    await shot('12-new-codes-asked');
+    await shot('13-new-codes-asked');
     await page.getByRole('button', { name: 'Make new codes' }).click();
     const list = page.getByRole('list', { name: 'Recovery codes' });
     await list.waitFor();
@@ -287,7 +314,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     expect(fresh).toHaveLength(10);
     for (const code of fresh) expect(recoveryCodes.includes(code)).toBe(false);
     expect(await page.getByText('Your old recovery codes no longer work.').isVisible()).toBe(true);
-    await shot('13-new-codes');
+    await shot('14-new-codes');
     await page.getByLabel('I saved these codes somewhere safe').check();
     await page.getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => page.locator('#recovery-left').innerText(), POLL).toBe('10 of 10 left');
@@ -300,7 +327,7 @@ describeBrowser('example web app: two-step verification and recovery codes, driv
     await totpCard().getByRole('button', { name: 'Turn off two-step verification' }).click();
     await expect.poll(() => page.locator('#totp-badge').innerText(), POLL).toBe('Off');
     expect(await page.locator('#security-note').innerText()).toContain('Two-step verification is off.');
-    await shot('14-off-again');
+    await shot('15-off-again');
     await signOut();
     await signIn();
     await notesHeading().waitFor();
