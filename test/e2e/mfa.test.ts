@@ -184,6 +184,7 @@ describe('TOTP, from enrolment to disabling it', () => {
     const strict = await client(optional).login({ userId, password: PASSWORD, totp: codeNow(app) });
     expect(seen.map((s) => s.path).slice(0, 2)).toEqual(['/login/start', '/login/finish']);
     expect(seen.map((s) => s.path)).not.toContain('/mfa/verify');
+    expect(strict.amr).toEqual(['pwd', 'otp']);
     expect(await (await strict.vault('notes')).getJson('n')).toMatchObject({ value: { kept: true } });
 
     // Disable, with a recovery code as the fresh factor; then the password alone works again.
