@@ -24,9 +24,10 @@
  * rather than later mistaking it for a revocation.
  */
 import { ZeroVaultError, isZeroVaultError, type Client, type Session } from 'zerovault';
+import type { SecondFactor } from './codes.js';
 
 /** Why the page is no longer signed in; the page says it in words. */
-export type SignOutReason = 'signed-out' | 'forgot-device' | 'other-tab' | 'revoked' | 'expired' | 'unreachable';
+export type SignOutReason = 'signed-out' | 'forgot-device' | 'other-tab' | 'revoked' | 'expired' | 'unreachable' | 'passkey-removed';
 
 /** How the user signs in with a password. */
 export interface SignInOptions {
@@ -35,7 +36,15 @@ export interface SignInOptions {
   readonly password: string;
   /** Keep this browser signed in ("Keep me signed in on this device"). */
   readonly remember: boolean;
+  /**
+   * Asks the person for their second factor. Called only once the password
+   * was right and the account has two-step verification.
+   */
+  readonly secondFactor: () => Promise<SecondFactor>;
 }
+
+/** Thrown out of the `totp` function to leave it for a sign-in with a recovery code. */
+class RecoveryCodeInstead extends Error {}
 
 /** Called once per session that ends, with the reason and whose session it was. */
 export type SignedOutListener = (reason: SignOutReason, userId: string) => void;
@@ -84,10 +93,52 @@ export class Account {
     return this.#session;
   }
 
-  /** Signs in (or up) with the password; remembers this device when asked. */
+  /**
+   * Signs in (or up) with the password, and the second factor when the
+   * account has one; remembers this device when asked.
+   * @throws `AUTH_FAILED` (wrong password, or a refused code), `RATE_LIMITED`, or what `secondFactor` throws
+   */
   async signIn(options: SignInOptions): Promise<Session> {
     const credentials = { userId: options.userId, password: options.password, rememberDevice: options.remember };
-    const session = options.mode === 'signup' ? await this.#client.register(credentials) : await this.#client.login(credentials);
+    const session = options.mode === 'signup' ? await this.#client.register(credentials) : await this.#login(credentials, options.secondFactor);
+    this.#session = session;
+    return session;
+  }
+
+  /**
+   * `client.login` with the `totp` function form: the code is asked only when
+   * the server says the account needs it. A person who picks a recovery code
+   * instead leaves that sign-in (the client ends its pending session) and
+   * signs in once more with `recoveryCode`, with the password still in hand.
+   */
+  async #login(credentials: { userId: string; password: string; rememberDevice: boolean }, secondFactor: () => Promise<SecondFactor>): Promise<Session> {
+    let recoveryCode: string | undefined;
+    try {
+      return await this.#client.login({
+        ...credentials,
+        totp: async () => {
+          const factor = await secondFactor();
+          if ('totp' in factor) return factor.totp;
+          recoveryCode = factor.recoveryCode;
+          throw new RecoveryCodeInstead('recovery code instead');
+        },
+      });
+    } catch (err) {
+      if (recoveryCode === undefined) throw err;
+      return this.#client.login({ ...credentials, recoveryCode });
+    }
+  }
+
+  /**
+   * Signs in with a passkey: the browser asks for it, the server checks it,
+   * and a passkey with PRF unlocks the keys without the password.
+   * @param userId - the account, when the person typed it; without it the browser offers every passkey it has for this site
+   * @param password - the password, when typed: needed only by a passkey without PRF
+   * @throws `AUTH_FAILED` (cancelled or refused), `UNSUPPORTED` (this passkey needs the password, or no WebAuthn), `RATE_LIMITED`
+   */
+  async signInWithPasskey(userId: string | undefined, password: string | undefined): Promise<Session> {
+    // The password is used only when the passkey cannot unlock the notes by itself (no PRF).
+    const session = await this.#client.loginWithPasskey({ ...(userId === undefined ? {} : { userId }), ...(password === undefined ? {} : { password }) });
     this.#session = session;
     return session;
   }
@@ -151,6 +202,16 @@ export class Account {
       this.#recovering = null;
     });
     return this.#recovering;
+  }
+
+  /**
+   * The page ended the session through zerovault itself (removing the
+   * passkey it signed in with closes it): drop it and say why, rather than
+   * let the next call mistake it for an expiry.
+   */
+  ended(reason: SignOutReason): void {
+    const session = this.#session;
+    if (session !== null) this.#end(session, reason);
   }
 
   /** Drops `ended` (if it is still the current session) and tells the page why. */

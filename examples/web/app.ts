@@ -8,12 +8,17 @@
  * With "Keep me signed in on this device" the browser is remembered
  * (`rememberDevice`), and the next page load signs in without the password
  * (`client.resume()`). Signing in, out and noticing that the server ended
- * the session live in `account.ts`; the Devices view in `devices.ts`.
+ * the session live in `account.ts`; the Devices view in `devices.ts`; the
+ * Security view (two-step verification, recovery codes, passkeys) in
+ * `security.ts`, and the sign-in form's code step in `signin-factor.ts`.
  */
 import { Client, isZeroVaultError, type ClientOptions, type Session } from 'zerovault';
 import { createWorkerKsf } from 'zerovault/ksf-worker';
 import { Account, type SignOutReason } from './account.js';
 import { devicesView } from './devices.js';
+import { SIGNED_OUT, describeError } from './messages.js';
+import { securityView } from './security.js';
+import { CodeRefused, SignInCancelled, factorStep, signInWithCode } from './signin-factor.js';
 import { byId, renderNotes, renderServerRows, setBusy, showError, type Note, type StoredRow } from './view.js';
 
 /**
@@ -60,8 +65,11 @@ const tabLogin = byId<HTMLButtonElement>('tab-login');
 const tabSignup = byId<HTMLButtonElement>('tab-signup');
 const notesPanel = byId('notes-panel');
 const devicesPanel = byId('devices-panel');
+const securityPanel = byId('security-panel');
 const navNotes = byId<HTMLButtonElement>('nav-notes');
 const navDevices = byId<HTMLButtonElement>('nav-devices');
+const navSecurity = byId<HTMLButtonElement>('nav-security');
+const passkeySignIn = byId('passkey-signin');
 const noteForm = byId<HTMLFormElement>('note-form');
 const noteTitle = byId<HTMLInputElement>('note-title');
 const noteBody = byId<HTMLTextAreaElement>('note-body');
@@ -71,55 +79,20 @@ const noteError = byId('note-error');
 const noteNotice = byId('note-notice');
 const account = byId('account');
 
-/** Why the page shows the sign-in form again, in the user's words. */
-const SIGNED_OUT: Record<SignOutReason, string> = {
-  'signed-out': 'You signed out. This device no longer keeps you signed in: your password is needed next time.',
-  'forgot-device': 'You revoked this device: it is signed out and forgotten. Your password is needed next time.',
-  'other-tab': 'You signed out in another tab. This device no longer keeps you signed in.',
-  revoked: 'This device was revoked from another device. Sign in with your password to use it again.',
-  expired: 'Your session expired. Sign in again to continue.',
-  unreachable: 'Your session ended, and the server could not be reached to sign you back in. Check your connection, then reload or sign in.',
-};
-
 const user = new Account(client, (reason, userId) => showSignedOut(reason, userId));
 
-/** A message for the user; never the error's own text (it is for developers). */
-function messageOf(err: unknown): string {
-  if (!isZeroVaultError(err)) return 'Something went wrong. See the console for details.';
-  const signedIn = user.session !== null;
-  switch (err.code) {
-    case 'AUTH_FAILED':
-      return signedIn ? 'The server refused this. Sign in again and retry.' : 'Wrong email or password.';
-    case 'CLOSED':
-      return 'Your session has ended. Please sign in again.';
-    case 'CONFLICT':
-      return signedIn ? 'This note was changed elsewhere. The latest version is shown.' : 'An account with this email already exists. Sign in instead.';
-    case 'NOT_FOUND':
-      return 'It is gone already. The list is up to date now.';
-    case 'RATE_LIMITED':
-      return 'Too many attempts. Wait a few minutes and try again.';
-    case 'NETWORK':
-      return 'Cannot reach the server. Check your connection.';
-    case 'INVALID_INPUT':
-      return 'That input is not valid.';
-    case 'WORKER':
-      return 'The page’s background worker stopped. Reload the page and try again.';
-    default:
-      return `Something went wrong (${err.code}).`;
-  }
-}
+/** A message for the user about `err`; never the error's own text (it is for developers). */
+const messageOf = (err: unknown): string => describeError(err, user.session !== null);
 
 function setMode(next: 'login' | 'signup'): void {
   mode = next;
   tabLogin.setAttribute('aria-selected', String(next === 'login'));
   tabSignup.setAttribute('aria-selected', String(next === 'signup'));
   authSubmit.textContent = next === 'login' ? 'Sign in' : 'Create account';
+  passkeySignIn.hidden = next !== 'login' || typeof PublicKeyCredential !== 'function';
   password.autocomplete = next === 'login' ? 'current-password' : 'new-password';
   showError(authError, null);
 }
-
-/** Lets the busy overlay paint before Argon2id keeps the main thread busy. */
-const nextFrame = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
 async function refreshServerPanel(): Promise<void> {
   const session = user.session;
@@ -156,12 +129,15 @@ async function loadNotes(): Promise<void> {
   renderNotes(notes);
 }
 
-function showView(view: 'notes' | 'devices'): void {
+function showView(view: 'notes' | 'devices' | 'security'): void {
   notesPanel.hidden = view !== 'notes';
   devicesPanel.hidden = view !== 'devices';
+  securityPanel.hidden = view !== 'security';
   navNotes.setAttribute('aria-pressed', String(view === 'notes'));
   navDevices.setAttribute('aria-pressed', String(view === 'devices'));
+  navSecurity.setAttribute('aria-pressed', String(view === 'security'));
   if (view === 'devices') void devices.show();
+  if (view === 'security') void security.show();
   void refreshServerPanel(); // devices come and go elsewhere: show the rows as they are now (also on sign-in)
 }
 
@@ -204,7 +180,9 @@ function showSignInForm(): void {
   resumePanel.hidden = true;
   notesPanel.hidden = true;
   devicesPanel.hidden = true;
+  securityPanel.hidden = true;
   account.hidden = true;
+  factor.hide();
   authPanel.hidden = false;
 }
 
@@ -219,8 +197,9 @@ function setDraft(next: Draft | null): void {
 }
 
 // Closing or reloading the tab would lose a kept draft: the browser asks first.
+// So would recovery codes on screen that the person has not marked as saved.
 window.addEventListener('beforeunload', (event) => {
-  if (draft !== null) event.preventDefault();
+  if (draft !== null || security.holdsUnsavedCodes) event.preventDefault();
 });
 
 /** Called by `Account` whenever the session ends: says why, keeps unsaved text if the app signed out on its own. */
@@ -235,6 +214,7 @@ function showSignedOut(reason: SignOutReason, userId: string): void {
   renderNotes([]);
   renderServerRows(null);
   devices.clear();
+  security.clear();
   showError(noteNotice, null);
   showSignInForm();
   showError(authNotice, SIGNED_OUT[reason]);
@@ -244,18 +224,42 @@ function showSignedOut(reason: SignOutReason, userId: string): void {
   password.focus();
 }
 
+/** Signs in or up with the password (and the code step when the account has one). */
 async function authenticate(): Promise<void> {
   const userId = email.value.trim();
   if (!/^[^\s@]+@[^\s@]+$/.test(userId)) return showError(authError, 'Enter your email address.');
   if (password.value.length < (mode === 'signup' ? 8 : 1)) return showError(authError, 'Use a password of at least 8 characters.');
   showError(authError, null);
-  setBusy(mode === 'signup' ? 'Creating your keys…' : 'Unlocking your notes…');
-  await nextFrame();
   try {
-    await enter(await user.signIn({ mode, userId, password: password.value, remember: remember.checked }));
+    await enter(await signInWithCode({ account: user, step: factor, setBusy, credentials: { mode, userId, password: password.value, remember: remember.checked } }));
+  } catch (err) {
+    if (err instanceof SignInCancelled) return password.focus();
+    if (!(err instanceof CodeRefused)) console.error(err);
+    showError(authError, err instanceof CodeRefused ? err.text : messageOf(err));
+  } finally {
+    setBusy(null);
+  }
+}
+
+/** "Sign in with a passkey": the browser asks for it; the email, when typed, picks the account. */
+async function authenticateWithPasskey(): Promise<void> {
+  const userId = email.value.trim();
+  showError(authError, null);
+  setBusy('Waiting for your passkey…');
+  try {
+    await enter(await user.signInWithPasskey(userId === '' ? undefined : userId, password.value === '' ? undefined : password.value));
   } catch (err) {
     console.error(err);
-    showError(authError, messageOf(err));
+    showError(
+      authError,
+      isZeroVaultError(err, 'UNSUPPORTED')
+        ? password.value === ''
+          ? 'This passkey signs you in but cannot unlock your notes by itself. Type your password, then choose “Sign in with a passkey” again.'
+          : 'This browser cannot use passkeys.'
+        : isZeroVaultError(err, 'AUTH_FAILED')
+          ? `No passkey signed you in: it was cancelled, or it is not one of this account’s${password.value === '' ? '' : ', or the password is wrong'}.`
+          : messageOf(err),
+    );
   } finally {
     setBusy(null);
   }
@@ -355,6 +359,8 @@ async function signOut(reason: 'signed-out' | 'forgot-device'): Promise<void> {
 }
 
 const devices = devicesView({ account: user, forgetThisDevice: () => signOut('forgot-device'), messageOf, setBusy });
+const security = securityView({ account: user, messageOf, setBusy });
+const factor = factorStep();
 
 tabLogin.addEventListener('click', () => setMode('login'));
 tabSignup.addEventListener('click', () => setMode('signup'));
@@ -375,6 +381,8 @@ noteBody.addEventListener('keydown', (event) => {
 noteCancel.addEventListener('click', resetComposer);
 navNotes.addEventListener('click', () => showView('notes'));
 navDevices.addEventListener('click', () => showView('devices'));
+navSecurity.addEventListener('click', () => showView('security'));
+byId('passkey-submit').addEventListener('click', () => void authenticateWithPasskey());
 byId('logout').addEventListener('click', () => void signOut('signed-out'));
 byId('note-list').addEventListener('click', (event) => {
   const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action]');

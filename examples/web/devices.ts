@@ -5,11 +5,14 @@
  * Revoking another device needs a fresh password sign-in: a session that a
  * remembered device opened on its own (or an old one) is answered with
  * `AUTH_FAILED`, and the view then asks for the password inline and retries
- * with `currentPassword`. Revoking *this* device is signing out and
- * forgetting it, which the page does for us (`forgetThisDevice`).
+ * with `currentPassword`. With two-step verification on, that sign-in needs
+ * a code too (`MFA_REQUIRED`): the form then asks for both. Revoking *this*
+ * device is signing out and forgetting it, which the page does for us
+ * (`forgetThisDevice`).
  */
 import { isZeroVaultError, type Session } from 'zerovault';
 import type { Account } from './account.js';
+import { anyCode, codeRefusal, type SecondFactor } from './codes.js';
 import { byId, h, showError } from './view.js';
 
 /** One device as `session.devices()` lists it. */
@@ -44,14 +47,28 @@ function when(ms: number, now: number): string {
   return dateTime.format(ms);
 }
 
-function confirmForm(device: Device, error: string | null): HTMLFormElement {
+/** A revoke waiting for the password (and, with two-step verification, a code). */
+interface Confirming {
+  readonly id: string;
+  readonly error: string | null;
+  readonly needsCode: boolean;
+  /** The password already typed, kept when the form comes back asking for a code too (never typed twice). */
+  readonly password?: string;
+}
+
+function confirmForm(device: Device, confirming: Confirming): HTMLFormElement {
   const input = h('input', { type: 'password', id: 'revoke-password', name: 'password', autocomplete: 'current-password', required: '' });
+  input.value = confirming.password ?? '';
   const box = h('p', { class: 'error', role: 'alert' });
-  showError(box, error);
+  showError(box, confirming.error);
+  const code = confirming.needsCode
+    ? [h('label', { class: 'field' }, h('span', {}, 'A code from your authenticator app, or a recovery code'), h('input', { type: 'text', id: 'revoke-code', name: 'code', autocomplete: 'one-time-code', spellcheck: 'false' }))]
+    : [];
   return h(
     'form',
     { class: 'confirm', 'data-id': device.id, novalidate: '' },
     h('label', { class: 'field' }, h('span', {}, `Your password, to revoke “${device.name}”`), input),
+    ...code,
     h('p', { class: 'confirm-hint' }, 'This session was opened without your password, so revoking another device asks for it once.'),
     box,
     h(
@@ -63,7 +80,7 @@ function confirmForm(device: Device, error: string | null): HTMLFormElement {
   );
 }
 
-function deviceItem(device: Device, now: number, confirming: { id: string; error: string | null } | null): HTMLLIElement {
+function deviceItem(device: Device, now: number, confirming: Confirming | null): HTMLLIElement {
   const facts: [string, string][] = [
     ['Added', when(device.createdAt, now)],
     ['Last seen', when(device.lastSeenAt, now)],
@@ -94,7 +111,7 @@ function deviceItem(device: Device, now: number, confirming: { id: string; error
     ...(device.verified
       ? []
       : [h('p', { class: 'device-warning' }, 'The server lists this device, but your encrypted device list does not hold it: you did not add it from a device of yours. Revoke it unless you know it.')]),
-    ...(confirming !== null && confirming.id === device.id ? [confirmForm(device, confirming.error)] : []),
+    ...(confirming !== null && confirming.id === device.id ? [confirmForm(device, confirming)] : []),
   );
 }
 
@@ -104,7 +121,7 @@ export function devicesView(options: DevicesViewOptions): DevicesView {
   const error = byId('devices-error');
   const note = byId('devices-note');
   let devices: readonly Device[] = [];
-  let confirming: { id: string; error: string | null } | null = null;
+  let confirming: Confirming | null = null;
 
   function render(): void {
     const now = Date.now();
@@ -119,7 +136,7 @@ export function devicesView(options: DevicesViewOptions): DevicesView {
           ? 'No device keeps you signed in. Tick “Keep me signed in on this device” when you sign in to add this one.'
           : 'This browser is not in the list: you signed in without “Keep me signed in on this device”.',
     );
-    if (confirming !== null) document.getElementById('revoke-password')?.focus();
+    if (confirming !== null) document.getElementById(confirming.needsCode && confirming.password !== undefined ? 'revoke-code' : 'revoke-password')?.focus();
   }
 
   async function load(): Promise<void> {
@@ -134,19 +151,33 @@ export function devicesView(options: DevicesViewOptions): DevicesView {
     render();
   }
 
-  async function revoke(device: Device, currentPassword?: string): Promise<void> {
+  async function revoke(device: Device, currentPassword?: string, factor?: SecondFactor): Promise<void> {
     if (device.current) return options.forgetThisDevice();
     showError(error, null);
     if (currentPassword !== undefined) options.setBusy('Checking your password…');
     try {
-      await options.account.run((session) => session.revokeDevice(device.id, currentPassword === undefined ? {} : { currentPassword }));
+      await options.account.run((session) => session.revokeDevice(device.id, currentPassword === undefined ? {} : { currentPassword, ...factor }));
       confirming = null;
       await load();
     } catch (err) {
       if (isZeroVaultError(err, 'CLOSED')) return;
+      const needsCode = isZeroVaultError(err, 'MFA_REQUIRED') || (factor !== undefined && confirming?.needsCode === true);
+      if (isZeroVaultError(err, 'MFA_REQUIRED') && currentPassword !== undefined) {
+        // The password was right; the account asks for its second step too.
+        confirming = { id: device.id, error: factor === undefined ? 'Your password is right. Enter a code too.' : null, needsCode, password: currentPassword };
+        render();
+        return;
+      }
       if (isZeroVaultError(err, 'AUTH_FAILED')) {
-        // First time: a fresh sign-in is needed; with a password: it was wrong.
-        confirming = { id: device.id, error: currentPassword === undefined ? null : 'Wrong password.' };
+        // First time: a fresh sign-in is needed; with a password: it (or the code) was wrong.
+        const wrong = factor === undefined ? 'Wrong password.' : 'Wrong password or code.';
+        confirming = { id: device.id, error: currentPassword === undefined ? null : wrong, needsCode };
+        render();
+        return;
+      }
+      const refused = codeRefusal(err, 'any');
+      if (refused !== null && currentPassword !== undefined) {
+        confirming = { id: device.id, error: refused, needsCode, password: currentPassword };
         render();
         return;
       }
@@ -172,12 +203,20 @@ export function devicesView(options: DevicesViewOptions): DevicesView {
     const form = event.target as HTMLFormElement;
     const device = devices.find((d) => d.id === form.dataset.id);
     const password = form.querySelector<HTMLInputElement>('input[type="password"]')?.value ?? '';
+    const codeField = form.querySelector<HTMLInputElement>('#revoke-code');
     if (device === undefined) return;
+    const needsCode = codeField !== null;
     if (password === '') {
-      confirming = { id: device.id, error: 'Enter your password.' };
+      confirming = { id: device.id, error: 'Enter your password.', needsCode };
       return render();
     }
-    void revoke(device, password);
+    if (codeField === null) return void revoke(device, password);
+    const factor = anyCode(codeField.value);
+    if (factor === null) {
+      confirming = { id: device.id, error: 'Type the 6 digits your app shows, or a recovery code.', needsCode };
+      return render();
+    }
+    void revoke(device, password, factor);
   });
 
   return {

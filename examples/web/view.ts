@@ -56,6 +56,9 @@ export function setBusy(text: string | null): void {
   byId('busy').hidden = text === null;
 }
 
+/** Lets the busy overlay paint before Argon2id keeps the main thread busy. */
+export const nextFrame = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /** Renders the notes, newest first, with Edit and Delete buttons carrying the note id. */
@@ -95,6 +98,8 @@ function labelOf(row: StoredRow): string {
   if (row.vault === '_zv' && row.id === 'password-slot') return 'Unlock slot: your root key, wrapped by the OPAQUE export key';
   if (row.vault === '_zv' && row.id === 'devices') return 'Device list: names and public keys of your remembered devices, sealed under your root key';
   if (row.vault === '_zv' && row.id.startsWith('device-slot.')) return 'Device slot: your root key, sealed to one remembered device’s key (its secret never leaves that browser)';
+  if (row.vault === '_zv' && row.id === 'passkeys') return 'Passkey list: names and ids of your passkeys, sealed under your root key';
+  if (row.vault === '_zv' && row.id.startsWith('passkey-slot.')) return 'Passkey slot: your root key, sealed to a key that only this passkey’s PRF output opens (it never leaves the browser)';
   if (row.id === '_zv.manifest') return 'Vault manifest (rollback detection), sealed';
   return 'A sealed record: wrapped data key, nonce, commitment, ciphertext';
 }
