@@ -107,7 +107,8 @@ export class Account {
 
   /**
    * `client.login` with the `totp` function form: the code is asked only when
-   * the server says the account needs it. A person who picks a recovery code
+   * the server says the account needs it (a passkey, when the account's
+   * second step is one, is asked by the browser first). A person who picks a recovery code
    * instead leaves that sign-in (the client ends its pending session) and
    * signs in once more with `recoveryCode`, with the password still in hand.
    */
@@ -116,6 +117,8 @@ export class Account {
     try {
       return await this.#client.login({
         ...credentials,
+        // An account whose second step is a passkey: the browser asks for it (before any code).
+        passkey: typeof PublicKeyCredential === 'function',
         totp: async () => {
           const factor = await secondFactor();
           if ('totp' in factor) return factor.totp;

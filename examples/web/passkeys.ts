@@ -13,6 +13,7 @@
  */
 import { isZeroVaultError, type Session } from 'zerovault';
 import type { Account } from './account.js';
+import { recoveryCodesPanel } from './recovery-codes.js';
 import { byId, h, showError } from './view.js';
 
 /** One passkey as `session.passkeys()` lists it. */
@@ -37,7 +38,9 @@ type Pending = { readonly add: string } | { readonly remove: string };
 type Step =
   | { readonly step: 'list'; readonly removing: string | null }
   | { readonly step: 'name' }
-  | { readonly step: 'password'; readonly pending: Pending; readonly error: string | null };
+  | { readonly step: 'password'; readonly pending: Pending; readonly error: string | null }
+  // The account's first second factor came with recovery codes: shown once, here.
+  | { readonly step: 'codes'; readonly codes: readonly string[] };
 
 const LIST: Step = { step: 'list', removing: null };
 const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium' });
@@ -125,7 +128,9 @@ export function passkeysView(options: PasskeysViewOptions): PasskeysView {
 
   function render(): void {
     const body =
-      state.step === 'name'
+      state.step === 'codes'
+        ? [recoveryCodesPanel({ codes: [...state.codes], userId: options.account.session?.userId ?? '', reason: 'passkey', onDone: () => void load() })]
+        : state.step === 'name'
         ? [nameForm()]
         : state.step === 'password'
           ? [passwordForm(state.pending, state.error)]
@@ -155,9 +160,13 @@ export function passkeysView(options: PasskeysViewOptions): PasskeysView {
   async function add(name: string, currentPassword?: string): Promise<void> {
     options.setBusy(currentPassword === undefined ? 'Waiting for your passkey…' : 'Checking your password…');
     try {
-      await options.account.run((s) => s.addPasskey(currentPassword === undefined ? { name } : { name, currentPassword }));
-      await load();
-      return;
+      const added = await options.account.run((s) => s.addPasskey(currentPassword === undefined ? { name } : { name, currentPassword }));
+      if (added.recoveryCodes === undefined) {
+        await load();
+        return;
+      }
+      passkeys = await options.account.run((s) => s.passkeys());
+      state = { step: 'codes', codes: added.recoveryCodes };
     } catch (err) {
       if (isZeroVaultError(err, 'CLOSED')) return;
       if (isZeroVaultError(err, 'AUTH_FAILED')) {

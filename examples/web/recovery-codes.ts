@@ -13,7 +13,7 @@ export interface RecoveryCodesPanelOptions {
   /** The account, written at the top of the downloaded file. */
   readonly userId: string;
   /** Why they are shown: a first set, or a new set that voids the old one. */
-  readonly reason: 'enabled' | 'regenerated';
+  readonly reason: 'enabled' | 'regenerated' | 'passkey';
   /** "I saved them" was ticked and Done clicked. */
   readonly onDone: () => void;
 }
@@ -45,6 +45,20 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+const HEADINGS = {
+  enabled: 'Two-step verification is on. Save your recovery codes',
+  regenerated: 'Your new recovery codes',
+  passkey: 'Your passkey is now your second step. Save your recovery codes',
+} as const;
+
+const TEXTS = {
+  enabled:
+    'If you lose your phone, each of these codes signs you in once instead of a code from the app. They are shown only now: the server keeps them hashed and cannot show them again.',
+  regenerated: 'Your old recovery codes no longer work. Each of these signs you in once instead of a code from the app. They are shown only now.',
+  passkey:
+    'Signing in with your password now also asks for this passkey. If you lose it, each of these codes signs you in once instead. They are shown only now: the server keeps them hashed and cannot show them again.',
+} as const;
+
 /** The panel with the codes, Copy, Download and "I saved them". */
 export function recoveryCodesPanel(options: RecoveryCodesPanelOptions): HTMLElement {
   const status = h('span', { class: 'codes-status', role: 'status' });
@@ -74,16 +88,10 @@ export function recoveryCodesPanel(options: RecoveryCodesPanelOptions): HTMLElem
   return h(
     'div',
     { class: 'codes-panel', id: 'recovery-codes-panel' },
-    h('h3', {}, options.reason === 'enabled' ? 'Two-step verification is on. Save your recovery codes' : 'Your new recovery codes'),
-    h(
-      'p',
-      { class: 'factor-text' },
-      options.reason === 'enabled'
-        ? 'If you lose your phone, each of these codes signs you in once instead of a code from the app. They are shown only now: the server keeps them hashed and cannot show them again.'
-        : 'Your old recovery codes no longer work. Each of these signs you in once instead of a code from the app. They are shown only now.',
-    ),
+    h('h3', {}, HEADINGS[options.reason]),
+    h('p', { class: 'factor-text' }, TEXTS[options.reason]),
     h('ol', { class: 'codes', id: 'recovery-codes', 'aria-label': 'Recovery codes' }, ...options.codes.map((code) => h('li', {}, h('code', {}, code)))),
-    h('p', { class: 'factor-hint' }, 'They are not your recovery key: a recovery code replaces the app’s code, never your password.'),
+    h('p', { class: 'factor-hint' }, 'They are not your recovery key: a recovery code replaces your second step, never your password.'),
     h('div', { class: 'codes-actions' }, copy, save, status),
     h('label', { class: 'check' }, saved, h('span', {}, 'I saved these codes somewhere safe')),
     h('div', { class: 'factor-actions' }, done),
