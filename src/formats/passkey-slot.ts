@@ -11,7 +11,7 @@
  * (`client/passkeys/slot.ts`); this module holds the bytes and the
  * derivations. Vectors: `test/vectors/zerovault/passkey-slot-v1.json`.
  *
- *     "ZK" (0x5a 0x4b) | 0x01 (version) | 0x01 (suite)
+ *     "ZW" (0x5a 0x57) | 0x01 (version) | 0x01 (suite)
  *       | salt (32) | publicKey (32) | wrappedSecret (12 + 64 + 16) | enc (32) | ciphertext (48) | signature (64)
  *
  * Suite 1, with `userId` the normalized user id and `credentialId` the
@@ -60,7 +60,7 @@ import { PRF_OUTPUT_LENGTH, isCredentialId } from './passkey.js';
 import { sha256 } from './signature.js';
 
 const MAGIC_0 = 0x5a;
-const MAGIC_1 = 0x4b;
+const MAGIC_1 = 0x57;
 const VERSION = 1;
 /** The one suite (module comment). */
 export const PASSKEY_SLOT_SUITE = 1;
