@@ -20,14 +20,12 @@
  * @module
  */
 import { toBase64url, wipe } from '../../crypto/bytes.js';
-import { requestMacKey } from '../../crypto/request-mac.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../../errors.js';
 import {
   deviceEphemeral,
   deviceKeys,
   deviceLoginMessage,
   deviceSessionKey,
-  deviceSharedSecret,
   knownDeviceMessage,
   signDeviceMessage,
 } from '../../formats/device.js';
@@ -35,12 +33,12 @@ import type { BlobStore } from '../../store/types.js';
 import type { DeviceProver } from '../account/auth.js';
 import type { DevicePlace } from '../account/device-place.js';
 import { bytesField, postJson, stringField, type Endpoint, type SigningKey } from '../api.js';
+import { keyedSession } from '../ephemeral-session.js';
 import { localDevices, rootKeyMatches, type LocalDevices, type RememberedDevice } from './local.js';
 import { readDeviceSlot } from './registry.js';
 import { openDeviceSlot } from './slot.js';
 
 const LOGIN_ID = /^[A-Za-z0-9_-]{16,64}$/;
-const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** The device a password login proves, when this device remembers the account. */
 export interface KnownDevice {
@@ -104,21 +102,7 @@ export async function deviceLogin(endpoint: Endpoint, device: RememberedDevice, 
       if (isZeroVaultError(err, 'AUTH_FAILED')) return null;
       throw err;
     }
-    const sessionId = stringField(done, 'sessionId', SESSION_ID);
-    const expiresAt = typeof done.expiresAt === 'number' ? done.expiresAt : Number.POSITIVE_INFINITY;
-    const serverEphemeral = bytesField(done, 'ephemeral');
-    let shared: Uint8Array;
-    try {
-      shared = deviceSharedSecret(ephemeral.secretKey, serverEphemeral);
-    } catch {
-      // A malformed or low-order key: the session cannot be keyed (the server keeps an unusable session).
-      throw new ZeroVaultError('NETWORK', 'invalid server response');
-    }
-    const sessionKey = deviceSessionKey({ shared, challenge, clientEphemeral: ephemeral.publicKey, serverEphemeral });
-    wipe(shared);
-    const macKey = requestMacKey(sessionKey, sessionId);
-    wipe(sessionKey);
-    return { sessionId, macKey, expiresAt };
+    return keyedSession(done, ephemeral.secretKey, (shared, serverEphemeral) => deviceSessionKey({ shared, challenge, clientEphemeral: ephemeral.publicKey, serverEphemeral }));
   } finally {
     wipe(keys.signingSeed, keys.unlockSecret, ephemeral.secretKey);
   }

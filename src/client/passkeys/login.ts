@@ -21,9 +21,8 @@
  */
 import { toBase64url, wipe } from '../../crypto/bytes.js';
 import { equal } from '../../crypto/bytes.js';
-import { requestMacKey } from '../../crypto/request-mac.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../../errors.js';
-import { deviceEphemeral, deviceSharedSecret } from '../../formats/device.js';
+import { deviceEphemeral } from '../../formats/device.js';
 import { isCredentialId, passkeyLoginChallenge, passkeySessionKey } from '../../formats/passkey.js';
 import { normalizeUserId } from '../../formats/user-id.js';
 import type { BlobStore } from '../../store/types.js';
@@ -31,12 +30,12 @@ import { loginCredential, type OpaqueSettings } from '../account/auth.js';
 import { readSlot } from '../account/meta.js';
 import { unwrapRoot } from '../account/slots.js';
 import { bytesField, postJson, stringField, type Endpoint, type SigningKey } from '../api.js';
+import { keyedSession } from '../ephemeral-session.js';
 import { readPasskeySlot } from './registry.js';
 import { openPasskeySlot } from './slot.js';
 import { getAssertion } from './webauthn.js';
 
 const LOGIN_ID = /^[A-Za-z0-9_-]{16,64}$/;
-const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** The password, or a function that asks for it (called only when the passkey cannot unlock the vault). */
 export type PasswordSource = string | (() => Promise<string>);
@@ -85,23 +84,11 @@ async function ceremony(input: Pick<PasskeyLoginInput, 'endpoint' | 'userId' | '
       if (assertion.prfOutput !== null) wipe(assertion.prfOutput);
       throw err;
     }
-    const sessionId = stringField(done, 'sessionId', SESSION_ID);
     const userId = normalizeUserId(stringField(done, 'userId', /^.+$/su));
-    const expiresAt = typeof done.expiresAt === 'number' ? done.expiresAt : Number.POSITIVE_INFINITY;
-    const serverEphemeral = bytesField(done, 'ephemeral');
-    let shared: Uint8Array;
-    try {
-      shared = deviceSharedSecret(ephemeral.secretKey, serverEphemeral);
-    } catch {
-      throw new ZeroVaultError('NETWORK', 'invalid server response');
-    }
-    const sessionKey = passkeySessionKey({ shared, challenge, clientEphemeral: ephemeral.publicKey, serverEphemeral });
-    wipe(shared);
-    const macKey = requestMacKey(sessionKey, sessionId);
-    wipe(sessionKey);
+    const signing = keyedSession(done, ephemeral.secretKey, (shared, serverEphemeral) => passkeySessionKey({ shared, challenge, clientEphemeral: ephemeral.publicKey, serverEphemeral }));
     const passkeyId = String(assertion.response.id);
     if (!isCredentialId(passkeyId) || (input.userId !== undefined && userId !== input.userId)) throw new ZeroVaultError('NETWORK', 'invalid server response');
-    return { userId, passkeyId, signing: { sessionId, macKey, expiresAt }, prfOutput: assertion.prfOutput };
+    return { userId, passkeyId, signing, prfOutput: assertion.prfOutput };
   } finally {
     wipe(ephemeral.secretKey);
   }
