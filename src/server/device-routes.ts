@@ -41,10 +41,8 @@ import {
   DEVICE_KEY_LENGTH,
   DEVICE_SIGNATURE_LENGTH,
   assertDeviceName,
-  deviceEphemeral,
   deviceLoginMessage,
   deviceSessionKey,
-  deviceSharedSecret,
   isDeviceId,
   verifyDeviceMessage,
 } from '../formats/device.js';
@@ -53,7 +51,7 @@ import { normalizeUserId } from '../formats/user-id.js';
 import { deviceBucket } from './account-routes.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
 import type { Route, RouteCall, RouteContext } from './router.js';
-import { createSession, isFreshPasswordLogin, randomId } from './sessions.js';
+import { agreeSessionKey, createSession, isFreshPasswordLogin, randomId } from './sessions.js';
 import type { DeviceStore, StoredSession } from './types.js';
 
 /** Most devices one user may remember. */
@@ -221,18 +219,9 @@ async function loginFinish(devices: DeviceStore, call: RouteCall<null>): Promise
   if (!verifyDeviceMessage(device.signingKey, input.signature, deviceLoginMessage({ userId, deviceId, challenge, ephemeral: input.ephemeral }))) {
     return fail('bad-device-signature', userId);
   }
-  const server = deviceEphemeral();
-  let sessionKey: Uint8Array;
-  try {
-    const shared = deviceSharedSecret(server.secretKey, input.ephemeral);
-    sessionKey = deviceSessionKey({ shared, challenge, clientEphemeral: input.ephemeral, serverEphemeral: server.publicKey });
-    wipe(shared);
-  } catch (err) {
-    if (isZeroVaultError(err, 'INVALID_INPUT')) return fail('low-order-ephemeral', userId);
-    throw err;
-  } finally {
-    wipe(server.secretKey);
-  }
+  const agreed = agreeSessionKey(input.ephemeral, (shared, serverEphemeral) => deviceSessionKey({ shared, challenge, clientEphemeral: input.ephemeral, serverEphemeral }));
+  if (agreed === null) return fail('low-order-ephemeral', userId);
+  const { sessionKey, serverEphemeral } = agreed;
   const session = await createSession(context.store, context.key, userId, sessionKey, now, context.limits.sessionTtlMs, { deviceId, amr: DEVICE_AMR });
   wipe(sessionKey);
   // Revoked between the check above and the insert: the delete may have missed this session.
@@ -243,7 +232,7 @@ async function loginFinish(devices: DeviceStore, call: RouteCall<null>): Promise
   await devices.touchDevice(userId, deviceId, now, context.address ?? null);
   await context.store.takeToken(deviceBucket(userId, deviceId), context.limits.userLoginLimit, now, -1);
   context.emit({ type: 'login', userId, reason: 'device', ...where(context) });
-  return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(server.publicKey) });
+  return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(serverEphemeral) });
 }
 
 /** The device rows of the route table, over a store's device half. */

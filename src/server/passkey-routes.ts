@@ -47,7 +47,7 @@ import { generateAuthenticationOptions, generateRegistrationOptions, verifyRegis
 import { fromBase64url, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { randomBytes } from '../crypto/random.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
-import { assertDeviceName, deviceEphemeral, deviceSharedSecret } from '../formats/device.js';
+import { assertDeviceName } from '../formats/device.js';
 import { PASSKEY_NONCE_LENGTH, isCredentialId, passkeyLoginChallenge, passkeySessionKey } from '../formats/passkey.js';
 import { normalizeUserId } from '../formats/user-id.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
@@ -71,7 +71,7 @@ import {
 } from './passkey-ceremony.js';
 import { passkeyFactorRoutes } from './passkey-factor-routes.js';
 import type { Route, RouteCall, RouteContext } from './router.js';
-import { createSession, isFreshPasswordLogin, randomId } from './sessions.js';
+import { agreeSessionKey, createSession, isFreshPasswordLogin, randomId } from './sessions.js';
 import type { MfaStore, PasskeyStore, StoredPasskey, StoredSession } from './types.js';
 
 export { MAX_PASSKEYS, PASSKEY_AMR, relyingParty, type PasskeyOptions } from './passkey-ceremony.js';
@@ -292,18 +292,9 @@ async function loginFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Route
   if (!(await passkeys.usePasskey(passkey.id, counter, now, context.address ?? null))) return fail('passkey-counter', userId);
   const challenge = fromBase64url(state.c, 'challenge');
   const clientEphemeral = fromBase64url(state.e, 'ephemeral');
-  const server = deviceEphemeral();
-  let sessionKey: Uint8Array;
-  try {
-    const shared = deviceSharedSecret(server.secretKey, clientEphemeral);
-    sessionKey = passkeySessionKey({ shared, challenge, clientEphemeral, serverEphemeral: server.publicKey });
-    wipe(shared);
-  } catch (err) {
-    if (isZeroVaultError(err, 'INVALID_INPUT')) return fail('low-order-ephemeral', userId);
-    throw err;
-  } finally {
-    wipe(server.secretKey);
-  }
+  const agreed = agreeSessionKey(clientEphemeral, (shared, serverEphemeral) => passkeySessionKey({ shared, challenge, clientEphemeral, serverEphemeral }));
+  if (agreed === null) return fail('low-order-ephemeral', userId);
+  const { sessionKey, serverEphemeral } = agreed;
   const session = await createSession(context.store, context.key, userId, sessionKey, now, context.limits.sessionTtlMs, { passkeyId: passkey.id, amr: PASSKEY_AMR });
   wipe(sessionKey);
   // Removed between the check above and the insert: the delete may have missed this session.
@@ -314,7 +305,7 @@ async function loginFinish(passkeys: PasskeyStore, rp: RelyingParty, call: Route
   await context.store.takeToken(passkeyBucket(credentialId), context.limits.userLoginLimit, now, -1);
   if (state.a !== undefined) await context.store.takeToken(`login-addr:${state.a}`, context.limits.addressLoginLimit, now, -1);
   context.emit({ type: 'login', userId, reason: 'passkey', ...where(context) });
-  return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(server.publicKey), userId, amr: PASSKEY_AMR });
+  return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(serverEphemeral), userId, amr: PASSKEY_AMR });
 }
 
 export function passkeyRoutes(passkeys: PasskeyStore, options: PasskeyOptions, mfa: MfaStore | null = null): Route[] {

@@ -32,6 +32,8 @@ import { equal, toBase64url, utf8, wipe } from '../crypto/bytes.js';
 import { LABELS, deriveKey } from '../crypto/kdf.js';
 import { randomBytes } from '../crypto/random.js';
 import { bodyHash, computeRequestMac, parseAuthorization, requestMacKey, type RequestAuthorization } from '../crypto/request-mac.js';
+import { isZeroVaultError } from '../errors.js';
+import { deviceEphemeral, deviceSharedSecret } from '../formats/device.js';
 import type { PendingMfa, ServerEventType, ServerStore, StoredSession } from './types.js';
 
 /** HKDF label of the server's at-rest key (seals session keys and login states). */
@@ -109,6 +111,29 @@ export function amrOf(session: StoredSession): readonly string[] {
  */
 export function isFreshPasswordLogin(session: StoredSession, now: number, windowMs: number): boolean {
   return session.mfa === undefined && amrOf(session).includes('pwd') && now - session.createdAt <= windowMs;
+}
+
+/**
+ * The server's half of a login keyed by X25519 rather than by OPAQUE (a
+ * remembered device's, a passkey's): a fresh ephemeral key, the shared
+ * secret with the client's, and that login's key schedule over it. The
+ * ephemeral secret and the shared secret are wiped on every path.
+ * @param derive - the login's key schedule: shared secret and server ephemeral → session key
+ * @returns the session key and the server's ephemeral public key (for the reply), or `null` when the client's key is low-order
+ */
+export function agreeSessionKey(clientEphemeral: Uint8Array, derive: (shared: Uint8Array, serverEphemeral: Uint8Array) => Uint8Array): { sessionKey: Uint8Array; serverEphemeral: Uint8Array } | null {
+  const server = deviceEphemeral();
+  let shared: Uint8Array | undefined;
+  try {
+    shared = deviceSharedSecret(server.secretKey, clientEphemeral);
+    return { sessionKey: derive(shared, server.publicKey), serverEphemeral: server.publicKey };
+  } catch (err) {
+    if (isZeroVaultError(err, 'INVALID_INPUT')) return null;
+    throw err;
+  } finally {
+    wipe(server.secretKey);
+    if (shared !== undefined) wipe(shared);
+  }
 }
 
 /** Why verification failed, as a monitoring event type and reason. */
