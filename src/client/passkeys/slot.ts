@@ -114,7 +114,13 @@ export async function openPasskeySlot(options: OpenPasskeySlotOptions): Promise<
     // Anyone knowing the public key could seal a root key to it; only the sealer's signature says it is the account's.
     if (!ed25519Verify(sealerKey, slot.signature, passkeySealMessage(place, slot.publicKey, slot.enc, slot.ciphertext))) throw decryptFailed();
     const { api, suite } = await hpke();
-    const rootKey = await api.hpkeOpen(suite, { enc: slot.enc, recipientSecretKey: Uint8Array.from(secretKey), info: PASSKEY_SLOT_INFO, aad: passkeySlotAad(place, slot.publicKey), ciphertext: slot.ciphertext });
+    const recipientSecretKey = Uint8Array.from(secretKey);
+    let rootKey: Uint8Array;
+    try {
+      rootKey = await api.hpkeOpen(suite, { enc: slot.enc, recipientSecretKey, info: PASSKEY_SLOT_INFO, aad: passkeySlotAad(place, slot.publicKey), ciphertext: slot.ciphertext });
+    } finally {
+      wipe(recipientSecretKey);
+    }
     if (rootKey.length !== 32) {
       wipe(rootKey);
       throw decryptFailed();
