@@ -11,7 +11,7 @@
  * @module
  */
 import type { Backend } from '../../crypto/backend.js';
-import { toBase64url, utf8 } from '../../crypto/bytes.js';
+import { concat, toBase64url, utf8 } from '../../crypto/bytes.js';
 import { deriveKey } from '../../crypto/kdf.js';
 import { ZeroVaultError } from '../../errors.js';
 import { lp, u8 } from '../../formats/codec.js';
@@ -66,7 +66,7 @@ export function indexInputs(kind: IndexKind, value: unknown, field: string, writ
 
 /** The key of one index under one KEK (raw 32 bytes); the caller wipes it. */
 export function deriveIndexKey(kek: Uint8Array, collection: string, field: string, kind: IndexKind, backend: Backend): Uint8Array {
-  return deriveKey({ ikm: kek, label: INDEX_LABEL, context: Uint8Array.from([...lp(utf8(collection)), ...lp(utf8(field)), ...u8(KIND_CODE[kind])]) }, backend);
+  return deriveKey({ ikm: kek, label: INDEX_LABEL, context: concat(lp(utf8(collection)), lp(utf8(field)), u8(KIND_CODE[kind])) }, backend);
 }
 
 /** A token: HMAC-SHA-256 truncated to `bits`. */
