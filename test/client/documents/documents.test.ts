@@ -277,7 +277,7 @@ describe('blind indexes', () => {
 });
 
 describe('shared vaults', () => {
-  test('read members decrypt and search; write members encrypt; read-only members get FORBIDDEN', async () => {
+  test('read members decrypt and search; write members encrypt; read-only members get FORBIDDEN; a lazy revoke keeps old rows open until the sweep', async () => {
     expect(SHARING_PASSWORD.length).toBeGreaterThan(0);
     const server = await startServer();
     try {
@@ -299,6 +299,16 @@ describe('shared vaults', () => {
       expect(await mine.decrypt(written, { id: 2 })).toEqual({ title: 'from writer', done: true });
       expect(await asReader.decrypt(written, { id: 2 })).toEqual({ title: 'from writer', done: true });
       expect(await codeOf(asWriter.dropOldKeys())).toBe('FORBIDDEN');
+      // Revoking lazily keeps the old KEK version: old rows still open, new rows use the new one.
+      await vault.revoke({ userId: 'reader', rewrap: 'lazy' });
+      expect(await mine.decrypt(row, { id: 1 })).toEqual({ title: 'ship it', email: 'o@x.y', done: false });
+      const fresh = await mine.encrypt({ title: 'after revoke', done: false }, { id: 3 });
+      expect(fresh._zv).toMatch(/^zv1\.1\.2\./);
+      expect(await mine.kekVersions()).toEqual([1, 2]);
+      const swept = await mine.reencrypt(row, { id: 1 });
+      await mine.dropOldKeys();
+      expect(await mine.decrypt(swept, { id: 1 })).toEqual({ title: 'ship it', email: 'o@x.y', done: false });
+      expect(await codeOf(mine.decrypt(row, { id: 1 }))).toBe('DECRYPT_FAILED');
     } finally {
       await server.close();
     }
