@@ -11,13 +11,16 @@
  * - `opaque-browser`: login vs `@serenity-kit/opaque` in Chromium, one page
  *   with both builds (issue 20);
  * - `seal`: sealed blobs and streams vs raw AES-GCM and age, and peak RSS
- *   while sealing 1 GiB (issue 7).
+ *   while sealing 1 GiB (issue 7);
+ * - `documents`: a 5-field document's encrypt, decrypt and index tokens vs
+ *   one raw AES-GCM call (or HMAC) per field (issue 16).
  *
  * Numbers are medians over interleaved rounds (measure.ts). A benchmark, not
  * a test: it fails only when routes disagree on bytes.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { gcmCases } from './aes-gcm.js';
+import { documentsSection } from './documents.js';
 import { envelopeSection } from './envelope.js';
 import { hkdfRoutes } from './hkdf.js';
 import { fixed, measure, pairedRatio, printTable, rawRoutes, sizeLabel, verdict, type Table } from './measure.js';
@@ -86,6 +89,7 @@ async function aeadSection(s: RunSettings): Promise<Table> {
 const RUNNERS: Readonly<Record<Section, (s: RunSettings) => Promise<Table>>> = {
   aead: aeadSection,
   envelope: envelopeSection,
+  documents: documentsSection,
   opaque: opaqueSection,
   'opaque-browser': opaqueBrowserSection,
   seal: sealSection,

@@ -39,6 +39,21 @@ export type {
   VaultMember,
   VaultRole,
 } from './vault/types.js';
+export type {
+  DocumentPlace,
+  DocumentSchema,
+  Documents,
+  EncryptedField,
+  EncryptedRow,
+  FieldSpec,
+  FieldSpecs,
+  IndexKind,
+  IndexOptions,
+  IndexPlan,
+  IndexResult,
+  PreviousSchema,
+  RowIndexes,
+} from './documents/types.js';
 export type { Contact } from './sharing/directory.js';
 export type { Role } from '../formats/grant.js';
 export { formatRecoveryKey, parseRecoveryKey } from '../formats/recovery-key.js';

@@ -3,7 +3,8 @@
  * like a person: typing and clicking, then checking what is on screen.
  * First the plain app (its own cookie login), then the same app with
  * zerovault: register, add todos, tick one off, reload (the keys were in
- * the tab's memory, so the user signs in again) and find them as left.
+ * the tab's memory, so the user signs in again) and find them as left,
+ * search them by word; their titles are encrypted in the app's database.
  * Screenshots go to test-artifacts/browser/existing-app-*.png.
  *
  * The pages are bundled from the sources (the after page's `zerovault` is
@@ -183,10 +184,23 @@ describeBrowser('existing app in Chromium, driven like a person', () => {
       await shot(page(), 'after', '06-signed-in-again');
     });
 
-    test('the app database holds the todos under the zerovault user id, titles in clear (no encrypted fields yet)', () => {
+    test('search by word: only the matching todo is on screen; an empty search shows them all', async () => {
+      await page().getByPlaceholder('Find by word').fill('PLUMBER');
+      await page().getByRole('button', { name: 'Search' }).click();
+      await expect.poll(() => onScreen(page()), POLL).toEqual([expected[1]]);
+      await shot(page(), 'after', '07-search');
+      await page().getByPlaceholder('Find by word').fill('');
+      await page().getByRole('button', { name: 'Search' }).click();
+      await expect.poll(() => onScreen(page()), POLL).toEqual(expected);
+    });
+
+    test('the app database holds the todos under the zerovault user id, titles encrypted, word tokens beside them', () => {
       const db = new Database(app().dbPath, { readonly: true });
       try {
-        expect(db.prepare('SELECT owner, title, done FROM todos ORDER BY id').all()).toEqual(expected.map(({ title, done }) => ({ owner: USER, title, done: Number(done) })));
+        const rows = db.prepare('SELECT owner, title, done FROM todos ORDER BY rowid').all() as { owner: string; title: string; done: number }[];
+        expect(rows.map((r) => ({ owner: r.owner, done: r.done }))).toEqual(expected.map(({ done }) => ({ owner: USER, done: Number(done) })));
+        for (const row of rows) expect(row.title).toMatch(/^zv1\./);
+        expect((db.prepare('SELECT count(*) AS n FROM todo_words').get() as { n: number }).n).toBeGreaterThanOrEqual(TODOS.length);
       } finally {
         db.close();
       }
@@ -196,7 +210,7 @@ describeBrowser('existing app in Chromium, driven like a person', () => {
       await page().getByRole('button', { name: 'Sign out' }).click();
       await page().locator('#signin').waitFor();
       expect(await page().locator('#todos').isHidden()).toBe(true);
-      await shot(page(), 'after', '07-signed-out');
+      await shot(page(), 'after', '08-signed-out');
       expect(errors).toEqual([]);
     });
   });

@@ -13,7 +13,7 @@ import { decodeFrame, encodeFrame, type Frame } from '../../formats/frame.js';
 import { retryOnConflict } from '../retry.js';
 import type { VaultCore } from './core.js';
 import { MEMBERS_ID } from './names.js';
-import type { PassOptions } from './types.js';
+import type { PassOptions, RotateOptions } from './types.js';
 
 /** Extra passes {@link rewrapThenDrop} makes, looking for writes that raced the first one. */
 export const SWEEPS = 8;
@@ -104,6 +104,19 @@ export async function rewrapThenDrop(core: VaultCore, options: PassOptions): Pro
     clean = late === 0;
   }
   if (!clean) throw new ZeroVaultError('CONFLICT', 'records kept arriving under an old key version; nothing was dropped, rotate again');
-  await core.host.dropOldKeks(core.name);
+  // Rows of `vault.documents` live in the app's database: their sweep decides when the old versions go.
+  if (options.keepOldKeys !== true) await core.host.dropOldKeks(core.name);
   return rewrapped;
+}
+
+/**
+ * `Vault.rotate` after its checks: adds a KEK version (unless a rotation
+ * left one in place), re-wraps every record under it, then drops the old
+ * versions (unless `keepOldKeys`).
+ */
+export async function rotate(core: VaultCore, options: RotateOptions): Promise<{ rewrapped: number; kekVersion: number }> {
+  const versions = core.host.keyring().keks.filter((k) => k.id === core.name);
+  const active = versions.length > 1 ? core.activeKek() : await core.host.addKekVersion(core.name);
+  const { onSkip, onProgress, keepOldKeys } = options;
+  return { rewrapped: await rewrapThenDrop(core, { to: active, onSkip, onProgress, keepOldKeys }), kekVersion: active.version };
 }

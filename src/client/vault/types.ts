@@ -59,9 +59,11 @@ export interface PassOptions {
   readonly to?: KeyringKek;
   /** A record's new signature, or `undefined` to keep its frame as it is. */
   readonly resign?: (id: string, parsed: Frame) => FrameSignature | undefined;
-  readonly onProgress?: (progress: RotateProgress) => void;
+  readonly onProgress?: ((progress: RotateProgress) => void) | undefined;
   /** Called for a record the pass skipped: it does not parse, or names a KEK this vault never had. */
-  readonly onSkip?: (id: string) => void;
+  readonly onSkip?: ((id: string) => void) | undefined;
+  /** `rewrapThenDrop` only: keep the old KEK versions (rows of `vault.documents` still use them). */
+  readonly keepOldKeys?: boolean | undefined;
 }
 
 /** What sharing code may do with a vault. */
@@ -136,5 +138,11 @@ export interface RotateOptions {
   onProgress?: (progress: RotateProgress) => void;
   /** Called with the id of each record skipped because it does not parse (a writer stored junk) or names a key this vault never had. */
   onSkip?: (id: string) => void;
+  /**
+   * `true`: re-wrap every record but keep the old KEK versions, because rows
+   * of `vault.documents` in the app's own database still use them. Sweep
+   * them with `reencrypt`, then call `documents.dropOldKeys()`.
+   */
+  keepOldKeys?: boolean;
 }
 

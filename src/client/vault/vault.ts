@@ -20,11 +20,15 @@ import { VaultCore, type VaultRecord } from './core.js';
 import { loadOnDemand } from '../../crypto/lazy.js';
 import type * as Maintenance from './maintenance.js';
 import { RESERVED_PREFIX, assertRecordId } from './names.js';
-import type { DeleteOptions, PassOptions, PutOptions, RevokeOptions, RevokeResult, RotateOptions, ShareOptions, VaultHandle, VaultHost, VaultMember, VaultRole } from './types.js';
+import type { DocumentSchema, Documents } from '../documents/types.js';
+import type { DeleteOptions, PutOptions, RevokeOptions, RevokeResult, RotateOptions, ShareOptions, VaultHandle, VaultHost, VaultMember, VaultRole } from './types.js';
 
 export type { VaultRecord } from './core.js';
 
 const DEFAULT_PAGE = 100;
+
+/** What `vault.documents` forwards to the code it loads on demand. */
+const DOCUMENT_METHODS = 'encrypt decrypt encryptMany decryptMany index indexes matches reencrypt isCurrent migrate plan kekVersions dropOldKeys'.split(' ');
 
 function readOnly(): ZeroVaultError {
   return new ZeroVaultError('FORBIDDEN', 'this vault is shared with you read-only');
@@ -238,16 +242,7 @@ export class Vault {
     this.#host.keys.assertOpen();
     checkOptions(options);
     if (this.#host.role() !== 'owner') throw ownerOnly();
-    return this.#run(async () => {
-      const versions = this.#host.keyring().keks.filter((k) => k.id === this.name);
-      const active = versions.length > 1 ? this.#core.activeKek() : await this.#host.addKekVersion(this.name);
-      const passOptions: PassOptions = {
-        to: active,
-        ...(options.onSkip === undefined ? {} : { onSkip: options.onSkip }),
-        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      };
-      return { rewrapped: await (await maintenance()).rewrapThenDrop(this.#core, passOptions), kekVersion: active.version };
-    });
+    return this.#run(async () => (await maintenance()).rotate(this.#core, options));
   }
 
   /**
@@ -287,6 +282,24 @@ export class Vault {
   async members(): Promise<VaultMember[]> {
     this.#host.keys.assertOpen();
     return this.#run(() => this.#host.sharing.members());
+  }
+
+  /**
+   * Field-level encryption and blind indexes for one collection of the
+   * app's own rows, under this vault's keys (`docs/documents.md`). Returns
+   * at once; the code loads on the first call, and a schema error
+   * (`INVALID_INPUT`) or a failed load (`NETWORK`) rejects every call.
+   * For precise `index` types pass the schema's type:
+   * `vault.documents<Todo, typeof schema>(schema)` with `const schema = {...} as const`.
+   */
+  documents<T extends object = Record<string, unknown>, const S extends DocumentSchema = DocumentSchema>(schema: S): Documents<T, S['fields']> {
+    const host = this.#host;
+    const name = this.name;
+    const ready = loadOnDemand(() => import('../documents/index.js')).then((m) => m.openDocuments(host, name, schema) as unknown as Record<string, (...args: unknown[]) => unknown>);
+    ready.catch(() => undefined);
+    const stub: Record<string, unknown> = { schema };
+    for (const method of DOCUMENT_METHODS) stub[method] = async (...args: unknown[]) => (await ready)[method]?.(...args);
+    return stub as unknown as Documents<T, S['fields']>;
   }
 
   #handle(): VaultHandle {
