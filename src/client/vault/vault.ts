@@ -150,7 +150,7 @@ export class Vault {
     checkOptions(options);
     return this.#run(async () => {
       // A member refreshes its grant first, so it writes under the newest KEK (and learns a changed role).
-      await this.#host.beforeWrite?.();
+      await this.#host.beforeWrite?.(this.#handle());
       if (this.#host.role() === 'read') throw readOnly();
       return this.#core.put(id, data, options.ifVersion);
     });

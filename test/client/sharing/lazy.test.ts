@@ -52,7 +52,7 @@ test('private vaults never load the sharing code; sharing loads it where it is n
   expect(loaded).toEqual({ owner: 1, member: 0 });
   expect(await shared.members()).toEqual([
     { userId: 'lazy-alice', role: 'owner' },
-    { userId: 'lazy-bob', role: 'read' },
+    { userId: 'lazy-bob', role: 'read', grantedAt: expect.any(Number) },
   ]);
 
   const theirs = await bob.vault('shared', { owner: 'lazy-alice' });

@@ -139,7 +139,7 @@ describe('three users', () => {
     expect(result.rewrapped).toBeGreaterThanOrEqual(2);
     expect(await vault.members()).toEqual([
       { userId: 'oscar', role: 'owner' },
-      { userId: 'wendy', role: 'write' },
+      { userId: 'wendy', role: 'write', grantedAt: expect.any(Number), lastAccessAt: expect.any(Number) },
     ]);
 
     // Written after the revocation, by the owner and by a writer whose Vault was open all along.
