@@ -407,6 +407,7 @@ export type ServerEventType =
   | 'totp_disabled'
   | 'passkey_added'
   | 'passkey_removed'
+  | 'session_revoked'
   | 'error';
 
 /** One monitoring event. Never holds a key, a password or record data. */
