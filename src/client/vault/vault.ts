@@ -283,7 +283,12 @@ export class Vault {
     return this.#run(() => this.#host.sharing.revoke(this.#handle(), options));
   }
 
-  /** The owner and members of the vault, from the owner-signed membership list (just the owner for a private vault). @throws `CLOSED` */
+  /**
+   * The owner and members of the vault, from the owner-signed membership list
+   * (just the owner for a private vault); for the owner, each member's
+   * `grantedAt`, `expiresAt` and `lastAccessAt` as the server records them.
+   * @throws `CLOSED`; `NETWORK`
+   */
   async members(): Promise<VaultMember[]> {
     this.#host.keys.assertOpen();
     return this.#run(() => this.#host.sharing.members());
