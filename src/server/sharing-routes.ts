@@ -137,7 +137,11 @@ async function putGrant(sharing: SharingStore, call: Call): Promise<Response> {
   const input = parseJsonObject(rest, { role: 'string', grant: 'bytes' }, 'body');
   if (input.grant.length === 0 || input.grant.length > MAX_GRANT_BYTES) throw invalid('grant has an invalid length');
   if ((await sharing.getKeyEvents(grantee)).length === 0) return notFound('the grantee has no published keys');
-  const grant: StoredGrant = { owner: me, vault, grantee, role: role(input.role), data: input.grant, updatedAt: call.context.now(), ...(typeof expiresAt === 'number' ? { expiresAt } : {}) };
+  // Absent: keep the stored expiry. It is also passed along, so a store that predates
+  // `keepExpiry` (and ignores it) still never lifts an expiry on a re-grant.
+  const kept = expiresAt === undefined ? (await sharing.getGrant(me, vault, grantee))?.expiresAt : undefined;
+  const expiry = typeof expiresAt === 'number' ? expiresAt : kept;
+  const grant: StoredGrant = { owner: me, vault, grantee, role: role(input.role), data: input.grant, updatedAt: call.context.now(), ...(expiry === undefined ? {} : { expiresAt: expiry }) };
   await sharing.putGrant(grant, { keepExpiry: expiresAt === undefined });
   if (typeof expiresAt === 'number' && (await sharing.getGrant(me, vault, grantee))?.expiresAt !== expiresAt) {
     // Fail closed: a store that drops the expiry would serve the vault forever.

@@ -125,6 +125,26 @@ describe('time-limited access', () => {
     await owner.logout();
   });
 
+  test('a store that ignores keepExpiry (written before it) still keeps an expiry across a re-grant', async () => {
+    const base = memoryServerStore();
+    const put = base.putGrant as NonNullable<SharingStore['putGrant']>;
+    const older: ServerStore = { ...base, putGrant: async (grant) => put(grant) };
+    const other = await startServer(older);
+    try {
+      const owner = await other.register('old-owner');
+      await other.register('old-member');
+      const vault = await owner.vault('v');
+      await vault.put('r', utf8('x'));
+      const expiresAt = Date.now() + 3_600_000;
+      await vault.share({ userId: 'old-member', role: 'read', expiresAt });
+      await vault.rotate();
+      expect((await other.store.getGrant?.('old-owner', 'v', 'old-member'))?.expiresAt).toBe(expiresAt);
+      await owner.logout();
+    } finally {
+      await other.close();
+    }
+  });
+
   test('expiresAt is validated before anything is sent', async () => {
     const owner = await server.register('val-owner');
     await server.register('val-member');
