@@ -1,13 +1,16 @@
 /**
  * The TypeScript blocks of docs/operations.md run as written (with
  * `zerovault/server` mapped to the sources), except the Prometheus one,
- * which needs a package we do not ship and says so. The logging block's
+ * which needs a package we do not ship and says so; they also type-check
+ * against the sources under the repository's strict settings (a misspelt
+ * option would still run). The logging block's
  * lines parse as JSON with the event in them; the `onThreat` block's policy
  * keeps the default's answer.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import ts from 'typescript';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import type { ZeroVaultServer } from '../../src/server/index.js';
 
@@ -46,6 +49,34 @@ describe('docs/operations.md', () => {
     const text = readFileSync(DOC, 'utf8');
     expect(text.slice(0, text.indexOf(prometheus[0] as string))).toMatch(/which zerovault does not ship[\s\S]*not run by our tests\.\n\n```ts\n$/);
   });
+
+  test('the blocks that run also type-check', () => {
+    const config = ts.readConfigFile(path.join(ROOT, 'tsconfig.json'), (f) => ts.sys.readFile(f));
+    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
+    const options: ts.CompilerOptions = {
+      ...parsed.options,
+      noEmit: true,
+      noUnusedLocals: false,
+      baseUrl: ROOT,
+      paths: { 'zerovault/server': ['src/server/index-node.ts'] },
+    };
+    const runnable = all.filter((b) => !prometheus.includes(b));
+    const files = new Map(runnable.map((code, i): [string, string] => [path.join(ROOT, 'docs', `operations.typecheck-${i}.ts`), `${code}\nexport {};\n`]));
+    const host = ts.createCompilerHost(options);
+    const disk = ts.createCompilerHost(options);
+    host.fileExists = (f) => files.has(f) || disk.fileExists(f);
+    host.readFile = (f) => files.get(f) ?? disk.readFile(f);
+    host.getSourceFile = (f, language, onError, create) => {
+      const text = files.get(f);
+      return text === undefined ? disk.getSourceFile(f, language, onError, create) : ts.createSourceFile(f, text, language, true);
+    };
+    const program = ts.createProgram({ rootNames: [...files.keys()], options, host });
+    const messages = [...files.keys()].flatMap((f) => {
+      const file = program.getSourceFile(f);
+      return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map((d) => `${path.basename(f)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    });
+    expect(messages).toEqual([]);
+  }, 120_000);
 
   test('the meter provider block runs and its server serves', async () => {
     const zv = await run(all[0] as string, 0);
