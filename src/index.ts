@@ -44,6 +44,7 @@ export type {
   SecondFactorOptions,
   StrictMfaOptions,
   TotpEnrolment,
+  AccessReviewEntry,
   FetchFn,
   DocumentPlace,
   DocumentSchema,

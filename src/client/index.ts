@@ -55,6 +55,7 @@ export type {
   RowIndexes,
 } from './documents/types.js';
 export type { Contact } from './sharing/directory.js';
+export type { AccessReviewEntry } from './sharing/access-review.js';
 export type { Role } from '../formats/grant.js';
 export { formatRecoveryKey, parseRecoveryKey } from '../formats/recovery-key.js';
 export type { FetchFn } from '../transport.js';

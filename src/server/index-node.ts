@@ -7,6 +7,7 @@
 export {
   createServer,
   createServerSetup,
+  defaultThreatPolicy,
   memoryServerStore,
   MAX_USER_ID_LENGTH,
   normalizeUserId,
@@ -24,6 +25,7 @@ export type {
   MfaMode,
   MfaStore,
   PendingMfa,
+  PutGrantOptions,
   NodeHandler,
   NodeHandlerOptions,
   PasskeyOptions,
@@ -39,6 +41,11 @@ export type {
   StoredPasskey,
   StoredMfa,
   StoredSession,
+  ThreatAction,
+  ThreatOptions,
+  ThreatPolicy,
+  ThreatSignal,
+  ThreatSignalKind,
   TokenOptions,
   ZeroVaultServer,
 } from './index.js';

@@ -20,6 +20,9 @@ export { memoryServerStore } from './memory.js';
 export { toNodeHandler } from './node.js';
 export type { FetchHandler, NodeHandler, NodeHandlerOptions } from './node.js';
 export { normalizeUserId, MAX_USER_ID_LENGTH } from '../formats/user-id.js';
+// Automated responses (`onThreat`): the default policy, to compose with, and the policy's types.
+export { defaultThreatPolicy } from './threat.js';
+export type { ThreatAction, ThreatOptions, ThreatPolicy, ThreatSignal, ThreatSignalKind } from './threat.js';
 // What a custom database implements (`ServerStore`), and what monitoring receives.
 export type {
   BucketPolicy,
@@ -28,6 +31,7 @@ export type {
   PasskeyStore,
   MfaStore,
   PendingMfa,
+  PutGrantOptions,
   ServerEvent,
   ServerEventListener,
   ServerEventType,

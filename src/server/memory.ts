@@ -132,8 +132,24 @@ export function memoryServerStore(): ServerStore {
     async getKeyEvents(userId) {
       return (keyLogs.get(userId) ?? []).map((e) => Uint8Array.from(e));
     },
-    async putGrant(grant) {
-      grants.set(grantKey(grant.owner, grant.vault, grant.grantee), copyGrant(grant));
+    async putGrant(grant, options = {}) {
+      const key = grantKey(grant.owner, grant.vault, grant.grantee);
+      const old = grants.get(key);
+      const { expiresAt, lastAccessAt, grantedAt, ...rest } = grant;
+      const expiry = options.keepExpiry === true && old !== undefined ? old.expiresAt : expiresAt;
+      const last = old === undefined ? lastAccessAt : old.lastAccessAt;
+      grants.set(key, {
+        ...copyGrant(rest),
+        grantedAt: old?.grantedAt ?? grantedAt ?? grant.updatedAt,
+        ...(expiry === undefined ? {} : { expiresAt: expiry }),
+        ...(last === undefined ? {} : { lastAccessAt: last }),
+      });
+    },
+    async touchGrant(owner, vault, grantee, at, minIntervalMs) {
+      const key = grantKey(owner, vault, grantee);
+      const grant = grants.get(key);
+      if (grant === undefined || (grant.lastAccessAt !== undefined && grant.lastAccessAt > at - minIntervalMs)) return;
+      grants.set(key, { ...grant, lastAccessAt: at });
     },
     async getGrant(owner, vault, grantee) {
       const grant = grants.get(grantKey(owner, vault, grantee));

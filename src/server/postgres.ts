@@ -10,7 +10,8 @@
  *
  * The schema upgrades an existing database in place on first use, under the
  * same advisory lock that serialises its creation: columns added since (a
- * session's device, `amr`, pending MFA state and passkey) come with `ADD COLUMN IF NOT EXISTS`.
+ * session's device, `amr`, pending MFA state and passkey; a grant's first
+ * grant time, expiry and last access) come with `ADD COLUMN IF NOT EXISTS`.
  *
  * @module
  */
@@ -20,11 +21,12 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { amrFromColumn, amrToColumn } from './device-store.js';
 import { postgresDevices, type Transaction } from './postgres-devices.js';
+import { postgresGrants } from './postgres-grants.js';
 import { postgresPasskeys } from './postgres-passkeys.js';
 import { postgresMfa } from './postgres-mfa.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { bytes, int, textOrNull } from './postgres-values.js';
-import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredSession } from './types.js';
 
 /** Options for {@link postgresServerStore}. */
 export interface PostgresServerStoreOptions {
@@ -58,6 +60,10 @@ CREATE TABLE IF NOT EXISTS ${p}passkeys (id TEXT COLLATE "C" PRIMARY KEY, user_i
 CREATE INDEX IF NOT EXISTS ${p}passkeys_user ON ${p}passkeys (user_id, created_at, id);
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS passkey_id TEXT COLLATE "C";
 CREATE INDEX IF NOT EXISTS ${p}sessions_passkey ON ${p}sessions (user_id, passkey_id);
+-- Upgrades a database created before grant expiry and access review, in place.
+ALTER TABLE ${p}grants ADD COLUMN IF NOT EXISTS granted_at BIGINT;
+ALTER TABLE ${p}grants ADD COLUMN IF NOT EXISTS expires_at BIGINT;
+ALTER TABLE ${p}grants ADD COLUMN IF NOT EXISTS last_access_at BIGINT;
 -- Upgrades a database created before second factors, in place.
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS mfa TEXT;
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS mfa_tries INTEGER NOT NULL DEFAULT 0;
@@ -69,12 +75,6 @@ CREATE TABLE IF NOT EXISTS ${p}recovery_codes (user_id TEXT COLLATE "C" NOT NULL
 function storageError(cause: unknown): ZeroVaultError {
   if (isZeroVaultError(cause)) return cause;
   return new ZeroVaultError('STORAGE', 'postgres operation failed', { cause });
-}
-
-function grantOf(row: Record<string, unknown>): StoredGrant {
-  const role = row.role;
-  if (role !== 'read' && role !== 'write') throw new ZeroVaultError('STORAGE', 'postgres returned an unknown role');
-  return { owner: String(row.owner), vault: String(row.vault), grantee: String(row.grantee), role, data: bytes(row.data), updatedAt: int(row.updated_at) };
 }
 
 function sessionOf(row: Record<string, unknown>): StoredSession {
@@ -329,26 +329,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       const rows = await query(`SELECT event FROM ${p}key_events WHERE user_id = $1 ORDER BY seq`, [userId]);
       return rows.map((r) => bytes(r.event));
     },
-    async putGrant(grant) {
-      await affected(
-        `INSERT INTO ${p}grants (owner, vault, grantee, role, data, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (owner, vault, grantee) DO UPDATE SET role = EXCLUDED.role, data = EXCLUDED.data, updated_at = EXCLUDED.updated_at`,
-        [grant.owner, grant.vault, grant.grantee, grant.role, Buffer.from(grant.data), grant.updatedAt],
-      );
-    },
-    async getGrant(owner, vault, grantee) {
-      const rows = await query(`SELECT * FROM ${p}grants WHERE owner = $1 AND vault = $2 AND grantee = $3`, [owner, vault, grantee]);
-      return rows[0] === undefined ? null : grantOf(rows[0]);
-    },
-    async deleteGrant(owner, vault, grantee) {
-      return (await affected(`DELETE FROM ${p}grants WHERE owner = $1 AND vault = $2 AND grantee = $3`, [owner, vault, grantee])) > 0;
-    },
-    async listGrantsByOwner(owner, vault) {
-      return (await query(`SELECT * FROM ${p}grants WHERE owner = $1 AND vault = $2 ORDER BY grantee`, [owner, vault])).map(grantOf);
-    },
-    async listGrantsForGrantee(grantee) {
-      return (await query(`SELECT * FROM ${p}grants WHERE grantee = $1 ORDER BY owner, vault`, [grantee])).map(grantOf);
-    },
+    ...postgresGrants({ prefix: p, query, affected }),
     ...postgresDevices({ prefix: p, query, transaction }),
     ...postgresPasskeys({ prefix: p, query, transaction }),
     ...postgresMfa({ prefix: p, query, transaction }),

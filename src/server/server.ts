@@ -39,6 +39,9 @@ import { createRouter, type MfaMode, type Route, type RouteCall, type RouteConte
 import { routeTable } from './routes.js';
 import { atRestKey, claimSession, renewSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
 import { createTokenSigner, tokenSettings, type TokenOptions } from './tokens.js';
+import type { MeterProvider } from '@opentelemetry/api';
+import { UNMATCHED_ROUTE, serverMetrics } from './metrics.js';
+import { threatMonitor, type ThreatMonitor, type ThreatOptions } from './threat.js';
 import type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore, StoredSession } from './types.js';
 
 /** Options for {@link createServer}. */
@@ -145,6 +148,20 @@ export interface CreateServerOptions {
   mfaBackoffLimit?: BucketPolicy;
   /** The clock, in ms since the epoch; tests inject one. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Where the metrics go (docs/operations.md): an OpenTelemetry
+   * `MeterProvider`. Default: the global one registered with
+   * `@opentelemetry/api` when `createServer` runs (none: a no-op).
+   */
+  meterProvider?: MeterProvider;
+  /**
+   * Automated responses (docs/operations.md, `threat.ts`): a policy called
+   * with aggregated signals (forged or replayed requests per session, failed
+   * second factors per account) that may revoke the session or all of the
+   * account's sessions; or `{ policy, windowMs }`. Default: revoke a session
+   * after 3 forged requests within 10 minutes.
+   */
+  onThreat?: ThreatOptions;
 }
 
 /** Per-request facts the runtime knows and a `Request` does not carry. */
@@ -275,9 +292,13 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   mfaKeysReady.catch(() => undefined);
   let lastPurge = now();
   const listeners = new Map<string, Set<ServerEventListener>>();
+  const telemetry = serverMetrics(options.meterProvider);
 
   const emit = (event: Omit<ServerEvent, 'at'>): void => {
     const full: ServerEvent = { ...event, at: now() };
+    telemetry.event(full);
+    // Wrong second factors are counted per account for the threat policy (never throws).
+    if (full.type === 'mfa_failed' && full.userId !== undefined) void threats.observe('factor_failed', { userId: full.userId });
     for (const type of [event.type, '*']) {
       for (const listener of listeners.get(type) ?? []) {
         try {
@@ -288,6 +309,8 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
       }
     }
   };
+
+  const threats: ThreatMonitor = threatMonitor(options.onThreat, store, now, emit);
 
   // Expired rows are swept as a side effect of traffic, so no timer keeps an edge runtime alive.
   const maybePurge = async (): Promise<void> => {
@@ -314,7 +337,8 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     return errorResponse(error, 401, { 'www-authenticate': 'ZV1' });
   };
 
-  const handle = async (request: Request, info: RequestContext): Promise<Response> => {
+  /** `seen.route` is set to the matched route's pattern (the metrics' `route` label). */
+  const handle = async (request: Request, info: RequestContext, seen: { route: string }): Promise<Response> => {
     await maybePurge();
     const url = new URL(request.url);
     const base = effectiveBasePath(request, basePath);
@@ -329,6 +353,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     if (match.kind === 'method-not-allowed') return methodNotAllowed(match.allow);
     if (match.kind === 'options') return cors === null ? methodNotAllowed(match.allow) : cors.preflight(request.headers.get('origin'), match.allow);
     const { route, params } = match;
+    seen.route = route.pattern;
     if (request.bodyUsed) {
       // Someone read the stream first (a body parser mounted before zerovault): say so now.
       emit({ type: 'error', reason: 'body-consumed-before-zerovault' });
@@ -369,8 +394,10 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
           limits.requestWindowMs,
         );
       } catch (err) {
-        if (err instanceof VerificationError) return unauthenticated(err, address);
-        throw err;
+        if (!(err instanceof VerificationError)) throw err;
+        // The session exists and the request failed its MAC or nonce: a signal for the threat policy.
+        if (err.event === 'forged' || err.event === 'replay') await threats.observe(err.event, { userId: claim.session.userId, sessionId: claim.session.id });
+        return unauthenticated(err, address);
       }
       // A pending session reaches only the routes that list its state (the MFA routes, logout).
       if (session.mfa !== undefined && !(route.pending ?? []).includes(session.mfa)) {
@@ -404,15 +431,18 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
       return toNodeHandler(server, { onError: (reason) => emit({ type: 'error', reason }), ...nodeOptions });
     },
     async fetch(request, info = {}) {
+      const started = performance.now();
+      const seen = { route: UNMATCHED_ROUTE };
       let response: Response;
       try {
-        response = await handle(request, info);
+        response = await handle(request, info, seen);
       } catch (err) {
         // Every 5xx is an `error` event (the detail stays here; the wire gets a generic message).
         const known = isZeroVaultError(err);
         if (!known || statusOf(err) >= 500) emit({ type: 'error', reason: known ? err.code.toLowerCase() : 'internal' });
         response = errorResponse(err);
       }
+      telemetry.request(seen.route, response.status, performance.now() - started);
       // Errors too carry the CORS headers, so a page on a listed origin can read their codes
       // (and `Retry-After`); a preflight already has its own.
       if (cors === null || request.method.toUpperCase() === 'OPTIONS') return response;

@@ -11,7 +11,8 @@
  *
  * Schema changes upgrade an existing file in place when it is opened
  * ({@link migrate}): columns added since (a session's device, `amr`,
- * pending MFA state and passkey) are
+ * pending MFA state and passkey; a grant's first grant time, expiry and
+ * last access) are
  * added with `ALTER TABLE`, inside one immediate transaction so that two
  * processes opening the same file cannot both try.
  *
@@ -23,10 +24,11 @@ import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
 import { amrFromColumn, amrToColumn } from './device-store.js';
 import { sqliteDevices } from './sqlite-devices.js';
+import { sqliteGrants } from './sqlite-grants.js';
 import { sqlitePasskeys } from './sqlite-passkeys.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { sqliteMfa } from './sqlite-mfa.js';
-import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
+import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
 export interface SqliteServerStoreOptions {
@@ -48,7 +50,7 @@ CREATE TABLE IF NOT EXISTS zv_nonces (session_id TEXT NOT NULL, nonce TEXT NOT N
 CREATE TABLE IF NOT EXISTS zv_buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS zv_blobs (owner TEXT NOT NULL, vault TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, data BLOB, deleted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (owner, vault, id));
 CREATE TABLE IF NOT EXISTS zv_key_events (user_id TEXT NOT NULL, seq INTEGER NOT NULL, event BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (user_id, seq));
-CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (owner, vault, grantee));
+CREATE TABLE IF NOT EXISTS zv_grants (owner TEXT NOT NULL, vault TEXT NOT NULL, grantee TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('read', 'write')), data BLOB NOT NULL, updated_at INTEGER NOT NULL, granted_at INTEGER, expires_at INTEGER, last_access_at INTEGER, PRIMARY KEY (owner, vault, grantee));
 CREATE INDEX IF NOT EXISTS zv_grants_grantee ON zv_grants (grantee, owner, vault);
 CREATE TABLE IF NOT EXISTS zv_devices (user_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, signing_key BLOB NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT, PRIMARY KEY (user_id, id));
 CREATE TABLE IF NOT EXISTS zv_passkeys (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, name TEXT NOT NULL, public_key BLOB NOT NULL, user_handle TEXT NOT NULL, counter INTEGER NOT NULL, transports TEXT NOT NULL, created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, last_address TEXT);
@@ -64,6 +66,9 @@ const ADDED_COLUMNS: readonly (readonly [string, string, string])[] = [
   ['zv_sessions', 'mfa', 'TEXT'],
   ['zv_sessions', 'mfa_tries', 'INTEGER NOT NULL DEFAULT 0'],
   ['zv_sessions', 'passkey_id', 'TEXT'],
+  ['zv_grants', 'granted_at', 'INTEGER'],
+  ['zv_grants', 'expires_at', 'INTEGER'],
+  ['zv_grants', 'last_access_at', 'INTEGER'],
 ];
 
 /** Indexes over added columns: created after {@link migrate} added them. */
@@ -100,15 +105,6 @@ interface SessionRow {
 }
 
 
-interface GrantRow {
-  owner: string;
-  vault: string;
-  grantee: string;
-  role: string;
-  data: Uint8Array;
-  updated_at: number;
-}
-
 function storageError(cause: unknown): ZeroVaultError {
   if (isZeroVaultError(cause)) return cause;
   return new ZeroVaultError('STORAGE', 'sqlite operation failed', { cause });
@@ -136,11 +132,6 @@ function sessionOf(row: SessionRow): StoredSession {
 function pendingOf(column: string | null): { mfa?: PendingMfa } {
   const mfa = pendingFromColumn(column);
   return mfa === undefined ? {} : { mfa };
-}
-
-function grantOf(row: GrantRow): StoredGrant {
-  if (row.role !== 'read' && row.role !== 'write') throw new ZeroVaultError('STORAGE', 'sqlite returned an unknown role');
-  return { owner: row.owner, vault: row.vault, grantee: row.grantee, role: row.role, data: bytes(row.data), updatedAt: row.updated_at };
 }
 
 /**
@@ -362,24 +353,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
         const rows = db.prepare('SELECT event FROM zv_key_events WHERE user_id = ? ORDER BY seq').all(userId) as { event: Uint8Array }[];
         return rows.map((r) => bytes(r.event));
       }),
-    putGrant: (grant) =>
-      run((db) => {
-        db.prepare(
-          `INSERT INTO zv_grants (owner, vault, grantee, role, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (owner, vault, grantee) DO UPDATE SET role = excluded.role, data = excluded.data, updated_at = excluded.updated_at`,
-        ).run(grant.owner, grant.vault, grant.grantee, grant.role, Buffer.from(grant.data), grant.updatedAt);
-      }),
-    getGrant: (owner, vault, grantee) =>
-      run((db) => {
-        const row = db.prepare('SELECT * FROM zv_grants WHERE owner = ? AND vault = ? AND grantee = ?').get(owner, vault, grantee) as GrantRow | undefined;
-        return row === undefined ? null : grantOf(row);
-      }),
-    deleteGrant: (owner, vault, grantee) =>
-      run((db) => db.prepare('DELETE FROM zv_grants WHERE owner = ? AND vault = ? AND grantee = ?').run(owner, vault, grantee).changes > 0),
-    listGrantsByOwner: (owner, vault) =>
-      run((db) => (db.prepare('SELECT * FROM zv_grants WHERE owner = ? AND vault = ? ORDER BY grantee').all(owner, vault) as GrantRow[]).map(grantOf)),
-    listGrantsForGrantee: (grantee) =>
-      run((db) => (db.prepare('SELECT * FROM zv_grants WHERE grantee = ? ORDER BY owner, vault').all(grantee) as GrantRow[]).map(grantOf)),
+    ...sqliteGrants(run),
     ...sqliteDevices(run),
     ...sqlitePasskeys(run),
     ...sqliteMfa(run),

@@ -89,6 +89,34 @@ export interface StoredGrant {
   readonly data: Uint8Array;
   /** Milliseconds since the epoch. */
   readonly updatedAt: number;
+  /**
+   * When the grantee first got this grant, ms since the epoch: kept when the
+   * grant is replaced (a role change, a re-grant after a rotation). Stores
+   * return it always (a row from before this field reads as `updatedAt`);
+   * absent only in what a caller passes to {@link SharingStore.putGrant}
+   * for a new grant, which then takes `updatedAt`.
+   */
+  readonly grantedAt?: number;
+  /**
+   * From this moment on (ms since the epoch) the server no longer serves the
+   * vault to the grantee (`FORBIDDEN`). Absent: the grant does not expire.
+   */
+  readonly expiresAt?: number;
+  /**
+   * The grantee's last use of the grant as the server recorded it (ms since
+   * the epoch), written at most about once a minute ({@link SharingStore.touchGrant}).
+   */
+  readonly lastAccessAt?: number;
+}
+
+/** Options of {@link SharingStore.putGrant}. */
+export interface PutGrantOptions {
+  /**
+   * Keep the expiry of an existing grant instead of setting `grant.expiresAt`
+   * (a re-grant after a key rotation must never lift an expiry). A new grant
+   * takes `grant.expiresAt` either way.
+   */
+  readonly keepExpiry?: boolean;
 }
 
 /**
@@ -103,8 +131,13 @@ export interface SharingStore {
   appendKeyEvent(userId: string, seq: number, event: Uint8Array, now: number): Promise<void>;
   /** A user's key log, in order (empty when none). */
   getKeyEvents(userId: string): Promise<Uint8Array[]>;
-  /** Creates or replaces the grant of `(owner, vault, grantee)`. */
-  putGrant(grant: StoredGrant): Promise<void>;
+  /**
+   * Creates or replaces the grant of `(owner, vault, grantee)`, in one
+   * statement. Replacing keeps `grantedAt` and `lastAccessAt`, and keeps
+   * `expiresAt` too with `keepExpiry`; otherwise `expiresAt` becomes
+   * `grant.expiresAt` (absent: none).
+   */
+  putGrant(grant: StoredGrant, options?: PutGrantOptions): Promise<void>;
   /** One grant, or `null`. */
   getGrant(owner: string, vault: string, grantee: string): Promise<StoredGrant | null>;
   /** Deletes a grant. @returns whether one existed */
@@ -113,6 +146,13 @@ export interface SharingStore {
   listGrantsByOwner(owner: string, vault: string): Promise<StoredGrant[]>;
   /** The grants a user received, ordered by owner, then vault (byte order). */
   listGrantsForGrantee(grantee: string): Promise<StoredGrant[]>;
+  /**
+   * Records a grantee's access: sets `lastAccessAt` to `at` when it is absent
+   * or older than `at - minIntervalMs`, in one conditional update (so
+   * concurrent servers write it at most once per interval). Nothing when the
+   * grant is gone. Optional: without it no `lastAccessAt` is recorded.
+   */
+  touchGrant?(owner: string, vault: string, grantee: string, at: number, minIntervalMs: number): Promise<void>;
 }
 
 /** A remembered device as the server stores it (its credential, never its secret). */
@@ -367,6 +407,7 @@ export type ServerEventType =
   | 'totp_disabled'
   | 'passkey_added'
   | 'passkey_removed'
+  | 'session_revoked'
   | 'error';
 
 /** One monitoring event. Never holds a key, a password or record data. */

@@ -2,7 +2,8 @@
  * Databases created before devices (sessions without `device_id` and `amr`,
  * no devices table), before second factors (sessions without `mfa` and
  * `mfa_tries`, no MFA tables), or before passkeys (sessions without
- * `passkey_id`, no passkeys table) are upgraded in place when the new store
+ * `passkey_id`, no passkeys table), or before grant expiry (grants without
+ * `granted_at`, `expires_at` and `last_access_at`) are upgraded in place when the new store
  * opens them: old sessions read as full password sessions without a device,
  * and every device, MFA and passkey method works. The old schemas below are
  * frozen copies of what earlier versions created; they must never be edited.
@@ -121,6 +122,17 @@ async function checkUpgraded(store: ServerStore): Promise<void> {
   expect(await store.getSession(byPasskey.id, now)).toBeNull();
 }
 
+/** An access grant stored before grant expiry and access review. */
+const OLD_GRANT = { owner: 'alice', vault: 'notes', grantee: 'bob', role: 'read' as const, data: Uint8Array.of(7, 7), updatedAt: now - 5000 };
+
+/** What must hold of the grants of an upgraded database: the old row reads as granted at its last write, without expiry; expiry and access times work. */
+async function checkGrantsUpgraded(store: ServerStore): Promise<void> {
+  expect(await store.getGrant?.('alice', 'notes', 'bob')).toEqual({ ...OLD_GRANT, grantedAt: OLD_GRANT.updatedAt });
+  await store.putGrant?.({ ...OLD_GRANT, data: Uint8Array.of(8), updatedAt: now, expiresAt: now + 1000 });
+  await store.touchGrant?.('alice', 'notes', 'bob', now + 1, 60_000);
+  expect(await store.getGrant?.('alice', 'notes', 'bob')).toEqual({ ...OLD_GRANT, data: Uint8Array.of(8), updatedAt: now, grantedAt: OLD_GRANT.updatedAt, expiresAt: now + 1000, lastAccessAt: now + 1 });
+}
+
 describe.each([
   ['before devices', SQLITE_V1],
   ['before second factors', SQLITE_V2],
@@ -133,11 +145,13 @@ describe.each([
     db.exec(oldSchema);
     db.prepare('INSERT INTO zv_users VALUES (?, ?, ?, ?)').run('alice', Buffer.of(9), now, now);
     db.prepare('INSERT INTO zv_sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run(OLD_SESSION.id, OLD_SESSION.userId, Buffer.from(OLD_SESSION.sealedMacKey), now, now + 60_000);
+    db.prepare('INSERT INTO zv_grants VALUES (?, ?, ?, ?, ?, ?)').run(OLD_GRANT.owner, OLD_GRANT.vault, OLD_GRANT.grantee, OLD_GRANT.role, Buffer.from(OLD_GRANT.data), OLD_GRANT.updatedAt);
     db.close();
 
     const store = sqliteServerStore({ path });
     try {
       await checkUpgraded(store);
+      await checkGrantsUpgraded(store);
     } finally {
       await store.close();
     }
@@ -152,6 +166,10 @@ describe.each([
     const columns = (check.prepare('PRAGMA table_info(zv_sessions)').all() as { name: string }[]).map((c) => c.name);
     check.close();
     expect(columns).toEqual(['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr', 'mfa', 'mfa_tries', 'passkey_id']);
+    const reopened = new Database(path, { readonly: true });
+    const grantColumns = (reopened.prepare('PRAGMA table_info(zv_grants)').all() as { name: string }[]).map((c) => c.name);
+    reopened.close();
+    expect(grantColumns).toEqual(['owner', 'vault', 'grantee', 'role', 'data', 'updated_at', 'granted_at', 'expires_at', 'last_access_at']);
   });
 });
 
@@ -167,9 +185,11 @@ describe.runIf(PG_URL !== undefined).each([
       await pool.query(oldSchema(prefix));
       await pool.query(`INSERT INTO ${prefix}users VALUES ($1, $2, $3, $3)`, ['alice', Buffer.of(9), now]);
       await pool.query(`INSERT INTO ${prefix}sessions (id, user_id, sealed_mac_key, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`, [OLD_SESSION.id, 'alice', Buffer.from(OLD_SESSION.sealedMacKey), now, now + 60_000]);
+      await pool.query(`INSERT INTO ${prefix}grants VALUES ($1, $2, $3, $4, $5, $6)`, [OLD_GRANT.owner, OLD_GRANT.vault, OLD_GRANT.grantee, OLD_GRANT.role, Buffer.from(OLD_GRANT.data), OLD_GRANT.updatedAt]);
       const store = postgresServerStore({ connectionString: PG_URL as string, tablePrefix: prefix });
       try {
         await checkUpgraded(store);
+        await checkGrantsUpgraded(store);
       } finally {
         await store.close();
       }

@@ -23,6 +23,8 @@ beforeEach(() => {
     basePath: '/zv',
     now: () => clock,
     userLoginLimit: { capacity: 3, refillMs: 60_000 },
+    // These tests send many forged requests on one session; the default threat policy's revocation is tested in threat.test.ts.
+    onThreat: () => 'none',
   });
   server.on('*', (e) => events.push(e));
 });

@@ -516,9 +516,10 @@ for (const kind of kinds) {
       await store.putGrant({ owner: o, vault: 'w', grantee: grantees[0] as string, role: 'write', data: utf8('other'), updatedAt: now });
       const listed = await store.listGrantsByOwner(o, 'v');
       expect(listed.map((g) => g.grantee)).toEqual([...grantees].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
-      expect(listed.find((g) => g.grantee === grantees[1])).toEqual({ owner: o, vault: 'v', grantee: grantees[1], role: 'write', data: utf8('g1'), updatedAt: now });
+      expect(listed.find((g) => g.grantee === grantees[1])).toEqual({ owner: o, vault: 'v', grantee: grantees[1], role: 'write', data: utf8('g1'), updatedAt: now, grantedAt: now });
       await store.putGrant({ owner: o, vault: 'v', grantee: grantees[1] as string, role: 'read', data: utf8('g1b'), updatedAt: now + 1 });
-      expect(await store.getGrant(o, 'v', grantees[1] as string)).toEqual({ owner: o, vault: 'v', grantee: grantees[1], role: 'read', data: utf8('g1b'), updatedAt: now + 1 });
+      // Replacing keeps when it was first granted.
+      expect(await store.getGrant(o, 'v', grantees[1] as string)).toEqual({ owner: o, vault: 'v', grantee: grantees[1], role: 'read', data: utf8('g1b'), updatedAt: now + 1, grantedAt: now });
       expect((await store.listGrantsForGrantee(grantees[0] as string)).map((g) => [g.owner, g.vault, g.role])).toEqual([
         [o, 'v', 'read'],
         [o, 'w', 'write'],
@@ -528,6 +529,50 @@ for (const kind of kinds) {
       expect(await store.deleteGrant(o, 'v', grantees[0] as string)).toBe(false);
       expect(await store.getGrant(o, 'v', grantees[0] as string)).toBeNull();
       expect(await store.listGrantsByOwner(o, 'v')).toHaveLength(3);
+    });
+
+    test('grants: expiry is set, kept on a re-grant with keepExpiry, replaced or lifted otherwise', async () => {
+      const store = sharing();
+      const o = owner();
+      const g = `${o}-g`;
+      const base = { owner: o, vault: 'v', grantee: g, role: 'read' as const, data: utf8('g'), updatedAt: now };
+      await store.putGrant({ ...base, expiresAt: now + 1000 });
+      expect(await store.getGrant(o, 'v', g)).toEqual({ ...base, grantedAt: now, expiresAt: now + 1000 });
+      // A re-grant after a rotation keeps the expiry, even when it names none.
+      await store.putGrant({ ...base, data: utf8('g2'), updatedAt: now + 5 }, { keepExpiry: true });
+      expect(await store.getGrant(o, 'v', g)).toEqual({ ...base, data: utf8('g2'), updatedAt: now + 5, grantedAt: now, expiresAt: now + 1000 });
+      // A new grant with keepExpiry takes its own expiry.
+      await store.putGrant({ ...base, grantee: `${g}2`, expiresAt: now + 7 }, { keepExpiry: true });
+      expect((await store.getGrant(o, 'v', `${g}2`))?.expiresAt).toBe(now + 7);
+      // Sharing again sets a new one, or none.
+      await store.putGrant({ ...base, expiresAt: now + 2000, updatedAt: now + 6 });
+      expect((await store.getGrant(o, 'v', g))?.expiresAt).toBe(now + 2000);
+      await store.putGrant({ ...base, updatedAt: now + 7 });
+      const lifted = await store.getGrant(o, 'v', g);
+      expect(lifted).not.toHaveProperty('expiresAt');
+      expect(lifted?.grantedAt).toBe(now);
+      expect((await store.listGrantsForGrantee(`${g}2`)).map((x) => x.expiresAt)).toEqual([now + 7]);
+    });
+
+    test('grants: lastAccessAt is written at most once per interval, and kept when the grant is replaced', async () => {
+      const store = sharing();
+      const touch = store.touchGrant?.bind(store);
+      if (touch === undefined) throw new Error('touchGrant missing');
+      const o = owner();
+      const g = `${o}-t`;
+      await store.putGrant({ owner: o, vault: 'v', grantee: g, role: 'read', data: utf8('g'), updatedAt: now });
+      expect(await store.getGrant(o, 'v', g)).not.toHaveProperty('lastAccessAt');
+      await touch(o, 'v', g, now + 10, 60_000);
+      expect((await store.getGrant(o, 'v', g))?.lastAccessAt).toBe(now + 10);
+      await touch(o, 'v', g, now + 30_000, 60_000);
+      expect((await store.getGrant(o, 'v', g))?.lastAccessAt).toBe(now + 10);
+      await touch(o, 'v', g, now + 60_010, 60_000);
+      expect((await store.getGrant(o, 'v', g))?.lastAccessAt).toBe(now + 60_010);
+      await store.putGrant({ owner: o, vault: 'v', grantee: g, role: 'write', data: utf8('g2'), updatedAt: now + 70_000 });
+      expect((await store.getGrant(o, 'v', g))?.lastAccessAt).toBe(now + 60_010);
+      // Nothing for a grant that is gone.
+      await touch(o, 'v', `${g}-none`, now, 60_000);
+      expect(await store.getGrant(o, 'v', `${g}-none`)).toBeNull();
     });
   });
 }

@@ -29,6 +29,7 @@ import { endSession } from './session-logout.js';
 import { changePasswordWith, createRecoveryKeyWith } from './credentials.js';
 import type { Contact } from '../sharing/directory.js';
 import type { SharingContext } from '../sharing/context.js';
+import type { AccessReviewEntry } from '../sharing/access-review.js';
 import type { Vault } from '../vault/vault.js';
 import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';
@@ -147,6 +148,16 @@ export class Session {
    */
   async sharedVaults(): Promise<SharedVaultInfo[]> {
     return this.#s.keys.use(async () => (await this.#sharing()).api.sharedWithMe());
+  }
+
+  /**
+   * Every vault this account owns (with its members, as `vault.members()`
+   * lists them) or can reach (the server's live grants to it, unverified
+   * until opened), for an access review (`docs/sharing.md`).
+   * @throws `CLOSED`; `NETWORK`; what opening an own vault throws
+   */
+  async accessReview(): Promise<AccessReviewEntry[]> {
+    return this.#s.keys.use(async () => (await loadOnDemand(() => import('../sharing/access-review.js'))).accessReview(this, await this.#sharing()));
   }
 
   /**

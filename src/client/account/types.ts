@@ -89,6 +89,8 @@ export interface SharedVaultInfo {
   readonly vault: string;
   /** The role the server says this account has. */
   readonly role: 'read' | 'write';
+  /** When the server stops serving it to this account (ms since the epoch); absent: no expiry. */
+  readonly expiresAt?: number;
 }
 
 /** A device of the account, as {@link Session.devices} lists it. */

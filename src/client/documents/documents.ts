@@ -13,7 +13,7 @@ import { utf8, wipe } from '../../crypto/bytes.js';
 import type { KeyringKek } from '../../envelope/keyring.js';
 import { ZeroVaultError, decryptFailed } from '../../errors.js';
 import { DOCUMENT_PREFIX } from '../../formats/document-value.js';
-import type { VaultHost } from '../vault/types.js';
+import type { VaultHandle, VaultHost } from '../vault/types.js';
 import { deriveIndexKey, indexInputs, matches, token } from './blind-index.js';
 import { decryptDocument, encryptDocument, kekVersionsOf } from './codec.js';
 import { planIndexes } from './planner.js';
@@ -45,16 +45,18 @@ function isRow(value: unknown): value is Record<string, unknown> {
 class DocumentCollection<T extends object, F extends FieldSpecs> implements Documents<T, F> {
   readonly schema: DocumentSchema;
   readonly #host: VaultHost;
+  readonly #handle: VaultHandle;
   readonly #vault: string;
   readonly #checked: CheckedSchema;
   readonly #plans: ReadonlyMap<string, IndexPlan>;
 
-  constructor(host: VaultHost, vault: string, schema: DocumentSchema) {
+  constructor(host: VaultHost, handle: VaultHandle, schema: DocumentSchema) {
     this.#checked = checkSchema(schema);
     this.#plans = new Map(planIndexes(this.#checked).map((p) => [p.field, p]));
     this.schema = schema;
     this.#host = host;
-    this.#vault = vault;
+    this.#handle = handle;
+    this.#vault = handle.name;
   }
 
   /** `CLOSED` first; the session's keys stay unwiped until `work` settles. */
@@ -75,7 +77,7 @@ class DocumentCollection<T extends object, F extends FieldSpecs> implements Docu
 
   /** Before a write: fresh keys, and a role that may write. */
   async #beforeWrite(): Promise<KeyringKek> {
-    await this.#host.beforeWrite?.();
+    await this.#host.beforeWrite?.(this.#handle);
     if (this.#host.role() === 'read') throw readOnly();
     return this.#active();
   }
@@ -227,9 +229,9 @@ class DocumentCollection<T extends object, F extends FieldSpecs> implements Docu
 }
 
 /**
- * The documents of `schema.collection` in the vault `vault` (`vault.documents`).
+ * The documents of `schema.collection` in the vault behind `vault` (`vault.documents`); writes run the host's `beforeWrite` with that handle, so an owner revokes expired grants first.
  * @throws `INVALID_INPUT` for a schema that is malformed or that the planner refuses
  */
-export function openDocuments<T extends object, F extends FieldSpecs>(host: VaultHost, vault: string, schema: DocumentSchema): Documents<T, F> {
+export function openDocuments<T extends object, F extends FieldSpecs>(host: VaultHost, vault: VaultHandle, schema: DocumentSchema): Documents<T, F> {
   return new DocumentCollection<T, F>(host, vault, schema);
 }

@@ -14,11 +14,14 @@ import type { BlobStore } from '../../store/types.js';
 import { requestJson, signRequest, type Endpoint, type SigningKey } from '../api.js';
 import type { Role } from '../../formats/grant.js';
 
-/** A grant as the server lists it (unverified). */
+/** A grant as the server lists it (unverified; times in ms since the epoch, the server's record). */
 export interface GrantRow {
   readonly grantee: string;
   readonly role: Role;
   readonly grant: Uint8Array;
+  readonly grantedAt: number;
+  readonly expiresAt?: number;
+  readonly lastAccessAt?: number;
 }
 
 /** A vault shared with this user, as the server lists it (unverified). */
@@ -26,6 +29,8 @@ export interface SharedRow {
   readonly owner: string;
   readonly vault: string;
   readonly role: Role;
+  /** When the server stops serving it to this user (ms since the epoch); absent: no expiry. */
+  readonly expiresAt?: number;
 }
 
 function invalid(): ZeroVaultError {
@@ -44,6 +49,16 @@ function bytes(value: unknown): Uint8Array {
   } catch {
     throw invalid();
   }
+}
+
+function time(value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw invalid();
+  return value as number;
+}
+
+/** An optional time field, left out when absent. */
+function optionalTime<K extends string>(name: K, value: unknown): { [P in K]?: number } {
+  return (value === undefined ? {} : { [name]: time(value) }) as { [P in K]?: number };
 }
 
 function role(value: unknown): Role {
@@ -101,9 +116,14 @@ export class SharingApi {
     await this.#request('POST', '/keys', { event: toBase64url(event) });
   }
 
-  /** `PUT /grants/:vault/:grantee`: stores (or replaces) a grant. */
-  async putGrant(vault: string, grantee: string, grantRole: Role, grant: Uint8Array): Promise<void> {
-    await this.#request('PUT', `/grants/${segment(vault)}/${segment(grantee)}`, { role: grantRole, grant: toBase64url(grant) });
+  /**
+   * `PUT /grants/:vault/:grantee`: stores (or replaces) a grant. `expiresAt`:
+   * a time (ms since the epoch) or `null` (none) sets the expiry; absent
+   * keeps the stored one (a re-grant after a rotation).
+   */
+  async putGrant(vault: string, grantee: string, grantRole: Role, grant: Uint8Array, expiresAt?: number | null): Promise<void> {
+    const body = { role: grantRole, grant: toBase64url(grant), ...(expiresAt === undefined ? {} : { expiresAt }) };
+    await this.#request('PUT', `/grants/${segment(vault)}/${segment(grantee)}`, body);
   }
 
   /** `DELETE /grants/:vault/:grantee`: false when there was none. */
@@ -114,13 +134,20 @@ export class SharingApi {
   /** `GET /grants/:vault`: the grants this user made for one of its vaults. */
   async grantsOf(vault: string): Promise<GrantRow[]> {
     const body = await this.#request('GET', `/grants/${segment(vault)}`);
-    return items(body).map((item) => ({ grantee: text(item.grantee), role: role(item.role), grant: bytes(item.grant) }));
+    return items(body).map((item) => ({
+      grantee: text(item.grantee),
+      role: role(item.role),
+      grant: bytes(item.grant),
+      grantedAt: time(item.grantedAt),
+      ...optionalTime('expiresAt', item.expiresAt),
+      ...optionalTime('lastAccessAt', item.lastAccessAt),
+    }));
   }
 
   /** `GET /shared`: the vaults shared with this user. */
   async sharedWithMe(): Promise<SharedRow[]> {
     const body = await this.#request('GET', '/shared');
-    return items(body).map((item) => ({ owner: text(item.owner), vault: text(item.vault), role: role(item.role) }));
+    return items(body).map((item) => ({ owner: text(item.owner), vault: text(item.vault), role: role(item.role), ...optionalTime('expiresAt', item.expiresAt) }));
   }
 
   /** `GET /shared/:owner/grant/:vault`: this user's grant for a vault, or `null`. */

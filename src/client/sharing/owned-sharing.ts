@@ -103,6 +103,11 @@ export class OwnedSharing implements VaultSharing {
     return (await this.#owned()).revoke(vault, options);
   }
 
+  /** Before a write: revokes members whose access expired (`OwnedVault.expireDue`). Nothing for a vault never shared. */
+  async expireDue(vault: VaultHandle): Promise<void> {
+    await this.#loaded?.owned.expireDue(vault);
+  }
+
   /** `vault.members`: see `OwnedVault.members`. */
   async members(): Promise<VaultMember[]> {
     return (await this.#owned()).members();

@@ -17,15 +17,22 @@
  *   signature), so readers never need a former member's key; finally drop
  *   the old KEK versions and re-grant once more (eager), but only after a
  *   pass finds no record left under an old version (`rewrapThenDrop`).
+ * - **expiry**: a grant with `expiresAt` is refused by the server from then
+ *   on; before the owner's next write after it ({@link OwnedVault.expireDue})
+ *   this client revokes the member through `revoke` (lazy: new writes use a
+ *   key the member never had), so an expiry is a revocation in every way a
+ *   revocation is recorded. The expiries come from the server's grant list,
+ *   fetched with the first write and again at most once a minute.
  *
  * @module
  */
 import type { KeyringKek } from '../../envelope/index.js';
-import { ZeroVaultError } from '../../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
 import { retryOnConflict } from '../retry.js';
 import { sharedFrames, type FramePolicy, type SignerSource } from './frame-policy.js';
 import { assertRole } from '../../formats/grant.js';
 import { sealGrant } from './grant.js';
+import type { GrantRow } from './api.js';
 import { openMembership, signMembership, type Member, type Membership } from '../../formats/membership.js';
 import { signRecord, verifyRecord } from './record-signature.js';
 import { checkEpoch, checkNoMembership, grantKeks, type KeyAccess, type SharingContext } from './context.js';
@@ -36,6 +43,22 @@ import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMembe
 
 /** A record as the store returns it. */
 type StoredRecord = { readonly data: Uint8Array; readonly version: number };
+
+/** How long the owner's client trusts its copy of the grants' expiries before fetching them again. */
+const EXPIRY_REFRESH_MS = 60_000;
+
+/**
+ * `share`'s `expiresAt` as ms since the epoch (`null`: none).
+ * @throws `INVALID_INPUT` unless a safe-integer time or a valid `Date` in the future
+ */
+function expiryOf(value: unknown): number | null {
+  if (value === undefined) return null;
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= Date.now()) {
+    throw new ZeroVaultError('INVALID_INPUT', 'expiresAt must be a future time (ms since the epoch, or a Date)');
+  }
+  return ms;
+}
 
 
 /** The sharing state of one vault this account owns. */
@@ -51,6 +74,10 @@ export class OwnedVault implements SignerSource, VaultSharing {
   #membership: Membership | null = null;
   #version: number | null = null;
   #signing = false;
+  /** The members' expiries as the server last listed them, and when (client clock); `undefined` until first needed. */
+  #expiries: Map<string, number> | undefined;
+  #expiriesAt = 0;
+  #expiring: Promise<void> | undefined;
   /** How the vault frames and checks records, driven by this state (`frame-policy.ts`). */
   readonly frames: FramePolicy = sharedFrames(this);
 
@@ -144,8 +171,8 @@ export class OwnedVault implements SignerSource, VaultSharing {
     }, { reload: () => this.#reload() });
   }
 
-  /** Seals the vault's current KEK versions to one member and stores the grant. */
-  async #grant(member: Member, epoch: number): Promise<void> {
+  /** Seals the vault's current KEK versions to one member and stores the grant (`expiresAt` absent: the server keeps the grant's expiry). */
+  async #grant(member: Member, epoch: number, expiresAt?: number | null): Promise<void> {
     const grant = await sealGrant({
       owner: this.owner,
       vault: this.vault,
@@ -156,7 +183,7 @@ export class OwnedVault implements SignerSource, VaultSharing {
       recipient: member.x25519,
       sender: this.#ctx.keyring().x25519.secretKey,
     });
-    await this.#ctx.api.putGrant(this.vault, member.userId, member.role, grant);
+    await this.#ctx.api.putGrant(this.vault, member.userId, member.role, grant, expiresAt);
   }
 
   /** A new epoch for the same members, and fresh grants for all of them (after a KEK change). */
@@ -180,6 +207,7 @@ export class OwnedVault implements SignerSource, VaultSharing {
   async share(vault: VaultHandle, options: ShareOptions): Promise<void> {
     if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
     assertRole(options.role);
+    const expiresAt = expiryOf(options.expiresAt);
     const grantee = normalizeUserId(options.userId);
     if (grantee === this.self) throw new ZeroVaultError('INVALID_INPUT', 'userId must be another user');
     if (!this.#ctx.serverStore) throw new ZeroVaultError('UNSUPPORTED', "sharing needs the server's blob store");
@@ -192,7 +220,9 @@ export class OwnedVault implements SignerSource, VaultSharing {
     }
     const member: Member = { userId: grantee, role: options.role, x25519: keys.x25519, ed25519: keys.ed25519 };
     const list = await this.#mutate((members) => [...members.filter((m) => m.userId !== grantee), member]);
-    await this.#grant(member, list.epoch);
+    await this.#grant(member, list.epoch, expiresAt);
+    if (expiresAt === null) this.#expiries?.delete(grantee);
+    else this.#expiries?.set(grantee, expiresAt);
   }
 
   /** `vault.revoke` (see the module comment for the steps). */
@@ -206,6 +236,7 @@ export class OwnedVault implements SignerSource, VaultSharing {
     await this.#reload();
     const removed = this.#membership?.members.find((m) => m.userId === target);
     const deleted = await this.#ctx.api.deleteGrant(this.vault, target);
+    this.#expiries?.delete(target);
     if (removed === undefined && !deleted) throw new ZeroVaultError('NOT_FOUND', 'the user is not a member of this vault');
     // Always a new version: every existing version may be in the revoked user's grant
     // (after a lazy revoke or an interrupted rotation several coexist). Repeating this
@@ -231,10 +262,64 @@ export class OwnedVault implements SignerSource, VaultSharing {
     return { rewrapped, kekVersion: kek.version };
   }
 
-  /** The owner and the listed members. */
+  /**
+   * The owner and the listed members: who and which role from the
+   * owner-signed membership list, the times from the server's grant rows
+   * (its record, unverified: `grantedAt`, `expiresAt`, `lastAccessAt`).
+   */
   async members(): Promise<VaultMember[]> {
     await this.#reload();
-    const others = (this.#membership?.members ?? []).map((m): VaultMember => ({ userId: m.userId, role: m.role }));
+    const listed = this.#membership?.members ?? [];
+    const rows = listed.length === 0 ? [] : await this.#ctx.api.grantsOf(this.vault);
+    if (listed.length > 0) this.#noteExpiries(rows);
+    const byGrantee = new Map(rows.map((r) => [r.grantee, r]));
+    const others = listed.map((m): VaultMember => {
+      const row = byGrantee.get(m.userId);
+      if (row === undefined) return { userId: m.userId, role: m.role };
+      const { grantedAt, expiresAt, lastAccessAt } = row;
+      return {
+        userId: m.userId,
+        role: m.role,
+        grantedAt,
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+        ...(lastAccessAt === undefined ? {} : { lastAccessAt }),
+      };
+    });
     return [{ userId: this.owner, role: 'owner' }, ...others];
+  }
+
+  /** Keeps the expiries of the server's grant rows. */
+  #noteExpiries(rows: readonly GrantRow[]): void {
+    this.#expiries = new Map(rows.flatMap((r) => (r.expiresAt === undefined ? [] : [[r.grantee, r.expiresAt] as const])));
+    this.#expiriesAt = Date.now();
+  }
+
+  /**
+   * Before a write: revokes (lazily, through {@link revoke}) every member
+   * whose grant expired, so the write is sealed under a key they never had.
+   * The expiries are re-fetched when older than a minute; calls made while
+   * one runs wait for it.
+   */
+  expireDue(vault: VaultHandle): Promise<void> {
+    this.#expiring ??= this.#expireDue(vault).finally(() => {
+      this.#expiring = undefined;
+    });
+    return this.#expiring;
+  }
+
+  async #expireDue(vault: VaultHandle): Promise<void> {
+    if (this.#membership === null) return;
+    const now = Date.now();
+    if (this.#expiries === undefined || now - this.#expiriesAt >= EXPIRY_REFRESH_MS) this.#noteExpiries(await this.#ctx.api.grantsOf(this.vault));
+    for (const [userId, at] of this.#expiries ?? []) {
+      if (at > now) continue;
+      try {
+        await this.revoke(vault, { userId, rewrap: 'lazy' });
+      } catch (err) {
+        // Another device of the account revoked the member first.
+        if (!isZeroVaultError(err, 'NOT_FOUND')) throw err;
+      }
+      this.#expiries?.delete(userId);
+    }
   }
 }

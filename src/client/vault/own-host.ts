@@ -55,8 +55,9 @@ export function ownVaultHost(
     role: () => 'owner',
     keyring: () => account.keyring(),
     refreshKeys: refreshKeyring,
-    beforeWrite: async () => {
+    beforeWrite: async (vault) => {
       await refreshKeyring();
+      await owned.expireDue(vault);
     },
     addKekVersion: async (vault) => {
       const kek = await keys.addVersion(vault);

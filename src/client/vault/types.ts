@@ -22,6 +22,12 @@ export interface VaultMember {
   /** The normalized user id. */
   readonly userId: string;
   readonly role: VaultRole;
+  /** When the member was first granted access (ms since the epoch, the server's record); absent for the owner. */
+  readonly grantedAt?: number;
+  /** When the server stops serving the vault to the member (ms since the epoch); absent: no expiry. */
+  readonly expiresAt?: number;
+  /** The member's last use of the vault as the server recorded it (to about a minute); absent when never. */
+  readonly lastAccessAt?: number;
 }
 
 /** Options of {@link Vault.share}. */
@@ -30,6 +36,13 @@ export interface ShareOptions {
   userId: string;
   /** `read`: get and list; `write`: also put and delete. */
   role: Role;
+  /**
+   * When the access ends (ms since the epoch, or a `Date`; in the future):
+   * the server stops serving the vault to the user then, and the owner's
+   * client revokes the user (a new key) at its next write after it. Absent:
+   * no expiry (sharing again without it lifts one).
+   */
+  expiresAt?: number | Date;
 }
 
 /** Options of {@link Vault.revoke}. */
@@ -108,8 +121,11 @@ export interface VaultHost {
   readonly manifests: ManifestStore;
   /** Fetches newer KEKs (a member's grant); true when something changed. */
   refreshKeys?(): Promise<boolean>;
-  /** Runs before every write (a member refreshes its grant, so it writes under the newest KEK). */
-  beforeWrite?(): Promise<void>;
+  /**
+   * Runs before every write (a member refreshes its grant, so it writes under
+   * the newest KEK; an owner first revokes members whose access expired).
+   */
+  beforeWrite?(vault: VaultHandle): Promise<void>;
 }
 
 /** Options of {@link Vault.put}. */

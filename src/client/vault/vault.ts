@@ -154,7 +154,7 @@ export class Vault {
     checkOptions(options);
     return this.#run(async () => {
       // A member refreshes its grant first, so it writes under the newest KEK (and learns a changed role).
-      await this.#host.beforeWrite?.();
+      await this.#host.beforeWrite?.(this.#handle());
       if (this.#host.role() === 'read') throw readOnly();
       return this.#core.put(id, data, options.ifVersion);
     });
@@ -278,7 +278,12 @@ export class Vault {
     return this.#run(() => this.#host.sharing.revoke(this.#handle(), options));
   }
 
-  /** The owner and members of the vault, from the owner-signed membership list (just the owner for a private vault). @throws `CLOSED` */
+  /**
+   * The owner and members of the vault, from the owner-signed membership list
+   * (just the owner for a private vault); for the owner, each member's
+   * `grantedAt`, `expiresAt` and `lastAccessAt` as the server records them.
+   * @throws `CLOSED`; `NETWORK`
+   */
   async members(): Promise<VaultMember[]> {
     this.#host.keys.assertOpen();
     return this.#run(() => this.#host.sharing.members());
@@ -294,8 +299,8 @@ export class Vault {
    */
   documents<T extends object = Record<string, unknown>, const S extends DocumentSchema = DocumentSchema>(schema: S): Documents<T, S['fields']> {
     const host = this.#host;
-    const name = this.name;
-    const ready = loadOnDemand(() => import('../documents/index.js')).then((m) => m.openDocuments(host, name, schema) as unknown as Record<string, (...args: unknown[]) => unknown>);
+    const handle = this.#handle();
+    const ready = loadOnDemand(() => import('../documents/index.js')).then((m) => m.openDocuments(host, handle, schema) as unknown as Record<string, (...args: unknown[]) => unknown>);
     ready.catch(() => undefined);
     const stub: Record<string, unknown> = { schema };
     for (const method of DOCUMENT_METHODS) stub[method] = async (...args: unknown[]) => (await ready)[method]?.(...args);

@@ -15,7 +15,7 @@ import { decodeSlot } from '../../../src/formats/slots.js';
 import { wipe } from '../../../src/crypto/bytes.js';
 import type { Keyring } from '../../../src/envelope/index.js';
 import { DEFAULT_SUITE } from '../../../src/opaque/index.js';
-import { createServer, createServerSetup, memoryServerStore, type ServerEvent, type ServerStore, type ZeroVaultServer } from '../../../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore, type CreateServerOptions, type ServerEvent, type ServerStore, type ZeroVaultServer } from '../../../src/server/index.js';
 import type { StoredGrant } from '../../../src/server/types.js';
 import { TEST_KSF, login, signed } from '../../server/harness.js';
 
@@ -33,9 +33,9 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on an ephemeral loopback port. */
-export async function startServer(store: ServerStore = memoryServerStore()): Promise<LoopbackServer> {
-  const zv = createServer({ setup: createServerSetup(), store, basePath: '/zv' });
+/** Starts a server on an ephemeral loopback port (`options` are passed on to `createServer`). */
+export async function startServer(store: ServerStore = memoryServerStore(), options: Partial<CreateServerOptions> = {}): Promise<LoopbackServer> {
+  const zv = createServer({ setup: createServerSetup(), store, basePath: '/zv', ...options });
   const events: ServerEvent[] = [];
   zv.on('*', (event) => events.push(event));
   const http: Server = createHttpServer(zv.node());

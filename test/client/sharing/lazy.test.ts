@@ -11,6 +11,9 @@ import type * as MemberHostModule from '../../../src/client/sharing/member-host.
 import type * as SharingModule from '../../../src/client/sharing/owned-vault.js';
 import { startServer, type LoopbackServer } from './helpers.js';
 
+/** Any time (ms since the epoch): the server's record. */
+const A_TIME = expect.any(Number) as unknown as number;
+
 const loaded = vi.hoisted(() => ({ owner: 0, member: 0 }));
 
 vi.mock('../../../src/client/sharing/owned-vault.js', async (importOriginal) => {
@@ -52,7 +55,7 @@ test('private vaults never load the sharing code; sharing loads it where it is n
   expect(loaded).toEqual({ owner: 1, member: 0 });
   expect(await shared.members()).toEqual([
     { userId: 'lazy-alice', role: 'owner' },
-    { userId: 'lazy-bob', role: 'read' },
+    { userId: 'lazy-bob', role: 'read', grantedAt: A_TIME },
   ]);
 
   const theirs = await bob.vault('shared', { owner: 'lazy-alice' });

@@ -10,6 +10,9 @@ import { decodeFrame } from '../../../src/formats/frame.js';
 import { openGrant } from '../../../src/client/sharing/grant.js';
 import { collect, keyringOf, rawRequest, startServer, type LoopbackServer } from './helpers.js';
 
+/** Any time (ms since the epoch): the server's record. */
+const A_TIME = expect.any(Number) as unknown as number;
+
 let server: LoopbackServer;
 
 beforeAll(async () => {
@@ -139,7 +142,7 @@ describe('three users', () => {
     expect(result.rewrapped).toBeGreaterThanOrEqual(2);
     expect(await vault.members()).toEqual([
       { userId: 'oscar', role: 'owner' },
-      { userId: 'wendy', role: 'write' },
+      { userId: 'wendy', role: 'write', grantedAt: A_TIME, lastAccessAt: A_TIME },
     ]);
 
     // Written after the revocation, by the owner and by a writer whose Vault was open all along.
