@@ -23,6 +23,7 @@ import { postgresDevices, type Transaction } from './postgres-devices.js';
 import { postgresPasskeys } from './postgres-passkeys.js';
 import { postgresMfa } from './postgres-mfa.js';
 import { pendingFromColumn } from './mfa-store.js';
+import { groupCommit } from './group-commit.js';
 import { bytes, int, textOrNull } from './postgres-values.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
@@ -239,6 +240,20 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     },
   });
 
+  // Every verified request records its nonce: the nonces of one event-loop round go in one
+  // statement (group-commit.ts), one round trip and one commit instead of one each. The
+  // database still decides: a row the insert returns is new, everything else was seen.
+  const nonces = groupCommit<{ sessionId: string; nonce: string; expiresAt: number }, boolean>(async (batch) => {
+    const rows = await query(
+      `INSERT INTO ${p}nonces (session_id, nonce, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+       ON CONFLICT DO NOTHING RETURNING session_id, nonce`,
+      [batch.map((n) => n.sessionId), batch.map((n) => n.nonce), batch.map((n) => n.expiresAt)],
+    );
+    // A pair repeated within the batch is inserted once: only its first entry is fresh.
+    const inserted = new Set(rows.map((r) => `${String(r.session_id)} ${String(r.nonce)}`));
+    return batch.map((n) => inserted.delete(`${n.sessionId} ${n.nonce}`));
+  });
+
   return {
     async getUserRecord(userId) {
       const rows = await query(`SELECT record FROM ${p}users WHERE user_id = $1`, [userId]);
@@ -290,14 +305,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     async deleteUserSessions(userId, exceptId) {
       await affected(`DELETE FROM ${p}sessions WHERE user_id = $1 AND id <> $2`, [userId, exceptId ?? '']);
     },
-    async rememberNonce(sessionId, nonce, expiresAt) {
-      const count = await affected(`INSERT INTO ${p}nonces (session_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-        sessionId,
-        nonce,
-        expiresAt,
-      ]);
-      return count === 1;
-    },
+    rememberNonce: (sessionId, nonce, expiresAt) => nonces.add({ sessionId, nonce, expiresAt }),
     async takeToken(key: string, policy: BucketPolicy, now: number, cost = 1) {
       // One statement: refill and take under the row lock the upsert holds.
       const refilled = `LEAST($2::double precision, ${p}buckets.tokens + GREATEST(0, $4::bigint - ${p}buckets.updated_at)::double precision / $5::double precision)`;

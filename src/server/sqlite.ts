@@ -26,6 +26,7 @@ import { sqliteDevices } from './sqlite-devices.js';
 import { sqlitePasskeys } from './sqlite-passkeys.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { sqliteMfa } from './sqlite-mfa.js';
+import { groupCommit } from './group-commit.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredGrant, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
@@ -171,6 +172,16 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
     })();
     return opened;
   };
+  // The hot path's statements are prepared once per connection, not per call.
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepared = (db: Db, sql: string): BetterSqlite3.Statement => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
   const run = async <T>(body: (db: Db) => T): Promise<T> => {
     const db = await open();
     try {
@@ -185,7 +196,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       assertName(vault, 'vault');
       assertName(id, 'id');
       return run((db) => {
-        const row = db.prepare('SELECT version, data FROM zv_blobs WHERE owner = ? AND vault = ? AND id = ? AND deleted = 0').get(owner, vault, id) as
+        const row = prepared(db, 'SELECT version, data FROM zv_blobs WHERE owner = ? AND vault = ? AND id = ? AND deleted = 0').get(owner, vault, id) as
           | { version: number; data: Uint8Array }
           | undefined;
         return row === undefined ? null : { data: bytes(row.data), version: row.version };
@@ -200,31 +211,28 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       return run((db) => {
         let row: { version: number } | undefined;
         if (ifVersion === undefined) {
-          row = db
-            .prepare(
-              `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
-               ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
-               RETURNING version`,
-            )
-            .get(owner, vault, id, copy) as { version: number } | undefined;
+          row = prepared(
+            db,
+            `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
+             ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
+             RETURNING version`,
+          ).get(owner, vault, id, copy) as { version: number } | undefined;
         } else if (ifVersion === null) {
           // Only a missing or deleted record may be created; a tombstone's version carries on.
-          row = db
-            .prepare(
-              `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
-               ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
-               WHERE zv_blobs.deleted = 1
-               RETURNING version`,
-            )
-            .get(owner, vault, id, copy) as { version: number } | undefined;
+          row = prepared(
+            db,
+            `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
+             ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
+             WHERE zv_blobs.deleted = 1
+             RETURNING version`,
+          ).get(owner, vault, id, copy) as { version: number } | undefined;
         } else {
-          row = db
-            .prepare(
-              `UPDATE zv_blobs SET version = version + 1, data = ?, deleted = 0
-               WHERE owner = ? AND vault = ? AND id = ? AND version = ? AND deleted = 0
-               RETURNING version`,
-            )
-            .get(copy, owner, vault, id, ifVersion) as { version: number } | undefined;
+          row = prepared(
+            db,
+            `UPDATE zv_blobs SET version = version + 1, data = ?, deleted = 0
+             WHERE owner = ? AND vault = ? AND id = ? AND version = ? AND deleted = 0
+             RETURNING version`,
+          ).get(copy, owner, vault, id, ifVersion) as { version: number } | undefined;
         }
         if (row === undefined) throw conflict();
         return { version: row.version };
@@ -257,6 +265,20 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       });
     },
   });
+
+  // Every verified request records its nonce: one durable commit per event-loop round for all of
+  // them (group-commit.ts), not one fsync each. In one transaction a nonce repeated within the
+  // batch sees the first insert, so exactly one of them is fresh, as with separate commits.
+  const nonces = groupCommit<{ sessionId: string; nonce: string; expiresAt: number }, boolean>((batch) =>
+    run((db) =>
+      db
+        .transaction(() => {
+          const insert = prepared(db, 'INSERT INTO zv_nonces (session_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+          return batch.map((n) => insert.run(n.sessionId, n.nonce, n.expiresAt).changes === 1);
+        })
+        .immediate(),
+    ),
+  );
 
   return {
     getUserRecord: (userId) =>
@@ -303,8 +325,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       }),
     getSession: (id, now) =>
       run((db) => {
-        const row = db
-          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?')
+        const row = prepared(db, 'SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?')
           .get(id, now) as SessionRow | undefined;
         return row === undefined ? null : sessionOf(row);
       }),
@@ -320,11 +341,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       run((db) => {
         db.prepare('DELETE FROM zv_sessions WHERE user_id = ? AND id <> ?').run(userId, exceptId ?? '');
       }),
-    rememberNonce: (sessionId, nonce, expiresAt) =>
-      run((db) => {
-        const result = db.prepare('INSERT INTO zv_nonces (session_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(sessionId, nonce, expiresAt);
-        return result.changes === 1;
-      }),
+    rememberNonce: (sessionId, nonce, expiresAt) => nonces.add({ sessionId, nonce, expiresAt }),
     takeToken: (key: string, policy: BucketPolicy, now: number, cost = 1) =>
       run((db) => {
         // One statement computes the refill and the take, so two processes cannot both spend the last token.
