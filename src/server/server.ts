@@ -37,6 +37,7 @@ import { mfaOf } from './mfa-store.js';
 import { mfaKeys, type MfaKeys } from './mfa-secrets.js';
 import { createRouter, type MfaMode, type Route, type RouteCall, type RouteContext } from './router.js';
 import { routeTable } from './routes.js';
+import { SessionCache } from './session-cache.js';
 import { atRestKey, claimSession, renewSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
 import { createTokenSigner, tokenSettings, type TokenOptions } from './tokens.js';
 import type { BucketPolicy, ServerEvent, ServerEventListener, ServerEventType, ServerStore, StoredSession } from './types.js';
@@ -274,6 +275,8 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   const mfaKeysReady: Promise<MfaKeys> = mfaKeys(setup);
   mfaKeysReady.catch(() => undefined);
   let lastPurge = now();
+  // Busy sessions skip the session read and the key unsealing; the store still decides liveness per request.
+  const sessionCache = new SessionCache();
   const listeners = new Map<string, Set<ServerEventListener>>();
 
   const emit = (event: Omit<ServerEvent, 'at'>): void => {
@@ -340,7 +343,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     let claim: ClaimedSession | null = null;
     if (signed) {
       try {
-        claim = await claimSession(store, request.headers.get('authorization'), now(), limits.requestWindowMs, limits.sessionMaxLifetimeMs);
+        claim = await claimSession(store, request.headers.get('authorization'), now(), limits.requestWindowMs, limits.sessionMaxLifetimeMs, sessionCache);
       } catch (err) {
         if (err instanceof VerificationError) return unauthenticated(err, address);
         throw err;
@@ -367,6 +370,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
           { method, pathAndQuery: path + url.search, body, ...preconditionsOf(request.headers) },
           now(),
           limits.requestWindowMs,
+          sessionCache,
         );
       } catch (err) {
         if (err instanceof VerificationError) return unauthenticated(err, address);

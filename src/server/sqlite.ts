@@ -101,6 +101,9 @@ interface SessionRow {
 }
 
 
+/** A live session's row (`?` = id, now). */
+const SELECT_SESSION = 'SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?';
+
 interface GrantRow {
   owner: string;
   vault: string;
@@ -268,13 +271,24 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
 
   // Every verified request records its nonce: one durable commit per event-loop round for all of
   // them (group-commit.ts), not one fsync each. In one transaction a nonce repeated within the
-  // batch sees the first insert, so exactly one of them is fresh, as with separate commits.
-  const nonces = groupCommit<{ sessionId: string; nonce: string; expiresAt: number }, boolean>((batch) =>
+  // batch sees the first insert, so exactly one of them is fresh, as with separate commits. An
+  // entry with `now` (useNonce) reads its session in the same transaction, which holds the write
+  // lock: no other process can revoke it between the read and the insert.
+  type NonceEntry = { sessionId: string; nonce: string; expiresAt: number; now?: number };
+  const nonces = groupCommit<NonceEntry, { session: StoredSession | null; fresh: boolean }>((batch) =>
     run((db) =>
       db
         .transaction(() => {
           const insert = prepared(db, 'INSERT INTO zv_nonces (session_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-          return batch.map((n) => insert.run(n.sessionId, n.nonce, n.expiresAt).changes === 1);
+          return batch.map((n) => {
+            let session: StoredSession | null = null;
+            if (n.now !== undefined) {
+              const row = prepared(db, SELECT_SESSION).get(n.sessionId, n.now) as SessionRow | undefined;
+              if (row === undefined) return { session: null, fresh: false };
+              session = sessionOf(row);
+            }
+            return { session, fresh: insert.run(n.sessionId, n.nonce, n.expiresAt).changes === 1 };
+          });
         })
         .immediate(),
     ),
@@ -325,8 +339,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       }),
     getSession: (id, now) =>
       run((db) => {
-        const row = prepared(db, 'SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?')
-          .get(id, now) as SessionRow | undefined;
+        const row = prepared(db, SELECT_SESSION).get(id, now) as SessionRow | undefined;
         return row === undefined ? null : sessionOf(row);
       }),
     extendSession: (id, expiresAt) =>
@@ -341,7 +354,8 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       run((db) => {
         db.prepare('DELETE FROM zv_sessions WHERE user_id = ? AND id <> ?').run(userId, exceptId ?? '');
       }),
-    rememberNonce: (sessionId, nonce, expiresAt) => nonces.add({ sessionId, nonce, expiresAt }),
+    rememberNonce: async (sessionId, nonce, expiresAt) => (await nonces.add({ sessionId, nonce, expiresAt })).fresh,
+    useNonce: (sessionId, nonce, expiresAt, now) => nonces.add({ sessionId, nonce, expiresAt, now }),
     takeToken: (key: string, policy: BucketPolicy, now: number, cost = 1) =>
       run((db) => {
         // One statement computes the refill and the take, so two processes cannot both spend the last token.
