@@ -208,16 +208,17 @@ export async function verifyClaim(
   cache?: SessionCache,
 ): Promise<StoredSession> {
   const { session, auth } = claim;
+  // A cached key is borrowed: it is used below before any await (the cache may drop it later).
   let own: Uint8Array | undefined;
-  if (cache?.macKey(session) === undefined) {
+  let macKey = cache?.macKey(session);
+  if (macKey === undefined) {
     try {
       own = await aeadOpen(key, session.sealedMacKey, utf8(`session:${session.id}`));
     } catch {
       throw new VerificationError('auth_failed', 'session-key-unreadable', session.userId);
     }
+    macKey = own;
   }
-  // Borrowed from the cache only now, and used before the next await (the cache may drop it later).
-  const macKey = own ?? (cache?.macKey(session) as Uint8Array);
   const expected = computeRequestMac(macKey, {
     method: request.method,
     pathAndQuery: request.pathAndQuery,
