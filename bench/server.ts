@@ -13,8 +13,23 @@
  *   (Argon2id t=2, m=19 MiB, p=1), and separately the protocol-only cost:
  *   the time the server spends handling `login/start` + `login/finish`.
  *
- * The same phases run against `memoryServerStore` for reference: the gap is
- * what durable storage costs (each verified request commits its nonce).
+ * Beside each zerovault phase, on the same node:http server, store and tables
+ * (a second connection with the same pragmas, or a pool of the same size), the
+ * plain baselines an ordinary REST backend would have (`server-baselines.ts`):
+ * a PUT and a GET that look the session id up in `zv_sessions` per request,
+ * and a GET behind an HS256 bearer JWT, all with the same JSON bodies. The
+ * table prints verified PUT / plain PUT (target ≥ 0.8) and verified GET /
+ * session-lookup GET (target ≥ 0.5), with p99 for every phase.
+ *
+ * Stores: SQLite; PostgreSQL when ZEROVAULT_PG_URL is set (a fresh table
+ * prefix per run; the test script's server runs with `fsync = off`, so use a
+ * durable one for absolute numbers); `memoryServerStore` for reference (no
+ * durability, no baseline): the gap is what durable storage costs.
+ *
+ * Phase `scale-out` (with ZEROVAULT_PG_URL): one zerovault server process,
+ * then two, on one PostgreSQL, the load generator spreading its connections
+ * over them; it prints two processes / one (target ≥ 1.6, which only a
+ * machine with cores to spare can show).
  *
  * Phase `own-routes`: the app's own routes, on the same node:http server as
  * a zerovault server (SQLite store) that issues the access token. One app
@@ -44,10 +59,11 @@
  * Bounded: each phase stops at BENCH_SECONDS (default 3) or BENCH_MAX_REQUESTS
  * (default 20 000) requests; logins at BENCH_LOGINS (default 40) or
  * BENCH_LOGIN_SECONDS (default 8). Connection counts: BENCH_CONNECTIONS
- * (default "1,16"); stores: BENCH_STORES (default "sqlite,memory"); which
- * phases: BENCH_PHASES, a list of `server` (the zerovault routes above, on
- * each store) and `own-routes` (default both; `BENCH_PHASES=own-routes npm
- * run bench:server` runs only the app's own routes). Loopback only.
+ * (default "1,16"); stores: BENCH_STORES (default "sqlite,memory", plus
+ * "postgres" with ZEROVAULT_PG_URL); which phases: BENCH_PHASES, a list of
+ * `server` (the zerovault routes above, on each store), `own-routes` and
+ * `scale-out` (default all that can run; `BENCH_PHASES=own-routes npm run
+ * bench:server` runs only the app's own routes). Loopback only.
  */
 import { createServer as createHttpServer, Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
