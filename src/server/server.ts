@@ -28,9 +28,9 @@ import { preconditionsOf } from '../crypto/request-mac.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { getServerPublicKey } from '../opaque/index.js';
 import { corsPolicy, type CorsOptions } from './cors.js';
-import { effectiveBasePath } from './mount.js';
-import { BodyTooLarge, SESSION_EXPIRES_HEADER, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
-import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
+import { basePathUnder, mountPathOf } from './mount.js';
+import { BodyTooLarge, SESSION_EXPIRES_HEADER, bodyConsumedResponse, errorResponse, incomingOf, methodNotAllowed, statusOf, type IncomingRequest } from './http.js';
+import { nodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 import type { PasskeyOptions } from './passkey-routes.js';
 import { passkeysOf } from './passkey-store.js';
 import { mfaOf } from './mfa-store.js';
@@ -317,13 +317,13 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     return errorResponse(error, 401, { 'www-authenticate': 'ZV1' });
   };
 
-  const handle = async (request: Request, info: RequestContext): Promise<Response> => {
+  const handle = async (request: IncomingRequest, info: RequestContext): Promise<Response> => {
     await maybePurge();
     const url = new URL(request.url);
-    const base = effectiveBasePath(request, basePath);
+    const base = basePathUnder(request.mount, basePath);
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
     const path = url.pathname.slice(base.length) || '/';
-    const method = request.method.toUpperCase();
+    const method = request.method;
     const address = info.address;
 
     // Step 1: the route. Nothing of the body is read for an unknown route or method.
@@ -353,7 +353,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     // Step 3: the body, within the route's limit (smaller still without a session).
     let body: Uint8Array;
     try {
-      body = await readBody(request, bodyLimit(route, claim === null));
+      body = await request.readBody(bodyLimit(route, claim === null));
     } catch (err) {
       if (err instanceof BodyTooLarge) return errorResponse(new ZeroVaultError('INVALID_INPUT', 'body too large'), 413);
       throw err;
@@ -402,25 +402,31 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     return session === null ? response : withSessionExpiry(response, session.expiresAt);
   };
 
+  /** Every request, from `fetch` or the Node adapter: `handle`, errors as responses, CORS headers. */
+  const respond = async (request: IncomingRequest, info: RequestContext): Promise<Response> => {
+    let response: Response;
+    try {
+      response = await handle(request, info);
+    } catch (err) {
+      // Every 5xx is an `error` event (the detail stays here; the wire gets a generic message).
+      const known = isZeroVaultError(err);
+      if (!known || statusOf(err) >= 500) emit({ type: 'error', reason: known ? err.code.toLowerCase() : 'internal' });
+      response = errorResponse(err);
+    }
+    // Errors too carry the CORS headers, so a page on a listed origin can read their codes
+    // (and `Retry-After`); a preflight already has its own.
+    if (cors === null || request.method === 'OPTIONS') return response;
+    return cors.decorate(response, request.headers.get('origin'));
+  };
+
   const server: ZeroVaultServer = {
     publicKey,
     node(nodeOptions = {}) {
-      return toNodeHandler(server, { onError: (reason) => emit({ type: 'error', reason }), ...nodeOptions });
+      // The adapter's fast path hands the server node:http's request without building a WHATWG Request.
+      return nodeHandler(server, { onError: (reason) => emit({ type: 'error', reason }), ...nodeOptions }, respond);
     },
     async fetch(request, info = {}) {
-      let response: Response;
-      try {
-        response = await handle(request, info);
-      } catch (err) {
-        // Every 5xx is an `error` event (the detail stays here; the wire gets a generic message).
-        const known = isZeroVaultError(err);
-        if (!known || statusOf(err) >= 500) emit({ type: 'error', reason: known ? err.code.toLowerCase() : 'internal' });
-        response = errorResponse(err);
-      }
-      // Errors too carry the CORS headers, so a page on a listed origin can read their codes
-      // (and `Retry-After`); a preflight already has its own.
-      if (cors === null || request.method.toUpperCase() === 'OPTIONS') return response;
-      return cors.decorate(response, request.headers.get('origin'));
+      return respond(incomingOf(request, mountPathOf(request)), info);
     },
     on(type, listener) {
       let set = listeners.get(type);
