@@ -15,6 +15,14 @@
  * The MAC is checked before the nonce is recorded, so forged requests cannot
  * fill the nonce table.
  *
+ * A busy session costs neither a session read nor an AES-GCM open per
+ * request: the server's {@link SessionCache} stands for step 2 for a session
+ * the store confirmed moments ago, and holds its unsealed MAC key. The store
+ * still decides liveness on every request, in step 5: `useNonce` records the
+ * nonce only if the session is live, in one atomic step, and returns the
+ * session as stored now, so a logout or revocation on any instance refuses
+ * the next request.
+ *
  * Steps 1–3 need no body and run before the server reads one
  * ({@link claimSession}); steps 4–5 need the body's hash and run after it was
  * read within the route's limit ({@link verifyClaim}). So a request that does
