@@ -35,23 +35,32 @@ function afterThisRound(task: () => void): void {
 }
 
 /**
- * Creates a group commit over `write`. Batches never overlap: a batch that
- * arrives while the previous one is still being written (an asynchronous
- * writer) waits for it, so the writer sees one batch at a time.
+ * Creates a group commit over `write`. At most `concurrency` batches are
+ * written at once (default 1, all a synchronous writer can use anyway); the
+ * entries that arrive while they run wait and form the next batch.
  *
  * @param maxBatch - the most entries one call writes (a bound on one transaction's size)
+ * @param concurrency - the most batches written at once (an asynchronous writer with a connection pool)
  */
-export function groupCommit<T, R>(write: BatchWriter<T, R>, maxBatch = 512): GroupCommit<T, R> {
+export function groupCommit<T, R>(write: BatchWriter<T, R>, maxBatch = 512, concurrency = 1): GroupCommit<T, R> {
   let queue: Waiting<T, R>[] = [];
   let scheduled = false;
-  let writing = false;
+  let writing = 0;
+
+  const schedule = (): void => {
+    if (scheduled || writing >= concurrency || queue.length === 0) return;
+    scheduled = true;
+    afterThisRound(() => void flush());
+  };
 
   const flush = async (): Promise<void> => {
     scheduled = false;
-    if (writing) return;
-    writing = true;
+    if (writing >= concurrency || queue.length === 0) return;
+    writing++;
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(batch.length);
+    // More waiting than one batch holds, and room for another writer: it starts next round.
+    schedule();
     try {
       const results = await write(batch.map((w) => w.entry));
       if (results.length !== batch.length) throw new Error('group commit: one result per entry');
@@ -59,12 +68,9 @@ export function groupCommit<T, R>(write: BatchWriter<T, R>, maxBatch = 512): Gro
     } catch (err) {
       for (const w of batch) w.fail(err);
     } finally {
-      writing = false;
-      // Entries that came while this batch was written (or beyond maxBatch) form the next one.
-      if (queue.length > 0 && !scheduled) {
-        scheduled = true;
-        afterThisRound(() => void flush());
-      }
+      writing--;
+      // Entries that came while this batch was written form the next one.
+      schedule();
     }
   };
 
@@ -72,10 +78,7 @@ export function groupCommit<T, R>(write: BatchWriter<T, R>, maxBatch = 512): Gro
     add: (entry) =>
       new Promise<R>((done, fail) => {
         queue.push({ entry, done, fail });
-        if (!scheduled && !writing) {
-          scheduled = true;
-          afterThisRound(() => void flush());
-        }
+        schedule();
       }),
   };
 }

@@ -272,7 +272,8 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       if (fresh) taken.add(pair);
       return { session: n.now === undefined || row.id === null ? null : sessionOf(row), fresh };
     });
-  });
+    // A few batches in flight at once: a round trip, not the database, is what a batch waits for.
+  }, 512, 4);
 
   return {
     async getUserRecord(userId) {

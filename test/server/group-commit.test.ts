@@ -78,6 +78,24 @@ describe('groupCommit', () => {
     expect(sizes).toEqual([2, 3]);
   });
 
+  test('with concurrency 2, at most two batches are written at once', async () => {
+    let running = 0;
+    let most = 0;
+    const batcher = groupCommit<number, number>(
+      async (batch) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        running--;
+        return [...batch];
+      },
+      2,
+      2,
+    );
+    expect(await Promise.all(Array.from({ length: 9 }, (_, i) => batcher.add(i)))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(most).toBe(2);
+  });
+
   test('a batch never holds more than maxBatch entries', async () => {
     const sizes: number[] = [];
     const batcher = groupCommit<number, number>((batch) => {
