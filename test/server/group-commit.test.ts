@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
-import { toBase64url } from '../../src/crypto/bytes.js';
+import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { groupCommit } from '../../src/server/group-commit.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
@@ -119,6 +119,35 @@ describe('sqlite server store: nonces are group-committed', () => {
     expect(fresh.every(Boolean)).toBe(true);
     // Each commit appends at least one page frame (4 KiB + header) to the WAL: one transaction, a few.
     expect(statSync(`${path}-wal`).size - before).toBeLessThan(4 * 4120);
+  });
+
+  test('blob writes of one round share one commit too; each still gets its own version or CONFLICT', async () => {
+    const path = sqliteFile();
+    const store = sqliteServerStore({ path });
+    stores.push(store);
+    const blobs = store.blobs('owner');
+    await blobs.put('v', 'warm-up', new Uint8Array(100));
+    const before = statSync(`${path}-wal`).size;
+    const written = await Promise.all(Array.from({ length: 32 }, (_, i) => blobs.put('v', `r${i}`, new Uint8Array(100).fill(i))));
+    expect(written.map((w) => w.version)).toEqual(Array.from({ length: 32 }, () => 1));
+    expect(statSync(`${path}-wal`).size - before).toBeLessThan(8 * 4120);
+    // Two creations of one record in one round: the first wins, the second is a CONFLICT.
+    const race = await Promise.allSettled([blobs.put('v', 'once', utf8('a'), { ifVersion: null }), blobs.put('v', 'once', utf8('b'), { ifVersion: null })]);
+    expect(race.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+    expect(race[1]).toMatchObject({ reason: { code: 'CONFLICT' } });
+    // A write and a delete in one round, in order; another connection sees what was acknowledged.
+    await Promise.all([blobs.put('v', 'gone', utf8('x')), blobs.delete('v', 'gone'), blobs.put('v', 'kept', utf8('y'))]);
+    const other = new Database(path, { readonly: true });
+    try {
+      expect(other.prepare("SELECT id, deleted FROM zv_blobs WHERE owner = 'owner' AND id IN ('gone', 'kept', 'once') ORDER BY id").all()).toEqual([
+        { id: 'gone', deleted: 1 },
+        { id: 'kept', deleted: 0 },
+        { id: 'once', deleted: 0 },
+      ]);
+    } finally {
+      other.close();
+    }
+    expect(await blobs.get('v', 'once')).toEqual({ data: utf8('a'), version: 1 });
   });
 
   test('a fresh nonce is committed when the answer arrives: another connection sees it', async () => {
