@@ -2,9 +2,13 @@
  * The `node:http` adapter: `(req, res)` for `http.createServer` and Express.
  * Mount it before any body parser: the request MAC covers the raw body.
  *
- * The body is not read here: it is handed to the server as a stream, which
- * reads it only once the route and, for signed routes, the session are
- * known, and only up to that route's limit (see `server.ts`). A request the
+ * The body is not read here: it is handed to the server unread, which reads
+ * it only once the route and, for signed routes, the session are known, and
+ * only up to that route's limit (see `server.ts`). `zv.node()` takes the
+ * fast path: the server gets node:http's request as an `IncomingRequest`
+ * (no WHATWG `Request`, no web stream) and a JSON answer is written as its
+ * text; `toNodeHandler(anyFetchHandler)` builds a `Request` with the body as
+ * a stream that reads from the socket only when pulled. A request the
  * fetch API cannot express is answered here, never as a 500: a malformed or
  * duplicated `Host` or request target is 400 (RFC 9112 §3.2), `TRACE` and
  * `OPTIONS *` are 501 (nothing here implements them); absolute-form targets
