@@ -9,12 +9,31 @@
  *
  * - verified blob PUT and GET of 1 KiB records (every request carries the
  *   session MAC and is verified, nonce recorded, before the store is touched);
+ *   the requests are signed before each phase, untimed, as own-routes signs
+ *   its proofs (a client signing on the same two cores would slow the server
+ *   it measures, and the baselines' client signs nothing); the signing rate
+ *   is printed;
  * - full OPAQUE logins with the client's KSF at the floor
  *   (Argon2id t=2, m=19 MiB, p=1), and separately the protocol-only cost:
  *   the time the server spends handling `login/start` + `login/finish`.
  *
- * The same phases run against `memoryServerStore` for reference: the gap is
- * what durable storage costs (each verified request commits its nonce).
+ * Beside each zerovault phase, on the same node:http server, store and tables
+ * (a second connection with the same pragmas, or a pool of the same size), the
+ * plain baselines an ordinary REST backend would have (`server-baselines.ts`):
+ * a PUT and a GET that look the session id up in `zv_sessions` per request,
+ * and a GET behind an HS256 bearer JWT, all with the same JSON bodies. The
+ * table prints verified PUT / plain PUT (target ≥ 0.8) and verified GET /
+ * session-lookup GET (target ≥ 0.5), with p99 for every phase.
+ *
+ * Stores: SQLite; PostgreSQL when ZEROVAULT_PG_URL is set (a fresh table
+ * prefix per run; the test script's server runs with `fsync = off`, so use a
+ * durable one for absolute numbers); `memoryServerStore` for reference (no
+ * durability, no baseline): the gap is what durable storage costs.
+ *
+ * Phase `scale-out` (with ZEROVAULT_PG_URL): one zerovault server process,
+ * then two, on one PostgreSQL, the load generator spreading its connections
+ * over them; it prints two processes / one (target ≥ 1.6, which only a
+ * machine with cores to spare can show).
  *
  * Phase `own-routes`: the app's own routes, on the same node:http server as
  * a zerovault server (SQLite store) that issues the access token. One app
@@ -44,12 +63,13 @@
  * Bounded: each phase stops at BENCH_SECONDS (default 3) or BENCH_MAX_REQUESTS
  * (default 20 000) requests; logins at BENCH_LOGINS (default 40) or
  * BENCH_LOGIN_SECONDS (default 8). Connection counts: BENCH_CONNECTIONS
- * (default "1,16"); stores: BENCH_STORES (default "sqlite,memory"); which
- * phases: BENCH_PHASES, a list of `server` (the zerovault routes above, on
- * each store) and `own-routes` (default both; `BENCH_PHASES=own-routes npm
- * run bench:server` runs only the app's own routes). Loopback only.
+ * (default "1,16"); stores: BENCH_STORES (default "sqlite,memory", plus
+ * "postgres" with ZEROVAULT_PG_URL); which phases: BENCH_PHASES, a list of
+ * `server` (the zerovault routes above, on each store), `own-routes` and
+ * `scale-out` (default all that can run; `BENCH_PHASES=own-routes npm run
+ * bench:server` runs only the app's own routes). Loopback only.
  */
-import { createServer as createHttpServer, Agent, request as httpRequest } from 'node:http';
+import { createServer as createHttpServer, Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -62,8 +82,10 @@ import { fromBase64url, toBase64url, utf8 } from '../src/crypto/bytes.js';
 import { randomBytes } from '../src/crypto/random.js';
 import { bodyHash, computeRequestMac, formatAuthorization, requestMacKey } from '../src/crypto/request-mac.js';
 import { finishLogin, finishRegistration, startLogin, startRegistration } from '../src/opaque/index.js';
-import { createServer, createServerSetup, memoryServerStore, toNodeHandler } from '../src/server/index.js';
+import { createServer, createServerSetup, memoryServerStore } from '../src/server/index.js';
+import { postgresServerStore } from '../src/server/postgres.js';
 import { sqliteServerStore } from '../src/server/sqlite.js';
+import { baselineRoutes, postgresAccess, sqliteAccess } from './server-baselines.js';
 import { createVerifier, memoryReplayStore, sqliteReplayStore, type NodeMiddleware } from '../src/verify.js';
 
 const KSF_FLOOR = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
@@ -71,6 +93,7 @@ const USER = 'bench@example.com';
 const PASSWORD = 'bench password, not a secret';
 const RECORD_IDS = 256;
 const LOAD_GENERATOR = '--load-generator';
+const SERVER_PROCESS = '--server-process';
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -79,8 +102,8 @@ function envInt(name: string, fallback: number, min: number, max: number): numbe
   return value;
 }
 
-type StoreKind = 'sqlite' | 'memory';
-type PhaseGroup = 'server' | 'own-routes';
+type StoreKind = 'sqlite' | 'memory' | 'postgres';
+type PhaseGroup = 'server' | 'own-routes' | 'scale-out';
 
 interface Settings {
   readonly seconds: number;
@@ -91,16 +114,21 @@ interface Settings {
   readonly stores: readonly StoreKind[];
   readonly phases: readonly PhaseGroup[];
   readonly ownRounds: number;
+  /** PostgreSQL for the `postgres` store and `scale-out` (ZEROVAULT_PG_URL). */
+  readonly pgUrl?: string;
 }
 
 function settings(): Settings {
   const connections = (process.env.BENCH_CONNECTIONS ?? '1,16').split(',').map((c) => Number(c.trim()));
   if (connections.some((c) => !Number.isSafeInteger(c) || c < 1 || c > 256)) throw new Error('BENCH_CONNECTIONS must be integers from 1 to 256');
-  const stores = (process.env.BENCH_STORES ?? 'sqlite,memory').split(',').map((k) => k.trim());
-  if (stores.some((k) => k !== 'sqlite' && k !== 'memory')) throw new Error('BENCH_STORES must list sqlite and/or memory');
-  const phases = (process.env.BENCH_PHASES ?? 'server,own-routes').split(',').map((k) => k.trim());
-  if (phases.some((k) => k !== 'server' && k !== 'own-routes')) throw new Error('BENCH_PHASES must list server and/or own-routes');
+  const pgUrl = process.env.ZEROVAULT_PG_URL;
+  const stores = (process.env.BENCH_STORES ?? (pgUrl === undefined ? 'sqlite,memory' : 'sqlite,postgres,memory')).split(',').map((k) => k.trim());
+  if (stores.some((k) => k !== 'sqlite' && k !== 'memory' && k !== 'postgres')) throw new Error('BENCH_STORES must list sqlite, postgres and/or memory');
+  const phases = (process.env.BENCH_PHASES ?? (pgUrl === undefined ? 'server,own-routes' : 'server,own-routes,scale-out')).split(',').map((k) => k.trim());
+  if (phases.some((k) => k !== 'server' && k !== 'own-routes' && k !== 'scale-out')) throw new Error('BENCH_PHASES must list server, own-routes and/or scale-out');
+  if (pgUrl === undefined && (stores.includes('postgres') || phases.includes('scale-out'))) throw new Error('the postgres store and scale-out need ZEROVAULT_PG_URL');
   return {
+    ...(pgUrl === undefined ? {} : { pgUrl }),
     stores: stores as StoreKind[],
     phases: phases as PhaseGroup[],
     ownRounds: envInt('BENCH_OWN_ROUNDS', 2, 1, 20),
@@ -120,8 +148,12 @@ interface Job {
   readonly sessionId: string;
   readonly macKey: Uint8Array;
   readonly settings: Settings;
-  /** The HS256 secret the plain bearer route shares with its token issuer (`own-routes` only). */
+  /** The HS256 secret the plain bearer route shares with its token issuer (`own-routes`, and `server` with baselines). */
   readonly bearerSecret?: Uint8Array;
+  /** `server`: the plain baseline routes are mounted beside zerovault (`/plain/...`, `/jwt/...`). */
+  readonly baselines?: boolean;
+  /** `scale-out`: the zerovault servers to spread connections over, one per process. */
+  readonly bases?: readonly string[];
 }
 
 /** The app's own routes (same server, same table): `GET {prefix}/items/:id`. */
@@ -154,7 +186,7 @@ async function runWorker(job: Job): Promise<Phase[]> {
   const basePath = url.pathname;
   const payload = JSON.stringify({ data: toBase64url(randomBytes(1024)) });
 
-  const send = (agent: Agent, method: string, path: string, body: string | undefined, sign: boolean, extra: Record<string, string> = {}, root = false): Promise<{ status: number; text: string }> => {
+  const send = (agent: Agent, method: string, path: string, body: string | undefined, sign: boolean, extra: Record<string, string> = {}, root = false, port = url.port): Promise<{ status: number; text: string }> => {
     const bytes = body === undefined ? new Uint8Array(0) : utf8(body);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...extra };
     if (body !== undefined) headers['content-length'] = String(bytes.length);
@@ -165,7 +197,7 @@ async function runWorker(job: Job): Promise<Phase[]> {
       headers.authorization = formatAuthorization({ sessionId: job.sessionId, timestamp, nonce, mac });
     }
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: url.port, path: root ? path : basePath + path, method, headers, agent }, (res) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: root ? path : basePath + path, method, headers, agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -210,19 +242,49 @@ async function runWorker(job: Job): Promise<Phase[]> {
   }
   seeder.destroy();
 
+  if (job.kind === 'scale-out') return scaleOut(job, send, phase);
+
+  // The plain baselines (same process, same tables and pragmas): the session id as a bearer
+  // token looked up per request, and an HS256 JWT; JSON bodies as zerovault's.
+  const bearer = job.bearerSecret === undefined ? '' : await new SignJWT({ sub: USER }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime('10m').sign(job.bearerSecret);
+  const plain = (agent: Agent, method: string, prefix: string, token: string, i: number, body?: string): Promise<boolean> =>
+    send(agent, method, `${prefix}/blobs/bench/r${i % RECORD_IDS}`, body, false, { authorization: `Bearer ${token}` }, true).then((r) => r.status === 200);
+
+  /**
+   * A verified phase whose requests are signed before it starts, untimed (as own-routes signs
+   * its proofs): signing costs the client about what verifying costs the server, and on two
+   * cores a client signing during the phase would slow the server it measures, while the
+   * baselines' client signs nothing. The signing rate is printed.
+   */
+  const signedPhase = async (name: string, connections: number, method: 'GET' | 'PUT', body: string | undefined): Promise<Phase> => {
+    const bytes = body === undefined ? new Uint8Array(0) : utf8(body);
+    const hash = bodyHash(bytes);
+    const t0 = performance.now();
+    const headers: string[] = [];
+    for (let i = 0; i < job.settings.maxRequests; i++) {
+      const timestamp = Date.now();
+      const nonce = randomBytes(16);
+      const mac = computeRequestMac(job.macKey, { method, pathAndQuery: `/blobs/bench/r${i % RECORD_IDS}`, bodyHash: hash, timestamp, nonce, sessionId: job.sessionId });
+      headers.push(formatAuthorization({ sessionId: job.sessionId, timestamp, nonce, mac }));
+    }
+    signing.requests += headers.length;
+    signing.ms += performance.now() - t0;
+    return phase(name, connections, headers.length, async (agent, i) => (await send(agent, method, `/blobs/bench/r${i % RECORD_IDS}`, body, false, { authorization: headers[i] as string })).status === 200);
+  };
+  const signing = { requests: 0, ms: 0 };
+
   const phases: Phase[] = [];
   for (const connections of job.settings.connections) {
+    if (job.baselines === true) phases.push(await phase(BASELINE.put, connections, job.settings.maxRequests, (agent, i) => plain(agent, 'PUT', '/plain', job.sessionId, i, payload)));
     phases.push(
-      await phase('verified PUT 1 KiB', connections, job.settings.maxRequests, async (agent, i) => {
-        const r = await send(agent, 'PUT', `/blobs/bench/r${i % RECORD_IDS}`, payload, true);
-        return r.status === 200;
-      }),
+      await signedPhase('verified PUT 1 KiB', connections, 'PUT', payload),
     );
+    if (job.baselines === true) {
+      phases.push(await phase(BASELINE.session, connections, job.settings.maxRequests, (agent, i) => plain(agent, 'GET', '/plain', job.sessionId, i)));
+      phases.push(await phase(BASELINE.bearer, connections, job.settings.maxRequests, (agent, i) => plain(agent, 'GET', '/jwt', bearer, i)));
+    }
     phases.push(
-      await phase('verified GET 1 KiB', connections, job.settings.maxRequests, async (agent, i) => {
-        const r = await send(agent, 'GET', `/blobs/bench/r${i % RECORD_IDS}`, undefined, true);
-        return r.status === 200;
-      }),
+      await signedPhase('verified GET 1 KiB', connections, 'GET', undefined),
     );
   }
   // Full logins: the client's Argon2id (at the floor) runs in this thread, so logins are serialized here.
@@ -237,11 +299,45 @@ async function runWorker(job: Job): Promise<Phase[]> {
       return r2.status === 200;
     }, job.settings.loginSeconds),
   );
+  phases.push({ name: SIGNING_PHASE, connections: 1, requests: signing.requests, errors: 0, seconds: signing.ms / 1000, latenciesMs: [] });
   return phases;
 }
 
-type Send = (agent: Agent, method: string, path: string, body: string | undefined, sign: boolean, extra?: Record<string, string>, root?: boolean) => Promise<{ status: number; text: string }>;
+type Send = (agent: Agent, method: string, path: string, body: string | undefined, sign: boolean, extra?: Record<string, string>, root?: boolean, port?: string) => Promise<{ status: number; text: string }>;
 type RunPhase = (name: string, connections: number, limit: number, request: (agent: Agent, i: number) => Promise<boolean>, seconds?: number) => Promise<Phase>;
+
+/** The pseudo-phase that reports the client's signing rate (not a measured phase). */
+const SIGNING_PHASE = 'client: request signing (untimed, before each phase)';
+
+/** The baseline phases' names (the ratio column divides by them). */
+const BASELINE = {
+  put: 'plain PUT 1 KiB, session lookup',
+  session: 'plain GET 1 KiB, session lookup',
+  bearer: 'plain GET 1 KiB, HS256 bearer',
+} as const;
+
+/**
+ * Load generator side of `scale-out`: verified GET and PUT with the connections spread over
+ * `job.bases` (one zerovault process each, one PostgreSQL); the phase names carry the count.
+ */
+async function scaleOut(job: Job, send: Send, phase: RunPhase): Promise<Phase[]> {
+  const ports = (job.bases ?? [job.base]).map((b) => new URL(b).port);
+  const payload = JSON.stringify({ data: toBase64url(randomBytes(1024)) });
+  const seeder = new Agent({ keepAlive: true, maxSockets: 1 });
+  for (let i = 0; i < RECORD_IDS; i++) {
+    const r = await send(seeder, 'PUT', `/blobs/bench/r${i}`, payload, true);
+    if (r.status !== 200) throw new Error(`seeding failed: HTTP ${r.status}`);
+  }
+  seeder.destroy();
+  const n = ports.length;
+  const label = `${n} process${n === 1 ? '' : 'es'}`;
+  const connections = Math.max(...job.settings.connections);
+  const port = (i: number): string => ports[i % n] as string;
+  return [
+    await phase(`verified PUT 1 KiB, ${label}`, connections, job.settings.maxRequests, async (agent, i) => (await send(agent, 'PUT', `/blobs/bench/r${i % RECORD_IDS}`, payload, true, {}, false, port(i))).status === 200),
+    await phase(`verified GET 1 KiB, ${label}`, connections, job.settings.maxRequests, async (agent, i) => (await send(agent, 'GET', `/blobs/bench/r${i % RECORD_IDS}`, undefined, true, {}, false, port(i))).status === 200),
+  ];
+}
 
 /** A DPoP proof (RFC 9449) as `session.fetch` sends it, signed with jose. */
 function dpopProof(key: CryptoKey, jwk: JWK, htm: string, htu: string, ath?: string): Promise<string> {
@@ -361,7 +457,7 @@ async function runOwnRoutes(s: Settings): Promise<Phase[]> {
   const store = sqliteServerStore({ path: join(dir, 'zerovault.db') });
   const tokens = { issuer: 'https://zv.bench.example', audience: 'https://app.bench.example' };
   const zv = createServer({ setup: createServerSetup(), store, basePath: '/zv', tokens });
-  const zvHandler = toNodeHandler(zv);
+  const zvHandler = zv.node();
 
   // The app's database: its own file, the same pragmas as the zerovault store.
   const db = new Database(join(dir, 'app.db'));
@@ -439,7 +535,10 @@ interface StoreResult {
 /** One server on one store kind, loaded by a fresh child process. */
 async function runAgainst(kind: StoreKind, s: Settings): Promise<StoreResult> {
   const dir = mkdtempSync(join(tmpdir(), 'zerovault-bench-'));
-  const store = kind === 'sqlite' ? sqliteServerStore({ path: join(dir, 'zerovault.db') }) : memoryServerStore();
+  const path = join(dir, 'zerovault.db');
+  // A fresh table prefix per run on PostgreSQL: no row of an earlier run is read.
+  const prefix = `zv_bench${Date.now().toString(36)}_`;
+  const store = kind === 'sqlite' ? sqliteServerStore({ path }) : kind === 'postgres' ? postgresServerStore({ connectionString: s.pgUrl as string, tablePrefix: prefix }) : memoryServerStore();
   const zv = createServer({
     setup: createServerSetup(),
     store,
@@ -448,36 +547,47 @@ async function runAgainst(kind: StoreKind, s: Settings): Promise<StoreResult> {
     userLoginLimit: { capacity: 1_000_000, refillMs: 1 },
     addressLoginLimit: { capacity: 1_000_000, refillMs: 1 },
   });
-  // Server-side handling time of the login routes (body read → response built).
+  // Server-side handling time of the login routes (request parsed → response written), around
+  // `zv.node()`, the adapter's fast path an app mounts.
   const handling = { start: [] as number[], finish: [] as number[] };
   let timing = false;
-  const timed = {
-    async fetch(request: Request, info?: { address?: string }): Promise<Response> {
+  const node = zv.node();
+  const zvHandler = (req: IncomingMessage, res: ServerResponse): void => {
+    const into = !timing ? undefined : req.url === '/zv/login/start' ? handling.start : req.url === '/zv/login/finish' ? handling.finish : undefined;
+    if (into !== undefined) {
       const t0 = performance.now();
-      const response = await zv.fetch(request, info);
-      const path = new URL(request.url).pathname;
-      if (timing && path === '/zv/login/start') handling.start.push(performance.now() - t0);
-      if (timing && path === '/zv/login/finish') handling.finish.push(performance.now() - t0);
-      return response;
-    },
+      res.once('finish', () => into.push(performance.now() - t0));
+    }
+    node(req, res);
   };
-  const http = createHttpServer(toNodeHandler(timed));
+  const bearerSecret = randomBytes(32);
+  let baseline: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const http = createHttpServer((req, res) => {
+    if (baseline === undefined || !baseline(req, res)) zvHandler(req, res);
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}/zv`;
+  let access: ReturnType<typeof sqliteAccess> | undefined;
   try {
     const { sessionId, macKey } = await lowLogin(base);
+    // The baselines read the tables the store created (the login made them exist).
+    if (kind !== 'memory') {
+      access = kind === 'sqlite' ? sqliteAccess(path) : postgresAccess(s.pgUrl as string, prefix);
+      baseline = baselineRoutes(access, bearerSecret);
+    }
     timing = true;
-    const phases = await load({ kind: 'server', base, sessionId, macKey, settings: s });
+    const phases = await load({ kind: 'server', base, sessionId, macKey, settings: s, bearerSecret, baselines: access !== undefined });
     return { kind, phases, loginStartMs: handling.start, loginFinishMs: handling.finish };
   } finally {
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
+    await access?.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const STORE_LABEL: Record<StoreKind, string> = { sqlite: 'sqlite', memory: 'memory (ref.)' };
+const STORE_LABEL: Record<StoreKind, string> = { sqlite: 'sqlite', postgres: 'postgres', memory: 'memory (ref.)' };
 
 async function main(): Promise<void> {
   const s = settings();
@@ -491,8 +601,10 @@ async function main(): Promise<void> {
   const results: StoreResult[] = [];
   if (s.phases.includes('server')) for (const kind of s.stores) results.push(await runAgainst(kind, s));
   const own = s.phases.includes('own-routes') ? await runOwnRoutes(s) : undefined;
+  const scaled = s.phases.includes('scale-out') ? await runScaleOut(s) : undefined;
   if (results.length > 0) printServer(results);
   if (own !== undefined) printOwnRoutes(own);
+  if (scaled !== undefined) printScaleOut(scaled);
   console.log(`\nload average at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
@@ -520,20 +632,42 @@ function printOwnRoutes(phases: readonly Phase[]): void {
   if (signing !== undefined) console.log(`client: ${fixed(signing.requests / signing.seconds, 0)} DPoP proofs/s signed on one core (jose SignJWT, ES256), before each timed phase`);
 }
 
+/** The zerovault phases' goals: verified / baseline in requests per second, same store, same run. */
+const SERVER_GOALS: Readonly<Record<string, { baseline: string; goal: number }>> = {
+  'verified PUT 1 KiB': { baseline: BASELINE.put, goal: 0.8 },
+  'verified GET 1 KiB': { baseline: BASELINE.session, goal: 0.5 },
+};
+
 function printServer(results: readonly StoreResult[]): void {
+  console.log('Ratio = req/s / the plain baseline\'s req/s in the same run, same store and connections (verified PUT vs plain PUT: target ≥ 0.8×; verified GET vs session-lookup GET: target ≥ 0.5×; "vs HS256" for reference)\n');
   printTable(
-    ['store', 'phase', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms'],
-    results.flatMap((r) =>
-      r.phases.map((p) => {
+    ['store', 'phase', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'vs HS256'],
+    results.flatMap((r) => {
+      const measured = r.phases.filter((p) => p.name !== SIGNING_PHASE);
+      const rate = (name: string, connections: number): number => {
+        const p = r.phases.find((q) => q.name === name && q.connections === connections);
+        return p === undefined ? Number.NaN : p.requests / p.seconds;
+      };
+      return measured.map((p) => {
         const sorted = [...p.latenciesMs].sort((a, b) => a - b);
-        return [STORE_LABEL[r.kind], p.name, String(p.connections), String(p.requests), String(p.errors), fixed(p.requests / p.seconds, 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2)];
-      }),
-    ),
-    new Set([2, 3, 4, 5, 6, 7]),
+        const own = p.requests / p.seconds;
+        const goal = SERVER_GOALS[p.name];
+        const ratio = goal === undefined ? Number.NaN : own / rate(goal.baseline, p.connections);
+        const label = goal === undefined || !Number.isFinite(ratio) ? '' : `${fixed(ratio, 2)}× ${ratio >= goal.goal ? 'ok' : `MISS (<${goal.goal})`}`;
+        const bearer = p.name === 'verified GET 1 KiB' ? own / rate(BASELINE.bearer, p.connections) : Number.NaN;
+        return [STORE_LABEL[r.kind], p.name, String(p.connections), String(p.requests), String(p.errors), fixed(own, 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), label, Number.isFinite(bearer) ? `${fixed(bearer, 2)}×` : ''];
+      });
+    }),
+    new Set([2, 3, 4, 5, 6, 7, 8, 9]),
   );
+  const signing = results.flatMap((r) => r.phases.filter((p) => p.name === SIGNING_PHASE && p.seconds > 0));
+  if (signing.length > 0) {
+    const rate = signing.reduce((a, p) => a + p.requests, 0) / signing.reduce((a, p) => a + p.seconds, 0);
+    console.log(`client: ${fixed(rate, 0)} requests/s signed on one core (session MAC), before each verified phase`);
+  }
 
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log('\nProtocol-only login cost: server handling time of login/start + login/finish (client KSF excluded)\n');
+  console.log('\nProtocol-only login cost: server handling time of login/start + login/finish, request parsed → response written (client KSF excluded)\n');
   printTable(
     ['store', 'route', 'logins', 'mean ms', 'p50 ms', 'p99 ms', 'logins/s per core'],
     results.flatMap((r) => {
@@ -547,7 +681,74 @@ function printServer(results: readonly StoreResult[]): void {
   );
 }
 
-if (process.argv[2] === LOAD_GENERATOR) {
+const SCALE_GOAL = 1.6;
+
+/** The scale-out table: two processes / one process in requests per second (target ≥ 1.6×). */
+function printScaleOut(phases: readonly Phase[]): void {
+  console.log(`\nScale-out: zerovault server processes on one PostgreSQL, connections spread over them; ratio = req/s / one process's req/s (target ≥ ${SCALE_GOAL}×)\n`);
+  const one = (p: Phase): Phase | undefined => phases.find((q) => q.name === p.name.replace(/, \d+ processes$/, ', 1 process'));
+  printTable(
+    ['phase', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'ratio'],
+    phases.map((p) => {
+      const sorted = [...p.latenciesMs].sort((a, b) => a - b);
+      const base = one(p);
+      const ratio = base === undefined || base === p ? Number.NaN : p.requests / p.seconds / (base.requests / base.seconds);
+      const label = base === p ? '1×' : `${fixed(ratio, 2)}× ${ratio >= SCALE_GOAL ? 'ok' : `MISS (<${SCALE_GOAL})`}`;
+      return [p.name, String(p.connections), String(p.requests), String(p.errors), fixed(p.requests / p.seconds, 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), label];
+    }),
+    new Set([1, 2, 3, 4, 5, 6, 7]),
+  );
+  console.log(`(${availableParallelism()} CPUs for the load generator and every server process: the ratio can only show scaling where cores are free)`);
+}
+
+/** A zerovault server in its own process on PostgreSQL (`scale-out`): started by {@link startServerProcess}. */
+interface ServerProcessJob {
+  readonly pgUrl: string;
+  readonly prefix: string;
+  readonly setup: Uint8Array;
+}
+
+async function runServerProcess(job: ServerProcessJob): Promise<void> {
+  const store = postgresServerStore({ connectionString: job.pgUrl, tablePrefix: job.prefix });
+  const zv = createServer({ setup: Uint8Array.from(job.setup), store, basePath: '/zv', userLoginLimit: { capacity: 1_000_000, refillMs: 1 }, addressLoginLimit: { capacity: 1_000_000, refillMs: 1 } });
+  const http = createHttpServer(zv.node());
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  process.send?.((http.address() as AddressInfo).port);
+}
+
+/** Forks one server process; resolves with its base URL and a stop function. */
+async function startServerProcess(job: ServerProcessJob): Promise<{ base: string; stop: () => void }> {
+  const child = fork(fileURLToPath(import.meta.url), [SERVER_PROCESS], { serialization: 'advanced', stdio: 'inherit' });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (value) => resolve(value as number));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`server process exited (${String(code)})`)));
+    child.send(job);
+  });
+  return { base: `http://127.0.0.1:${port}/zv`, stop: () => void child.kill() };
+}
+
+/** `scale-out`: one server process, then two, on one PostgreSQL, loaded by the same generator. */
+async function runScaleOut(s: Settings): Promise<Phase[]> {
+  const job: ServerProcessJob = { pgUrl: s.pgUrl as string, prefix: `zv_scale${Date.now().toString(36)}_`, setup: createServerSetup() };
+  const first = await startServerProcess(job);
+  let second: { stop: () => void } | undefined;
+  try {
+    const { sessionId, macKey } = await lowLogin(first.base);
+    const one = await load({ kind: 'scale-out', base: first.base, bases: [first.base], sessionId, macKey, settings: s });
+    const started = await startServerProcess(job);
+    second = started;
+    const two = await load({ kind: 'scale-out', base: first.base, bases: [first.base, started.base], sessionId, macKey, settings: s });
+    return [...one, ...two];
+  } finally {
+    first.stop();
+    second?.stop();
+  }
+}
+
+if (process.argv[2] === SERVER_PROCESS) {
+  process.once('message', (job: ServerProcessJob) => void runServerProcess(job));
+} else if (process.argv[2] === LOAD_GENERATOR) {
   process.once('message', (job: Job) => {
     void runWorker({ ...job, macKey: Uint8Array.from(job.macKey) }).then((phases) => {
       process.send?.(phases, () => process.exit(0));

@@ -37,9 +37,58 @@ export const BASE_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
 };
 
+/**
+ * The JSON text of each response {@link json} built, so the Node adapter can
+ * write it as is instead of reading the body stream back (issue 18). A
+ * `WeakMap` inside this process, as `mount.ts` does: a Response nobody keeps
+ * takes its entry with it, and a copy (CORS, a wrapper) is simply not in it.
+ */
+const jsonTexts = new WeakMap<Response, string>();
+
 /** A JSON response with the security headers every route sends. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { ...BASE_HEADERS, ...headers } });
+  const text = status === 204 ? null : JSON.stringify(body);
+  const response = new Response(text, { status, headers: { ...BASE_HEADERS, ...headers } });
+  if (text !== null) jsonTexts.set(response, text);
+  return response;
+}
+
+/** The body text of a response {@link json} built, while its body is unread; otherwise `undefined`. */
+export function jsonTextOf(response: Response): string | undefined {
+  return response.bodyUsed ? undefined : jsonTexts.get(response);
+}
+
+/**
+ * What the server reads of a request. A WHATWG `Request` gives all of it
+ * ({@link incomingOf}); the Node adapter builds one straight from
+ * `node:http`, without a `Request` and its body stream (node.ts).
+ */
+export interface IncomingRequest {
+  /** Upper-case method. */
+  readonly method: string;
+  /** The absolute URL. */
+  readonly url: string;
+  readonly headers: Headers;
+  /** True when someone read the body before the server (a body parser mounted first). */
+  readonly bodyUsed: boolean;
+  /** The prefix a framework stripped from the path (see mount.ts); `''` when none. */
+  readonly mount: string;
+  /** Reads the body, refusing more than `limit` bytes ({@link BodyTooLarge}); `INVALID_INPUT` when it ends early. */
+  readBody(limit: number): Promise<Uint8Array>;
+}
+
+/** A WHATWG `Request` as an {@link IncomingRequest}. */
+export function incomingOf(request: Request, mount: string): IncomingRequest {
+  return {
+    method: request.method.toUpperCase(),
+    url: request.url,
+    headers: request.headers,
+    get bodyUsed() {
+      return request.bodyUsed;
+    },
+    mount,
+    readBody: (limit) => readBody(request, limit),
+  };
 }
 
 /**

@@ -106,6 +106,14 @@ export function memoryServerStore(): ServerStore {
       nonces.set(key, expiresAt);
       return true;
     },
+    async useNonce(sessionId, nonce, expiresAt, now) {
+      const session = sessions.get(sessionId);
+      if (session === undefined || session.expiresAt <= now) return { session: null, fresh: false };
+      const key = `${sessionId}:${nonce}`;
+      const fresh = !nonces.has(key);
+      if (fresh) nonces.set(key, expiresAt);
+      return { session: copySession(session), fresh };
+    },
     async takeToken(key: string, policy: BucketPolicy, now: number, cost = 1) {
       const current = buckets.get(key);
       const tokens = current === undefined ? policy.capacity : refill(current.tokens, current.updatedAt, policy, now);

@@ -23,8 +23,17 @@ export function noteMountPath(request: Request, prefix: string): void {
  * mount path followed by `basePath` (empty when neither is set).
  */
 export function effectiveBasePath(request: Request, basePath: string): string {
-  const mount = mounts.get(request);
-  if (mount === undefined) return basePath;
+  return basePathUnder(mountPathOf(request), basePath);
+}
+
+/** The mount path noted for `request`, or `''`. */
+export function mountPathOf(request: Request): string {
+  return mounts.get(request) ?? '';
+}
+
+/** {@link effectiveBasePath} for a known mount path (`''` for none). */
+export function basePathUnder(mount: string, basePath: string): string {
+  if (mount === '') return basePath;
   if (basePath === mount || basePath.startsWith(`${mount}/`)) return basePath;
   return `${mount}${basePath}`;
 }

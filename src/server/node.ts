@@ -2,9 +2,13 @@
  * The `node:http` adapter: `(req, res)` for `http.createServer` and Express.
  * Mount it before any body parser: the request MAC covers the raw body.
  *
- * The body is not read here: it is handed to the server as a stream, which
- * reads it only once the route and, for signed routes, the session are
- * known, and only up to that route's limit (see `server.ts`). A request the
+ * The body is not read here: it is handed to the server unread, which reads
+ * it only once the route and, for signed routes, the session are known, and
+ * only up to that route's limit (see `server.ts`). `zv.node()` takes the
+ * fast path: the server gets node:http's request as an `IncomingRequest`
+ * (no WHATWG `Request`, no web stream) and a JSON answer is written as its
+ * text; `toNodeHandler(anyFetchHandler)` builds a `Request` with the body as
+ * a stream that reads from the socket only when pulled. A request the
  * fetch API cannot express is answered here, never as a 500: a malformed or
  * duplicated `Host` or request target is 400 (RFC 9112 §3.2), `TRACE` and
  * `OPTIONS *` are 501 (nothing here implements them); absolute-form targets
@@ -17,7 +21,8 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BASE_HEADERS, BODY_CONSUMED_MESSAGE } from './http.js';
+import { ZeroVaultError } from '../errors.js';
+import { BASE_HEADERS, BODY_CONSUMED_MESSAGE, BodyTooLarge, jsonTextOf, type IncomingRequest } from './http.js';
 import { noteMountPath } from './mount.js';
 import type { RequestContext } from './server.js';
 
@@ -193,7 +198,80 @@ function addressOf(req: IncomingMessage, trustProxy: boolean): string | undefine
   return forwardedLast ?? req.socket.remoteAddress;
 }
 
-async function handleNode(server: FetchHandler, options: NodeHandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The server's own entry for the fast path: a request read straight from node:http. */
+export type ServeIncoming = (request: IncomingRequest, context: RequestContext) => Promise<Response>;
+
+/**
+ * Reads a node:http body up to `limit` bytes: `Content-Length` first, then
+ * while reading; past the limit the rest is discarded as it arrives (the
+ * connection can carry the 413 and the next request), as `bodyStream` does.
+ */
+function readNodeBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) return Promise.reject(new BodyTooLarge());
+  // Gone before the server asked (no `close` would come now): the same as ending early.
+  if (req.destroyed && !req.complete) return Promise.reject(new ZeroVaultError('INVALID_INPUT', 'request body ended early'));
+  return new Promise<Uint8Array>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      total += chunk.length;
+      if (total <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      cleanup();
+      req.resume();
+      reject(new BodyTooLarge());
+    };
+    const onEnd = (): void => {
+      cleanup();
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+      resolve(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+    };
+    // The client went away before the end: a bad request, not a short body.
+    const onClose = (): void => {
+      cleanup();
+      if (!req.complete) reject(new ZeroVaultError('INVALID_INPUT', 'request body ended early'));
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+  });
+}
+
+/** A node:http request as the server reads it, without a WHATWG `Request` (the fast path). */
+function incomingFrom(req: IncomingMessage, method: string, url: string, mount: string): IncomingRequest {
+  // An ended stream that nobody read held no body (a parser saw zero bytes): nothing to read.
+  const withBody = method !== 'GET' && method !== 'HEAD' && hasBody(req) && !req.readableEnded;
+  return {
+    method,
+    url,
+    headers: headersOf(req),
+    bodyUsed: false,
+    mount,
+    readBody: (limit) => (withBody ? readNodeBody(req, limit) : Promise.resolve(new Uint8Array(0))),
+  };
+}
+
+/** Writes a server response to node:http; a JSON body the server built is written as its text. */
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const outHeaders: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    outHeaders[name] = value;
+  });
+  const text = jsonTextOf(response);
+  const body = text !== undefined ? text : response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
+  res.writeHead(response.status, outHeaders);
+  res.end(body);
+}
+
+async function handleNode(server: FetchHandler, options: NodeHandlerOptions, req: IncomingMessage, res: ServerResponse, serve: ServeIncoming | undefined): Promise<void> {
   const method = (req.method ?? '').toUpperCase();
   // TRACE and `OPTIONS *` (a question about the whole server) are implemented by no route.
   if (UNCARRIED_METHODS.has(method) || (method === 'OPTIONS' && req.url === '*')) return send(res, 501, 'UNSUPPORTED', 'method not implemented');
@@ -204,6 +282,17 @@ async function handleNode(server: FetchHandler, options: NodeHandlerOptions, req
     // A body parser mounted first took the bytes the MAC covers; waiting for them would hang.
     options.onError?.('body-consumed-before-zerovault');
     return send(res, 500, 'STORAGE', BODY_CONSUMED_MESSAGE);
+  }
+  const address = addressOf(req, options.trustProxy === true);
+  const context = address === undefined ? {} : { address };
+  if (serve !== undefined) {
+    let incoming: IncomingRequest;
+    try {
+      incoming = incomingFrom(req, method, url, mount);
+    } catch {
+      return send(res, 400, 'INVALID_INPUT', 'malformed request');
+    }
+    return writeResponse(res, await serve(incoming, context));
   }
   let request: Request;
   try {
@@ -219,23 +308,24 @@ async function handleNode(server: FetchHandler, options: NodeHandlerOptions, req
   } catch {
     return send(res, 400, 'INVALID_INPUT', 'malformed request');
   }
-  const address = addressOf(req, options.trustProxy === true);
-  const response = await server.fetch(request, address === undefined ? {} : { address });
-  const outHeaders: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    outHeaders[name] = value;
-  });
-  const body = response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
-  res.writeHead(response.status, outHeaders);
-  res.end(body);
+  return writeResponse(res, await server.fetch(request, context));
 }
 
-/** Adapts a fetch-style server to `node:http` (see the module comment). */
-export function toNodeHandler(server: FetchHandler, options: NodeHandlerOptions = {}): NodeHandler {
+/**
+ * The adapter, with the server's own fast path when it gives one (`zv.node()`
+ * does): the same checks, then the request straight from node:http instead
+ * of a WHATWG `Request`, and a JSON body written as its text.
+ */
+export function nodeHandler(server: FetchHandler, options: NodeHandlerOptions, serve?: ServeIncoming): NodeHandler {
   return (req, res) => {
-    handleNode(server, options, req, res).catch(() => {
+    handleNode(server, options, req, res, serve).catch(() => {
       options.onError?.('adapter-failure');
       send(res, 500, 'STORAGE', 'internal error');
     });
   };
+}
+
+/** Adapts a fetch-style server to `node:http` (see the module comment). */
+export function toNodeHandler(server: FetchHandler, options: NodeHandlerOptions = {}): NodeHandler {
+  return nodeHandler(server, options);
 }

@@ -25,6 +25,7 @@ import { postgresGrants } from './postgres-grants.js';
 import { postgresPasskeys } from './postgres-passkeys.js';
 import { postgresMfa } from './postgres-mfa.js';
 import { pendingFromColumn } from './mfa-store.js';
+import { groupCommit } from './group-commit.js';
 import { bytes, int, textOrNull } from './postgres-values.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredSession } from './types.js';
 
@@ -239,6 +240,41 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     },
   });
 
+  // Every verified request records its nonce: the nonces of one event-loop round go in one
+  // statement (group-commit.ts), one round trip and one commit instead of one each. The
+  // database still decides: a row the insert returns is new, everything else was seen.
+  // An entry with `now` (useNonce) is inserted only if its session is live in the statement's
+  // snapshot, and gets that session's row back: no separate read, and no write for a session
+  // revoked before the statement ran.
+  type NonceEntry = { sessionId: string; nonce: string; expiresAt: number; now?: number };
+  const nonces = groupCommit<NonceEntry, { session: StoredSession | null; fresh: boolean }>(async (batch) => {
+    const rows = await query(
+      `WITH n AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS n (sid, nonce, exp, at, ord)),
+       s AS (SELECT DISTINCT ON (n.sid) ${p}sessions.* FROM n JOIN ${p}sessions ON ${p}sessions.id = n.sid AND n.at IS NOT NULL AND ${p}sessions.expires_at > n.at),
+       ins AS (INSERT INTO ${p}nonces (session_id, nonce, expires_at)
+         SELECT n.sid, n.nonce, n.exp FROM n WHERE n.at IS NULL OR EXISTS (SELECT 1 FROM s WHERE s.id = n.sid AND s.expires_at > n.at)
+         ON CONFLICT DO NOTHING RETURNING session_id, nonce)
+       SELECT n.ord, n.sid AS n_sid, n.nonce AS n_nonce, (ins.nonce IS NOT NULL) AS inserted,
+         s.id, s.user_id, s.sealed_mac_key, s.created_at, s.expires_at, s.device_id, s.amr, s.mfa, s.passkey_id
+       FROM n LEFT JOIN s ON s.id = n.sid AND n.at IS NOT NULL AND s.expires_at > n.at
+       LEFT JOIN ins ON ins.session_id = n.sid AND ins.nonce = n.nonce
+       ORDER BY n.ord`,
+      [batch.map((n) => n.sessionId), batch.map((n) => n.nonce), batch.map((n) => n.expiresAt), batch.map((n) => n.now ?? null)],
+    );
+    // A pair repeated within the batch is inserted once: only its first entry is fresh.
+    const taken = new Set<string>();
+    return batch.map((n, i) => {
+      const row = rows[i];
+      if (row === undefined) throw new ZeroVaultError('STORAGE', 'postgres returned too few rows');
+      const live = n.now === undefined || row.id !== null;
+      const pair = `${n.sessionId} ${n.nonce}`;
+      const fresh = live && row.inserted === true && !taken.has(pair);
+      if (fresh) taken.add(pair);
+      return { session: n.now === undefined || row.id === null ? null : sessionOf(row), fresh };
+    });
+    // A few batches in flight at once: a round trip, not the database, is what a batch waits for.
+  }, 512, 4);
+
   return {
     async getUserRecord(userId) {
       const rows = await query(`SELECT record FROM ${p}users WHERE user_id = $1`, [userId]);
@@ -290,14 +326,8 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     async deleteUserSessions(userId, exceptId) {
       await affected(`DELETE FROM ${p}sessions WHERE user_id = $1 AND id <> $2`, [userId, exceptId ?? '']);
     },
-    async rememberNonce(sessionId, nonce, expiresAt) {
-      const count = await affected(`INSERT INTO ${p}nonces (session_id, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-        sessionId,
-        nonce,
-        expiresAt,
-      ]);
-      return count === 1;
-    },
+    rememberNonce: async (sessionId, nonce, expiresAt) => (await nonces.add({ sessionId, nonce, expiresAt })).fresh,
+    useNonce: (sessionId, nonce, expiresAt, now) => nonces.add({ sessionId, nonce, expiresAt, now }),
     async takeToken(key: string, policy: BucketPolicy, now: number, cost = 1) {
       // One statement: refill and take under the row lock the upsert holds.
       const refilled = `LEAST($2::double precision, ${p}buckets.tokens + GREATEST(0, $4::bigint - ${p}buckets.updated_at)::double precision / $5::double precision)`;

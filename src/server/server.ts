@@ -28,15 +28,16 @@ import { preconditionsOf } from '../crypto/request-mac.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { getServerPublicKey } from '../opaque/index.js';
 import { corsPolicy, type CorsOptions } from './cors.js';
-import { effectiveBasePath } from './mount.js';
-import { BodyTooLarge, SESSION_EXPIRES_HEADER, bodyConsumedResponse, errorResponse, methodNotAllowed, readBody, statusOf } from './http.js';
-import { toNodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
+import { basePathUnder, mountPathOf } from './mount.js';
+import { BodyTooLarge, SESSION_EXPIRES_HEADER, bodyConsumedResponse, errorResponse, incomingOf, methodNotAllowed, statusOf, type IncomingRequest } from './http.js';
+import { nodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 import type { PasskeyOptions } from './passkey-routes.js';
 import { passkeysOf } from './passkey-store.js';
 import { mfaOf } from './mfa-store.js';
 import { mfaKeys, type MfaKeys } from './mfa-secrets.js';
 import { createRouter, type MfaMode, type Route, type RouteCall, type RouteContext } from './router.js';
 import { routeTable } from './routes.js';
+import { SessionCache } from './session-cache.js';
 import { atRestKey, claimSession, renewSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
 import { createTokenSigner, tokenSettings, type TokenOptions } from './tokens.js';
 import type { MeterProvider } from '@opentelemetry/api';
@@ -291,6 +292,8 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   const mfaKeysReady: Promise<MfaKeys> = mfaKeys(setup);
   mfaKeysReady.catch(() => undefined);
   let lastPurge = now();
+  // Busy sessions skip the session read and the key unsealing; the store still decides liveness per request.
+  const sessionCache = new SessionCache();
   const listeners = new Map<string, Set<ServerEventListener>>();
   const telemetry = serverMetrics(options.meterProvider);
 
@@ -338,13 +341,13 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   };
 
   /** `seen.route` is set to the matched route's pattern (the metrics' `route` label). */
-  const handle = async (request: Request, info: RequestContext, seen: { route: string }): Promise<Response> => {
+  const handle = async (request: IncomingRequest, info: RequestContext, seen: { route: string }): Promise<Response> => {
     await maybePurge();
     const url = new URL(request.url);
-    const base = effectiveBasePath(request, basePath);
+    const base = basePathUnder(request.mount, basePath);
     if (url.pathname !== base && !url.pathname.startsWith(`${base}/`)) return errorResponse(new ZeroVaultError('NOT_FOUND', 'no such route'));
     const path = url.pathname.slice(base.length) || '/';
-    const method = request.method.toUpperCase();
+    const method = request.method;
     const address = info.address;
 
     // Step 1: the route. Nothing of the body is read for an unknown route or method.
@@ -365,7 +368,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     let claim: ClaimedSession | null = null;
     if (signed) {
       try {
-        claim = await claimSession(store, request.headers.get('authorization'), now(), limits.requestWindowMs, limits.sessionMaxLifetimeMs);
+        claim = await claimSession(store, request.headers.get('authorization'), now(), limits.requestWindowMs, limits.sessionMaxLifetimeMs, sessionCache);
       } catch (err) {
         if (err instanceof VerificationError) return unauthenticated(err, address);
         throw err;
@@ -375,7 +378,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     // Step 3: the body, within the route's limit (smaller still without a session).
     let body: Uint8Array;
     try {
-      body = await readBody(request, bodyLimit(route, claim === null));
+      body = await request.readBody(bodyLimit(route, claim === null));
     } catch (err) {
       if (err instanceof BodyTooLarge) return errorResponse(new ZeroVaultError('INVALID_INPUT', 'body too large'), 413);
       throw err;
@@ -392,6 +395,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
           { method, pathAndQuery: path + url.search, body, ...preconditionsOf(request.headers) },
           now(),
           limits.requestWindowMs,
+          sessionCache,
         );
       } catch (err) {
         if (!(err instanceof VerificationError)) throw err;
@@ -425,28 +429,35 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     return session === null ? response : withSessionExpiry(response, session.expiresAt);
   };
 
+  /** Every request, from `fetch` or the Node adapter: `handle`, errors as responses, CORS headers. */
+  /** Both adapters' one way in: the route's answer or the error's, timed for the metrics, with CORS. */
+  const respond = async (request: IncomingRequest, info: RequestContext): Promise<Response> => {
+    const started = performance.now();
+    const seen = { route: UNMATCHED_ROUTE };
+    let response: Response;
+    try {
+      response = await handle(request, info, seen);
+    } catch (err) {
+      // Every 5xx is an `error` event (the detail stays here; the wire gets a generic message).
+      const known = isZeroVaultError(err);
+      if (!known || statusOf(err) >= 500) emit({ type: 'error', reason: known ? err.code.toLowerCase() : 'internal' });
+      response = errorResponse(err);
+    }
+    telemetry.request(seen.route, response.status, performance.now() - started);
+    // Errors too carry the CORS headers, so a page on a listed origin can read their codes
+    // (and `Retry-After`); a preflight already has its own.
+    if (cors === null || request.method === 'OPTIONS') return response;
+    return cors.decorate(response, request.headers.get('origin'));
+  };
+
   const server: ZeroVaultServer = {
     publicKey,
     node(nodeOptions = {}) {
-      return toNodeHandler(server, { onError: (reason) => emit({ type: 'error', reason }), ...nodeOptions });
+      // The adapter's fast path hands the server node:http's request without building a WHATWG Request.
+      return nodeHandler(server, { onError: (reason) => emit({ type: 'error', reason }), ...nodeOptions }, respond);
     },
     async fetch(request, info = {}) {
-      const started = performance.now();
-      const seen = { route: UNMATCHED_ROUTE };
-      let response: Response;
-      try {
-        response = await handle(request, info, seen);
-      } catch (err) {
-        // Every 5xx is an `error` event (the detail stays here; the wire gets a generic message).
-        const known = isZeroVaultError(err);
-        if (!known || statusOf(err) >= 500) emit({ type: 'error', reason: known ? err.code.toLowerCase() : 'internal' });
-        response = errorResponse(err);
-      }
-      telemetry.request(seen.route, response.status, performance.now() - started);
-      // Errors too carry the CORS headers, so a page on a listed origin can read their codes
-      // (and `Retry-After`); a preflight already has its own.
-      if (cors === null || request.method.toUpperCase() === 'OPTIONS') return response;
-      return cors.decorate(response, request.headers.get('origin'));
+      return respond(incomingOf(request, mountPathOf(request)), info);
     },
     on(type, listener) {
       let set = listeners.get(type);

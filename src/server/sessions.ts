@@ -15,6 +15,14 @@
  * The MAC is checked before the nonce is recorded, so forged requests cannot
  * fill the nonce table.
  *
+ * A busy session costs neither a session read nor an AES-GCM open per
+ * request: the server's {@link SessionCache} stands for step 2 for a session
+ * the store confirmed moments ago, and holds its unsealed MAC key. The store
+ * still decides liveness on every request, in step 5: `useNonce` records the
+ * nonce only if the session is live, in one atomic step, and returns the
+ * session as stored now, so a logout or revocation on any instance refuses
+ * the next request.
+ *
  * Steps 1–3 need no body and run before the server reads one
  * ({@link claimSession}); steps 4–5 need the body's hash and run after it was
  * read within the route's limit ({@link verifyClaim}). So a request that does
@@ -34,6 +42,7 @@ import { randomBytes } from '../crypto/random.js';
 import { bodyHash, computeRequestMac, parseAuthorization, requestMacKey, type RequestAuthorization } from '../crypto/request-mac.js';
 import { isZeroVaultError } from '../errors.js';
 import { deviceEphemeral, deviceSharedSecret } from '../formats/device.js';
+import type { SessionCache } from './session-cache.js';
 import type { PendingMfa, ServerEventType, ServerStore, StoredSession } from './types.js';
 
 /** HKDF label of the server's at-rest key (seals session keys and login states). */
@@ -160,14 +169,22 @@ export interface ClaimedSession {
  *
  * @throws VerificationError, which the server turns into 401 + an event
  */
-export async function claimSession(store: ServerStore, authorization: string | null, now: number, windowMs: number, maxLifetimeMs: number): Promise<ClaimedSession> {
+export async function claimSession(
+  store: ServerStore,
+  authorization: string | null,
+  now: number,
+  windowMs: number,
+  maxLifetimeMs: number,
+  cache?: SessionCache,
+): Promise<ClaimedSession> {
   let auth: RequestAuthorization;
   try {
     auth = parseAuthorization(authorization);
   } catch {
     throw new VerificationError('auth_failed', 'missing-or-malformed-authorization');
   }
-  const session = await store.getSession(auth.sessionId, now);
+  // A session the store confirmed moments ago stands for the claim; step 5 asks the store again.
+  const session = cache?.claim(auth.sessionId, now)?.session ?? (await store.getSession(auth.sessionId, now));
   // The absolute lifetime is checked here too, so lowering `sessionMaxLifetimeMs` ends older sessions at once.
   if (session === null || now >= session.createdAt + maxLifetimeMs) throw new VerificationError('auth_failed', 'unknown-or-expired-session');
   if (Math.abs(now - auth.timestamp) > windowMs) throw new VerificationError('stale', 'timestamp-outside-window', session.userId);
@@ -180,6 +197,12 @@ export async function claimSession(store: ServerStore, authorization: string | n
  * MAC covers its hash), so it runs after the body was read within the route's
  * limit.
  *
+ * With a store that has `useNonce`, step 5 also reads the session in the same
+ * atomic step: the session returned is the one stored now, and a session
+ * revoked anywhere since the claim is refused here (`unknown-or-expired-session`).
+ * With `cache`, the MAC key of a session verified recently is not unsealed
+ * again, and a verified session is remembered (see session-cache.ts).
+ *
  * @param pathAndQuery - the path relative to the server's base path, with the query
  * @throws VerificationError, which the server turns into 401 + an event
  */
@@ -190,13 +213,19 @@ export async function verifyClaim(
   request: { method: string; pathAndQuery: string; body: Uint8Array; ifMatch: string | null; ifNoneMatch: string | null },
   now: number,
   windowMs: number,
+  cache?: SessionCache,
 ): Promise<StoredSession> {
   const { session, auth } = claim;
-  let macKey: Uint8Array;
-  try {
-    macKey = await aeadOpen(key, session.sealedMacKey, utf8(`session:${session.id}`));
-  } catch {
-    throw new VerificationError('auth_failed', 'session-key-unreadable', session.userId);
+  // A cached key is borrowed: it is used below before any await (the cache may drop it later).
+  let own: Uint8Array | undefined;
+  let macKey = cache?.macKey(session);
+  if (macKey === undefined) {
+    try {
+      own = await aeadOpen(key, session.sealedMacKey, utf8(`session:${session.id}`));
+    } catch {
+      throw new VerificationError('auth_failed', 'session-key-unreadable', session.userId);
+    }
+    macKey = own;
   }
   const expected = computeRequestMac(macKey, {
     method: request.method,
@@ -208,12 +237,38 @@ export async function verifyClaim(
     ifMatch: request.ifMatch,
     ifNoneMatch: request.ifNoneMatch,
   });
-  wipe(macKey);
-  if (!equal(expected, auth.mac)) throw new VerificationError('forged', 'bad-request-mac', session.userId);
+  const forgeAttempt = !equal(expected, auth.mac);
+  if (forgeAttempt || store.useNonce === undefined || cache === undefined) {
+    if (own !== undefined) wipe(own);
+    if (forgeAttempt) throw new VerificationError('forged', 'bad-request-mac', session.userId);
+  }
   // Nonces are kept a little past the window: after that the timestamp check rejects the replay.
-  const fresh = await store.rememberNonce(session.id, toBase64url(auth.nonce), now + 2 * windowMs);
-  if (!fresh) throw new VerificationError('replay', 'nonce-reused', session.userId);
-  return session;
+  const nonce = toBase64url(auth.nonce);
+  if (store.useNonce === undefined || cache === undefined) {
+    const fresh = await store.rememberNonce(session.id, nonce, now + 2 * windowMs);
+    if (!fresh) throw new VerificationError('replay', 'nonce-reused', session.userId);
+    return session;
+  }
+  let stored: { session: StoredSession | null; fresh: boolean };
+  try {
+    stored = await store.useNonce(session.id, nonce, now + 2 * windowMs, now);
+  } catch (err) {
+    if (own !== undefined) wipe(own);
+    throw err;
+  }
+  const current = stored.session;
+  if (current === null || !equal(current.sealedMacKey, session.sealedMacKey)) {
+    if (own !== undefined) wipe(own);
+    cache.drop(session.id);
+    throw new VerificationError('auth_failed', 'unknown-or-expired-session', session.userId);
+  }
+  if (!stored.fresh) {
+    if (own !== undefined) wipe(own);
+    throw new VerificationError('replay', 'nonce-reused', session.userId);
+  }
+  if (own !== undefined) cache.confirm(current, own, now);
+  else cache.refresh(current, now);
+  return current;
 }
 
 /** How long a session lives: idle (sliding) and absolute, in ms. */

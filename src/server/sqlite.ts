@@ -28,6 +28,7 @@ import { sqliteGrants } from './sqlite-grants.js';
 import { sqlitePasskeys } from './sqlite-passkeys.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { sqliteMfa } from './sqlite-mfa.js';
+import { groupCommit } from './group-commit.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
@@ -105,6 +106,30 @@ interface SessionRow {
 }
 
 
+/** A nonce to record (with `now`: only while its session is live, see `useNonce`). */
+interface NonceWrite {
+  readonly kind: 'nonce';
+  readonly sessionId: string;
+  readonly nonce: string;
+  readonly expiresAt: number;
+  readonly now?: number;
+}
+
+/** A blob write: `ifVersion` as the BlobStore options parse it. */
+type BlobWrite =
+  | { readonly kind: 'put'; readonly owner: string; readonly vault: string; readonly id: string; readonly data: Buffer; readonly ifVersion: number | null | undefined }
+  | { readonly kind: 'delete'; readonly owner: string; readonly vault: string; readonly id: string; readonly ifVersion: number | undefined };
+
+/** One entry of the store's group commit. */
+type Write = NonceWrite | BlobWrite;
+
+/** What one entry got: a nonce's answer, a blob write's version (0 for a delete), or a failed precondition. */
+type Written = { readonly session: StoredSession | null; readonly fresh: boolean } | { readonly version: number } | { readonly conflict: true };
+
+/** A live session's row (`?` = id, now). */
+const SELECT_SESSION = 'SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?';
+
+
 function storageError(cause: unknown): ZeroVaultError {
   if (isZeroVaultError(cause)) return cause;
   return new ZeroVaultError('STORAGE', 'sqlite operation failed', { cause });
@@ -162,6 +187,16 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
     })();
     return opened;
   };
+  // The hot path's statements are prepared once per connection, not per call.
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepared = (db: Db, sql: string): BetterSqlite3.Statement => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
   const run = async <T>(body: (db: Db) => T): Promise<T> => {
     const db = await open();
     try {
@@ -176,7 +211,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       assertName(vault, 'vault');
       assertName(id, 'id');
       return run((db) => {
-        const row = db.prepare('SELECT version, data FROM zv_blobs WHERE owner = ? AND vault = ? AND id = ? AND deleted = 0').get(owner, vault, id) as
+        const row = prepared(db, 'SELECT version, data FROM zv_blobs WHERE owner = ? AND vault = ? AND id = ? AND deleted = 0').get(owner, vault, id) as
           | { version: number; data: Uint8Array }
           | undefined;
         return row === undefined ? null : { data: bytes(row.data), version: row.version };
@@ -187,54 +222,16 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       assertName(id, 'id');
       assertData(data);
       const ifVersion = parsePutOptions(putOptions);
-      const copy = Buffer.from(data);
-      return run((db) => {
-        let row: { version: number } | undefined;
-        if (ifVersion === undefined) {
-          row = db
-            .prepare(
-              `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
-               ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
-               RETURNING version`,
-            )
-            .get(owner, vault, id, copy) as { version: number } | undefined;
-        } else if (ifVersion === null) {
-          // Only a missing or deleted record may be created; a tombstone's version carries on.
-          row = db
-            .prepare(
-              `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
-               ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
-               WHERE zv_blobs.deleted = 1
-               RETURNING version`,
-            )
-            .get(owner, vault, id, copy) as { version: number } | undefined;
-        } else {
-          row = db
-            .prepare(
-              `UPDATE zv_blobs SET version = version + 1, data = ?, deleted = 0
-               WHERE owner = ? AND vault = ? AND id = ? AND version = ? AND deleted = 0
-               RETURNING version`,
-            )
-            .get(copy, owner, vault, id, ifVersion) as { version: number } | undefined;
-        }
-        if (row === undefined) throw conflict();
-        return { version: row.version };
-      });
+      const written = await write({ kind: 'put', owner, vault, id, data: Buffer.from(data), ifVersion });
+      if (!('version' in written)) throw conflict();
+      return { version: written.version };
     },
     delete: async (vault, id, deleteOptions) => {
       assertName(vault, 'vault');
       assertName(id, 'id');
       const ifVersion = parseDeleteOptions(deleteOptions);
-      return run((db) => {
-        if (ifVersion === undefined) {
-          db.prepare('UPDATE zv_blobs SET deleted = 1, data = NULL WHERE owner = ? AND vault = ? AND id = ? AND deleted = 0').run(owner, vault, id);
-          return;
-        }
-        const result = db
-          .prepare('UPDATE zv_blobs SET deleted = 1, data = NULL WHERE owner = ? AND vault = ? AND id = ? AND version = ? AND deleted = 0')
-          .run(owner, vault, id, ifVersion);
-        if (result.changes === 0) throw conflict();
-      });
+      const written = await write({ kind: 'delete', owner, vault, id, ifVersion });
+      if (!('version' in written)) throw conflict();
     },
     list: async (vault, listOptions) => {
       assertName(vault, 'vault');
@@ -248,6 +245,78 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       });
     },
   });
+
+  // Every verified request records its nonce, and blob writes are the other hot write: the writes
+  // of one event-loop round share one durable commit (group-commit.ts), not one fsync each. Each
+  // caller still waits for that commit before its answer, and each statement decides on its own,
+  // in order: a nonce repeated within the batch sees the first insert (fresh once), a conditional
+  // write sees the writes before it. A `nonce` entry with `now` (useNonce) reads its session in the
+  // same transaction, which holds the write lock: no other process can revoke it in between. A
+  // failing statement rolls the whole batch back and fails every entry of it (none acknowledged).
+  const writes = groupCommit<Write, Written>((batch) =>
+    run((db) =>
+      db
+        .transaction(() =>
+          batch.map((w): Written => {
+            if (w.kind === 'nonce') {
+              let session: StoredSession | null = null;
+              if (w.now !== undefined) {
+                const row = prepared(db, SELECT_SESSION).get(w.sessionId, w.now) as SessionRow | undefined;
+                if (row === undefined) return { session: null, fresh: false };
+                session = sessionOf(row);
+              }
+              const insert = prepared(db, 'INSERT INTO zv_nonces (session_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+              return { session, fresh: insert.run(w.sessionId, w.nonce, w.expiresAt).changes === 1 };
+            }
+            return blobWrite(db, w);
+          }),
+        )
+        .immediate(),
+    ),
+  );
+  const write = (w: Write): Promise<Written> => writes.add(w);
+  const nonce = async (w: NonceWrite): Promise<{ session: StoredSession | null; fresh: boolean }> => {
+    const written = await write(w);
+    if (!('fresh' in written)) throw new ZeroVaultError('STORAGE', 'sqlite returned the wrong kind of result');
+    return written;
+  };
+  /** One blob write inside the batch's transaction: its new version, or a conflict. */
+  const blobWrite = (db: Db, w: BlobWrite): Written => {
+    let row: { version: number } | undefined;
+    if (w.kind === 'delete') {
+      const changes =
+        w.ifVersion === undefined
+          ? prepared(db, 'UPDATE zv_blobs SET deleted = 1, data = NULL WHERE owner = ? AND vault = ? AND id = ? AND deleted = 0').run(w.owner, w.vault, w.id).changes
+          : prepared(db, 'UPDATE zv_blobs SET deleted = 1, data = NULL WHERE owner = ? AND vault = ? AND id = ? AND version = ? AND deleted = 0').run(w.owner, w.vault, w.id, w.ifVersion).changes;
+      // An unconditional delete of nothing is fine; a conditional one that matched nothing is a conflict.
+      return changes === 0 && w.ifVersion !== undefined ? { conflict: true } : { version: 0 };
+    }
+    if (w.ifVersion === undefined) {
+      row = prepared(
+        db,
+        `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
+         ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
+         RETURNING version`,
+      ).get(w.owner, w.vault, w.id, w.data) as { version: number } | undefined;
+    } else if (w.ifVersion === null) {
+      // Only a missing or deleted record may be created; a tombstone's version carries on.
+      row = prepared(
+        db,
+        `INSERT INTO zv_blobs (owner, vault, id, version, data, deleted) VALUES (?, ?, ?, 1, ?, 0)
+         ON CONFLICT (owner, vault, id) DO UPDATE SET version = zv_blobs.version + 1, data = excluded.data, deleted = 0
+         WHERE zv_blobs.deleted = 1
+         RETURNING version`,
+      ).get(w.owner, w.vault, w.id, w.data) as { version: number } | undefined;
+    } else {
+      row = prepared(
+        db,
+        `UPDATE zv_blobs SET version = version + 1, data = ?, deleted = 0
+         WHERE owner = ? AND vault = ? AND id = ? AND version = ? AND deleted = 0
+         RETURNING version`,
+      ).get(w.data, w.owner, w.vault, w.id, w.ifVersion) as { version: number } | undefined;
+    }
+    return row === undefined ? { conflict: true } : { version: row.version };
+  };
 
   return {
     getUserRecord: (userId) =>
@@ -294,9 +363,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       }),
     getSession: (id, now) =>
       run((db) => {
-        const row = db
-          .prepare('SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?')
-          .get(id, now) as SessionRow | undefined;
+        const row = prepared(db, SELECT_SESSION).get(id, now) as SessionRow | undefined;
         return row === undefined ? null : sessionOf(row);
       }),
     extendSession: (id, expiresAt) =>
@@ -311,11 +378,8 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       run((db) => {
         db.prepare('DELETE FROM zv_sessions WHERE user_id = ? AND id <> ?').run(userId, exceptId ?? '');
       }),
-    rememberNonce: (sessionId, nonce, expiresAt) =>
-      run((db) => {
-        const result = db.prepare('INSERT INTO zv_nonces (session_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(sessionId, nonce, expiresAt);
-        return result.changes === 1;
-      }),
+    rememberNonce: async (sessionId, value, expiresAt) => (await nonce({ kind: 'nonce', sessionId, nonce: value, expiresAt })).fresh,
+    useNonce: (sessionId, value, expiresAt, now) => nonce({ kind: 'nonce', sessionId, nonce: value, expiresAt, now }),
     takeToken: (key: string, policy: BucketPolicy, now: number, cost = 1) =>
       run((db) => {
         // One statement computes the refill and the take, so two processes cannot both spend the last token.

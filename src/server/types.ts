@@ -362,6 +362,18 @@ export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>
   rememberNonce(sessionId: string, nonce: string, expiresAt: number): Promise<boolean>;
 
   /**
+   * The verified-request fast path (optional; the three built-in stores have
+   * it): in one atomic step, reads the session as stored now and records the
+   * nonce only if that session is live at `now` (`expires_at > now`). A
+   * session revoked or logged out anywhere before this step is `null` here,
+   * so a server that skipped {@link getSession} for a busy session still
+   * refuses it at once; without this method the server reads the session on
+   * every request instead.
+   * @returns the live session (`null` when missing or expired; then no nonce is recorded) and whether the nonce was new
+   */
+  useNonce?(sessionId: string, nonce: string, expiresAt: number, now: number): Promise<{ session: StoredSession | null; fresh: boolean }>;
+
+  /**
    * Takes `cost` tokens (negative refunds) from the bucket `key`.
    * @returns whether the tokens were available (a refund always succeeds),
    *   and when the bucket will next have a token

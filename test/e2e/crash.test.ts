@@ -68,6 +68,15 @@ function crashable(store: ServerStore): ServerStore {
       hit(owners.get(sessionId));
       return store.rememberNonce(sessionId, nonce, expiresAt);
     },
+    // The server records nonces through useNonce when the store has it: the same write.
+    ...(store.useNonce === undefined
+      ? {}
+      : {
+          useNonce: async (sessionId: string, nonce: string, expiresAt: number, now: number) => {
+            hit(owners.get(sessionId));
+            return (store.useNonce as NonNullable<ServerStore['useNonce']>)(sessionId, nonce, expiresAt, now);
+          },
+        }),
     updateUserRecord: async (userId, record, now) => {
       hit(userId.split('\u0000')[0]);
       return store.updateUserRecord(userId, record, now);
