@@ -43,3 +43,5 @@ export type { Contact } from './sharing/directory.js';
 export type { Role } from '../formats/grant.js';
 export { formatRecoveryKey, parseRecoveryKey } from '../formats/recovery-key.js';
 export type { FetchFn } from '../transport.js';
+export type { SecurityLogEntry, SecurityLogOptions } from './log/index.js';
+export type { LogType as SecurityLogType } from '../formats/log-entry.js';

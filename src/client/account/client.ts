@@ -364,7 +364,6 @@ export class Client {
           signing: () => keys.signing(),
           rootKey: () => keys.rootKey(),
           signal: device.signal,
-          log,
         },
         { name: device.remember.name, known: device.deviceId },
       );

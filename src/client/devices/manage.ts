@@ -37,7 +37,7 @@ import { localDevices, rootCheckOf } from './local.js';
 import { defaultDeviceName } from './name.js';
 import { addToRegistry, deleteDeviceSlot, readRegistry, removeFromRegistry, writeDeviceSlot } from './registry.js';
 import { sealDeviceSlot } from './slot.js';
-import type { AppendHost } from '../log/host.js';
+import type { AppendHost, AppendKeys } from '../log/host.js';
 import { recordEvent } from '../log/append.js';
 
 /** What the device code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
@@ -50,8 +50,10 @@ export interface DeviceHost {
   readonly signing: () => SigningKey;
   readonly rootKey: () => Uint8Array;
   readonly signal?: AbortSignal | undefined;
-  /** Where `device_added` / `device_revoked` entries are recorded (docs/security-log.md); none when absent. */
+  /** Where `device_revoked` entries are recorded (docs/security-log.md); none when absent. */
   readonly log?: AppendHost | undefined;
+  /** The session's keys, when it has them: a device remembered at login signs its `device_added` entry with them. */
+  readonly keys?: AppendKeys | undefined;
 }
 
 /** Options of {@link rememberDevice}. */
@@ -95,7 +97,7 @@ export async function rememberDevice(host: DeviceHost, input: RememberInput): Pr
     await writeDeviceSlot(store, deviceId, await sealDeviceSlot({ rootKey: host.rootKey(), unlockKey: keys.unlockKey, userId, deviceId }));
     undo.push(() => deleteDeviceSlot(store, deviceId));
     await postJson(host.endpoint, '/devices', { deviceId, name, signingKey: toBase64url(keys.signingKey) }, { key: host.signing(), signal: host.signal });
-    await recordEvent(host.log && { ...host.log, deviceId }, 'device_added', deviceId);
+    await recordEvent(host.keys && { ...host, keys: host.keys, deviceId }, 'device_added', deviceId);
     return deviceId;
   } catch (err) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
