@@ -41,6 +41,9 @@ interface Rows {
   set(userId: string, seq: number, entry: Uint8Array): Promise<void>;
   drop(userId: string, seq: number): Promise<void>;
   insert(userId: string, seq: number, entry: Uint8Array): Promise<void>;
+  /** The account's sealed pin record (`_zv/security-log`) as stored, and putting an old copy back. */
+  pin(userId: string): Promise<Uint8Array>;
+  setPin(userId: string, data: Uint8Array): Promise<void>;
 }
 
 interface Backend {
@@ -64,6 +67,8 @@ function sqliteBackend(): Backend {
         set: async (userId, seq, entry) => void db.prepare('UPDATE zv_log SET entry = ? WHERE user_id = ? AND seq = ?').run(Buffer.from(entry), userId, seq),
         drop: async (userId, seq) => void db.prepare('DELETE FROM zv_log WHERE user_id = ? AND seq = ?').run(userId, seq),
         insert: async (userId, seq, entry) => void db.prepare('INSERT INTO zv_log (user_id, seq, entry, created_at) VALUES (?, ?, ?, 0)').run(userId, seq, Buffer.from(entry)),
+        pin: async (userId) => Uint8Array.from((db.prepare("SELECT data FROM zv_blobs WHERE owner = ? AND vault = '_zv' AND id = 'security-log'").get(userId) as { data: Buffer }).data),
+        setPin: async (userId, data) => void db.prepare("UPDATE zv_blobs SET data = ? WHERE owner = ? AND vault = '_zv' AND id = 'security-log'").run(Buffer.from(data), userId),
       };
     },
   };
@@ -89,6 +94,8 @@ function postgresBackend(url: string): Backend {
         set: async (userId, seq, entry) => void (await q(`UPDATE ${prefix}log SET entry = $1 WHERE user_id = $2 AND seq = $3`, [Buffer.from(entry), userId, seq])),
         drop: async (userId, seq) => void (await q(`DELETE FROM ${prefix}log WHERE user_id = $1 AND seq = $2`, [userId, seq])),
         insert: async (userId, seq, entry) => void (await q(`INSERT INTO ${prefix}log (user_id, seq, entry, created_at) VALUES ($1, $2, $3, 0)`, [userId, seq, Buffer.from(entry)])),
+        pin: async (userId) => Uint8Array.from((await q(`SELECT data FROM ${prefix}blobs WHERE owner = $1 AND vault = '_zv' AND id = 'security-log'`, [userId]))[0]?.data as Buffer),
+        setPin: async (userId, data) => void (await q(`UPDATE ${prefix}blobs SET data = $1 WHERE owner = $2 AND vault = '_zv' AND id = 'security-log'`, [Buffer.from(data), userId])),
       };
     },
   };
@@ -174,6 +181,18 @@ for (const backend of backends) {
       // The pin is in the account's sealed records: a new login elsewhere holds the server to it.
       const elsewhere = await client().login({ userId, password });
       await expect(elsewhere.securityLog()).rejects.toMatchObject({ code: 'ROLLBACK' });
+    });
+
+    test('an older pin record served back does not fool the session that saw the newer head: ROLLBACK', async () => {
+      const { userId, session } = await account();
+      await session.securityLog();
+      const older = await rows.pin(userId); // pinned at 3
+      await session.changePassword({ newPassword: 'third password' });
+      expect(await session.securityLog({ since: 3 })).toHaveLength(1); // pinned at 4
+      // The server puts the old pin record back and drops the entry pinned since.
+      await rows.setPin(userId, older);
+      await rows.drop(userId, 4);
+      await expect(session.securityLog()).rejects.toMatchObject({ code: 'ROLLBACK' });
     });
 
     test('a fork below the pin fails, even with every server entry re-signed: ROLLBACK', async () => {

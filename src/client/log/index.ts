@@ -13,7 +13,7 @@ import { bytesField, requestJson } from '../api.js';
 import { retryOnConflict } from '../retry.js';
 import type { LogHost } from './host.js';
 import { loadLogPin, saveLogPin } from './pin.js';
-import { verifyLogRun } from './verify.js';
+import { verifyLogRun, type LogPin } from './verify.js';
 
 export type { AppendHost, AppendKeys, LogHost } from './host.js';
 export { appendEntry, recordEvent } from './append.js';
@@ -57,6 +57,9 @@ function badResponse(): ZeroVaultError {
   return new ZeroVaultError('NETWORK', 'invalid server response');
 }
 
+/** The newest head each session verified (keyed by its keys object, which lives as long as the session). */
+const pinned = new WeakMap<object, LogPin>();
+
 /** The server's published log key. */
 async function serverKey(host: LogHost): Promise<Uint8Array> {
   const reply = await requestJson(host.endpoint, 'GET', '/log/key', undefined);
@@ -93,10 +96,15 @@ export async function securityLog(host: LogHost, options: SecurityLogOptions = {
   const keys = { client: host.keys.keyring().ed25519.publicKey, server: await serverKey(host) };
   return retryOnConflict(async () => {
     const stored = await loadLogPin(host);
-    const from = Math.min(since, stored.pin.seq);
-    const entries = verifyLogRun({ userId: host.userId, entries: await fetchEntries(host, from), from, pin: stored.pin, keys });
+    // The newest head this session saw stands even when the store serves an older pin record.
+    const known = pinned.get(host.keys);
+    const pin = known !== undefined && known.seq > stored.pin.seq ? known : stored.pin;
+    const from = Math.min(since, pin.seq);
+    const entries = verifyLogRun({ userId: host.userId, entries: await fetchEntries(host, from), from, pin, keys });
     const last = entries[entries.length - 1];
-    if (last !== undefined && last.seq > stored.pin.seq) await saveLogPin(host, stored, { seq: last.seq, head: last.hash });
+    const head = last === undefined || last.seq <= pin.seq ? pin : { seq: last.seq, head: last.hash };
+    if (head.seq > stored.pin.seq) await saveLogPin(host, stored, head);
+    pinned.set(host.keys, head);
     return entries.filter((e) => e.seq > since).map(view);
   });
 }
