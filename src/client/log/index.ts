@@ -1,8 +1,11 @@
 /**
- * The security-log code, loaded on demand (`on-demand.ts`): reading the
- * account's log as verified entries (`session.securityLog`) and appending
- * the client-signed entries of the operations the account's own clients
- * perform (`docs/security-log.md`).
+ * The security-log code: reading the account's log as verified entries
+ * (`session.securityLog`) and appending the client-signed entries of the
+ * operations the account's own clients perform (`docs/security-log.md`).
+ * Never in the page's first chunk: the session reaches it through the
+ * sharing code it loads at login (`client/sharing/index.ts` re-exports it),
+ * and the device, passkey, MFA, sharing and rotation code, all loaded on
+ * demand, import `append.ts`.
  *
  * @module
  */
@@ -57,6 +60,9 @@ function badResponse(): ZeroVaultError {
   return new ZeroVaultError('NETWORK', 'invalid server response');
 }
 
+/** Entries one read takes at most: a server paging forever is refused, not followed. */
+const MAX_ENTRIES = 1_000_000;
+
 /** The newest head each session verified (keyed by its keys object, which lives as long as the session). */
 const pinned = new WeakMap<object, LogPin>();
 
@@ -77,9 +83,14 @@ async function fetchEntries(host: LogHost, from: number): Promise<Uint8Array[]> 
     if (!Array.isArray(entries) || typeof more !== 'boolean') throw badResponse();
     for (const text of entries as unknown[]) {
       if (typeof text !== 'string') throw badResponse();
-      out.push(fromBase64url(text, 'entry'));
+      try {
+        out.push(fromBase64url(text, 'entry'));
+      } catch {
+        throw badResponse();
+      }
     }
     if (!more || entries.length === 0) return out;
+    if (out.length > MAX_ENTRIES) throw badResponse();
   }
 }
 
