@@ -44,4 +44,4 @@ export type { Role } from '../formats/grant.js';
 export { formatRecoveryKey, parseRecoveryKey } from '../formats/recovery-key.js';
 export type { FetchFn } from '../transport.js';
 export type { SecurityLogEntry, SecurityLogOptions } from './log/index.js';
-export type { LogType as SecurityLogType } from '../formats/log-entry.js';
+export type { LogSigner as SecurityLogSigner, LogType as SecurityLogType } from '../formats/log-entry.js';
