@@ -293,4 +293,25 @@ describe('the account’s own operations, each a client-signed entry', () => {
       ['session_revoked', 'server', true, '-'],
     ]);
   });
+
+  test('sharing: granted, changed and revoked, each naming the vault and the member; the revocation’s rotation too', async () => {
+    const running = await startServer();
+    cleanups.push(() => running.close());
+    const owner = `owner-${toBase64url(randomBytes(6)).toLowerCase()}@example.com`;
+    const member = `member-${toBase64url(randomBytes(6)).toLowerCase()}@example.com`;
+    await (await sdk(running).register({ userId: member, password: 'member password' })).logout();
+    const session = await sdk(running).register({ userId: owner, password: 'owner password' });
+    const vault = await session.vault('plans');
+    await vault.put('a', new Uint8Array([1]));
+    await vault.share({ userId: member, role: 'read' });
+    await vault.share({ userId: member, role: 'write' });
+    await vault.revoke({ userId: member });
+    const ours = (await session.securityLog()).filter((e) => e.by === 'client').map((e) => [e.type, e.details]);
+    expect(ours).toEqual([
+      ['share_granted', JSON.stringify({ vault: 'plans', userId: member, role: 'read' })],
+      ['share_changed', JSON.stringify({ vault: 'plans', userId: member, role: 'write' })],
+      ['share_revoked', JSON.stringify({ vault: 'plans', userId: member })],
+      ['vault_rotated', 'plans'],
+    ]);
+  });
 });
