@@ -13,6 +13,7 @@ import type { Pool } from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { URI, type TOTP } from 'otpauth';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Client } from '../../src/client/index.js';
 import type { Session } from '../../src/client/account/session.js';
@@ -313,5 +314,22 @@ describe('the account’s own operations, each a client-signed entry', () => {
       ['share_revoked', JSON.stringify({ vault: 'plans', userId: member })],
       ['vault_rotated', 'plans'],
     ]);
+  });
+
+  test('TOTP turned on and off, and a wrong code at a later sign-in (mfa_failed, by the server)', async () => {
+    const running = await startServer();
+    cleanups.push(() => running.close());
+    const userId = `totp-${toBase64url(randomBytes(6)).toLowerCase()}@example.com`;
+    const session = await sdk(running).register({ userId, password: 'a password' });
+    const enrolment = await session.enrollTotp();
+    const app = URI.parse(enrolment.uri) as TOTP;
+    const right = app.generate({ timestamp: Date.now() });
+    const { recoveryCodes } = await enrolment.confirm(right);
+    const wrong = right === '000000' ? '111111' : '000000';
+    await expect(sdk(running).login({ userId, password: 'a password', totp: wrong })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+    await session.disableTotp({ code: recoveryCodes[0] as string });
+    const types = (await session.securityLog()).map((e) => `${e.by}:${e.type}`);
+    // The client ends the pending session a wrong code leaves behind: that is a session revoked too.
+    expect(types.filter((t) => t !== 'server:login')).toEqual(['client:totp_enabled', 'server:mfa_failed', 'server:session_revoked', 'client:totp_disabled']);
   });
 });
