@@ -79,8 +79,8 @@ async function append(log: LogStore, server: ServerLog, call: Call): Promise<Res
   if (parsed.by !== 'client') throw invalid('only client-signed entries can be appended');
   const userId = call.session.userId;
   const key = await identityKey(call);
-  // The server's own key stands in for the server half: a client entry never uses it.
-  if (key !== null && !verifyLogEntry(userId, parsed, { client: key, server: new Uint8Array(32) })) throw invalid('entry signature does not verify');
+  // `parsed` is a client entry (checked above): only the client key is ever used.
+  if (key !== null && !verifyLogEntry(userId, parsed, { client: key, server: key })) throw invalid('entry signature does not verify');
   await server.serial(userId, async () => {
     const link = nextLink(await log.lastLogEntry(userId));
     if (parsed.seq !== link.seq || !equal(parsed.prevHash, link.prevHash)) throw new ZeroVaultError('CONFLICT', 'the security log changed meanwhile');
