@@ -5,7 +5,7 @@
  *   user-ids-v1.json, recovery-keys-v1.json, slots-v1.json, manifest-v1.json,
  *   frames-v1.json, record-signatures-v1.json, key-events-v1.json,
  *   grants-v1.json, membership-v1.json, safety-numbers-v1.json, device-v1.json,
- *   device-slot-v1.json, passkey-slot-v1.json
+ *   device-slot-v1.json, passkey-slot-v1.json, security-log-v1.json
  *
  * Deterministic: fixed keys and ids, Ed25519's deterministic signatures, and
  * injected randomness where a format seals (slot wraps, grants). Each invalid
@@ -21,6 +21,7 @@ import { frameVectors, manifestVectors, recordSignatureVectors, recoveryKeyVecto
 import { deviceVectors } from './format-vectors-device.js';
 import { deviceSlotVectors } from './format-vectors-device-slot.js';
 import { passkeySlotVectors } from './format-vectors-passkey-slot.js';
+import { logVectors } from './format-vectors-log.js';
 import { grantVectors, keyEventVectors, membershipVectors, safetyNumberVectors } from './format-vectors-sharing.js';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'vectors', 'zerovault');
@@ -39,6 +40,7 @@ const files: [string, () => Promise<object>][] = [
   ['device-v1.json', deviceVectors],
   ['device-slot-v1.json', deviceSlotVectors],
   ['passkey-slot-v1.json', passkeySlotVectors],
+  ['security-log-v1.json', logVectors],
 ];
 
 const only = process.argv.slice(2);

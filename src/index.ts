@@ -73,6 +73,8 @@ export type {
   VaultRecord,
   VaultRole,
 } from './client/index.js';
+/** The security log's entries (`session.securityLog`, docs/security-log.md). */
+export type { SecurityLogEntry, SecurityLogOptions, SecurityLogSigner, SecurityLogType } from './client/index.js';
 export { memoryStore, restStore } from './store/index.js';
 export type {
   BatchBlobStore,

@@ -144,13 +144,13 @@ describe('architecture', () => {
   test('client/sharing/ is a lazy boundary: outside it, only import() and import type reach it', () => {
     expect(staticImportsInto(join(src, 'client', 'sharing'))).toEqual([]);
     // The check itself sees a sharing module's dynamic import (or it could pass by reading nothing).
-    const session = readFileSync(join(src, 'client', 'account', 'session.ts'), 'utf8');
+    const session = readFileSync(join(src, 'client', 'account', 'session-vaults.ts'), 'utf8');
     expect([...session.matchAll(IMPORT)].some((m) => m[3]?.includes('sharing/'))).toBe(true);
   });
 
   test('client/devices/ is a lazy boundary too: device code loads with the first device call', () => {
     expect(staticImportsInto(join(src, 'client', 'devices'))).toEqual([]);
-    const client = readFileSync(join(src, 'client', 'account', 'client.ts'), 'utf8');
+    const client = readFileSync(join(src, 'client', 'account', 'session-devices.ts'), 'utf8');
     expect([...client.matchAll(IMPORT)].some((m) => m[3]?.includes('devices/'))).toBe(true);
   });
 

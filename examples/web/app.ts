@@ -10,12 +10,14 @@
  * (`client.resume()`). Signing in, out and noticing that the server ended
  * the session live in `account.ts`; the Devices view in `devices.ts`; the
  * Security view (two-step verification, recovery codes, passkeys) in
- * `security.ts`, and the sign-in form's code step in `signin-factor.ts`.
+ * `security.ts`, the Activity view (the account's verified security log) in
+ * `activity.ts`, and the sign-in form's code step in `signin-factor.ts`.
  */
 import { Client, isZeroVaultError, type ClientOptions, type Session } from 'zerovault';
 import { createWorkerKsf } from 'zerovault/ksf-worker';
 import { Account, type SignOutReason } from './account.js';
 import { devicesView } from './devices.js';
+import { activityView } from './activity.js';
 import { SIGNED_OUT, describeError } from './messages.js';
 import { securityView } from './security.js';
 import { CodeRefused, SignInCancelled, factorStep, signInWithCode } from './signin-factor.js';
@@ -69,6 +71,8 @@ const securityPanel = byId('security-panel');
 const navNotes = byId<HTMLButtonElement>('nav-notes');
 const navDevices = byId<HTMLButtonElement>('nav-devices');
 const navSecurity = byId<HTMLButtonElement>('nav-security');
+const activityPanel = byId('activity-panel');
+const navActivity = byId<HTMLButtonElement>('nav-activity');
 const passkeySignIn = byId('passkey-signin');
 const noteForm = byId<HTMLFormElement>('note-form');
 const noteTitle = byId<HTMLInputElement>('note-title');
@@ -129,10 +133,13 @@ async function loadNotes(): Promise<void> {
   renderNotes(notes);
 }
 
-function showView(view: 'notes' | 'devices' | 'security'): void {
+function showView(view: 'notes' | 'devices' | 'security' | 'activity'): void {
   notesPanel.hidden = view !== 'notes';
   devicesPanel.hidden = view !== 'devices';
   securityPanel.hidden = view !== 'security';
+  activityPanel.hidden = view !== 'activity';
+  navActivity.setAttribute('aria-pressed', String(view === 'activity'));
+  if (view === 'activity') void activity.show();
   navNotes.setAttribute('aria-pressed', String(view === 'notes'));
   navDevices.setAttribute('aria-pressed', String(view === 'devices'));
   navSecurity.setAttribute('aria-pressed', String(view === 'security'));
@@ -181,6 +188,7 @@ function showSignInForm(): void {
   notesPanel.hidden = true;
   devicesPanel.hidden = true;
   securityPanel.hidden = true;
+  activityPanel.hidden = true;
   account.hidden = true;
   factor.hide();
   authPanel.hidden = false;
@@ -215,6 +223,7 @@ function showSignedOut(reason: SignOutReason, userId: string): void {
   renderServerRows(null);
   devices.clear();
   security.clear();
+  activity.clear();
   showError(noteNotice, null);
   showSignInForm();
   showError(authNotice, SIGNED_OUT[reason]);
@@ -360,6 +369,7 @@ async function signOut(reason: 'signed-out' | 'forgot-device'): Promise<void> {
 
 const devices = devicesView({ account: user, forgetThisDevice: () => signOut('forgot-device'), messageOf, setBusy });
 const security = securityView({ account: user, messageOf, setBusy });
+const activity = activityView({ account: user, messageOf });
 const factor = factorStep();
 
 tabLogin.addEventListener('click', () => setMode('login'));
@@ -382,6 +392,7 @@ noteCancel.addEventListener('click', resetComposer);
 navNotes.addEventListener('click', () => showView('notes'));
 navDevices.addEventListener('click', () => showView('devices'));
 navSecurity.addEventListener('click', () => showView('security'));
+navActivity.addEventListener('click', () => showView('activity'));
 byId('passkey-submit').addEventListener('click', () => void authenticateWithPasskey());
 byId('logout').addEventListener('click', () => void signOut('signed-out'));
 byId('note-list').addEventListener('click', (event) => {

@@ -100,6 +100,7 @@ function labelOf(row: StoredRow): string {
   if (row.vault === '_zv' && row.id.startsWith('device-slot.')) return 'Device slot: your root key, sealed to one remembered device’s key (its secret never leaves that browser)';
   if (row.vault === '_zv' && row.id === 'passkeys') return 'Passkey list: names and ids of your passkeys, sealed under your root key';
   if (row.vault === '_zv' && row.id.startsWith('passkey-slot.')) return 'Passkey slot: your root key, sealed to a key that only this passkey’s PRF output opens (it never leaves the browser)';
+  if (row.vault === '_zv' && row.id === 'security-log') return 'Activity pin: the last security-log entry your devices checked, sealed (a shortened or rewritten log is caught)';
   if (row.id === '_zv.manifest') return 'Vault manifest (rollback detection), sealed';
   return 'A sealed record: wrapped data key, nonce, commitment, ciphertext';
 }

@@ -59,3 +59,5 @@ export type { AccessReviewEntry } from './sharing/access-review.js';
 export type { Role } from '../formats/grant.js';
 export { formatRecoveryKey, parseRecoveryKey } from '../formats/recovery-key.js';
 export type { FetchFn } from '../transport.js';
+export type { SecurityLogEntry, SecurityLogOptions } from './log/index.js';
+export type { LogSigner as SecurityLogSigner, LogType as SecurityLogType } from '../formats/log-entry.js';

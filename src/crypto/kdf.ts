@@ -38,6 +38,8 @@ export const LABELS = Object.freeze({
   serverAtRest: 'zerovault/v1/server/at-rest',
   /** Server setup → the 32-byte Ed25519 seed that signs access tokens for the app's own routes. */
   tokenSigningKey: 'zerovault/v1/token-signing-key',
+  /** Server setup → the 32-byte Ed25519 seed that signs the server's security-log entries (`formats/log-entry.ts`). */
+  serverLogKey: 'zerovault/v1/server/security-log-key',
   /** Server setup → the AES-256-GCM key that seals TOTP secrets at rest (AAD binds the user). */
   serverTotpSecret: 'zerovault/v1/server/totp-secret',
   /** Server setup → the HMAC-SHA-256 key that recovery codes are hashed under before storage. */

@@ -231,7 +231,7 @@ async function loginFinish(devices: DeviceStore, call: RouteCall<null>): Promise
   }
   await devices.touchDevice(userId, deviceId, now, context.address ?? null);
   await context.store.takeToken(deviceBucket(userId, deviceId), context.limits.userLoginLimit, now, -1);
-  context.emit({ type: 'login', userId, reason: 'device', ...where(context) });
+  context.emit({ type: 'login', userId, reason: 'device', deviceId, ...where(context) });
   return json(200, { sessionId: session.id, expiresAt: session.expiresAt, ephemeral: toBase64url(serverEphemeral) });
 }
 

@@ -49,5 +49,6 @@ export type {
   TokenOptions,
   ZeroVaultServer,
 } from './index.js';
+export type { LogStore, StoredLogEntry } from './index.js';
 export { sqliteServerStore, type SqliteServerStoreOptions } from './sqlite.js';
 export { postgresServerStore, type PostgresServerStoreOptions } from './postgres.js';

@@ -43,3 +43,5 @@ export type {
   StoredMfa,
   StoredSession,
 } from './types.js';
+// The security log's half of a custom database (docs/security-log.md).
+export type { LogStore, StoredLogEntry } from './types.js';

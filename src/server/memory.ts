@@ -9,6 +9,7 @@ import { memoryStore } from '../store/memory.js';
 import type { BlobStore } from '../store/types.js';
 import { refill } from './bucket.js';
 import { memoryPasskeys } from './memory-passkeys.js';
+import { memoryLog } from './log-store.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type ServerStore, type StoredDevice, type StoredGrant, type StoredSession } from './types.js';
 
 interface MemoryMfa {
@@ -205,6 +206,7 @@ export function memoryServerStore(): ServerStore {
       if (device !== undefined) devices.set(key, { ...device, lastSeenAt: at, lastAddress: address });
     },
     ...memoryPasskeys(sessions, byteOrder),
+    ...memoryLog(),
     async getMfa(userId) {
       const entry = mfa.get(userId);
       if (entry === undefined || (entry.sealedTotpSecret === null && entry.recoveryCodes.size === 0)) return null;

@@ -24,6 +24,7 @@ import { postgresDevices, type Transaction } from './postgres-devices.js';
 import { postgresGrants } from './postgres-grants.js';
 import { postgresPasskeys } from './postgres-passkeys.js';
 import { postgresMfa } from './postgres-mfa.js';
+import { postgresLog, postgresLogSchema } from './postgres-log.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { groupCommit } from './group-commit.js';
 import { bytes, int, textOrNull } from './postgres-values.js';
@@ -70,7 +71,8 @@ ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS mfa TEXT;
 ALTER TABLE ${p}sessions ADD COLUMN IF NOT EXISTS mfa_tries INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS ${p}mfa (user_id TEXT COLLATE "C" PRIMARY KEY, totp_secret BYTEA, totp_confirmed BOOLEAN NOT NULL DEFAULT FALSE, totp_last_step BIGINT, strict BOOLEAN NOT NULL DEFAULT FALSE, updated_at BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${p}recovery_codes (user_id TEXT COLLATE "C" NOT NULL, code_hash BYTEA NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (user_id, code_hash));
-`;
+-- Upgrades a database created before the security log, in place.
+${postgresLogSchema(p)}`;
 }
 
 function storageError(cause: unknown): ZeroVaultError {
@@ -363,6 +365,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     ...postgresDevices({ prefix: p, query, transaction }),
     ...postgresPasskeys({ prefix: p, query, transaction }),
     ...postgresMfa({ prefix: p, query, transaction }),
+    ...postgresLog({ prefix: p, query }),
     async purgeExpired(now) {
       await affected(`DELETE FROM ${p}pending WHERE expires_at <= $1`, [now]);
       await affected(`DELETE FROM ${p}sessions WHERE expires_at <= $1`, [now]);

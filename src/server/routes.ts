@@ -19,6 +19,9 @@ import { sharingOf, sharingRoutes } from './sharing-routes.js';
 import { mfaOf } from './mfa-store.js';
 import { mfaRoutes } from './mfa-routes.js';
 import { issueToken, publishJwks } from './token-routes.js';
+import { logRoutes } from './log-routes.js';
+import { logOf } from './log-store.js';
+import type { ServerLog } from './log.js';
 import type { ServerStore, StoredSession } from './types.js';
 
 /** The caller's own blobs: `/blobs/:vault[/:id]` over `store.blobs(userId)`. */
@@ -40,15 +43,17 @@ function ownBlob(handler: (call: BlobCall) => Promise<Response>, withId: boolean
  * are 404, which tells clients to skip sharing); the device rows likewise
  * only with the device methods, the MFA rows only with the MFA methods, and
  * the passkey rows only with the passkey methods and the server's
- * `passkeys` option (the relying party).
+ * `passkeys` option (the relying party), and the security-log rows only
+ * with the log methods and the server's log.
  * A row's `pending` lists the pending sessions it serves; every other row
  * answers a pending session 403 `MFA_REQUIRED`.
  */
-export function routeTable(store: ServerStore, options: { passkeys?: PasskeyOptions | undefined } = {}): Route[] {
+export function routeTable(store: ServerStore, options: { passkeys?: PasskeyOptions | undefined; log?: ServerLog | undefined } = {}): Route[] {
   const sharing = sharingOf(store);
   const devices = devicesOf(store);
   const passkeys = options.passkeys === undefined ? null : passkeysOf(store);
   const mfa = mfaOf(store);
+  const log = logOf(store);
   return [
     { method: 'POST', pattern: '/register/start', auth: 'none', body: 'small', handler: (c) => registerStart(c.context, c.body) },
     { method: 'POST', pattern: '/register/finish', auth: 'optional', body: 'small', handler: (c) => registerFinish(c.context, c.body, c.session) },
@@ -66,5 +71,6 @@ export function routeTable(store: ServerStore, options: { passkeys?: PasskeyOpti
     ...(devices === null ? [] : deviceRoutes(devices)),
     ...(passkeys === null || options.passkeys === undefined ? [] : passkeyRoutes(passkeys, options.passkeys, mfa)),
     ...(mfa === null ? [] : mfaRoutes(mfa)),
+    ...(log === null || options.log === undefined ? [] : logRoutes(log, options.log)),
   ];
 }

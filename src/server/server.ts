@@ -38,6 +38,8 @@ import { mfaKeys, type MfaKeys } from './mfa-secrets.js';
 import { createRouter, type MfaMode, type Route, type RouteCall, type RouteContext } from './router.js';
 import { routeTable } from './routes.js';
 import { SessionCache } from './session-cache.js';
+import { createServerLog } from './log.js';
+import { logOf } from './log-store.js';
 import { atRestKey, claimSession, renewSession, verifyClaim, VerificationError, type ClaimedSession } from './sessions.js';
 import { createTokenSigner, tokenSettings, type TokenOptions } from './tokens.js';
 import type { MeterProvider } from '@opentelemetry/api';
@@ -278,7 +280,9 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
   const lifetimes = { idleMs: limits.sessionTtlMs, maxMs: limits.sessionMaxLifetimeMs };
   const tokens = createTokenSigner(setup, tokenSettings(options.tokens));
   const cors = corsPolicy(options.cors);
-  const router = createRouter(routeTable(store, { passkeys: options.passkeys }));
+  // Server-signed security-log entries for the events that concern an account (docs/security-log.md).
+  const securityLog = createServerLog(setup, store, logOf(store), now, () => emit({ type: 'error', reason: 'security-log-failed' }));
+  const router = createRouter(routeTable(store, { passkeys: options.passkeys, log: securityLog }));
   const passkeysOn = options.passkeys !== undefined && passkeysOf(store) !== null;
   const key: Promise<AesGcmKey> = atRestKey(setup);
   key.catch(() => undefined); // a failure surfaces at the first request, as a 500 + `error` event
@@ -302,6 +306,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     telemetry.event(full);
     // Wrong second factors are counted per account for the threat policy (never throws).
     if (full.type === 'mfa_failed' && full.userId !== undefined) void threats.observe('factor_failed', { userId: full.userId });
+    securityLog.record(full);
     for (const type of [event.type, '*']) {
       for (const listener of listeners.get(type) ?? []) {
         try {
@@ -412,7 +417,10 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
 
     // Step 5.
     const mfa = { mode: mfaMode, issuer: totpIssuer, keys: await mfaKeysReady, passkeys: passkeysOn };
-    const context: RouteContext = { store, key: await key, limits, now, emit, setup, tokens, mfa, ...(address === undefined ? {} : { address }) };
+    // The session's device goes with the events about its own account (the security log shows it).
+    const deviceId = session?.deviceId;
+    const sessionEmit = deviceId === undefined ? emit : (event: Omit<ServerEvent, 'at'>) => emit(event.userId === session?.userId && event.deviceId === undefined ? { ...event, deviceId } : event);
+    const context: RouteContext = { store, key: await key, limits, now, emit: sessionEmit, setup, tokens, mfa, ...(address === undefined ? {} : { address }) };
     const response = await invoke(route, {
       context,
       session,

@@ -29,6 +29,7 @@ import { sqlitePasskeys } from './sqlite-passkeys.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { sqliteMfa } from './sqlite-mfa.js';
 import { groupCommit } from './group-commit.js';
+import { SQLITE_LOG_SCHEMA, sqliteLog } from './sqlite-log.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredSession } from './types.js';
 
 /** Options for {@link sqliteServerStore}. */
@@ -183,6 +184,8 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       db.exec(SCHEMA);
       migrate(db);
+      // New tables need no migration step: an older file gains them here.
+      db.exec(SQLITE_LOG_SCHEMA);
       return db;
     })();
     return opened;
@@ -421,6 +424,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
     ...sqliteDevices(run),
     ...sqlitePasskeys(run),
     ...sqliteMfa(run),
+    ...sqliteLog(run),
     purgeExpired: (now) =>
       run((db) => {
         db.prepare('DELETE FROM zv_pending WHERE expires_at <= ?').run(now);

@@ -311,6 +311,31 @@ export interface PasskeyStore {
   usePasskey(credentialId: string, counter: number, at: number, address: string | null): Promise<boolean>;
 }
 
+/** A security-log entry as stored: its number and the signed bytes exactly as received or made. */
+export interface StoredLogEntry {
+  readonly seq: number;
+  readonly entry: Uint8Array;
+}
+
+/**
+ * The security-log half of a database (`docs/security-log.md`): each
+ * account's hash-chained entries, kept and served as the bytes they were
+ * signed as. The store never parses them (the client judges). Every method is
+ * atomic on its own.
+ */
+export interface LogStore {
+  /**
+   * Appends `entry` to `userId`'s log as number `seq`, which must be the
+   * log's last number + 1 (1 for an empty log). `CONFLICT` otherwise
+   * (another append won the race); nothing is written then.
+   */
+  appendLogEntry(userId: string, seq: number, entry: Uint8Array, now: number): Promise<void>;
+  /** Up to `limit` entries of `userId`'s log with a number above `since`, in order. */
+  getLogEntries(userId: string, since: number, limit: number): Promise<StoredLogEntry[]>;
+  /** The entry with the highest number, or `null` for an empty log. */
+  lastLogEntry(userId: string): Promise<StoredLogEntry | null>;
+}
+
 /**
  * A database for the server. Every method is atomic on its own; the blob
  * half enforces versions inside the database (a conditional update), never by
@@ -323,10 +348,12 @@ export interface PasskeyStore {
  * ignored. The {@link MfaStore} methods likewise: without them the MFA routes
  * answer 404 and no login is ever pending (and `mfa: 'required'` is refused
  * at `createServer`). The {@link PasskeyStore} methods likewise: without
- * them the passkey routes answer 404. `memoryServerStore`,
+ * them the passkey routes answer 404. The {@link LogStore} methods
+ * likewise: without them the security-log routes answer 404 and the server
+ * writes no log entry. `memoryServerStore`,
  * `sqliteServerStore` and `postgresServerStore` implement every half.
  */
-export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>, Partial<MfaStore>, Partial<PasskeyStore> {
+export interface ServerStore extends Partial<SharingStore>, Partial<DeviceStore>, Partial<MfaStore>, Partial<PasskeyStore>, Partial<LogStore> {
   /** The OPAQUE registration record of a user, or `null`. */
   getUserRecord(userId: string): Promise<Uint8Array | null>;
   /** Creates a user. `CONFLICT` when the user exists. */
@@ -433,6 +460,8 @@ export interface ServerEvent {
   readonly address?: string;
   /** A short machine-readable reason, e.g. `bad-finalization`, `session-expired`, `device` (a device login). */
   readonly reason?: string;
+  /** The remembered device involved (a device login, or the device of the request's session), when known. */
+  readonly deviceId?: string;
 }
 
 /** A monitoring listener. Exceptions it throws are caught and ignored. */

@@ -1,6 +1,6 @@
 /**
- * Every TypeScript block of docs/guide.md, docs/browser.md, docs/mfa.md, docs/documents.md and
- * docs/passkeys.md type-checks
+ * Every TypeScript block of docs/guide.md, docs/browser.md, docs/mfa.md, docs/documents.md,
+ * docs/passkeys.md and docs/security-log.md type-checks
  * against the sources, under the repository's strict settings (unused names
  * aside: a snippet may import what the prose talks about).
  *
@@ -21,7 +21,7 @@ import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DOCS = ['docs/guide.md', 'docs/browser.md', 'docs/mfa.md', 'docs/passkeys.md', 'docs/documents.md'];
+const DOCS = ['docs/guide.md', 'docs/browser.md', 'docs/mfa.md', 'docs/passkeys.md', 'docs/documents.md', 'docs/security-log.md'];
 
 /** What the docs' blocks take from the surrounding app or an earlier block. */
 const PRELUDE = `

@@ -76,6 +76,8 @@ const COLUMNS: Readonly<Record<string, Readonly<Record<string, 'meta' | 'sealed'
   },
   mfa: { user_id: 'meta', totp_secret: 'sealed', totp_confirmed: 'meta', totp_last_step: 'meta', strict: 'meta', updated_at: 'meta' },
   recovery_codes: { user_id: 'meta', code_hash: 'sealed', created_at: 'meta' },
+  // The security log: entries signed by the account or the server, in the clear (docs/security-log.md).
+  log: { user_id: 'meta', seq: 'meta', entry: 'public', created_at: 'meta' },
 };
 
 const RECORD_TEXT = 'dump-marker: the quarterly numbers are 42, do not tell anyone';

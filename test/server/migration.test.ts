@@ -18,6 +18,7 @@ import { randomBytes } from '../../src/crypto/random.js';
 import { devicesOf } from '../../src/server/device-store.js';
 import { passkeysOf } from '../../src/server/passkey-store.js';
 import { mfaOf } from '../../src/server/mfa-store.js';
+import { logOf } from '../../src/server/log-store.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
 import type { ServerStore } from '../../src/server/types.js';
@@ -120,6 +121,11 @@ async function checkUpgraded(store: ServerStore): Promise<void> {
   expect(await store.getSession(byPasskey.id, now)).toEqual(byPasskey);
   expect(await passkeys.deletePasskey('alice', passkeyId)).toBe(true);
   expect(await store.getSession(byPasskey.id, now)).toBeNull();
+  // The security log came later still: its table is created in place.
+  const log = logOf(store);
+  if (log === null) throw new Error('log methods missing');
+  await log.appendLogEntry('alice', 1, Uint8Array.of(7), now);
+  expect(await log.getLogEntries('alice', 0, 10)).toEqual([{ seq: 1, entry: Uint8Array.of(7) }]);
 }
 
 /** An access grant stored before grant expiry and access review. */

@@ -20,6 +20,7 @@ import { postgresServerStore } from '../../src/server/postgres.js';
 import { sqliteServerStore } from '../../src/server/sqlite.js';
 import { IDLE_BUCKET_MS } from '../../src/server/types.js';
 import { blobStoreConformance } from '../store/conformance.js';
+import { logStoreConformance } from './log-conformance.js';
 import { addDevice, deviceLogin, newDevice } from './device-harness.js';
 import { BASE, login, register, signed } from './harness.js';
 
@@ -68,6 +69,8 @@ for (const kind of kinds) {
   blobStoreConformance(`${kind.name} server store, blob half`, async () => ({ store: shared.blobs(owner()) }), {
     propertyRuns: kind.name === 'memory' ? 100 : 25,
   });
+
+  logStoreConformance(kind.name, shared);
 
   describe(`${kind.name} server store, accounts and sessions`, () => {
     const now = 1_800_000_000_000;

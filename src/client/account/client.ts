@@ -10,7 +10,6 @@ import { wipe } from '../../crypto/bytes.js';
 import { randomBytes } from '../../crypto/random.js';
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../../errors.js';
 import { ARGON2ID_DEFAULT, assertArgon2idParams } from '../../crypto/ksf.js';
-import { loadOnDemand } from '../../crypto/lazy.js';
 import { normalizeUserId } from '../../formats/user-id.js';
 import { DEFAULT_SUITE } from '../../opaque/suite-names.js';
 import { restStore } from '../../store/rest.js';
@@ -26,6 +25,10 @@ import { PASSWORD_AMR, changePasswordWith } from './credentials.js';
 import { parseRecoveryKey } from '../../formats/recovery-key.js';
 import { guardedStore } from '../guarded-store.js';
 import { createSession, type Session } from './session.js';
+import { sharingCode } from './session-vaults.js';
+// One loader per chunk (the device and passkey code, as the session loads them).
+import { deviceCode } from './session-devices.js';
+import { passkeyCode } from './session-passkeys.js';
 import { unwrapRoot, wrapRoot } from './slots.js';
 import { devicePlaceOf, type DevicePlace } from './device-place.js';
 import type * as Devices from '../devices/index.js';
@@ -47,11 +50,6 @@ export type { ClientOptions, Credentials, PasskeyLoginOptions, RecoverOptions, R
 const DEVICE_AMR: readonly string[] = Object.freeze(['swk']);
 // A passkey login: a hardware-held key with user verification (RFC 8176); it counts as both factors.
 const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user']);
-
-/** The device code, loaded with the first call that needs it (see `device-place.ts`). */
-function deviceCode(): Promise<typeof Devices> {
-  return loadOnDemand(() => import('../devices/index.js'));
-}
 
 /** The zerovault client. One per app; it holds no secrets between sessions. */
 export class Client {
@@ -217,7 +215,7 @@ export class Client {
    */
   async loginWithPasskey(options: PasskeyLoginOptions = {}): Promise<Session> {
     // The passkey code (with its argument checks) loads with the first passkey call, not with the page.
-    const { checkPasskeyLogin, passkeyLogin } = await loadOnDemand(() => import('../passkeys/index.js'));
+    const { checkPasskeyLogin, passkeyLogin } = await passkeyCode();
     const { userId, password, signal } = checkPasskeyLogin(options);
     const done = await passkeyLogin({ endpoint: this.#endpoint, settings: this.#settings, userId, password, signal, storeFor: (signing) => this.#storeFor(() => signing) });
     const keys = new AccountKeys(done.signing);
@@ -269,7 +267,7 @@ export class Client {
     factor: Factor,
     signal: AbortSignal | undefined,
     unlock: (store: BlobStore, exportKey: Uint8Array) => Promise<Uint8Array>,
-    device: { deviceId: string | undefined; remember: Remember },
+    device: { deviceId: string | undefined; remember: Remember; recovered?: boolean },
   ): Promise<Session> {
     const { signing, exportKey } = login;
     let amr = PASSWORD_AMR;
@@ -334,7 +332,12 @@ export class Client {
    * effort), so a half-opened login leaves nothing live.
    * @returns the device the session is bound to
    */
-  async #openSession(userId: string, keys: AccountKeys, rootKey: Uint8Array, device: { deviceId: string | undefined; remember: Remember; signal: AbortSignal | undefined }): Promise<string | undefined> {
+  async #openSession(
+    userId: string,
+    keys: AccountKeys,
+    rootKey: Uint8Array,
+    device: { deviceId: string | undefined; remember: Remember; recovered?: boolean; signal: AbortSignal | undefined },
+  ): Promise<string | undefined> {
     try {
       try {
         const { loadKeyring } = await keyringStore();
@@ -346,16 +349,18 @@ export class Client {
         throw err;
       }
       // The key directory code loads with the first login, not with the page.
-      const { publishKeys } = await loadOnDemand(() => import('../sharing/index.js'));
+      const { publishKeys, recordEvent } = await sharingCode();
       await publishKeys(this.#endpoint, keys.signing(), userId, keys.keyring());
+      // The security log (docs/security-log.md) records a recovery, and a device remembered now.
+      const log = { endpoint: this.#endpoint, userId, keys };
+      if (device.recovered) await recordEvent(log, 'recovery_used');
       if (device.remember === undefined) return device.deviceId;
       const { rememberDevice } = await deviceCode();
       return await rememberDevice(
         {
-          endpoint: this.#endpoint,
+          ...log,
           place: this.#place,
           store: this.#storeFor(() => keys.signing()),
-          userId,
           signing: () => keys.signing(),
           rootKey: () => keys.rootKey(),
           signal: device.signal,
@@ -434,6 +439,6 @@ export class Client {
       }
       return rootKey;
     };
-    return this.#establish(userId, login, factor, signal, unlock, { deviceId: undefined, remember });
+    return this.#establish(userId, login, factor, signal, unlock, { deviceId: undefined, remember, recovered: true });
   }
 }

@@ -45,5 +45,5 @@ export function deviceProver(endpoint: Endpoint, place: DevicePlace, userId: str
 /** What the device code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
 export function deviceHost(s: SessionState, signal: AbortSignal | undefined): Devices.DeviceHost {
   const { keys } = s;
-  return { endpoint: s.endpoint, place: s.place, store: s.store, userId: s.userId, signing: () => keys.signing(), rootKey: () => keys.rootKey(), signal };
+  return { endpoint: s.endpoint, place: s.place, store: s.store, userId: s.userId, signing: () => keys.signing(), rootKey: () => keys.rootKey(), signal, log: s };
 }

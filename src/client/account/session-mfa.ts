@@ -75,6 +75,7 @@ export function mfaCall<T>(s: SessionState, run: (mfa: typeof Mfa, host: EnrolHo
     const host: EnrolHost = {
       endpoint: s.endpoint,
       keys: s.keys,
+      log: s,
       reauthenticate: (options) => reauthenticateSession(s, options),
       confirmed: (amr) => factorConfirmed(s, amr),
     };

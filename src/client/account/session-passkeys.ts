@@ -20,7 +20,7 @@ export function passkeyCode(): Promise<typeof Passkeys> {
 /** What the passkey code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
 export function passkeyHost(s: SessionState, signal: AbortSignal | undefined): Passkeys.PasskeyHost {
   const { keys } = s;
-  const host = { endpoint: s.endpoint, store: s.store, userId: s.userId, signing: () => keys.sessionKey(), rootKey: () => keys.rootKey(), signal };
+  const host = { endpoint: s.endpoint, store: s.store, userId: s.userId, signing: () => keys.sessionKey(), rootKey: () => keys.rootKey(), signal, log: s };
   return keys.isActive ? host : { ...host, enrolled: (reply: Record<string, unknown>) => factorConfirmedBy(s, reply) };
 }
 

@@ -17,6 +17,12 @@ import { keyAccess, ownVaultHost } from '../vault/own-host.js';
 import { openVault, type Vault } from '../vault/vault.js';
 import { refreshKeyring, updateKeyring } from './keyring.js';
 import type { SessionState, VaultOptions } from './types.js';
+import type * as Sharing from '../sharing/index.js';
+
+/** The sharing code (with the security log), loaded at login and with the first sharing or log call. */
+export function sharingCode(): Promise<typeof Sharing> {
+  return loadOnDemand(() => import('../sharing/index.js'));
+}
 
 function keyAccessOf(s: SessionState): KeyAccess {
   return keyAccess(() => s.keys.keyring(), (change) => updateKeyring(s.store, s.keys, change));
@@ -30,7 +36,7 @@ export async function openOwnVault(s: SessionState, sharing: () => Promise<Shari
   }
   const access = keyAccessOf(s);
   // The owner-side sharing code loads only for a vault that has a membership list (see owned-sharing.ts).
-  const [ctx, { OwnedSharing }] = await Promise.all([sharing(), loadOnDemand(() => import('../sharing/index.js'))]);
+  const [ctx, { OwnedSharing }] = await Promise.all([sharing(), sharingCode()]);
   const owned = await OwnedSharing.open(ctx, access, name);
   const manifests = metaManifestStore(store, () => keys.rootKey(), ownManifestId(name));
   return openVault(ownVaultHost(store, keys, access, owned, () => refreshKeyring(store, keys), manifests), name);

@@ -24,7 +24,7 @@ import type { RecoveryCodesOptions, RemovePasskeyOptions, RevokeDeviceOptions, S
 import { deviceCode, deviceHost } from './session-devices.js';
 import { addPasskeyTo, passkeyCode, passkeyHost, passkeyStepUpSession, removePasskeyFrom } from './session-passkeys.js';
 import { credentialContext, mfaCall, reauthenticateSession } from './session-mfa.js';
-import { vaultOf } from './session-vaults.js';
+import { sharingCode, vaultOf } from './session-vaults.js';
 import { endSession } from './session-logout.js';
 import { changePasswordWith, createRecoveryKeyWith } from './credentials.js';
 import type { Contact } from '../sharing/directory.js';
@@ -33,6 +33,7 @@ import type { AccessReviewEntry } from '../sharing/access-review.js';
 import type { Vault } from '../vault/vault.js';
 import { once } from '../once.js';
 import type { AppFetch } from './app-fetch.js';
+import type { SecurityLogEntry, SecurityLogOptions } from '../log/index.js';
 
 let construct: (init: SessionInit) => Session;
 
@@ -197,7 +198,7 @@ export class Session {
 
   /** The session's sharing context, built on first use: the key directory, pins and sharing routes load then, not with the page. */
   readonly #sharing = once(async (): Promise<SharingContext> => {
-    const { createSharingContext } = await loadOnDemand(() => import('../sharing/index.js'));
+    const { createSharingContext } = await sharingCode();
     return createSharingContext({ endpoint: this.#s.endpoint, keys: this.#s.keys, self: this.userId, store: this.#s.store, serverStore: this.#s.serverStore });
   });
 
@@ -324,6 +325,7 @@ export class Session {
     await this.#s.keys.use(async () => {
       await reauthenticateSession(this.#s, options);
       await changePasswordWith(credentialContext(this.#s, options.signal), options.newPassword);
+      await (await sharingCode()).recordEvent(this.#s, 'password_changed');
     });
   }
 
@@ -339,7 +341,9 @@ export class Session {
     this.#s.keys.assertOpen();
     return this.#s.keys.use(async () => {
       await reauthenticateSession(this.#s, options);
-      return createRecoveryKeyWith(credentialContext(this.#s, options.signal));
+      const key = await createRecoveryKeyWith(credentialContext(this.#s, options.signal));
+      await (await sharingCode()).recordEvent(this.#s, 'recovery_key_set');
+      return key;
     });
   }
 
@@ -403,6 +407,20 @@ export class Session {
    */
   async setStrictMfa(options: StrictMfaOptions): Promise<void> {
     return mfaCall(this.#s, (m, host) => m.setStrictMfa(host, options));
+  }
+
+  /**
+   * The account's security log (`docs/security-log.md`): what happened to
+   * it, as entries this account's devices or the server signed, in order,
+   * numbered above `since` (default: all). The log is checked against the
+   * head this account pinned last time (on any device), and the pin moves to
+   * the new head.
+   * @throws `CLOSED`; `INVALID_INPUT`; `ROLLBACK` when the log is truncated,
+   *   reordered or forked against the pin; `DECRYPT_FAILED` when an entry's
+   *   encoding or signature fails (an edited entry, or one the server made up); `NETWORK`
+   */
+  async securityLog(options?: SecurityLogOptions): Promise<SecurityLogEntry[]> {
+    return this.#s.keys.use(async () => (await sharingCode()).securityLog(this.#s, options));
   }
 
   /**

@@ -37,6 +37,8 @@ import { localDevices, rootCheckOf } from './local.js';
 import { defaultDeviceName } from './name.js';
 import { addToRegistry, deleteDeviceSlot, readRegistry, removeFromRegistry, writeDeviceSlot } from './registry.js';
 import { sealDeviceSlot } from './slot.js';
+import type { AppendHost, AppendKeys } from '../log/host.js';
+import { recordEvent } from '../log/append.js';
 
 /** What the device code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
 export interface DeviceHost {
@@ -48,6 +50,10 @@ export interface DeviceHost {
   readonly signing: () => SigningKey;
   readonly rootKey: () => Uint8Array;
   readonly signal?: AbortSignal | undefined;
+  /** Where `device_revoked` entries are recorded (docs/security-log.md); none when absent. */
+  readonly log?: AppendHost | undefined;
+  /** The session's keys, when it has them: a device remembered at login signs its `device_added` entry with them. */
+  readonly keys?: AppendKeys | undefined;
 }
 
 /** Options of {@link rememberDevice}. */
@@ -91,6 +97,7 @@ export async function rememberDevice(host: DeviceHost, input: RememberInput): Pr
     await writeDeviceSlot(store, deviceId, await sealDeviceSlot({ rootKey: host.rootKey(), unlockKey: keys.unlockKey, userId, deviceId }));
     undo.push(() => deleteDeviceSlot(store, deviceId));
     await postJson(host.endpoint, '/devices', { deviceId, name, signingKey: toBase64url(keys.signingKey) }, { key: host.signing(), signal: host.signal });
+    await recordEvent(host.keys && { ...host, keys: host.keys, deviceId }, 'device_added', deviceId);
     return deviceId;
   } catch (err) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
@@ -155,6 +162,7 @@ export async function revokeDevice(host: DeviceHost, deviceId: string): Promise<
   }
   await deleteDeviceSlot(host.store, deviceId);
   await removeFromRegistry(host.store, host.rootKey, deviceId);
+  if (notFound === undefined) await recordEvent(host.log, 'device_revoked', deviceId);
   if (notFound !== undefined) throw notFound;
 }
 
@@ -174,6 +182,8 @@ export async function forgetDevice(host: DeviceHost, deviceId: string): Promise<
   await step(async () => (await localDevices(host.endpoint.baseUrl, host.place)).remove(host.userId, deviceId));
   await step(() => deleteDeviceSlot(host.store, deviceId));
   await step(() => removeFromRegistry(host.store, host.rootKey, deviceId));
+  // Before the server forgets the device, which ends this session (and its right to append).
+  await recordEvent(host.log, 'device_revoked', deviceId);
   await step(async () => {
     try {
       await requestJson(host.endpoint, 'DELETE', deletePath(deviceId), undefined, { key: host.signing(), signal: host.signal });

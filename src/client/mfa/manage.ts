@@ -13,12 +13,16 @@ import type { EnrollTotpOptions, MfaCodeOptions, MfaStatus, StrictMfaOptions, To
 import type { AccountKeys } from '../account/keys.js';
 import { postJson, requestJson, type Endpoint } from '../api.js';
 import { fullSession } from './verify.js';
+import type { AppendHost } from '../log/host.js';
+import { recordEvent } from '../log/append.js';
 
 /** What the MFA calls need of a session. */
 export interface MfaHost {
   readonly endpoint: Endpoint;
   /** The session's keys: its signing key works also while it is pending. */
   readonly keys: AccountKeys;
+  /** Where `totp_enabled` / `totp_disabled` entries are recorded (docs/security-log.md); none when absent. */
+  readonly log?: AppendHost | undefined;
 }
 
 /** What enrolment needs beyond {@link MfaHost}: the session's own steps. */
@@ -109,6 +113,7 @@ export async function enrollTotp(host: EnrolHost, value: unknown): Promise<TotpE
       const reply = await postJson(host.endpoint, '/mfa/totp/confirm', body, { key: host.keys.sessionKey() });
       const recoveryCodes = recoveryCodesOf(reply);
       await host.confirmed(fullSession(host.keys.sessionKey(), reply));
+      await recordEvent(host.log, 'totp_enabled');
       return { recoveryCodes };
     }, true);
   return { secret, uri, confirm };
@@ -124,6 +129,7 @@ function codeOptions(value: unknown): { code: { totp: string } | { recoveryCode:
 export async function disableTotp(host: MfaHost, value: unknown): Promise<void> {
   const { code, signal } = codeOptions(value);
   await postJson(host.endpoint, '/mfa/totp/disable', code, { key: host.keys.sessionKey(), signal });
+  await recordEvent(host.log, 'totp_disabled');
 }
 
 /**

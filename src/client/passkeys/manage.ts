@@ -35,6 +35,8 @@ import { postJson, requestJson, stringField, type Endpoint, type SigningKey } fr
 import { addToPasskeyRegistry, deletePasskeySlot, readPasskeyRegistry, removeFromPasskeyRegistry, writePasskeySlot } from './registry.js';
 import { createPasskeySlot } from './slot.js';
 import { createCredential, getAssertion } from './webauthn.js';
+import type { AppendHost } from '../log/host.js';
+import { recordEvent } from '../log/append.js';
 
 /** What the passkey code needs of a session; keys are borrowed (they throw `CLOSED` once it is closed). */
 export interface PasskeyHost {
@@ -51,6 +53,8 @@ export interface PasskeyHost {
    * remembered device), so `rootKey` works afterwards. Absent for a full session.
    */
   readonly enrolled?: ((reply: Record<string, unknown>) => Promise<void>) | undefined;
+  /** Where `passkey_added` / `passkey_removed` entries are recorded (docs/security-log.md); none when absent. */
+  readonly log?: AppendHost | undefined;
 }
 
 const REGISTRATION_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -108,6 +112,7 @@ export async function addPasskey(host: PasskeyHost, name: string): Promise<Added
       if (slotKeys !== null) wipe(slotKeys.sealerSeed);
     }
     const info: PasskeyInfo = { id, name, createdAt, lastSeenAt: createdAt, lastAddress: null, current: false, verified: true, unlocks: slotKeys !== null };
+    await recordEvent(host.log, 'passkey_added', id);
     return recoveryCodes === undefined ? info : { ...info, recoveryCodes };
   } catch (err) {
     for (const step of undo.reverse()) await step().catch(() => undefined);
@@ -145,5 +150,7 @@ export async function removePasskey(host: PasskeyHost, id: string, own: boolean)
   if (!own) await remove();
   await deletePasskeySlot(host.store, id);
   await removeFromPasskeyRegistry(host.store, host.rootKey, id);
+  // Before removing this session's own passkey, which ends the session (and its right to append).
+  await recordEvent(host.log, 'passkey_removed', id);
   if (own) await remove();
 }

@@ -15,6 +15,7 @@ import { Directory } from './directory.js';
 import type { GrantKek } from '../../formats/grant.js';
 import { PinStore, accessKey, type AccessPin } from './pins.js';
 import { SharingApi } from './api.js';
+import type { AppendHost } from '../log/host.js';
 
 /** A session's sharing state. */
 export interface SharingContext {
@@ -33,6 +34,8 @@ export interface SharingContext {
   keyring(): Keyring;
   /** The session's key handle: vaults opened through this context check it before every call. */
   readonly keys: KeyHandle;
+  /** Where the owner side records shares and rotations (docs/security-log.md). */
+  readonly log: AppendHost;
 }
 
 /** What a session builds its sharing context from. */
@@ -54,7 +57,8 @@ export function createSharingContext(init: SharingInit): SharingContext {
   const pins = new PinStore(init.store, rootKey);
   const identity = keys.keyring();
   const directory = new Directory(api, pins, { userId: init.self, x25519: identity.x25519.publicKey, ed25519: identity.ed25519.publicKey });
-  return { api, directory, pins, self: init.self, store: init.store, rootKey, serverStore: init.serverStore, keyring: () => keys.keyring(), keys };
+  const log: AppendHost = { endpoint: init.endpoint, userId: init.self, keys };
+  return { api, directory, pins, self: init.self, store: init.store, rootKey, serverStore: init.serverStore, keyring: () => keys.keyring(), keys, log };
 }
 
 /** Raw KEK operations on this account's keyring (no re-granting). */

@@ -5,6 +5,10 @@
  * account's keys to the key directory, the session's sharing context (key
  * directory, pins, sharing routes), and the sharing state of its own vaults.
  *
+ * The security log (`client/log/`) rides along: it is read and written
+ * with the account's identity key, which the login already loads here, so
+ * it adds no chunk (and no byte) to what the page loads up front.
+ *
  * The code only a vault with sharing needs (membership lists, grants,
  * record signatures: `owned-vault.ts`, `member-host.ts`) is one more import
  * away, made only for such a vault.
@@ -18,6 +22,7 @@ import { SharingApi } from './api.js';
 
 export { OwnedSharing } from './owned-sharing.js';
 export { createSharingContext, type SharingInit } from './context.js';
+export { recordEvent, securityLog } from '../log/index.js';
 
 /**
  * Makes sure this account's keys are in its key log on the server

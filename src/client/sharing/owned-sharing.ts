@@ -17,6 +17,7 @@ import type { OwnedVault } from './owned-vault.js';
 import { checkNoMembership, type KeyAccess, type SharingContext } from './context.js';
 import { MEMBERS_ID } from '../vault/names.js';
 import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMember, VaultSharing } from '../vault/types.js';
+import type { AppendHost } from '../log/host.js';
 
 /** An `OwnedVault` with the frame policy it drives. */
 interface Loaded {
@@ -91,6 +92,11 @@ export class OwnedSharing implements VaultSharing {
   /** Called after this account's KEKs of the vault changed (rotation): members follow. Nothing to do for an unshared vault. */
   async afterKeyChange(): Promise<void> {
     await this.#loaded?.owned.afterKeyChange();
+  }
+
+  /** Where the security log records this vault's rotations. */
+  get log(): AppendHost {
+    return this.#ctx.log;
   }
 
   /** `vault.share`: see `OwnedVault.share`. */

@@ -39,6 +39,7 @@ import { checkEpoch, checkNoMembership, grantKeks, type KeyAccess, type SharingC
 import { normalizeUserId } from '../../formats/user-id.js';
 import type { Frame, FrameSignature } from '../../formats/frame.js';
 import { MEMBERS_ID } from '../vault/names.js';
+import { recordEvent } from '../log/append.js';
 import type { RevokeOptions, RevokeResult, ShareOptions, VaultHandle, VaultMember, VaultSharing } from '../vault/types.js';
 
 /** A record as the store returns it. */
@@ -219,10 +220,12 @@ export class OwnedVault implements SignerSource, VaultSharing {
       await vault.pass({ resign: (id, parsed) => (parsed.signature === undefined ? this.#ownerSignature(id, parsed) : undefined) });
     }
     const member: Member = { userId: grantee, role: options.role, x25519: keys.x25519, ed25519: keys.ed25519 };
+    const before = this.#membership?.members.find((m) => m.userId === grantee);
     const list = await this.#mutate((members) => [...members.filter((m) => m.userId !== grantee), member]);
     await this.#grant(member, list.epoch, expiresAt);
     if (expiresAt === null) this.#expiries?.delete(grantee);
     else this.#expiries?.set(grantee, expiresAt);
+    await recordEvent(this.#ctx.log, before === undefined ? 'share_granted' : 'share_changed', JSON.stringify({ vault: this.vault, userId: grantee, role: options.role }));
   }
 
   /** `vault.revoke` (see the module comment for the steps). */
@@ -244,6 +247,7 @@ export class OwnedVault implements SignerSource, VaultSharing {
     const kek: KeyringKek = await this.#keys.addVersion(this.vault);
     const list = await this.#mutate((members) => members.filter((m) => m.userId !== target));
     await Promise.all(list.members.map((m) => this.#grant(m, list.epoch)));
+    await recordEvent(this.#ctx.log, 'share_revoked', JSON.stringify({ vault: this.vault, userId: target }));
     const adopt =
       removed?.role === 'write'
         ? (id: string, parsed: Frame): FrameSignature | undefined => {

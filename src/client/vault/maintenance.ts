@@ -14,6 +14,7 @@ import { retryOnConflict } from '../retry.js';
 import type { VaultCore } from './core.js';
 import { MEMBERS_ID } from './names.js';
 import type { PassOptions, RotateOptions } from './types.js';
+import { recordEvent } from '../log/append.js';
 
 /** Extra passes {@link rewrapThenDrop} makes, looking for writes that raced the first one. */
 export const SWEEPS = 8;
@@ -106,6 +107,8 @@ export async function rewrapThenDrop(core: VaultCore, options: PassOptions): Pro
   if (!clean) throw new ZeroVaultError('CONFLICT', 'records kept arriving under an old key version; nothing was dropped, rotate again');
   // Rows of `vault.documents` live in the app's database: their sweep decides when the old versions go.
   if (options.keepOldKeys !== true) await core.host.dropOldKeks(core.name);
+  // Every record is under the new key now: the account's security log records the rotation.
+  await recordEvent(core.host.sharing.log, 'vault_rotated', core.name);
   return rewrapped;
 }
 

@@ -11,6 +11,7 @@ import type { Frame, FrameSignature } from '../../formats/frame.js';
 import type { FramePolicy } from '../sharing/frame-policy.js';
 import type { Role } from '../../formats/grant.js';
 import type { ManifestStore } from './manifest.js';
+import type { AppendHost } from '../log/host.js';
 
 export type { ManifestStore } from './manifest.js';
 
@@ -94,6 +95,8 @@ export interface VaultHandle {
 
 /** Owner operations of a vault (`sharing/owned-vault.ts`); members get one that refuses. */
 export interface VaultSharing {
+  /** Where this account records what it does to the vault (`vault_rotated`; docs/security-log.md); absent for a member's vault. */
+  readonly log?: AppendHost | undefined;
   share(vault: VaultHandle, options: ShareOptions): Promise<void>;
   revoke(vault: VaultHandle, options: RevokeOptions): Promise<RevokeResult>;
   members(): Promise<VaultMember[]>;
