@@ -154,6 +154,12 @@ describe('architecture', () => {
     expect([...client.matchAll(IMPORT)].some((m) => m[3]?.includes('devices/'))).toBe(true);
   });
 
+  test('client/credentials/ is a lazy boundary too: password change, recovery and rotation load with their first call', () => {
+    expect(staticImportsInto(join(src, 'client', 'credentials'))).toEqual([]);
+    const stub = readFileSync(join(src, 'client', 'account', 'credentials.ts'), 'utf8');
+    expect([...stub.matchAll(IMPORT)].some((m) => m[3]?.includes('credentials/'))).toBe(true);
+  });
+
   test('node: built-ins appear only where DESIGN.md allows them', () => {
     const violations: string[] = [];
     for (const file of files) {

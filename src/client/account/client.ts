@@ -8,7 +8,7 @@
  */
 import { wipe } from '../../crypto/bytes.js';
 import { randomBytes } from '../../crypto/random.js';
-import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
 import { ARGON2ID_DEFAULT, assertArgon2idParams } from '../../crypto/ksf.js';
 import { loadOnDemand } from '../../crypto/lazy.js';
 import { normalizeUserId } from '../../formats/user-id.js';
@@ -20,15 +20,15 @@ import { AccountKeys } from './keys.js';
 import { keyringStore } from './keyring.js';
 import { addSlotEntry, readMeta, readSlot, KEYRING_ID } from './meta.js';
 import { normalizeBaseUrl, noteSessionExpiry, postJson, signRequest, tokenOriginsOf, transportOptions, type Endpoint, type SigningKey } from '../api.js';
-import { loginCredential, prepareCredential, submitCredential, type Credential, type LoginResult, type OpaqueSettings } from './auth.js';
+import { loginCredential, prepareCredential, submitCredential, type LoginResult, type OpaqueSettings } from './auth.js';
 import { factorOf, mfaCode, speaksOfMfa, type Factor } from './factor.js';
-import { PASSWORD_AMR, changePasswordWith } from './credentials.js';
-import { parseRecoveryKey } from '../../formats/recovery-key.js';
+import { PASSWORD_AMR, credentialCode } from './credentials.js';
 import { guardedStore } from '../guarded-store.js';
 import { createSession, type Session } from './session.js';
 import { unwrapRoot, wrapRoot } from './slots.js';
 import { devicePlaceOf, type DevicePlace } from './device-place.js';
 import type * as Devices from '../devices/index.js';
+import { parseRecoveryKey } from '../../formats/recovery-key.js';
 import {
   checkCredentials,
   checkRemember,
@@ -249,7 +249,7 @@ export class Client {
             .catch(() => null)
         : null;
     const login = await loginCredential(this.#endpoint, this.#settings, userId, 'password', password, signal, known?.prove, factor.start);
-    const session = await this.#establish(userId, login, factor, signal, (store, exportKey) => this.#unlock(store, 'password', exportKey), { deviceId: known?.deviceId, remember });
+    const session = await this.#establish(userId, login, factor, signal, (store, exportKey) => this.#unlock(store, exportKey), { deviceId: known?.deviceId, remember });
     // A password login on a remembered device counts as using it ("most recently used" for resume).
     if (known !== null && session.deviceId === known.deviceId) await known.touch();
     return session;
@@ -370,11 +370,10 @@ export class Client {
     }
   }
 
-  /** The root key: from the slot, or, on an account's very first login, a new one. */
-  async #unlock(store: BlobStore, credential: Credential, exportKey: Uint8Array): Promise<Uint8Array> {
-    const slot = await readSlot(store, credential);
-    if (slot !== null) return unwrapRoot(credential, exportKey, slot);
-    if (credential === 'recovery') throw decryptFailed();
+  /** The root key: from the password slot, or, on an account's very first login, a new one. */
+  async #unlock(store: BlobStore, exportKey: Uint8Array): Promise<Uint8Array> {
+    const slot = await readSlot(store, 'password');
+    if (slot !== null) return unwrapRoot('password', exportKey, slot);
     // No slot: a fresh account, unless a keyring exists (then the store lost the slot).
     if ((await readMeta(store, KEYRING_ID)) !== null) throw new ZeroVaultError('ROLLBACK', 'the unlock slot is missing from the store');
     const rootKey = randomBytes(32);
@@ -415,25 +414,13 @@ export class Client {
     const remember = checkRemember(options);
     await this.#assertCanRemember(remember);
     const key = parseRecoveryKey(options.recoveryKey);
-    let login: LoginResult;
+    let started;
     try {
-      login = await loginCredential(this.#endpoint, this.#settings, userId, 'recovery', key, signal, undefined, factor.start);
+      // Rare: the recovery code (login, slot, new password) loads with the first call.
+      started = await (await credentialCode()).startRecovery({ endpoint: this.#endpoint, settings: this.#settings, userId, key, newPassword, start: factor.start, signal });
     } finally {
       wipe(key);
     }
-    const { signing } = login;
-    const unlock = async (store: BlobStore, exportKey: Uint8Array): Promise<Uint8Array> => {
-      const slot = await readSlot(store, 'recovery');
-      if (slot === null) throw decryptFailed();
-      const rootKey = await unwrapRoot('recovery', exportKey, slot);
-      try {
-        await changePasswordWith({ endpoint: this.#endpoint, settings: this.#settings, store, userId, signing, rootKey, signal }, newPassword);
-      } catch (err) {
-        wipe(rootKey);
-        throw err;
-      }
-      return rootKey;
-    };
-    return this.#establish(userId, login, factor, signal, unlock, { deviceId: undefined, remember });
+    return this.#establish(userId, started.login, factor, signal, started.unlock, { deviceId: undefined, remember });
   }
 }

@@ -105,7 +105,7 @@ function invalidResponse(): ZeroVaultError {
 }
 
 /** `GET /devices`, parsed strictly. */
-async function serverDevices(host: DeviceHost): Promise<Omit<DeviceInfo, 'verified'>[]> {
+export async function serverDevices(host: DeviceHost): Promise<Omit<DeviceInfo, 'verified'>[]> {
   const reply = await requestJson(host.endpoint, 'GET', '/devices', undefined, { key: host.signing(), signal: host.signal });
   const list = reply.devices;
   if (!Array.isArray(list)) throw invalidResponse();
