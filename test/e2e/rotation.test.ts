@@ -133,8 +133,14 @@ describe('rotateRootKey', () => {
     const a = await account('rotate');
     const before = await passwordRoot(a.store, a.userId, a.password);
     await a.session.rotateRootKey({ currentPassword: a.password });
-    // The rotating session goes on, with its data.
+    // The rotating session goes on, with its data; a vault it opened before writes on (its manifest was re-sealed meanwhile).
     await readsNote(a.session);
+    const notes = await a.session.vault('notes');
+    await notes.put('c', new TextEncoder().encode('written after'));
+    await notes.flush();
+    const reader = await client(a.store).login({ userId: a.userId, password: a.password });
+    expect(new TextDecoder().decode((await (await reader.vault('notes')).get('c')).data)).toBe('written after');
+    await reader.logout();
     const after = await passwordRoot(a.store, a.userId, a.password);
     expect(toBase64url(after)).not.toBe(toBase64url(before));
     const underNew = await metaOpening(a.store, after);
