@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Client, type Session } from '../../src/client/index.js';
 import { loadKeyring } from '../../src/client/account/keyring-store.js';
+import { localDevices, rootCheckOf } from '../../src/client/devices/local.js';
 import { readSlot } from '../../src/client/account/meta.js';
 import { unwrapRoot } from '../../src/client/account/slots.js';
 import { addToPasskeyRegistry, readPasskeySlot, writePasskeySlot } from '../../src/client/passkeys/registry.js';
@@ -178,6 +179,25 @@ describe('rotateRootKey', () => {
     await readsNote(resumed as Session);
     expect(await client(a.store, { deviceDir: theirs }).resume({ userId: a.userId })).toBeNull();
     expect((await (resumed as Session).devices()).map((d) => d.id)).toEqual([a.session.deviceId]);
+  });
+
+  test('a crash between re-sealing this device and updating its check value: resume fails closed, a login with rememberDevice re-pins it', async () => {
+    const mine = folder();
+    const a = await account('repin', { deviceDir: mine });
+    const before = await passwordRoot(a.store, a.userId, a.password);
+    await a.session.rotateRootKey({ currentPassword: a.password });
+    // What the crash leaves: the slot holds the new root key, the device still pins the old one.
+    const local = await localDevices(running.base, { kind: 'dir', dir: mine });
+    const kept = await local.load(a.userId);
+    if (kept === null) throw new Error('nothing remembered');
+    await local.save({ ...kept, rootCheck: rootCheckOf(before, a.userId, kept.deviceId) });
+    await expect(client(a.store, { deviceDir: mine }).resume({ userId: a.userId })).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    const again = await client(a.store, { deviceDir: mine }).login({ userId: a.userId, password: a.password, rememberDevice: true });
+    expect(again.deviceId).toBe(kept.deviceId);
+    await again.logout();
+    const resumed = await client(a.store, { deviceDir: mine }).resume({ userId: a.userId });
+    expect(resumed?.deviceId).toBe(kept.deviceId);
+    await readsNote(resumed as Session);
   });
 
   test('needs the password: no currentPassword is INVALID_INPUT, a wrong one AUTH_FAILED, and nothing changes', async () => {

@@ -61,7 +61,11 @@ export async function rotateDevices(host: DeviceHost, registry: readonly Registr
   }
 }
 
-/** Slot first, then the check value: a crash in between is the one window where `resume` fails here (docs/passkeys.md). */
+/**
+ * Slot first, then the check value: a crash in between is the one window
+ * where `resume` fails here (`DECRYPT_FAILED`); a login with
+ * `rememberDevice` then re-pins the device (`manage.ts`).
+ */
 async function resealOwn(host: DeviceHost, device: RegistryDevice): Promise<void> {
   const { userId, deviceId } = { userId: host.userId, deviceId: device.deviceId };
   const rootKey = host.rootKey();
