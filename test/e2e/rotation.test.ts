@@ -270,16 +270,27 @@ describe('a crash at any write of the rotation', () => {
   }
 
   /** Everything the account promises after a crash, then a second rotation that finishes. */
-  async function survives(a: Account, store: BlobStore): Promise<void> {
+  async function survives(a: Account, store: BlobStore, mine: string, theirs: string): Promise<void> {
     const session = await client(store).login({ userId: a.userId, password: a.password });
     await readsNote(session);
     await passkeyUnlocks(store, a.userId);
+    // This device resumes, or (the one documented window) fails closed until a login re-pins it.
+    const resumed = await client(store, { deviceDir: mine }).resume({ userId: a.userId }).catch((err: unknown) => err);
+    if (resumed instanceof Error) {
+      expect(resumed).toMatchObject({ code: 'DECRYPT_FAILED' });
+      await (await client(store, { deviceDir: mine }).login({ userId: a.userId, password: a.password, rememberDevice: true })).logout();
+      await readsNote((await client(store, { deviceDir: mine }).resume({ userId: a.userId })) as Session);
+    } else if (resumed !== null) await readsNote(resumed as Session);
+    // The other device: revoked (null), or, before its revocation was reached, still working.
+    const other = await client(store, { deviceDir: theirs }).resume({ userId: a.userId });
+    if (other !== null) await readsNote(other);
     // Finishing: a second rotation, then nothing is left under any earlier key.
     await session.rotateRootKey({ currentPassword: a.password });
     const root = await passwordRoot(store, a.userId, a.password);
     expect([...(await metaOpening(store, root)).values()].every(Boolean)).toBe(true);
     expect(await store.get('_zv', 'root-prev')).toBeNull();
     expect(toBase64url(await passkeyUnlocks(store, a.userId))).toBe(toBase64url(root));
+    expect(await client(store, { deviceDir: theirs }).resume({ userId: a.userId })).toBeNull();
     const recovered = await client(store).recover({ userId: a.userId, recoveryKey: a.recoveryKey, newPassword: 'after the crash' });
     await readsNote(recovered);
   }
@@ -290,7 +301,9 @@ describe('a crash at any write of the rotation', () => {
     const store = plan.store(inner);
     const userId = `crash-${toBase64url(randomBytes(6)).toLowerCase()}`;
     const password = 'crash test password';
-    const session = await client(store, { fetch: plan.fetch }).register({ userId, password });
+    const [mine, theirs] = [folder(), folder()];
+    const session = await client(store, { fetch: plan.fetch, deviceDir: mine }).register({ userId, password, rememberDevice: true });
+    await (await client(inner, { deviceDir: theirs }).login({ userId, password, rememberDevice: true })).logout();
     const vault = await session.vault('notes');
     await vault.put('a', new TextEncoder().encode('hello'));
     await vault.flush();
@@ -304,11 +317,11 @@ describe('a crash at any write of the rotation', () => {
     );
     const writes = plan.count();
     // Between the crash and the next login, the password (and the passkey, and the recovery key) must still work.
-    await survives(a, inner);
+    await survives(a, inner, mine, theirs);
     return outcome === 'done' ? -writes : writes;
   }
 
-  test('each write, crashed before it or after it (its answer lost), leaves an account that opens and a rotation that finishes', async () => {
+  test('each write, crashed before it or after it (its answer lost), leaves an account that opens (password, passkey, recovery key, this device) and a rotation that finishes', async () => {
     const total = -(await crashAt(Number.MAX_SAFE_INTEGER, 'before'));
     expect(total).toBeGreaterThan(8);
     for (const mode of ['before', 'after'] as const) {
