@@ -58,7 +58,10 @@ export async function loadMeta(store: BlobStore, rootKey: Uint8Array, id: string
  */
 export async function openUnderChain<T>(store: BlobStore, rootKey: Uint8Array, id: string, bytes: Uint8Array, open: (key: Uint8Array) => Promise<T>, failure: unknown): Promise<T> {
   // A chain sealed under another key is one a rotation left before it committed: none.
-  const chain = await loadMeta(store, rootKey, ROOT_CHAIN_ID).catch(() => null);
+  const chain = await loadMeta(store, rootKey, ROOT_CHAIN_ID).catch((err: unknown) => {
+    if (isZeroVaultError(err, 'DECRYPT_FAILED')) return null;
+    throw err;
+  });
   if (chain === null) throw failure;
   try {
     return await (await loadOnDemand(() => import('./root-chain.js'))).openThroughChain(chain.plaintext, id, bytes, open, failure);
