@@ -94,6 +94,10 @@ test('the core entry loads OPAQUE at the first login and sharing code only when 
     'src/client/passkeys/index.ts',
     'src/client/passkeys/checks.ts',
     'src/client/devices/checks.ts',
+    // The OPAQUE steps and the password unlock: with the first login or registration.
+    'src/client/account/auth.ts',
+    'src/client/account/unlock.ts',
+    'src/client/account/slots.ts',
     // Rare credential flows: with the first changePassword, createRecoveryKey, recover, re-login or rotateRootKey.
     'src/client/credentials/index.ts',
     'src/client/credentials/replace.ts',

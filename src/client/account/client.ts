@@ -17,9 +17,9 @@ import type { BlobStore } from '../../store/types.js';
 import { TRANSPORT_DEFAULTS } from '../../transport.js';
 import { AccountKeys } from './keys.js';
 import { keyringStore } from './keyring.js';
-import { unlockPassword } from './unlock.js';
 import { normalizeBaseUrl, noteSessionExpiry, postJson, signRequest, tokenOriginsOf, transportOptions, type Endpoint, type SigningKey } from '../api.js';
-import { loginCredential, prepareCredential, submitCredential, type LoginResult, type OpaqueSettings } from './auth.js';
+import type * as Auth from './auth.js';
+import type { LoginResult, OpaqueSettings } from './auth.js';
 import { factorOf, mfaCode, speaksOfMfa, type Factor } from './factor.js';
 import { PASSWORD_AMR, credentialCode } from './credentials.js';
 import { guardedStore } from '../guarded-store.js';
@@ -45,6 +45,15 @@ export type { ClientOptions, Credentials, PasskeyLoginOptions, RecoverOptions, R
 const DEVICE_AMR: readonly string[] = Object.freeze(['swk']);
 // A passkey login: a hardware-held key with user verification (RFC 8176); it counts as both factors.
 const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user']);
+
+/**
+ * The OPAQUE login and registration steps (`auth.ts`, which itself loads
+ * the OPAQUE client): with the first login or registration, not with the
+ * page, as the password unlock (`unlock.ts`) is.
+ */
+function authCode(): Promise<typeof Auth> {
+  return loadOnDemand(() => import('./auth.js'));
+}
 
 /** The zerovault client. One per app; it holds no secrets between sessions. */
 export class Client {
@@ -105,6 +114,7 @@ export class Client {
     const { userId, password, signal, remember } = checkCredentials(options);
     const factor = await factorOf(options);
     await assertCanRemember(this.#place, remember);
+    const { prepareCredential, submitCredential } = await authCode();
     const prepared = await prepareCredential(this.#endpoint, this.#settings, userId, 'password', password, signal);
     wipe(prepared.exportKey);
     await submitCredential(this.#endpoint, userId, 'password', prepared.record, { signal });
@@ -227,8 +237,9 @@ export class Client {
             .then((devices) => devices.knownDevice(this.#endpoint, this.#place, userId))
             .catch(() => null)
         : null;
-    const login = await loginCredential(this.#endpoint, this.#settings, userId, 'password', password, signal, known?.prove, factor.start);
-    const session = await this.#establish(userId, login, factor, signal, unlockPassword, { deviceId: known?.deviceId, remember });
+    const login = await (await authCode()).loginCredential(this.#endpoint, this.#settings, userId, 'password', password, signal, known?.prove, factor.start);
+    const unlock = async (store: BlobStore, exportKey: Uint8Array): Promise<Uint8Array> => (await loadOnDemand(() => import('./unlock.js'))).unlockPassword(store, exportKey);
+    const session = await this.#establish(userId, login, factor, signal, unlock, { deviceId: known?.deviceId, remember });
     // A password login on a remembered device counts as using it ("most recently used" for resume).
     if (known !== null && session.deviceId === known.deviceId) await known.touch();
     return session;
