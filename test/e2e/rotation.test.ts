@@ -209,6 +209,27 @@ describe('rotateRootKey', () => {
   });
 });
 
+describe('a server without the device routes', () => {
+  test('rotation still finishes (there is no device to revoke)', async () => {
+    // A proxy that hides the device methods: the server then answers 404 on /devices.
+    const hidden = new Set(['addDevice', 'getDevice', 'listDevices', 'deleteDevice', 'touchDevice']);
+    const bare = await startServer({
+      wrap: (inner) => new Proxy(inner, { get: (target, name, receiver): unknown => (typeof name === 'string' && hidden.has(name) ? undefined : (Reflect.get(target, name, receiver) as unknown)) }),
+    });
+    try {
+      const store = memoryStore();
+      const c = new Client({ url: bare.base, ksf: TEST_KSF, store });
+      const session = await c.register({ userId: 'nodevices@example.com', password: 'no devices here' });
+      await (await session.vault('notes')).put('a', new TextEncoder().encode('hello'));
+      await session.rotateRootKey({ currentPassword: 'no devices here' });
+      expect(await store.get('_zv', 'root-prev')).toBeNull();
+      await readsNote(await c.login({ userId: 'nodevices@example.com', password: 'no devices here' }));
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
 describe('a v1 recovery slot (made before rotation existed)', () => {
   /** The recovery key as the SDK made it before v2: an AEAD wrap under the export key. */
   async function v1RecoveryKey(a: Account): Promise<string> {

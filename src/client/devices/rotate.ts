@@ -47,7 +47,7 @@ export async function rotateDevices(host: DeviceHost, registry: readonly Registr
     const mine = registry.find((d) => d.deviceId === own);
     if (mine !== undefined) await resealOwn(host, mine);
     // The server's list too: a device it knows but the registry does not (a crashed remember) goes as well.
-    const listed = (await serverDevices(host)).map((d) => d.id);
+    const listed = (await serverDevicesOrNone(host)).map((d) => d.id);
     const others = new Set([...registry.map((d) => d.deviceId), ...listed].filter((id) => id !== own));
     for (const id of others) {
       try {
@@ -58,6 +58,16 @@ export async function rotateDevices(host: DeviceHost, registry: readonly Registr
     }
   } finally {
     for (const d of registry) wipe(d.signingKey, d.unlockKey);
+  }
+}
+
+/** The server's devices; none from a server without the device routes (404). */
+async function serverDevicesOrNone(host: DeviceHost): Promise<{ id: string }[]> {
+  try {
+    return await serverDevices(host);
+  } catch (err) {
+    if (isZeroVaultError(err, 'NOT_FOUND')) return [];
+    throw err;
   }
 }
 
