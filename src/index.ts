@@ -37,6 +37,7 @@ export type {
   RecoverOptions,
   RecoveryCodesOptions,
   RecoveryKeyOptions,
+  RotateRootKeyOptions,
   RemovePasskeyOptions,
   RememberOptions,
   ResumeOptions,

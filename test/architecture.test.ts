@@ -150,8 +150,15 @@ describe('architecture', () => {
 
   test('client/devices/ is a lazy boundary too: device code loads with the first device call', () => {
     expect(staticImportsInto(join(src, 'client', 'devices'))).toEqual([]);
-    const client = readFileSync(join(src, 'client', 'account', 'session-devices.ts'), 'utf8');
-    expect([...client.matchAll(IMPORT)].some((m) => m[3]?.includes('devices/'))).toBe(true);
+    // The one loader every caller (client, session, rotation) goes through.
+    const loader = readFileSync(join(src, 'client', 'account', 'session-devices.ts'), 'utf8');
+    expect([...loader.matchAll(IMPORT)].some((m) => m[3]?.includes('devices/'))).toBe(true);
+  });
+
+  test('client/credentials/ is a lazy boundary too: password change, recovery and rotation load with their first call', () => {
+    expect(staticImportsInto(join(src, 'client', 'credentials'))).toEqual([]);
+    const stub = readFileSync(join(src, 'client', 'account', 'credentials.ts'), 'utf8');
+    expect([...stub.matchAll(IMPORT)].some((m) => m[3]?.includes('credentials/'))).toBe(true);
   });
 
   test('node: built-ins appear only where DESIGN.md allows them', () => {

@@ -94,6 +94,22 @@ test('the core entry loads OPAQUE at the first login and sharing code only when 
     'src/client/passkeys/index.ts',
     'src/client/passkeys/checks.ts',
     'src/client/devices/checks.ts',
+    // The OPAQUE steps and the password unlock: with the first login or registration.
+    'src/client/account/auth.ts',
+    'src/client/account/unlock.ts',
+    'src/client/account/slots.ts',
+    // Rare credential flows: with the first changePassword, createRecoveryKey, recover, re-login or rotateRootKey.
+    'src/client/credentials/index.ts',
+    'src/client/credentials/replace.ts',
+    'src/client/credentials/recover.ts',
+    'src/client/credentials/recovery-slot.ts',
+    'src/client/credentials/rotate.ts',
+    'src/client/credentials/reseal.ts',
+    'src/formats/recovery-slot.ts',
+    'src/formats/root-chain.ts',
+    'src/client/account/root-chain.ts',
+    'src/client/devices/rotate.ts',
+    'src/client/passkeys/rotate.ts',
     // Rotation sweeps: with the first rotate or eager revoke.
     'src/client/vault/maintenance.ts',
     // A passkey as a second factor: with a pending login that allows it (client/mfa imports it with import()).

@@ -19,6 +19,7 @@ export type {
   PasskeyInfo,
   RecoveryCodesOptions,
   RecoveryKeyOptions,
+  RotateRootKeyOptions,
   RemovePasskeyOptions,
   RevokeDeviceOptions,
   SecondFactorOptions,

@@ -26,6 +26,12 @@ export const LABELS = Object.freeze({
   unlockKid: 'zerovault/v1/unlock/kid',
   /** Recovery credential's export key → the unlock key of the recovery slot. */
   unlockRecovery: 'zerovault/v1/unlock/recovery',
+  /** Recovery credential's export key → the X25519 secret key a v2 recovery slot seals the root key to (`formats/recovery-slot.ts`). */
+  recoverySlotX25519: 'zerovault/v1/unlock/recovery-x25519',
+  /** Recovery credential's export key → the HMAC key that authenticates a v2 recovery slot's sealed root key. */
+  recoverySlotMac: 'zerovault/v1/unlock/recovery-mac',
+  /** Root key → the AES-256-GCM key that keeps a v2 recovery slot's public key and MAC key (so rotation can re-seal). */
+  recoverySlotKeys: 'zerovault/v1/unlock/recovery-keys',
   /** Record DEK → AES-256-GCM key of the payload. */
   recordKey: 'zerovault/v1/record/key',
   /** Record DEK → 32-byte key commitment. */

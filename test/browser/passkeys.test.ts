@@ -16,6 +16,12 @@
  * server with `mfa: 'required'` (mounted at /zvr) a passkey is the first
  * factor a pending session enrols, which opens it before the slot is written.
  *
+ * And root-key rotation (`session.rotateRootKey`): register, add a PRF
+ * passkey, log out, log in with the passkey alone, rotate, log out, log in
+ * with the passkey again and with the password; the passkey slot opens to
+ * the new root key (re-sealed without the authenticator), and the old root
+ * key opens none of the account's meta records.
+ *
  * Credentials injected through the protocol give no PRF output, so the
  * passkey is registered and used within this one browser session. The page
  * runs on http://localhost (a secure context, and a valid RP id).
@@ -28,6 +34,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openPasskeySlot } from '../../src/client/passkeys/slot.js';
 import { loadMeta } from '../../src/client/account/meta-record.js';
+import { loadKeyring } from '../../src/client/account/keyring-store.js';
 import { fromBase64url, toBase64url, toHex } from '../../src/crypto/bytes.js';
 import { decodePasskeyRegistry } from '../../src/formats/passkey-registry.js';
 import { decodePasskeySlot, passkeySlotId, passkeySlotKey } from '../../src/formats/passkey-slot.js';
@@ -40,6 +47,7 @@ const ALICE = { userId: 'alice@example.com', password: 'correct horse battery st
 const BOB = { userId: 'bob@example.com', password: 'tr0ub4dor & 3', note: 'left at the fountain' };
 const CAROL = { userId: 'carol@example.com', password: 'a passkey as my second factor', note: 'under the bridge' };
 const DAVE = { userId: 'dave@example.com', password: 'required from day one', note: 'behind the clock' };
+const FRANK = { userId: 'frank@example.com', password: 'rotate me tonight', note: 'by the old oak' };
 const ERIN = { userId: 'erin@example.com', password: 'lost my only passkey', note: 'in the second drawer' };
 const RECOVERY_CODE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 
@@ -278,4 +286,40 @@ describeBrowser('passkeys in Chromium (virtual authenticator)', () => {
     expect(result.oldCode).toBe('AUTH_FAILED');
     expect(result.newCode).toEqual(['pwd', 'otp']);
   }, 120_000);
+
+  test('root-key rotation: passkey alone before and after, the password after; the old root key opens nothing the account keeps', async () => {
+    await removeAuthenticators();
+    await authenticator(true);
+    const registered = await call('register', FRANK.userId, FRANK.password, FRANK.note, 'Laptop');
+    expect(registered).not.toHaveProperty('error');
+    const { added } = registered as Exclude<Result<'register'>, { error: string }>;
+    expect(added).toMatchObject({ unlocks: true });
+    expect(await call('login', null, null)).toMatchObject({ userId: FRANK.userId, note: FRANK.note, passwordAsked: 0 });
+    const blobs = (store as ServerStore).blobs(FRANK.userId);
+    const prf = fromBase64url((await call('prfOf', added.id)) as string);
+    const place = { userId: FRANK.userId, credentialId: added.id };
+    const slotNow = async (): Promise<Uint8Array> => {
+      const stored = await blobs.get('_zv', passkeySlotId(added.id));
+      if (stored === null) throw new Error('no passkey slot');
+      return openPasskeySlot({ ...place, slot: stored.data, prfOutput: prf });
+    };
+    const before = await slotNow();
+    const rotated = await call('rotate', FRANK.userId, FRANK.password);
+    expect(rotated).toEqual({
+      viaPasskey: { notes: [FRANK.note, 'after the rotation'], amr: ['hwk', 'user'], unlocks: [true] },
+      viaPassword: { notes: [FRANK.note, 'after the rotation'], amr: ['pwd', 'hwk', 'user'] },
+    });
+    const after = await slotNow();
+    expect(toHex(after)).not.toBe(toHex(before));
+    // Every framed meta record opens under the new root key and none under the old one; no chain is left.
+    const ids = (await blobs.list('_zv', { limit: 1000 })).items.map((i) => i.id).filter((id) => ['passkeys', 'pins'].includes(id) || id.startsWith('own.'));
+    expect(ids).toEqual(expect.arrayContaining(['passkeys', expect.stringMatching(/^own\./)]));
+    expect(await loadKeyring(blobs, after)).not.toBeNull();
+    await expect(loadKeyring(blobs, before)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    for (const id of ids) {
+      await expect(loadMeta(blobs, after, id), id).resolves.not.toBeNull();
+      await expect(loadMeta(blobs, before, id), id).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    }
+    expect(await blobs.get('_zv', 'root-prev')).toBeNull();
+  }, 180_000);
 });

@@ -7,9 +7,9 @@
  * @module
  */
 import { wipe } from '../../crypto/bytes.js';
-import { randomBytes } from '../../crypto/random.js';
-import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../../errors.js';
+import { ZeroVaultError } from '../../errors.js';
 import { ARGON2ID_DEFAULT, assertArgon2idParams } from '../../crypto/ksf.js';
+import { loadOnDemand } from '../../crypto/lazy.js';
 import { normalizeUserId } from '../../formats/user-id.js';
 import { DEFAULT_SUITE } from '../../opaque/suite-names.js';
 import { restStore } from '../../store/rest.js';
@@ -17,21 +17,18 @@ import type { BlobStore } from '../../store/types.js';
 import { TRANSPORT_DEFAULTS } from '../../transport.js';
 import { AccountKeys } from './keys.js';
 import { keyringStore } from './keyring.js';
-import { addSlotEntry, readMeta, readSlot, KEYRING_ID } from './meta.js';
 import { normalizeBaseUrl, noteSessionExpiry, postJson, signRequest, tokenOriginsOf, transportOptions, type Endpoint, type SigningKey } from '../api.js';
-import { loginCredential, prepareCredential, submitCredential, type Credential, type LoginResult, type OpaqueSettings } from './auth.js';
+import type * as Auth from './auth.js';
+import type { LoginResult, OpaqueSettings } from './auth.js';
 import { factorOf, mfaCode, speaksOfMfa, type Factor } from './factor.js';
-import { PASSWORD_AMR, changePasswordWith } from './credentials.js';
-import { parseRecoveryKey } from '../../formats/recovery-key.js';
+import { PASSWORD_AMR, credentialCode } from './credentials.js';
 import { guardedStore } from '../guarded-store.js';
 import { createSession, type Session } from './session.js';
-import { sharingCode } from './session-vaults.js';
-// One loader per chunk (the device and passkey code, as the session loads them).
+import { assertCanRemember, devicePlaceOf, type DevicePlace } from './device-place.js';
 import { deviceCode } from './session-devices.js';
+import { parseRecoveryKey } from '../../formats/recovery-key.js';
+import { sharingCode } from './session-vaults.js';
 import { passkeyCode } from './session-passkeys.js';
-import { unwrapRoot, wrapRoot } from './slots.js';
-import { devicePlaceOf, type DevicePlace } from './device-place.js';
-import type * as Devices from '../devices/index.js';
 import {
   checkCredentials,
   checkRemember,
@@ -50,6 +47,15 @@ export type { ClientOptions, Credentials, PasskeyLoginOptions, RecoverOptions, R
 const DEVICE_AMR: readonly string[] = Object.freeze(['swk']);
 // A passkey login: a hardware-held key with user verification (RFC 8176); it counts as both factors.
 const PASSKEY_AMR: readonly string[] = Object.freeze(['hwk', 'user']);
+
+/**
+ * The OPAQUE login and registration steps (`auth.ts`, which itself loads
+ * the OPAQUE client): with the first login or registration, not with the
+ * page, as the password unlock (`unlock.ts`) is.
+ */
+function authCode(): Promise<typeof Auth> {
+  return loadOnDemand(() => import('./auth.js'));
+}
 
 /** The zerovault client. One per app; it holds no secrets between sessions. */
 export class Client {
@@ -109,7 +115,8 @@ export class Client {
   async register(options: Credentials): Promise<Session> {
     const { userId, password, signal, remember } = checkCredentials(options);
     const factor = await factorOf(options);
-    await this.#assertCanRemember(remember);
+    await assertCanRemember(this.#place, remember);
+    const { prepareCredential, submitCredential } = await authCode();
     const prepared = await prepareCredential(this.#endpoint, this.#settings, userId, 'password', password, signal);
     wipe(prepared.exportKey);
     await submitCredential(this.#endpoint, userId, 'password', prepared.record, { signal });
@@ -159,7 +166,7 @@ export class Client {
   async login(options: Credentials): Promise<Session> {
     const { userId, password, signal, remember } = checkCredentials(options);
     const factor = await factorOf(options);
-    await this.#assertCanRemember(remember);
+    await assertCanRemember(this.#place, remember);
     return this.#loginWith(userId, password, signal, remember, factor);
   }
 
@@ -223,20 +230,6 @@ export class Client {
     return this.#session(done.userId, keys, PASSKEY_AMR, deviceId, undefined, done.passkeyId);
   }
 
-  /** @throws `UNSUPPORTED` when `rememberDevice` is asked for where devices cannot be kept; `INVALID_INPUT` for a bad `deviceName` */
-  async #assertCanRemember(remember: Remember): Promise<void> {
-    if (remember === undefined) return;
-    if (this.#place.kind === 'none') throw new ZeroVaultError('UNSUPPORTED', 'rememberDevice needs IndexedDB, or in Node a deviceDir or an fsStore');
-    if (remember.name !== undefined) {
-      const devices: typeof Devices = await deviceCode();
-      try {
-        devices.assertDeviceName(remember.name);
-      } catch {
-        throw new ZeroVaultError('INVALID_INPUT', 'deviceName must be 1 to 64 characters, without control characters');
-      }
-    }
-  }
-
   async #loginWith(userId: string, password: string, signal: AbortSignal | undefined, remember: Remember, factor: Factor): Promise<Session> {
     // A remembered device proves itself on a password login (its own rate-limit bucket). Best
     // effort: when the device code cannot be loaded, the login goes on without the proof.
@@ -246,8 +239,9 @@ export class Client {
             .then((devices) => devices.knownDevice(this.#endpoint, this.#place, userId))
             .catch(() => null)
         : null;
-    const login = await loginCredential(this.#endpoint, this.#settings, userId, 'password', password, signal, known?.prove, factor.start);
-    const session = await this.#establish(userId, login, factor, signal, (store, exportKey) => this.#unlock(store, 'password', exportKey), { deviceId: known?.deviceId, remember });
+    const login = await (await authCode()).loginCredential(this.#endpoint, this.#settings, userId, 'password', password, signal, known?.prove, factor.start);
+    const unlock = async (store: BlobStore, exportKey: Uint8Array): Promise<Uint8Array> => (await loadOnDemand(() => import('./unlock.js'))).unlockPassword(store, exportKey);
+    const session = await this.#establish(userId, login, factor, signal, unlock, { deviceId: known?.deviceId, remember });
     // A password login on a remembered device counts as using it ("most recently used" for resume).
     if (known !== null && session.deviceId === known.deviceId) await known.touch();
     return session;
@@ -375,26 +369,6 @@ export class Client {
     }
   }
 
-  /** The root key: from the slot, or, on an account's very first login, a new one. */
-  async #unlock(store: BlobStore, credential: Credential, exportKey: Uint8Array): Promise<Uint8Array> {
-    const slot = await readSlot(store, credential);
-    if (slot !== null) return unwrapRoot(credential, exportKey, slot);
-    if (credential === 'recovery') throw decryptFailed();
-    // No slot: a fresh account, unless a keyring exists (then the store lost the slot).
-    if ((await readMeta(store, KEYRING_ID)) !== null) throw new ZeroVaultError('ROLLBACK', 'the unlock slot is missing from the store');
-    const rootKey = randomBytes(32);
-    try {
-      const { createAccountKeyring } = await keyringStore();
-      await createAccountKeyring(store, rootKey);
-      await addSlotEntry(store, 'password', await wrapRoot('password', exportKey, rootKey));
-    } catch (err) {
-      wipe(rootKey);
-      if (isZeroVaultError(err, 'CONFLICT')) throw new ZeroVaultError('CONFLICT', 'another device is setting up this account; log in again');
-      throw err;
-    }
-    return rootKey;
-  }
-
   /**
    * Recovers an account with its recovery key and sets a new password. No
    * record is re-encrypted; the old password stops working.
@@ -418,27 +392,15 @@ export class Client {
     const { userId, password: newPassword, signal } = checkCredentials({ userId: options.userId, password: options.newPassword, signal: options.signal });
     const factor = await factorOf(options);
     const remember = checkRemember(options);
-    await this.#assertCanRemember(remember);
+    await assertCanRemember(this.#place, remember);
     const key = parseRecoveryKey(options.recoveryKey);
-    let login: LoginResult;
+    let started;
     try {
-      login = await loginCredential(this.#endpoint, this.#settings, userId, 'recovery', key, signal, undefined, factor.start);
+      // Rare: the recovery code (login, slot, new password) loads with the first call.
+      started = await (await credentialCode()).startRecovery({ endpoint: this.#endpoint, settings: this.#settings, userId, key, newPassword, start: factor.start, signal });
     } finally {
       wipe(key);
     }
-    const { signing } = login;
-    const unlock = async (store: BlobStore, exportKey: Uint8Array): Promise<Uint8Array> => {
-      const slot = await readSlot(store, 'recovery');
-      if (slot === null) throw decryptFailed();
-      const rootKey = await unwrapRoot('recovery', exportKey, slot);
-      try {
-        await changePasswordWith({ endpoint: this.#endpoint, settings: this.#settings, store, userId, signing, rootKey, signal }, newPassword);
-      } catch (err) {
-        wipe(rootKey);
-        throw err;
-      }
-      return rootKey;
-    };
-    return this.#establish(userId, login, factor, signal, unlock, { deviceId: undefined, remember, recovered: true });
+    return this.#establish(userId, started.login, factor, signal, started.unlock, { deviceId: undefined, remember, recovered: true });
   }
 }

@@ -9,6 +9,9 @@
  */
 import { ZeroVaultError } from '../../errors.js';
 import type { BlobStore } from '../../store/types.js';
+import type { Remember } from './client-options.js';
+import { deviceCode } from './session-devices.js';
+import type * as Devices from '../devices/index.js';
 
 /** Where remembered devices live. */
 export type DevicePlace = { readonly kind: 'dir'; readonly dir: string } | { readonly kind: 'indexeddb' } | { readonly kind: 'none' };
@@ -27,4 +30,21 @@ export function devicePlaceOf(deviceDir: unknown, store: BlobStore | undefined):
   if (typeof localDir === 'string' && localDir.length > 0) return { kind: 'dir', dir: localDir };
   // Read lazily: a global installed after import (a test's fake IndexedDB) counts.
   return typeof globalThis.indexedDB === 'object' && globalThis.indexedDB !== null ? { kind: 'indexeddb' } : { kind: 'none' };
+}
+
+/**
+ * Checks that `rememberDevice` can work at `place`, and its `deviceName`
+ * (with the device code, loaded only when a name is given).
+ * @throws `UNSUPPORTED` where devices cannot be kept; `INVALID_INPUT` for a bad `deviceName`
+ */
+export async function assertCanRemember(place: DevicePlace, remember: Remember): Promise<void> {
+  if (remember === undefined) return;
+  if (place.kind === 'none') throw new ZeroVaultError('UNSUPPORTED', 'rememberDevice needs IndexedDB, or in Node a deviceDir or an fsStore');
+  if (remember.name === undefined) return;
+  const devices: typeof Devices = await deviceCode();
+  try {
+    devices.assertDeviceName(remember.name);
+  } catch {
+    throw new ZeroVaultError('INVALID_INPUT', 'deviceName must be 1 to 64 characters, without control characters');
+  }
 }

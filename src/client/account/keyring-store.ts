@@ -9,7 +9,8 @@
  * @module
  */
 import { addKekVersion, createKeyring, openKeyring, sealKeyring, type Keyring } from '../../envelope/index.js';
-import { ZeroVaultError } from '../../errors.js';
+import { ZeroVaultError, isZeroVaultError } from '../../errors.js';
+import { openUnderChain } from './meta-record.js';
 import { decodeFrame, encodeFrame } from '../../formats/frame.js';
 import type { BlobStore } from '../../store/types.js';
 import type { KeyringState } from './keys.js';
@@ -24,7 +25,15 @@ export async function loadKeyring(store: BlobStore, rootKey: Uint8Array): Promis
   const stored = await readMeta(store, KEYRING_ID);
   if (stored === null) return null;
   const { contentVersion, sealed } = decodeFrame(stored.data);
-  const keyring = await openKeyring({ root: { ...ROOT_KEK, key: rootKey }, owner: META_VAULT, version: contentVersion, sealed });
+  const open = (key: Uint8Array): Promise<Keyring> => openKeyring({ root: { ...ROOT_KEK, key }, owner: META_VAULT, version: contentVersion, sealed });
+  let keyring: Keyring;
+  try {
+    keyring = await open(rootKey);
+  } catch (err) {
+    // Mid-rotation: the keyring may still be sealed under the previous root key (`root-chain.ts`).
+    if (!isZeroVaultError(err, 'DECRYPT_FAILED')) throw err;
+    keyring = await openUnderChain(store, rootKey, KEYRING_ID, stored.data, open, err);
+  }
   return { keyring, version: stored.version, cv: contentVersion };
 }
 

@@ -58,6 +58,8 @@ export class AccountKeys implements KeyHandle {
   readonly #held: Uint8Array[] = [];
   /** Keyrings this session replaced: an operation that started under one may still hold its keys; wiped at close. */
   readonly #retired: Keyring[] = [];
+  /** Root keys a rotation replaced, for the same reason; wiped at close. */
+  readonly #retiredRoots: Uint8Array[] = [];
   /** What to let go of at close (see {@link onClose}). */
   readonly #onClose: (() => void)[] = [];
   #closed = false;
@@ -147,6 +149,17 @@ export class AccountKeys implements KeyHandle {
     this.#keyring = state;
   }
 
+  /**
+   * Replaces the root key (a root-key rotation committed), taking ownership
+   * of `rootKey`. The old one is not wiped here: an operation that started
+   * under it may still hold it; it goes at close.
+   * @throws `CLOSED`; `MFA_REQUIRED`
+   */
+  replaceRoot(rootKey: Uint8Array): void {
+    this.#retiredRoots.push(this.#active().rootKey);
+    this.#rootKey = rootKey;
+  }
+
   /** The request-signing key. @throws `CLOSED`; `MFA_REQUIRED` */
   signing(): SigningKey {
     this.assertOpen();
@@ -214,6 +227,7 @@ export class AccountKeys implements KeyHandle {
     for (const keyring of [...(this.#keyring === undefined ? [] : [this.#keyring.keyring]), ...this.#retired]) wipeKeyring(keyring);
     wipe(...this.#held.splice(0), this.#signing.macKey);
     if (this.#rootKey !== undefined) wipe(this.#rootKey);
+    wipe(...this.#retiredRoots.splice(0));
   }
 }
 

@@ -20,13 +20,16 @@ import { ZeroVaultError } from '../../errors.js';
 import type { BlobStore } from '../../store/types.js';
 import { postJson } from '../api.js';
 import type { AddPasskeyOptions, AddedPasskey, ChangePasswordOptions, DeviceInfo, EnrollTotpOptions, LogoutOptions, MfaCodeOptions, MfaStatus, PasskeyInfo, RecoveryKeyOptions } from './types.js';
-import type { RecoveryCodesOptions, RemovePasskeyOptions, RevokeDeviceOptions, SessionInit, SessionState, SharedVaultInfo, StrictMfaOptions, TotpEnrolment, VaultOptions } from './types.js';
+import type { RecoveryCodesOptions, RemovePasskeyOptions, RevokeDeviceOptions, RotateRootKeyOptions, SessionInit, SessionState, SharedVaultInfo, StrictMfaOptions, TotpEnrolment, VaultOptions } from './types.js';
 import { deviceCode, deviceHost } from './session-devices.js';
 import { addPasskeyTo, passkeyCode, passkeyHost, passkeyStepUpSession, removePasskeyFrom } from './session-passkeys.js';
 import { credentialContext, mfaCall, reauthenticateSession } from './session-mfa.js';
 import { sharingCode, vaultOf } from './session-vaults.js';
 import { endSession } from './session-logout.js';
-import { changePasswordWith, createRecoveryKeyWith } from './credentials.js';
+import { credentialCode } from './credentials.js';
+import { wipe } from '../../crypto/bytes.js';
+import { randomBytes } from '../../crypto/random.js';
+import { RECOVERY_KEY_LENGTH, formatRecoveryKey } from '../../formats/recovery-key.js';
 import type { Contact } from '../sharing/directory.js';
 import type { SharingContext } from '../sharing/context.js';
 import type { AccessReviewEntry } from '../sharing/access-review.js';
@@ -324,7 +327,7 @@ export class Session {
     if (typeof options?.newPassword !== 'string' || options.newPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'newPassword must be a non-empty string');
     await this.#s.keys.use(async () => {
       await reauthenticateSession(this.#s, options);
-      await changePasswordWith(credentialContext(this.#s, options.signal), options.newPassword);
+      await (await credentialCode()).changePasswordWith(credentialContext(this.#s, options.signal), options.newPassword);
       await (await sharingCode()).recordEvent(this.#s, 'password_changed');
     });
   }
@@ -341,9 +344,52 @@ export class Session {
     this.#s.keys.assertOpen();
     return this.#s.keys.use(async () => {
       await reauthenticateSession(this.#s, options);
-      const key = await createRecoveryKeyWith(credentialContext(this.#s, options.signal));
-      await (await sharingCode()).recordEvent(this.#s, 'recovery_key_set');
-      return key;
+      const key = randomBytes(RECOVERY_KEY_LENGTH);
+      try {
+        await (await credentialCode()).createRecoveryKeyWith(credentialContext(this.#s, options.signal), key);
+        await (await sharingCode()).recordEvent(this.#s, 'recovery_key_set');
+        return formatRecoveryKey(key);
+      } finally {
+        wipe(key);
+      }
+    });
+  }
+
+  /**
+   * Rotates the account's root key (`docs/passkeys.md`, "Root-key
+   * rotation"): a new random root key; everything sealed under the old one
+   * (keyring, registries, pins, manifests) is sealed again, and every
+   * unlock slot gets the new one: the password (a new credential for the
+   * same password, so every other session of the account ends), the
+   * recovery key, every passkey and this device. The account's *other*
+   * remembered devices are revoked: they sign in again with the password or
+   * a passkey. Vault keys stay (that is `vault.rotate`). Crash-safe: at
+   * every step the password opens the account; calling it again finishes
+   * an interrupted rotation.
+   *
+   * Takes a fresh password login with the second factor, as
+   * {@link changePassword}: `currentPassword` is required (the new password
+   * credential is made from it).
+   * @throws `CLOSED`; `INVALID_INPUT`; `AUTH_FAILED` / `MFA_REQUIRED` as for
+   *   {@link changePassword}; `UNSUPPORTED` when the recovery key was made
+   *   before rotation existed (create a new one first; nothing was changed);
+   *   `CONFLICT`; `NETWORK`
+   */
+  async rotateRootKey(options: RotateRootKeyOptions): Promise<void> {
+    this.#s.keys.assertOpen();
+    if (typeof options !== 'object' || options === null) throw new ZeroVaultError('INVALID_INPUT', 'options must be an object');
+    const { currentPassword } = options;
+    if (typeof currentPassword !== 'string' || currentPassword.length === 0) throw new ZeroVaultError('INVALID_INPUT', 'currentPassword must be a non-empty string');
+    await this.#s.keys.use(async () => {
+      await reauthenticateSession(this.#s, options);
+      const [credentials, devices, passkeys] = [await credentialCode(), await deviceCode(), await passkeyCode()];
+      await credentials.rotateRootKeyWith({
+        session: this.#s,
+        password: currentPassword,
+        devices: { code: devices, host: deviceHost(this.#s, options.signal) },
+        passkeys: { code: passkeys, host: passkeyHost(this.#s, options.signal) },
+        signal: options.signal,
+      });
     });
   }
 

@@ -74,6 +74,14 @@ export interface ChangePasswordOptions extends SecondFactorOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link Session.rotateRootKey}. */
+export interface RotateRootKeyOptions extends SecondFactorOptions {
+  /** The password: required (a fresh login, and the new password credential is made from it). */
+  currentPassword: string;
+  /** Cancels the rotation (once the server swapped the password credential, run it again to finish). */
+  signal?: AbortSignal;
+}
+
 /** Options of {@link Session.createRecoveryKey}. */
 export interface RecoveryKeyOptions extends SecondFactorOptions {
   /** Logs in again first, for a session older than the server's re-authentication window. */

@@ -11,3 +11,4 @@ export { knownDevice, resumeDevice, type KnownDevice, type Resumed, type ResumeI
 export { forgetDevice, listDevices, rememberDevice, revokeDevice, type DeviceHost, type RememberInput } from './manage.js';
 export { assertDeviceName } from '../../formats/device.js';
 export { checkRevoke } from './checks.js';
+export { devicesBeforeRotation, rotateDevices } from './rotate.js';

@@ -13,6 +13,10 @@
  *   local material (the next `resume` gets 401 and deletes it), a registry
  *   entry the server does not list (never shown), and a slot sealed to a
  *   key that cannot log in. A failure undoes (3), (2), (1), best effort.
+ * - **Remember a device the login proved** (`known`): kept when the server
+ *   still lists it as this session's; if its check value pins another root
+ *   key (a rotation crashed half way through this device), its slot is
+ *   sealed again and then its check value updated (`repin`).
  * - **Revoke another device**: (1) `DELETE /devices/:id` (its credential and
  *   every session bound to it end at once); (2) delete its slot; (3) remove
  *   its registry entry. The credential goes first: removing the slot first
@@ -33,7 +37,9 @@ import type { BlobStore } from '../../store/types.js';
 import type { DevicePlace } from '../account/device-place.js';
 import type { DeviceInfo } from '../account/types.js';
 import { postJson, requestJson, type Endpoint, type SigningKey } from '../api.js';
-import { localDevices, rootCheckOf } from './local.js';
+import { localDevices, rootCheckOf, rootKeyMatches, type LocalDevices } from './local.js';
+import { META_VAULT } from '../account/meta.js';
+import { deviceSlotId } from '../../formats/device-slot.js';
 import { defaultDeviceName } from './name.js';
 import { addToRegistry, deleteDeviceSlot, readRegistry, removeFromRegistry, writeDeviceSlot } from './registry.js';
 import { sealDeviceSlot } from './slot.js';
@@ -74,7 +80,10 @@ export async function rememberDevice(host: DeviceHost, input: RememberInput): Pr
   const local = await localDevices(host.endpoint.baseUrl, host.place);
   if (input.known !== undefined) {
     const listed = await serverDevices(host);
-    if (listed.some((d) => d.id === input.known && d.current)) return input.known;
+    if (listed.some((d) => d.id === input.known && d.current)) {
+      await repin(host, local, input.known);
+      return input.known;
+    }
     // The server no longer knows it (revoked while this device was away): start over.
     await local.remove(host.userId, input.known);
   }
@@ -107,12 +116,34 @@ export async function rememberDevice(host: DeviceHost, input: RememberInput): Pr
   }
 }
 
+/**
+ * A device kept by a login that remembers it: when its check value pins
+ * another root key than this session's (a root-key rotation crashed
+ * between re-sealing its slot and updating the check), its slot is sealed
+ * to it again and the check updated. Safe because the session's root key
+ * came from a password, recovery or passkey login, never from the store alone.
+ */
+async function repin(host: DeviceHost, local: LocalDevices, deviceId: string): Promise<void> {
+  const kept = await local.load(host.userId);
+  if (kept === null || kept.deviceId !== deviceId) return;
+  const keys = deviceKeys(kept.secret);
+  const rootKey = host.rootKey();
+  const rootCheck = rootCheckOf(rootKey, host.userId, deviceId);
+  try {
+    if (rootKeyMatches(kept, rootKey)) return;
+    await host.store.put(META_VAULT, deviceSlotId(deviceId), await sealDeviceSlot({ rootKey, unlockKey: keys.unlockKey, userId: host.userId, deviceId }));
+    await local.save({ userId: host.userId, deviceId, secret: kept.secret, rootCheck });
+  } finally {
+    wipe(kept.secret, kept.rootCheck, keys.signingSeed, keys.unlockSecret, rootCheck);
+  }
+}
+
 function invalidResponse(): ZeroVaultError {
   return new ZeroVaultError('NETWORK', 'invalid server response');
 }
 
 /** `GET /devices`, parsed strictly. */
-async function serverDevices(host: DeviceHost): Promise<Omit<DeviceInfo, 'verified'>[]> {
+export async function serverDevices(host: DeviceHost): Promise<Omit<DeviceInfo, 'verified'>[]> {
   const reply = await requestJson(host.endpoint, 'GET', '/devices', undefined, { key: host.signing(), signal: host.signal });
   const list = reply.devices;
   if (!Array.isArray(list)) throw invalidResponse();

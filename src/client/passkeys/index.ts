@@ -11,3 +11,4 @@ export { passkeyLogin, passkeyStepUp, type PasskeyLoggedIn, type PasskeyLoginInp
 export { passkeyFactor } from './factor.js';
 export { addPasskey, listPasskeys, removePasskey, type PasskeyHost } from './manage.js';
 export { checkAddPasskey, checkPasskeyLogin, checkRemovePasskey } from './checks.js';
+export { passkeysBeforeRotation, resealPasskeys } from './rotate.js';

@@ -99,6 +99,27 @@ const api = {
    * without a factor, full with `passkey: true` (the passkey passes the
    * factor, the password unlocks the vault).
    */
+  /**
+   * Root-key rotation of an account with a PRF passkey: a password login
+   * (the passkey passes its second factor), `rotateRootKey` (its re-login
+   * takes the passkey too), a second note, log out; then a passkey login
+   * alone and a password login, each reading both notes.
+   */
+  rotate: (userId: string, password: string) =>
+    answer(async () => {
+      const session = await client.login({ userId, password, passkey: true });
+      await session.rotateRootKey({ currentPassword: password, passkey: true });
+      await (await session.vault('notes')).put('second', utf8('after the rotation'));
+      await session.logout();
+      const both = async (s: Session): Promise<string[]> => [await readNote(s), fromUtf8((await (await s.vault('notes')).get('second')).data)];
+      const byPasskey = await client.loginWithPasskey({ userId });
+      const viaPasskey = { notes: await both(byPasskey), amr: byPasskey.amr, unlocks: (await byPasskey.passkeys()).map((p) => p.unlocks) };
+      await byPasskey.logout();
+      const byPassword = await client.login({ userId, password, passkey: true });
+      const viaPassword = { notes: await both(byPassword), amr: byPassword.amr };
+      await byPassword.logout();
+      return { viaPasskey, viaPassword };
+    }),
   passwordAndPasskey: (userId: string, password: string) =>
     answer(async () => {
       const before = await client.login({ userId, password }).then(() => 'ok', codeOf);
