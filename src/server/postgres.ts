@@ -75,6 +75,18 @@ CREATE TABLE IF NOT EXISTS ${p}recovery_codes (user_id TEXT COLLATE "C" NOT NULL
 ${postgresLogSchema(p)}`;
 }
 
+/**
+ * The `users` key of a credential. The recovery credential's key is
+ * `userId ‖ 0x00 ‖ "recovery"` (account-routes.ts), and PostgreSQL text cannot
+ * hold a NUL: this store writes 0x01 in its place, which no normalized user
+ * id holds either (no control characters), so the mapping stays one-to-one.
+ * The key itself cannot change: it is also the OPAQUE credential identifier
+ * the recovery credential's OPRF key was derived under.
+ */
+function credentialKey(id: string): string {
+  return id.replaceAll('\u0000', '\u0001');
+}
+
 function storageError(cause: unknown): ZeroVaultError {
   if (isZeroVaultError(cause)) return cause;
   return new ZeroVaultError('STORAGE', 'postgres operation failed', { cause });
@@ -279,18 +291,18 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
 
   return {
     async getUserRecord(userId) {
-      const rows = await query(`SELECT record FROM ${p}users WHERE user_id = $1`, [userId]);
+      const rows = await query(`SELECT record FROM ${p}users WHERE user_id = $1`, [credentialKey(userId)]);
       return rows[0] === undefined ? null : bytes(rows[0].record);
     },
     async createUser(userId, record, now) {
       const count = await affected(
         `INSERT INTO ${p}users (user_id, record, created_at, updated_at) VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING`,
-        [userId, Buffer.from(record), now],
+        [credentialKey(userId), Buffer.from(record), now],
       );
       if (count === 0) throw new ZeroVaultError('CONFLICT', 'user exists');
     },
     async updateUserRecord(userId, record, now) {
-      const count = await affected(`UPDATE ${p}users SET record = $1, updated_at = $2 WHERE user_id = $3`, [Buffer.from(record), now, userId]);
+      const count = await affected(`UPDATE ${p}users SET record = $1, updated_at = $2 WHERE user_id = $3`, [Buffer.from(record), now, credentialKey(userId)]);
       if (count === 0) throw new ZeroVaultError('NOT_FOUND', 'user not found');
     },
     async putPending(id, sealed, expiresAt) {

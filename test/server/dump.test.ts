@@ -2,7 +2,7 @@
  * A copy of the server's database holds no plaintext beyond the documented
  * metadata (`docs/protocol.md`, "What the server stores"): after a realistic
  * session (register, write records and JSON, share with an expiry, a member
- * reading, a revocation), the database file (SQLite) and every row
+ * reading, a revocation, a recovery key), the database file (SQLite) and every row
  * (PostgreSQL, when ZEROVAULT_PG_URL is set) contain none of the record
  * plaintexts, the password, or any of the account's keys (KEKs, identity
  * secret keys), in raw bytes, base64url or hex; and every column is one the
@@ -104,7 +104,10 @@ async function scenario(store: ServerStore): Promise<{ label: string; bytes: Buf
     expect((await shared.get('q1')).data).toEqual(utf8(RECORD_TEXT));
     await vault.revoke({ userId: 'dump-carol' });
     await vault.put('q2', utf8(`${RECORD_TEXT} (after)`));
+    // The recovery credential is a second OPAQUE record of the account (stored under a key no user id can take).
+    const recoveryKey = await alice.createRecoveryKey({ currentPassword: PASSWORD });
     const secrets: { label: string; secret: Uint8Array }[] = [
+      { label: 'recovery key', secret: utf8(recoveryKey) },
       { label: 'record plaintext', secret: utf8(RECORD_TEXT) },
       { label: 'JSON plaintext', secret: utf8(JSON_TEXT) },
       { label: 'password', secret: utf8(PASSWORD) },
