@@ -15,7 +15,7 @@ import { copy, wipe } from '../crypto/bytes.js';
 import { defaultEnv, type SealEnv } from './env.js';
 import { parsePrelude } from './format.js';
 import { openHeader, sealHeader } from './header.js';
-import { openParams, sealParams, type OpenOptions, type SealOptions } from './options.js';
+import { openParams, sealParams, wipeOpenParams, type OpenOptions, type SealOptions } from './options.js';
 import { openPayload, sealPayloadInto, sealedPayloadLength } from './payload.js';
 
 /** `seal` with an explicit environment (internal). */
@@ -53,7 +53,7 @@ export async function openWith(env: SealEnv, blob: Uint8Array, options: OpenOpti
     wipe(payloadKey);
     return await openPayload(env.backend, key, blob.subarray(headerLength));
   } finally {
-    wipe(params.secretKey);
+    wipeOpenParams(params);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * The sealed-blob header: recipient stanzas (each an HPKE single-shot seal
- * of the random file key) and the header MAC; and the derivation of the
- * payload key once the header authenticates.
+ * The sealed-blob header: recipient stanzas (each wraps the random file
+ * key: an HPKE single-shot seal to an X25519 or X-Wing key, or an
+ * Argon2id-wrapped passphrase stanza) and the header MAC; and the
+ * derivation of the payload key once the header authenticates.
  *
  * ```
  * stanza_i    = enc_i || HPKE.Seal<mode>(pkR_i, info = "zerovault/v1/seal/file-key",
@@ -11,11 +12,15 @@
  * payload key = HKDF-SHA-256(ikm = file key, salt = mac, info = "zerovault/v1/seal/payload" || 0x00)
  * ```
  *
+ * X-Wing and passphrase code is loaded on demand: X25519-only users never
+ * download ML-KEM or Argon2id.
+ *
  * @module
  */
 import { ZeroVaultError, decryptFailed, isZeroVaultError } from '../errors.js';
 import { concat, equal, wipe } from '../crypto/bytes.js';
 import { deriveKey } from '../crypto/kdf.js';
+import { loadOnDemand } from '../crypto/lazy.js';
 import type { SealEnv } from './env.js';
 import {
   BLOB_MODE,
@@ -26,10 +31,13 @@ import {
   PAYLOAD_LABEL,
   PRELUDE_LENGTH,
   STANZA_INFO,
-  STANZA_LENGTH,
+  SUITES,
+  XWING_ENC_LENGTH,
   encodePrelude,
   headerLength,
   parsePrelude,
+  stanzaLength,
+  type Suite,
 } from './format.js';
 import { hpkeOpen, hpkeSeal } from './hpke.js';
 import { createSuite } from './suite.js';
@@ -44,23 +52,36 @@ export interface SealedHeader {
 
 /** Header inputs, already validated at the API boundary. */
 export interface HeaderSealParams {
-  /** Recipient public keys, 1 to MAX_RECIPIENTS (exactly 1 with a sender). */
+  /** The stanzas' suite. */
+  readonly suite: Suite;
+  /** Recipient public keys, 1 to MAX_RECIPIENTS (exactly 1 with a sender); none for a passphrase. */
   readonly recipients: readonly Uint8Array[];
+  /** The passphrase's bytes (passphrase suite). */
+  readonly passphrase: Uint8Array | undefined;
   /** Sender secret key: auth mode. */
   readonly senderSecretKey: Uint8Array | undefined;
   /** Caller AAD (empty when absent). */
   readonly aad: Uint8Array;
 }
 
-/** Header-opening inputs, already validated at the API boundary. */
+/** Header-opening inputs, already validated at the API boundary: one of `secretKey` and `passphrase`. */
 export interface HeaderOpenParams {
   /** The recipient's secret key. */
-  readonly secretKey: Uint8Array;
+  readonly secretKey: Uint8Array | undefined;
+  /** The passphrase's bytes. */
+  readonly passphrase: Uint8Array | undefined;
   /** Sender public key the caller requires (auth mode), if any. */
   readonly senderPublicKey: Uint8Array | undefined;
   /** Caller AAD (empty when absent). */
   readonly aad: Uint8Array;
 }
+
+/**
+ * Why a header did not open, for callers that may say so (the CLI, on the
+ * user's own machine); the public API reports every one as the same
+ * `DECRYPT_FAILED`.
+ */
+export type HeaderFailure = 'no-match' | 'mac';
 
 function headerMac(env: SealEnv, fileKey: Uint8Array, authenticated: Uint8Array, aad: Uint8Array): Uint8Array {
   const macKey = deriveKey({ ikm: fileKey, label: HEADER_LABEL }, env.backend);
@@ -75,39 +96,68 @@ function payloadKeyOf(env: SealEnv, fileKey: Uint8Array, mac: Uint8Array): Uint8
   return deriveKey({ ikm: fileKey, label: PAYLOAD_LABEL, salt: mac }, env.backend);
 }
 
+/** One stanza per recipient, in order. Randomness: one ephemeral key (X25519) or `eseed` (X-Wing) per stanza, drawn in stanza order. */
+async function recipientStanzas(env: SealEnv, params: HeaderSealParams, prelude: Uint8Array, fileKey: Uint8Array): Promise<Uint8Array[]> {
+  const { recipients, senderSecretKey } = params;
+  if (params.suite === SUITES.xwing) {
+    const xwing = await loadOnDemand(() => import('./xwing.js'));
+    const suite = xwing.xwingSuite(env.backend);
+    const eseeds = recipients.map(() => env.random(xwing.XWING_ESEED_LENGTH));
+    try {
+      const sealed = await Promise.all(
+        recipients.map((recipientPublicKey, i) =>
+          xwing.xwingSeal(suite, { recipientPublicKey, eseed: eseeds[i] as Uint8Array, info: STANZA_INFO, aad: prelude, plaintext: fileKey }),
+        ),
+      );
+      return sealed.map(({ enc, ciphertext }) => concat(enc, ciphertext));
+    } finally {
+      wipe(...eseeds);
+    }
+  }
+  const suite = createSuite({ backend: env.backend });
+  // Each hpkeSeal draws its ephemeral key synchronously, before its first
+  // await, so starting them in order keeps the randomness order fixed.
+  const sealed = await Promise.all(
+    recipients.map((recipientPublicKey) =>
+      hpkeSeal(suite, {
+        recipientPublicKey,
+        ...(senderSecretKey === undefined ? {} : { senderSecretKey }),
+        info: STANZA_INFO,
+        aad: prelude,
+        plaintext: fileKey,
+        random: env.random,
+      }),
+    ),
+  );
+  return sealed.map(({ enc, ciphertext }) => concat(enc, ciphertext));
+}
+
 /**
- * Draws a file key, seals it to every recipient and MACs the header.
- * Randomness is drawn in a fixed order (file key, then one ephemeral secret
- * key per stanza, in stanza order), which the published vectors rely on.
+ * Draws a file key, wraps it in every stanza and MACs the header.
+ * Randomness is drawn in a fixed order (file key, then per stanza: the
+ * X25519 ephemeral secret key, the X-Wing `eseed`, or the passphrase salt),
+ * which the published vectors rely on.
  */
 export async function sealHeader(env: SealEnv, params: HeaderSealParams): Promise<SealedHeader> {
-  const { recipients, senderSecretKey, aad } = params;
+  const { senderSecretKey, aad, suite } = params;
   const mode = senderSecretKey === undefined ? BLOB_MODE.base : BLOB_MODE.auth;
-  const prelude = encodePrelude(mode, recipients.length);
-  const suite = createSuite({ backend: env.backend });
+  const count = suite === SUITES.passphrase ? 1 : params.recipients.length;
+  const prelude = encodePrelude(mode, count, suite);
   const fileKey = env.random(FILE_KEY_LENGTH);
   try {
-    // Each hpkeSeal draws its ephemeral key synchronously, before its first
-    // await, so starting them in order keeps the randomness order fixed.
-    const stanzas = await Promise.all(
-      recipients.map((recipientPublicKey) =>
-        hpkeSeal(suite, {
-          recipientPublicKey,
-          ...(senderSecretKey === undefined ? {} : { senderSecretKey }),
-          info: STANZA_INFO,
-          aad: prelude,
-          plaintext: fileKey,
-          random: env.random,
-        }),
-      ),
-    );
-    const header = new Uint8Array(headerLength(recipients.length));
+    let stanzas: Uint8Array[];
+    if (suite === SUITES.passphrase) {
+      const { sealPassphraseStanza } = await loadOnDemand(() => import('./passphrase.js'));
+      stanzas = [await sealPassphraseStanza(env, params.passphrase as Uint8Array, prelude, fileKey)];
+    } else {
+      stanzas = await recipientStanzas(env, params, prelude, fileKey);
+    }
+    const header = new Uint8Array(headerLength(count, suite));
     header.set(prelude, 0);
     let offset = PRELUDE_LENGTH;
-    for (const { enc, ciphertext } of stanzas) {
-      header.set(enc, offset);
-      header.set(ciphertext, offset + ENC_LENGTH);
-      offset += STANZA_LENGTH;
+    for (const stanza of stanzas) {
+      header.set(stanza, offset);
+      offset += stanza.length;
     }
     const mac = headerMac(env, fileKey, header.subarray(0, offset), aad);
     header.set(mac, offset);
@@ -118,21 +168,42 @@ export async function sealHeader(env: SealEnv, params: HeaderSealParams): Promis
 }
 
 /** Tries each stanza in turn; the file key of the first that opens, or undefined. */
-async function unwrapFileKey(env: SealEnv, header: Uint8Array, count: number, params: HeaderOpenParams): Promise<Uint8Array | undefined> {
-  const suite = createSuite({ backend: env.backend });
+async function unwrapFileKey(env: SealEnv, header: Uint8Array, suite: Suite, count: number, params: HeaderOpenParams): Promise<Uint8Array | undefined> {
   const prelude = header.subarray(0, PRELUDE_LENGTH);
-  const recipientPublicKey = env.backend.x25519PublicKey(params.secretKey);
-  for (let i = 0, offset = PRELUDE_LENGTH; i < count; i++, offset += STANZA_LENGTH) {
-    try {
-      const fileKey = await hpkeOpen(suite, {
-        enc: header.subarray(offset, offset + ENC_LENGTH),
-        recipientSecretKey: params.secretKey,
+  const length = stanzaLength(suite);
+  const secretKey = params.secretKey as Uint8Array;
+  let open: (stanza: Uint8Array) => Promise<Uint8Array>;
+  if (suite === SUITES.passphrase) {
+    const { openPassphraseStanza } = await loadOnDemand(() => import('./passphrase.js'));
+    open = (stanza) => openPassphraseStanza(env, params.passphrase as Uint8Array, prelude, stanza);
+  } else if (suite === SUITES.xwing) {
+    const xwing = await loadOnDemand(() => import('./xwing.js'));
+    const hpke = xwing.xwingSuite(env.backend);
+    open = (stanza) =>
+      xwing.xwingOpen(hpke, {
+        enc: stanza.subarray(0, XWING_ENC_LENGTH),
+        recipientSecretKey: secretKey,
+        info: STANZA_INFO,
+        aad: prelude,
+        ciphertext: stanza.subarray(XWING_ENC_LENGTH),
+      });
+  } else {
+    const hpke = createSuite({ backend: env.backend });
+    const recipientPublicKey = env.backend.x25519PublicKey(secretKey);
+    open = (stanza) =>
+      hpkeOpen(hpke, {
+        enc: stanza.subarray(0, ENC_LENGTH),
+        recipientSecretKey: secretKey,
         recipientPublicKey,
         ...(params.senderPublicKey === undefined ? {} : { senderPublicKey: params.senderPublicKey }),
         info: STANZA_INFO,
         aad: prelude,
-        ciphertext: header.subarray(offset + ENC_LENGTH, offset + STANZA_LENGTH),
+        ciphertext: stanza.subarray(ENC_LENGTH),
       });
+  }
+  for (let i = 0, offset = PRELUDE_LENGTH; i < count; i++, offset += length) {
+    try {
+      const fileKey = await open(header.subarray(offset, offset + length));
       if (fileKey.length === FILE_KEY_LENGTH) return fileKey;
       wipe(fileKey);
     } catch (err) {
@@ -145,32 +216,51 @@ async function unwrapFileKey(env: SealEnv, header: Uint8Array, count: number, pa
 }
 
 /**
- * Opens a complete header (`header.length` must equal its
- * `headerLength`): finds the stanza for `secretKey`, checks the MAC, and
- * returns the raw payload key.
- *
- * @throws `INVALID_INPUT` / `UNSUPPORTED` from the prelude parse, when an
- *   auth-mode blob is opened without `senderPublicKey`, or on a low-order `enc`;
- *   `DECRYPT_FAILED` (one message) when no stanza opens, the MAC does not
- *   match, or `senderPublicKey` is given for a blob that does not authenticate a sender
+ * {@link openHeader}, telling the two authentication failures apart:
+ * `{ failure }` instead of a `DECRYPT_FAILED`. Internal (the CLI uses it to
+ * print an error a person can act on).
  */
-export async function openHeader(env: SealEnv, header: Uint8Array, params: HeaderOpenParams): Promise<Uint8Array> {
-  const { mode, count, headerLength: length } = parsePrelude(header);
+export async function openHeaderDetailed(env: SealEnv, header: Uint8Array, params: HeaderOpenParams): Promise<{ payloadKey: Uint8Array } | { failure: HeaderFailure }> {
+  const { suite, mode, count, headerLength: length } = parsePrelude(header);
   if (header.length !== length) throw new ZeroVaultError('INVALID_INPUT', 'sealed blob header is truncated');
+  if (suite === SUITES.passphrase && params.passphrase === undefined) {
+    throw new ZeroVaultError('INVALID_INPUT', 'the blob is sealed with a passphrase: pass options.passphrase');
+  }
+  if (suite !== SUITES.passphrase && params.secretKey === undefined) {
+    throw new ZeroVaultError('INVALID_INPUT', 'the blob is sealed to public keys: pass options.secretKey');
+  }
   if (mode === BLOB_MODE.auth && params.senderPublicKey === undefined) {
     throw new ZeroVaultError('INVALID_INPUT', 'options.senderPublicKey is required: the blob authenticates its sender');
   }
   // The caller requires a known sender and this blob names none.
-  if (mode === BLOB_MODE.base && params.senderPublicKey !== undefined) throw decryptFailed();
-  const fileKey = await unwrapFileKey(env, header, count, params);
-  if (fileKey === undefined) throw decryptFailed();
+  if (mode === BLOB_MODE.base && params.senderPublicKey !== undefined) return { failure: 'no-match' };
+  const fileKey = await unwrapFileKey(env, header, suite, count, params);
+  if (fileKey === undefined) return { failure: 'no-match' };
   try {
     const macOffset = length - MAC_LENGTH;
     const expected = headerMac(env, fileKey, header.subarray(0, macOffset), params.aad);
     const mac = header.subarray(macOffset);
-    if (!equal(expected, mac)) throw decryptFailed();
-    return payloadKeyOf(env, fileKey, expected);
+    if (!equal(expected, mac)) return { failure: 'mac' };
+    return { payloadKey: payloadKeyOf(env, fileKey, expected) };
   } finally {
     wipe(fileKey);
   }
+}
+
+/**
+ * Opens a complete header (`header.length` must equal its
+ * `headerLength`): finds the stanza for `secretKey` (or opens the
+ * passphrase stanza), checks the MAC, and returns the raw payload key.
+ *
+ * @throws `INVALID_INPUT` / `UNSUPPORTED` from the prelude parse, when an
+ *   auth-mode blob is opened without `senderPublicKey`, when the blob wants
+ *   the other credential (passphrase or secret key), or on a low-order `enc`;
+ *   `UNSUPPORTED` for passphrase parameters above the reader's bounds;
+ *   `DECRYPT_FAILED` (one message) when no stanza opens, the MAC does not
+ *   match, or `senderPublicKey` is given for a blob that does not authenticate a sender
+ */
+export async function openHeader(env: SealEnv, header: Uint8Array, params: HeaderOpenParams): Promise<Uint8Array> {
+  const result = await openHeaderDetailed(env, header, params);
+  if ('failure' in result) throw decryptFailed();
+  return result.payloadKey;
 }

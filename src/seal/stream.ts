@@ -16,7 +16,7 @@ import { ByteQueue } from './bytequeue.js';
 import { defaultEnv, type SealEnv } from './env.js';
 import { CHUNK_SIZE, PRELUDE_LENGTH, SEALED_CHUNK_SIZE, parsePrelude } from './format.js';
 import { openHeader, sealHeader } from './header.js';
-import { openParams, sealParams, type OpenOptions, type SealOptions } from './options.js';
+import { openParams, sealParams, wipeOpenParams, type OpenOptions, type SealOptions } from './options.js';
 import { BATCH, openChunk, sealChunkParts } from './payload.js';
 
 type Controller = TransformStreamDefaultController<Uint8Array>;
@@ -125,7 +125,7 @@ export function openStreamWith(env: SealEnv, options: OpenOptions): TransformStr
     if (queue.length < headerLength) return false;
     const header = copy(queue.take(headerLength));
     const payloadKey = await openHeader(env, header, params);
-    wipe(params.secretKey);
+    wipeOpenParams(params);
     key = await backend.importAesGcmKey(payloadKey);
     wipe(payloadKey);
     return true;
@@ -141,7 +141,7 @@ export function openStreamWith(env: SealEnv, options: OpenOptions): TransformStr
           ready = await readHeader();
         } catch (err) {
           // The stream is dead: drop our copy of the secret key now.
-          wipe(params.secretKey);
+          wipeOpenParams(params);
           throw err;
         }
         if (!ready) return;
@@ -161,7 +161,7 @@ export function openStreamWith(env: SealEnv, options: OpenOptions): TransformStr
 
     async flush(controller) {
       if (key === undefined) {
-        wipe(params.secretKey);
+        wipeOpenParams(params);
         throw new ZeroVaultError('INVALID_INPUT', 'sealed blob is truncated');
       }
       // No bytes after the header, or after the last full chunk: no final chunk.
