@@ -23,15 +23,22 @@ export interface Identity {
   readonly path: string;
 }
 
+/** All of stdin as text (not `/dev/stdin`, which cannot be opened when stdin is a socket). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /**
- * Reads the secret key in `path` (`/dev/stdin` for `-`).
+ * Reads the secret key in `path` (stdin for `-`).
  *
  * @throws `CliError` when the file cannot be read, holds no key, or holds a malformed one
  */
 export async function readIdentity(path: string): Promise<Identity> {
   let text: string;
   try {
-    text = await readFile(path === '-' ? '/dev/stdin' : path, 'utf8');
+    text = path === '-' ? await readStdin() : await readFile(path, 'utf8');
   } catch (err) {
     throw new CliError(`cannot read key file ${path}: ${fileReason(err)}`);
   }
