@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { ZeroVaultError} from '../errors.js';
 import { isZeroVaultError } from '../errors.js';
 import { defaultEnv } from '../seal/env.js';
+import * as passphraseStanza from '../seal/passphrase.js';
 import { createOpener, type OpenDiagnostics } from '../seal/engine.js';
 import { PRELUDE_LENGTH, SUITES, parsePrelude, type Suite } from '../seal/format.js';
 import type { HeaderFailure } from '../seal/header.js';
@@ -125,7 +126,7 @@ export async function openCommand(args: string[], progress: (requested: boolean 
     payload: (f) => (payloadFailure = f),
   };
   const opener = createOpener(
-    defaultEnv(),
+    { ...defaultEnv(), passphrase: passphraseStanza },
     openParams({
       ...(passphrase === undefined ? { secretKey: identity?.secretKey } : { passphrase }),
       ...(senderPublicKey === undefined ? {} : { senderPublicKey }),

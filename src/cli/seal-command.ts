@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { concat } from '../crypto/bytes.js';
 import { defaultEnv } from '../seal/env.js';
+import * as passphraseStanza from '../seal/passphrase.js';
 import { startSeal } from '../seal/engine.js';
 import { sealParams } from '../seal/options.js';
 import { ArmorWriter } from './armor.js';
@@ -56,7 +57,7 @@ export async function sealCommand(args: string[], progress: (requested: boolean 
     ...(values.aad === undefined ? {} : { aad: new TextEncoder().encode(values.aad) }),
   });
   sender?.secretKey.fill(0); // sealParams copied it
-  const sealer = await startSeal(defaultEnv(), params);
+  const sealer = await startSeal({ ...defaultEnv(), passphrase: passphraseStanza }, params);
   const output = await openOutput(values.output, outputOptions);
   const armor = values.armor === true ? new ArmorWriter() : undefined;
   let header: Uint8Array | undefined = sealer.header;

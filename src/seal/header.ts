@@ -32,7 +32,6 @@ import {
   PRELUDE_LENGTH,
   STANZA_INFO,
   SUITES,
-  XWING_ENC_LENGTH,
   encodePrelude,
   headerLength,
   parsePrelude,
@@ -96,40 +95,52 @@ function payloadKeyOf(env: SealEnv, fileKey: Uint8Array, mac: Uint8Array): Uint8
   return deriveKey({ ikm: fileKey, label: PAYLOAD_LABEL, salt: mac }, env.backend);
 }
 
-/** One stanza per recipient, in order. Randomness: one ephemeral key (X25519) or `eseed` (X-Wing) per stanza, drawn in stanza order. */
-async function recipientStanzas(env: SealEnv, params: HeaderSealParams, prelude: Uint8Array, fileKey: Uint8Array): Promise<Uint8Array[]> {
-  const { recipients, senderSecretKey } = params;
-  if (params.suite === SUITES.xwing) {
-    const xwing = await loadOnDemand(() => import('./xwing.js'));
-    const suite = xwing.xwingSuite(env.backend);
-    const eseeds = recipients.map(() => env.random(xwing.XWING_ESEED_LENGTH));
-    try {
-      const sealed = await Promise.all(
-        recipients.map((recipientPublicKey, i) =>
-          xwing.xwingSeal(suite, { recipientPublicKey, eseed: eseeds[i] as Uint8Array, info: STANZA_INFO, aad: prelude, plaintext: fileKey }),
-        ),
-      );
-      return sealed.map(({ enc, ciphertext }) => concat(enc, ciphertext));
-    } finally {
-      wipe(...eseeds);
-    }
-  }
-  const suite = createSuite({ backend: env.backend });
-  // Each hpkeSeal draws its ephemeral key synchronously, before its first
-  // await, so starting them in order keeps the randomness order fixed.
-  const sealed = await Promise.all(
-    recipients.map((recipientPublicKey) =>
-      hpkeSeal(suite, {
+/** The stanza code of a suite: X25519 here, X-Wing loaded on demand, the passphrase from the environment (same two functions). */
+export interface StanzaCode {
+  sealStanzas(env: SealEnv, params: HeaderSealParams, prelude: Uint8Array, fileKey: Uint8Array): Promise<Uint8Array[]>;
+  stanzaOpener(env: SealEnv, params: HeaderOpenParams, prelude: Uint8Array): (stanza: Uint8Array) => Promise<Uint8Array>;
+}
+
+const X25519_STANZAS: StanzaCode = {
+  /** One stanza per recipient, in order; each draws its ephemeral key synchronously before its first await, so the randomness order is fixed. */
+  async sealStanzas(env, { recipients, senderSecretKey }, prelude, fileKey) {
+    const suite = createSuite({ backend: env.backend });
+    const sealed = await Promise.all(
+      recipients.map((recipientPublicKey) =>
+        hpkeSeal(suite, {
+          recipientPublicKey,
+          ...(senderSecretKey === undefined ? {} : { senderSecretKey }),
+          info: STANZA_INFO,
+          aad: prelude,
+          plaintext: fileKey,
+          random: env.random,
+        }),
+      ),
+    );
+    return sealed.map(({ enc, ciphertext }) => concat(enc, ciphertext));
+  },
+  stanzaOpener(env, params, prelude) {
+    const suite = createSuite({ backend: env.backend });
+    const recipientSecretKey = params.secretKey as Uint8Array;
+    const recipientPublicKey = env.backend.x25519PublicKey(recipientSecretKey);
+    return (stanza) =>
+      hpkeOpen(suite, {
+        enc: stanza.subarray(0, ENC_LENGTH),
+        recipientSecretKey,
         recipientPublicKey,
-        ...(senderSecretKey === undefined ? {} : { senderSecretKey }),
+        ...(params.senderPublicKey === undefined ? {} : { senderPublicKey: params.senderPublicKey }),
         info: STANZA_INFO,
         aad: prelude,
-        plaintext: fileKey,
-        random: env.random,
-      }),
-    ),
-  );
-  return sealed.map(({ enc, ciphertext }) => concat(enc, ciphertext));
+        ciphertext: stanza.subarray(ENC_LENGTH),
+      });
+  },
+};
+
+function stanzaCode(env: SealEnv, suite: Suite): Promise<StanzaCode> | StanzaCode {
+  if (suite === SUITES.x25519) return X25519_STANZAS;
+  if (suite === SUITES.xwing) return loadOnDemand(() => import('./xwing.js'));
+  if (env.passphrase === undefined) throw new ZeroVaultError('UNSUPPORTED', 'passphrase-sealed blobs are handled by the zerovault CLI, not this entry point');
+  return env.passphrase;
 }
 
 /**
@@ -145,13 +156,7 @@ export async function sealHeader(env: SealEnv, params: HeaderSealParams): Promis
   const prelude = encodePrelude(mode, count, suite);
   const fileKey = env.random(FILE_KEY_LENGTH);
   try {
-    let stanzas: Uint8Array[];
-    if (suite === SUITES.passphrase) {
-      const { sealPassphraseStanza } = await loadOnDemand(() => import('./passphrase.js'));
-      stanzas = [await sealPassphraseStanza(env, params.passphrase as Uint8Array, prelude, fileKey)];
-    } else {
-      stanzas = await recipientStanzas(env, params, prelude, fileKey);
-    }
+    const stanzas = await (await stanzaCode(env, suite)).sealStanzas(env, params, prelude, fileKey);
     const header = new Uint8Array(headerLength(count, suite));
     header.set(prelude, 0);
     let offset = PRELUDE_LENGTH;
@@ -171,36 +176,7 @@ export async function sealHeader(env: SealEnv, params: HeaderSealParams): Promis
 async function unwrapFileKey(env: SealEnv, header: Uint8Array, suite: Suite, count: number, params: HeaderOpenParams): Promise<Uint8Array | undefined> {
   const prelude = header.subarray(0, PRELUDE_LENGTH);
   const length = stanzaLength(suite);
-  const secretKey = params.secretKey as Uint8Array;
-  let open: (stanza: Uint8Array) => Promise<Uint8Array>;
-  if (suite === SUITES.passphrase) {
-    const { openPassphraseStanza } = await loadOnDemand(() => import('./passphrase.js'));
-    open = (stanza) => openPassphraseStanza(env, params.passphrase as Uint8Array, prelude, stanza);
-  } else if (suite === SUITES.xwing) {
-    const xwing = await loadOnDemand(() => import('./xwing.js'));
-    const hpke = xwing.xwingSuite(env.backend);
-    open = (stanza) =>
-      xwing.xwingOpen(hpke, {
-        enc: stanza.subarray(0, XWING_ENC_LENGTH),
-        recipientSecretKey: secretKey,
-        info: STANZA_INFO,
-        aad: prelude,
-        ciphertext: stanza.subarray(XWING_ENC_LENGTH),
-      });
-  } else {
-    const hpke = createSuite({ backend: env.backend });
-    const recipientPublicKey = env.backend.x25519PublicKey(secretKey);
-    open = (stanza) =>
-      hpkeOpen(hpke, {
-        enc: stanza.subarray(0, ENC_LENGTH),
-        recipientSecretKey: secretKey,
-        recipientPublicKey,
-        ...(params.senderPublicKey === undefined ? {} : { senderPublicKey: params.senderPublicKey }),
-        info: STANZA_INFO,
-        aad: prelude,
-        ciphertext: stanza.subarray(ENC_LENGTH),
-      });
-  }
+  const open = (await stanzaCode(env, suite)).stanzaOpener(env, params, prelude);
   for (let i = 0, offset = PRELUDE_LENGTH; i < count; i++, offset += length) {
     try {
       const fileKey = await open(header.subarray(offset, offset + length));

@@ -26,7 +26,6 @@ export {
   SECRET_KEY_PREFIX,
   XWING_PUBLIC_KEY_PREFIX,
   XWING_SECRET_KEY_PREFIX,
-  keyTextKind,
   type KeyKind,
   parsePublicKey,
   parseSecretKey,

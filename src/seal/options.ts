@@ -17,19 +17,14 @@ const XWING_PUBLIC_KEY_LENGTH = 1216;
 /** The longest passphrase accepted, in UTF-8 bytes (the KSF's input limit). */
 const MAX_PASSPHRASE_BYTES = 0xffff;
 
-/** Options of `seal` and `sealStream`: `to` or `passphrase`, not both. */
+/** Options of `seal` and `sealStream`. */
 export interface SealOptions {
   /**
    * The recipient's public key, or several (1 to 1024): all X25519 (32
    * bytes) or all X-Wing (1216 bytes), never mixed (a blob is only as
    * strong as its weakest stanza).
    */
-  to?: Uint8Array | readonly Uint8Array[];
-  /**
-   * Seal with a passphrase instead (Argon2id, parameters stored in the blob;
-   * see `docs/seal-format.md`). NFC-normalized, then UTF-8.
-   */
-  passphrase?: string;
+  to: Uint8Array | readonly Uint8Array[];
   /**
    * The sender's secret key: seals in HPKE auth mode, so that the recipient
    * can require this sender (`open(…, { senderPublicKey })`). Allowed with
@@ -40,15 +35,13 @@ export interface SealOptions {
   aad?: Uint8Array;
 }
 
-/** Options of `open` and `openStream`: `secretKey` or `passphrase`, not both. */
+/** Options of `open` and `openStream`. */
 export interface OpenOptions {
   /**
    * The recipient's secret key (32 bytes, X25519 or X-Wing: the blob's suite
    * says which it is used as).
    */
-  secretKey?: Uint8Array;
-  /** The passphrase of a passphrase-sealed blob. */
-  passphrase?: string;
+  secretKey: Uint8Array;
   /**
    * The sender's public key: the blob must have been sealed by this sender
    * (auth mode, `seal(…, { senderSecretKey })`). Required for, and only
@@ -58,6 +51,17 @@ export interface OpenOptions {
   /** The additional data the blob was sealed with. */
   aad?: Uint8Array;
 }
+
+/**
+ * Internal: {@link SealOptions} with a passphrase instead of `to` (suite
+ * `0x0003`; Argon2id, parameters stored in the blob). The NFC form of the
+ * passphrase, as UTF-8, is what Argon2id gets. Only the CLI seals this way:
+ * see `SealEnv.passphrase`.
+ */
+export type PassphraseSealOptions = Omit<SealOptions, 'to' | 'senderSecretKey'> & { passphrase: string };
+
+/** Internal: {@link OpenOptions} with a passphrase instead of `secretKey`. */
+export type PassphraseOpenOptions = Omit<OpenOptions, 'secretKey' | 'senderPublicKey'> & { passphrase: string };
 
 /** Checked, copied {@link SealOptions}. */
 export interface SealParams {
@@ -111,11 +115,9 @@ export function sealParams(options: unknown): SealParams {
   }
   const first = list[0];
   const length = isBytes(first) && first.length === XWING_PUBLIC_KEY_LENGTH ? XWING_PUBLIC_KEY_LENGTH : KEM_KEY_LENGTH;
+  // One kind per blob (the first key's): a blob is only as strong as its weakest stanza.
   const recipients = list.map((key) => {
-    if (isBytes(key) && key.length !== length && (key.length === KEM_KEY_LENGTH || key.length === XWING_PUBLIC_KEY_LENGTH)) {
-      throw new ZeroVaultError('INVALID_INPUT', 'options.to must not mix X25519 and X-Wing keys: a blob is only as strong as its weakest stanza');
-    }
-    assertBytes(key, 'options.to', [KEM_KEY_LENGTH, XWING_PUBLIC_KEY_LENGTH]);
+    assertBytes(key, 'options.to', length);
     return copy(key);
   });
   const suite = length === XWING_PUBLIC_KEY_LENGTH ? SUITES.xwing : SUITES.x25519;

@@ -25,6 +25,7 @@ import type { AesGcmKey } from '../crypto/backend.js';
 import { concat, wipe } from '../crypto/bytes.js';
 import { argon2id, assertArgon2idParams, type Argon2idParams } from '../crypto/ksf.js';
 import type { SealEnv } from './env.js';
+import type { HeaderOpenParams, HeaderSealParams } from './header.js';
 import { FILE_KEY_LENGTH, PASSPHRASE_PARAMS_LENGTH } from './format.js';
 
 /**
@@ -111,4 +112,14 @@ export async function openPassphraseStanza(env: SealEnv, passphrase: Uint8Array,
     throw decryptFailed();
   }
   return fileKey;
+}
+
+/** The one stanza of suite `0x0003` (the stanza interface `header.ts` loads). */
+export async function sealStanzas(env: SealEnv, params: HeaderSealParams, prelude: Uint8Array, fileKey: Uint8Array): Promise<Uint8Array[]> {
+  return [await sealPassphraseStanza(env, params.passphrase as Uint8Array, prelude, fileKey)];
+}
+
+/** Opens the stanza of suite `0x0003` with `params.passphrase`. */
+export function stanzaOpener(env: SealEnv, params: HeaderOpenParams, prelude: Uint8Array): (stanza: Uint8Array) => Promise<Uint8Array> {
+  return (stanza) => openPassphraseStanza(env, params.passphrase as Uint8Array, prelude, stanza);
 }

@@ -109,7 +109,7 @@ describe('options are validated at the boundary', () => {
   const cases: [string, () => Promise<unknown>][] = [
     ['data not bytes', () => seal('text' as unknown as Uint8Array, { to: publicKey })],
     ['options missing', () => seal(new Uint8Array(1), undefined as unknown as { to: Uint8Array })],
-    ['to missing', () => seal(new Uint8Array(1), {})],
+    ['to missing', () => seal(new Uint8Array(1), {} as { to: Uint8Array })],
     ['to short', () => seal(new Uint8Array(1), { to: publicKey.subarray(1) })],
     ['to empty list', () => seal(new Uint8Array(1), { to: [] })],
     ['to list with a bad key', () => seal(new Uint8Array(1), { to: [publicKey, new Uint8Array(31)] })],
@@ -118,7 +118,7 @@ describe('options are validated at the boundary', () => {
     ['aad not bytes', () => seal(new Uint8Array(1), { to: publicKey, aad: 'x' as unknown as Uint8Array })],
     ['to a low-order point', () => seal(new Uint8Array(1), { to: new Uint8Array(32) })],
     ['blob not bytes', () => open([1, 2] as unknown as Uint8Array, { secretKey })],
-    ['secretKey missing', () => open(new Uint8Array(200), {})],
+    ['secretKey missing', () => open(new Uint8Array(200), {} as { secretKey: Uint8Array })],
     ['secretKey short', () => open(new Uint8Array(200), { secretKey: secretKey.subarray(2) })],
     ['senderPublicKey short', () => open(new Uint8Array(200), { secretKey, senderPublicKey: new Uint8Array(33) })],
   ];

@@ -8,6 +8,7 @@
  * with another Argon2id implementation.
  */
 import type { Backend } from '../../src/crypto/backend.js';
+import * as passphraseStanza from '../../src/seal/passphrase.js';
 import { deriveKey } from '../../src/crypto/kdf.js';
 import { sealWith } from '../../src/seal/blob.js';
 import { HEADER_LABEL, MAC_LENGTH, PAYLOAD_LABEL, headerLength, SUITES } from '../../src/seal/format.js';
@@ -109,7 +110,7 @@ export async function buildPqVectors(backend: Backend): Promise<PqVectorFile> {
 
   const secret = new TextEncoder().encode('Hello, passphrase!');
   const p = recording(2);
-  const passBlob = await sealWith({ backend, random: p.random }, secret, { passphrase: PASSPHRASE });
+  const passBlob = await sealWith({ backend, random: p.random, passphrase: passphraseStanza }, secret, { passphrase: PASSPHRASE });
   const [pFileKey, salt] = p.drawn;
   vectors.push({
     name: 'passphrase',

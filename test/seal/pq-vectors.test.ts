@@ -15,8 +15,9 @@ import { getBackend } from '#backend';
 import { createNodeBackend } from '../../src/crypto/backend-node.js';
 import { createWebBackend } from '../../src/crypto/backend-web.js';
 import { openWith } from '../../src/seal/blob.js';
+import * as passphraseStanza from '../../src/seal/passphrase.js';
 import { parsePublicKey, parseSecretKey } from '../../src/seal/keytext.js';
-import { buildPqVectors, type PqVectorFile } from './pq-cases.js';
+import { PASSPHRASE, buildPqVectors, type PqVectorFile } from './pq-cases.js';
 import { codeOf, hex, toHex } from './helpers.js';
 
 const file = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'zerovault', 'seal-pq-v1.json'), 'utf8')) as PqVectorFile;
@@ -41,7 +42,7 @@ describe.each([
   ['node', createNodeBackend()],
   ['web-noble', createWebBackend({ subtle: null })],
 ] as const)('every vector on %s', (_name, backend) => {
-  const env = { backend, random: () => { throw new Error('opening draws no randomness'); } };
+  const env = { backend, passphrase: passphraseStanza, random: () => { throw new Error('opening draws no randomness'); } };
   for (const v of file.vectors) {
     test(`${v.name} → ${v.expect}`, async () => {
       const options = v.passphrase === undefined ? { secretKey: hex(file.keys[v.identity!]!.secret_key) } : { passphrase: v.passphrase };
@@ -49,6 +50,13 @@ describe.each([
       else expect(await codeOf(() => openWith(env, hex(v.blob), options))).toBe(v.error);
     }, 60_000);
   }
+});
+
+test('zerovault/seal (no Argon2id in its bundle) refuses passphrase blobs with UNSUPPORTED, before any KSF', async () => {
+  const { open, seal } = await import('../../src/seal/blob.js');
+  const v = file.vectors.find((x) => x.name === 'passphrase')!;
+  expect(await codeOf(() => open(hex(v.blob), { passphrase: PASSPHRASE } as never))).toBe('UNSUPPORTED');
+  expect(await codeOf(() => seal(new Uint8Array(1), { passphrase: PASSPHRASE } as never))).toBe('UNSUPPORTED');
 });
 
 describe('the passphrase stanza, recomputed from the page', () => {

@@ -15,6 +15,7 @@
  */
 import { Aes256Gcm, CipherSuite, HkdfSha256 } from '@hpke/core';
 import { XWing } from '@hpke/hybridkem-x-wing';
+import { ml_kem768_x25519 } from '@noble/post-quantum/hybrid.js';
 import { createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { getBackend } from '#backend';
@@ -98,6 +99,23 @@ describeVectors('HPKE-PQ draft: X-Wing with HKDF-SHA256', HPKE_PQ, () => {
       for (const x of v.exports) expect(toHex(context.export(hex(x.exporter_context), x.L))).toBe(x.exported_value);
       context.destroy();
     });
+  }
+});
+
+test('the same as @noble/post-quantum\'s ml_kem768_x25519, on random keys and both backends', async () => {
+  const { createNodeBackend } = await import('../../src/crypto/backend-node.js');
+  const { createWebBackend } = await import('../../src/crypto/backend-web.js');
+  for (const backend of [createNodeBackend(), createWebBackend({ subtle: null })]) {
+    for (let i = 0; i < 3; i++) {
+      const seed = crypto.getRandomValues(new Uint8Array(32));
+      const eseed = crypto.getRandomValues(new Uint8Array(64));
+      const theirs = ml_kem768_x25519.keygen(seed);
+      expect(toHex(xwingPublicKey(seed, backend))).toBe(toHex(theirs.publicKey));
+      const ours = xwingEncap(theirs.publicKey, eseed, backend);
+      const expected = ml_kem768_x25519.encapsulate(theirs.publicKey, eseed);
+      expect([toHex(ours.enc), toHex(ours.sharedSecret)]).toEqual([toHex(expected.cipherText), toHex(expected.sharedSecret)]);
+      expect(toHex(xwingDecap(ours.enc, seed, backend))).toBe(toHex(expected.sharedSecret));
+    }
   }
 });
 
