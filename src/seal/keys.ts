@@ -45,7 +45,7 @@ export function getPublicKey(secretKey: Uint8Array): Uint8Array {
  * as either ML-KEM-768 or X25519 holds.
  */
 export async function generateXWingKeyPair(): Promise<KeyPair> {
-  const { xwingPublicKey } = await loadOnDemand(() => import('./xwing.js'));
+  const { xwingPublicKey } = await loadOnDemand(() => import('../crypto/xwing.js'));
   const secretKey = randomBytes(KEM_KEY_LENGTH);
   return { publicKey: xwingPublicKey(secretKey), secretKey };
 }
@@ -57,6 +57,6 @@ export async function generateXWingKeyPair(): Promise<KeyPair> {
  */
 export async function getXWingPublicKey(secretKey: Uint8Array): Promise<Uint8Array> {
   assertBytes(secretKey, 'secretKey', KEM_KEY_LENGTH);
-  const { xwingPublicKey } = await loadOnDemand(() => import('./xwing.js'));
+  const { xwingPublicKey } = await loadOnDemand(() => import('../crypto/xwing.js'));
   return xwingPublicKey(secretKey);
 }

@@ -14,7 +14,7 @@ import { sealWith } from '../../src/seal/blob.js';
 import { HEADER_LABEL, MAC_LENGTH, PAYLOAD_LABEL, headerLength, SUITES } from '../../src/seal/format.js';
 import { formatPublicKey, formatSecretKey } from '../../src/seal/keytext.js';
 import { PASSPHRASE_ARGON2ID } from '../../src/seal/passphrase.js';
-import { xwingPublicKey } from '../../src/seal/xwing.js';
+import { xwingPublicKey } from '../../src/crypto/xwing.js';
 import { pattern, toHex } from './helpers.js';
 
 /** One vector. */
