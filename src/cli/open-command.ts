@@ -110,7 +110,10 @@ export async function openCommand(args: string[], progress: (requested: boolean 
 
   let passphrase: string | undefined;
   if (suite === SUITES.passphrase) {
-    if (identity !== undefined) throw new CliError('the file is sealed with a passphrase, not to a key: open it without -i');
+    if (identity !== undefined) {
+      identity.secretKey.fill(0);
+      throw new CliError('the file is sealed with a passphrase, not to a key: open it without -i');
+    }
     passphrase = await readPassphrase(values['passphrase-file'], false);
   } else if (identity === undefined) {
     throw new UsageError(`the file is sealed to ${suiteName(suite)} recipients: open needs -i KEY_FILE`);
