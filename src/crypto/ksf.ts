@@ -109,7 +109,7 @@ export interface Argon2idOptions {
   outputLength: number;
   /** Implementation; default `auto`. */
   implementation?: Argon2idImplementation;
-  /** Salt, 8 to 64 bytes; default OPAQUE's 16 zero bytes. Passphrase-sealed blobs pass a random one. */
+  /** Salt (16 bytes from our callers); default OPAQUE's 16 zero bytes. Passphrase-sealed blobs pass a random one. Unchecked: internal callers only. */
   salt?: Uint8Array;
 }
 
@@ -145,7 +145,6 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
   assertInteger(memoryKiB, 'memoryKiB', 8 * parallelism, 2 ** 32 - 1);
   const { outputLength, implementation = 'auto', salt = ZERO_SALT } = options;
   assertInteger(outputLength, 'outputLength', 4, 1024);
-  assertBytes(salt, 'salt', { min: 8, max: 64 });
 
   if (implementation !== 'js') {
     try {
