@@ -10,8 +10,9 @@
  *   and 20), and the Argon2id candidates alone;
  * - `opaque-browser`: login vs `@serenity-kit/opaque` in Chromium, one page
  *   with both builds (issue 20);
- * - `seal`: sealed blobs and streams vs raw AES-GCM and age, and peak RSS
- *   while sealing 1 GiB (issue 7);
+ * - `seal`: sealed blobs and streams vs raw AES-GCM and age, peak RSS
+ *   while sealing 1 GiB (issue 7), and X25519 vs X-Wing recipients (issue 19);
+ * - `cli`: the `zerovault` CLI vs Go `age`, time and peak RSS, 1 GiB (issue 19);
  * - `documents`: a 5-field document's encrypt, decrypt and index tokens vs
  *   one raw AES-GCM call (or HMAC) per field (issue 16).
  *
@@ -28,6 +29,7 @@ import { opaqueBrowserSection } from './opaque-browser.js';
 import { opaqueSection } from './opaque.js';
 import { settings, type RunSettings, type Section } from './options.js';
 import { sealSection } from './seal.js';
+import { cliSection } from './cli.js';
 
 const SIZES = [64, 1024, 64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
 
@@ -93,6 +95,7 @@ const RUNNERS: Readonly<Record<Section, (s: RunSettings) => Promise<Table>>> = {
   opaque: opaqueSection,
   'opaque-browser': opaqueBrowserSection,
   seal: sealSection,
+  cli: cliSection,
 };
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@
  * - `BENCH_MIN_ITERATIONS`: the fewest samples per case and round, however
  *   slow (default 2: noble at 16 MiB takes ~0.3 s per call);
  * - `BENCH_ONLY`: comma-separated sections to run, of `aead`, `envelope`,
- *   `opaque`, `opaque-browser` (Chromium), `seal`, `documents` (default: all);
+ *   `opaque`, `opaque-browser` (Chromium), `seal`, `cli`, `documents` (default: all);
  * - `BENCH_STREAM_MIB`: size of the streamed seal/open case (default 256);
  * - `BENCH_RSS_GIB`: GiB sealed from a generated stream for the peak-RSS
  *   check (default 1; `0` skips it for quick runs);
@@ -25,7 +25,7 @@ function nonNegativeInteger(name: string, fallback: number, min = 1): number {
   return value;
 }
 
-export const SECTIONS = ['aead', 'envelope', 'opaque', 'opaque-browser', 'seal', 'documents'] as const;
+export const SECTIONS = ['aead', 'envelope', 'opaque', 'opaque-browser', 'seal', 'cli', 'documents'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 function isSection(value: string): value is Section {

@@ -1,65 +1,242 @@
 /**
- * CLI file plumbing: read an input (file or stdin), write an output (file or
- * stdout) atomically — a temporary file renamed into place only after the
- * whole stream succeeded, so a failed `open` never leaves partial plaintext
- * and a failed `seal` never leaves a truncated blob.
+ * CLI file plumbing without WHATWG streams (they counted chunks, not bytes,
+ * for backpressure, and cost more per chunk than the cipher):
+ * - inputs are opened before anything is written, so a missing file fails
+ *   with nothing on stdout, then read in 1 MiB pieces;
+ * - a file output is written to a temporary sibling, fsynced, renamed over
+ *   the target only after the whole stream succeeded (and the directory
+ *   fsynced), and removed on failure: no partial plaintext, no truncated
+ *   blob;
+ * - one write is in flight while the next piece is sealed or opened, so
+ *   disk and cipher overlap, and memory stays at a few MiB whatever the size;
+ * - progress counts bytes written to the output, not read from the input.
  *
  * @module
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, open as openFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { CliError, fileReason } from './errors.js';
 
-/** A WHATWG byte stream over a file or stdin (`-` or undefined). */
-export function inputStream(path: string | undefined): ReadableStream<Uint8Array> {
-  const source = path === undefined || path === '-' ? process.stdin : createReadStream(path);
-  return Readable.toWeb(source) as ReadableStream<Uint8Array>;
+/** Bytes per read of a file input. */
+const READ_SIZE = 1 << 20;
+
+/**
+ * The input as an async iterable of byte chunks: a file (opened now, so a
+ * bad path fails before any output) or stdin (`-` or undefined).
+ *
+ * @throws `CliError` when the file cannot be opened or is a directory
+ */
+export async function openInput(path: string | undefined): Promise<AsyncIterable<Uint8Array>> {
+  if (path === undefined || path === '-') return process.stdin;
+  let handle: FileHandle;
+  try {
+    handle = await openFile(path, 'r');
+  } catch (err) {
+    throw new CliError(`cannot read ${path}: ${fileReason(err)}`);
+  }
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw new CliError(`cannot read ${path}: it is a directory`);
+  }
+  return handle.createReadStream({ highWaterMark: READ_SIZE });
 }
 
-/** Counts bytes through a stream, reporting progress at most every `intervalMs` and once at the end. */
-export function progress(report: ((bytes: number, final: boolean) => void) | undefined, intervalMs = 500): TransformStream<Uint8Array, Uint8Array> {
-  let bytes = 0;
+/** Progress: called with the bytes written so far, and once more (`final`) after the output is complete. */
+export type ProgressReport = (bytes: number, final: boolean) => void;
+
+/** Where results go. */
+export interface Output {
+  /** Queues `parts` for writing; resolves once the previous write is done (one write in flight). */
+  write(parts: readonly Uint8Array[]): Promise<void>;
+  /** Finishes: waits for the writes, makes a file durable and moves it into place. */
+  commit(): Promise<void>;
+  /** Gives up: removes the temporary file (stdout cannot be taken back). */
+  abort(): Promise<void>;
+}
+
+/** Options of {@link openOutput}. */
+export interface OutputOptions {
+  /** What is written is binary (a blob): refuse a terminal unless forced. */
+  readonly binary: boolean;
+  /** Check the first bytes: refuse a terminal when they are not text (plaintext of `open`). */
+  readonly sniff: boolean;
+  /** `-o -`: write to a terminal whatever it is. */
+  readonly force: boolean;
+  /** Progress reporter, if any. */
+  readonly progress: ProgressReport | undefined;
+  /** File mode of a new output file. */
+  readonly mode?: number;
+}
+
+const TERMINAL_HINT = 'redirect it to a file, use -o FILE, or force it with -o -';
+
+/** True when `bytes` look like text: no NUL, valid UTF-8 (a sequence cut at the end is fine). */
+function looksLikeText(bytes: Uint8Array): boolean {
+  if (bytes.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function throttled(report: ProgressReport | undefined): (bytes: number) => void {
   let last = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      bytes += chunk.length;
-      const now = Date.now();
-      if (report && now - last >= intervalMs) {
-        last = now;
-        report(bytes, false);
-      }
-      controller.enqueue(chunk);
-    },
-    flush() {
-      report?.(bytes, true);
-    },
-  });
+  return (bytes) => {
+    const now = Date.now();
+    if (report !== undefined && now - last >= 500) {
+      last = now;
+      report(bytes, false);
+    }
+  };
 }
 
 /**
- * Pipes `stream` to `path` (or stdout for `-`/undefined). A file is written
- * to a temporary sibling, fsynced, and renamed over `path` only on success;
- * on failure the temporary file is removed.
+ * Refuses binary output to a terminal (no blob bytes on a screen): called
+ * before anything is asked or read, and again when stdout is opened.
+ *
+ * @throws `CliError` when stdout is the output, a terminal, not forced, and `binary`
  */
-export async function writeOutput(stream: ReadableStream<Uint8Array>, path: string | undefined, mode = 0o644): Promise<void> {
-  if (path === undefined || path === '-') {
-    await stream.pipeTo(Writable.toWeb(process.stdout) as WritableStream<Uint8Array>);
-    return;
+export function refuseBinaryTerminal(path: string | undefined, options: Pick<OutputOptions, 'binary' | 'force'>): void {
+  if ((path === undefined || path === '-') && process.stdout.isTTY === true && !options.force && options.binary) {
+    throw new CliError(`refusing to write binary data to a terminal: ${TERMINAL_HINT}, or use --armor`);
   }
+}
+
+function stdoutOutput(options: OutputOptions): Output {
+  refuseBinaryTerminal(undefined, options);
+  const terminal = process.stdout.isTTY === true && !options.force;
+  let sniffed = !(terminal && options.sniff);
+  let written = 0;
+  const tick = throttled(options.progress);
+  let failure: unknown;
+  process.stdout.on('error', (err) => {
+    failure ??= err;
+  });
+  const check = (): void => {
+    if (failure !== undefined) throw new CliError(`cannot write to stdout: ${fileReason(failure)}`);
+  };
+  return {
+    async write(parts) {
+      check();
+      if (!sniffed && parts.length > 0) {
+        if (!looksLikeText(parts[0] as Uint8Array)) throw new CliError(`refusing to write binary plaintext to a terminal: ${TERMINAL_HINT}`);
+        sniffed = true;
+      }
+      let ok = true;
+      for (const part of parts) {
+        ok = process.stdout.write(part);
+        written += part.length;
+      }
+      if (!ok) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+      check();
+      tick(written);
+    },
+    async commit() {
+      await new Promise<void>((resolve) => process.stdout.write(new Uint8Array(0), () => resolve()));
+      check();
+      options.progress?.(written, true);
+    },
+    async abort() {
+      // What reached stdout stays there: the caller reports the failure.
+    },
+  };
+}
+
+async function writeAll(handle: FileHandle, parts: readonly Uint8Array[]): Promise<number> {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const { bytesWritten } = await handle.writev(parts as Uint8Array[]);
+  if (bytesWritten < total) {
+    // A short write (rare on files): write the rest byte range by byte range.
+    const rest = Buffer.concat(parts).subarray(bytesWritten);
+    for (let offset = 0; offset < rest.length; ) offset += (await handle.write(rest, offset)).bytesWritten;
+  }
+  return total;
+}
+
+/** Temporary files not yet renamed or removed: an interrupted run removes them (see {@link removeTemporaryFiles}). */
+const temporaries = new Set<string>();
+
+/** Removes every temporary output file, synchronously: for signal handlers, which cannot wait. */
+export function removeTemporaryFiles(): void {
+  for (const temp of temporaries) rmSync(temp, { force: true });
+  temporaries.clear();
+}
+
+async function fileOutput(path: string, options: OutputOptions): Promise<Output> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+  temporaries.add(temp);
+  let handle: FileHandle;
   try {
-    await stream.pipeTo(Writable.toWeb(createWriteStream(temp, { mode })) as WritableStream<Uint8Array>);
-    const handle = await openFile(temp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
+    handle = await openFile(temp, 'wx', options.mode ?? 0o644);
+  } catch (err) {
+    temporaries.delete(temp);
+    throw new CliError(`cannot write ${path}: ${fileReason(err)}`);
+  }
+  let pending: Promise<void> = Promise.resolve();
+  let written = 0;
+  const tick = throttled(options.progress);
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (!closed) {
+      closed = true;
       await handle.close();
     }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  };
+  const fail = (err: unknown): never => {
+    throw new CliError(`cannot write ${path}: ${fileReason(err)}`);
+  };
+  return {
+    async write(parts) {
+      await pending;
+      pending = writeAll(handle, parts).then((n) => {
+        written += n;
+        tick(written);
+      }, fail);
+      // Observed here so that a failed write waits, unreported, for the next call to surface it.
+      pending.catch(() => undefined);
+    },
+    async commit() {
+      await pending;
+      try {
+        await handle.sync();
+        await close();
+        await rename(temp, path);
+        temporaries.delete(temp);
+      } catch (err) {
+        fail(err);
+      }
+      // The rename itself is durable once the directory is (where the platform allows it).
+      try {
+        const dir = await openFile(dirname(path), 'r');
+        try {
+          await dir.sync();
+        } finally {
+          await dir.close();
+        }
+      } catch {
+        // Not every platform can fsync a directory; the data itself is synced.
+      }
+      options.progress?.(written, true);
+    },
+    async abort() {
+      await pending.catch(() => undefined);
+      await close().catch(() => undefined);
+      await rm(temp, { force: true });
+      temporaries.delete(temp);
+    },
+  };
+}
+
+/**
+ * The output: a file (atomic, durable) or stdout (`-` or undefined).
+ *
+ * @throws `CliError` when stdout is a terminal and the data is binary, or the file cannot be created
+ */
+export async function openOutput(path: string | undefined, options: OutputOptions): Promise<Output> {
+  if (path === undefined || path === '-') return stdoutOutput(options);
+  return fileOutput(path, options);
 }

@@ -109,6 +109,8 @@ export interface Argon2idOptions {
   outputLength: number;
   /** Implementation; default `auto`. */
   implementation?: Argon2idImplementation;
+  /** Salt (16 bytes from our callers); default OPAQUE's 16 zero bytes. Passphrase-sealed blobs pass a random one. Unchecked: internal callers only. */
+  salt?: Uint8Array;
 }
 
 /** What {@link argon2id} returns. */
@@ -141,13 +143,13 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
   assertInteger(iterations, 'iterations', 1, 2 ** 32 - 1);
   assertInteger(parallelism, 'parallelism', 1, 2 ** 24 - 1);
   assertInteger(memoryKiB, 'memoryKiB', 8 * parallelism, 2 ** 32 - 1);
-  const { outputLength, implementation = 'auto' } = options;
+  const { outputLength, implementation = 'auto', salt = ZERO_SALT } = options;
   assertInteger(outputLength, 'outputLength', 4, 1024);
 
   if (implementation !== 'js') {
     try {
       const kernel = loadedKernel ?? (await wasmKernel());
-      const output = kernel.hash({ password: input, salt: ZERO_SALT, iterations, memoryKiB, parallelism, outputLength });
+      const output = kernel.hash({ password: input, salt, iterations, memoryKiB, parallelism, outputLength });
       return { output, implementation: 'wasm' };
     } catch (cause) {
       // Its chunk could not be fetched (offline, a deploy replaced it): NETWORK, as for any chunk, not a fallback.
@@ -160,7 +162,7 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
   }
   // Loaded only when WebAssembly is unavailable, so bundles carry it as a separate chunk.
   const { argon2idAsync } = await loadOnDemand(() => import('@noble/hashes/argon2.js'));
-  const output = await argon2idAsync(input, ZERO_SALT, {
+  const output = await argon2idAsync(input, salt, {
     t: iterations,
     m: memoryKiB,
     p: parallelism,

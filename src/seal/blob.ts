@@ -15,11 +15,11 @@ import { copy, wipe } from '../crypto/bytes.js';
 import { defaultEnv, type SealEnv } from './env.js';
 import { parsePrelude } from './format.js';
 import { openHeader, sealHeader } from './header.js';
-import { openParams, sealParams, type OpenOptions, type SealOptions } from './options.js';
+import { openParams, sealParams, wipeOpenParams, type OpenOptions, type PassphraseOpenOptions, type PassphraseSealOptions, type SealOptions } from './options.js';
 import { openPayload, sealPayloadInto, sealedPayloadLength } from './payload.js';
 
-/** `seal` with an explicit environment (internal). */
-export async function sealWith(env: SealEnv, data: Uint8Array, options: SealOptions): Promise<Uint8Array> {
+/** `seal` with an explicit environment (internal; with `env.passphrase`, passphrase options too). */
+export async function sealWith(env: SealEnv, data: Uint8Array, options: SealOptions | PassphraseSealOptions): Promise<Uint8Array> {
   assertBytes(data, 'data');
   const params = sealParams(options);
   const payloadLength = sealedPayloadLength(data.length);
@@ -40,7 +40,7 @@ export async function sealWith(env: SealEnv, data: Uint8Array, options: SealOpti
 }
 
 /** `open` with an explicit environment (internal). */
-export async function openWith(env: SealEnv, blob: Uint8Array, options: OpenOptions): Promise<Uint8Array> {
+export async function openWith(env: SealEnv, blob: Uint8Array, options: OpenOptions | PassphraseOpenOptions): Promise<Uint8Array> {
   assertBytes(blob, 'blob');
   const params = openParams(options);
   try {
@@ -53,7 +53,7 @@ export async function openWith(env: SealEnv, blob: Uint8Array, options: OpenOpti
     wipe(payloadKey);
     return await openPayload(env.backend, key, blob.subarray(headerLength));
   } finally {
-    wipe(params.secretKey);
+    wipeOpenParams(params);
   }
 }
 

@@ -10,6 +10,7 @@
 import { getBackend } from '#backend';
 import type { Backend } from '../crypto/backend.js';
 import { randomBytes } from '../crypto/random.js';
+import type { StanzaCode } from './header.js';
 
 /** Backend and randomness for one operation. */
 export interface SealEnv {
@@ -17,6 +18,12 @@ export interface SealEnv {
   readonly backend: Backend;
   /** `length` fresh random bytes. */
   readonly random: (length: number) => Uint8Array;
+  /**
+   * The passphrase stanza code (`passphrase.ts`), where the caller provides
+   * it: the CLI does; the `zerovault/seal` entry does not, so that Argon2id
+   * never enters its bundle (passphrase blobs are then `UNSUPPORTED` there).
+   */
+  readonly passphrase?: StanzaCode;
 }
 
 /** The build's backend and the platform CSPRNG, read when called. */

@@ -2,7 +2,8 @@
  * HPKE algorithm descriptors (RFC 9180 §7) and the cipher suite object that
  * carries them, with the backend that runs them.
  *
- * The KEM is fixed to DHKEM(X25519, HKDF-SHA256) (`kem.ts`). KDFs are
+ * The KEM is DHKEM(X25519, HKDF-SHA256) (`kem.ts`) unless `kemId` names
+ * X-Wing (`xwing.ts`), whose callers run its KEM themselves. KDFs are
  * HKDF-SHA256 and HKDF-SHA512, both on the backend. AEADs are pluggable
  * through {@link HpkeAead}: this module ships AES-256-GCM (the one the
  * sealed-blob format uses) and the export-only AEAD; anything else (the
@@ -98,6 +99,8 @@ export interface HpkeSuite {
 
 /** Options for {@link createSuite}. */
 export interface CreateSuiteOptions {
+  /** IANA KEM id in the `suite_id`; default DHKEM(X25519, HKDF-SHA256). The KEM itself is the caller's (`kem.ts`, `xwing.ts`). */
+  kemId?: number;
   /** Default HKDF-SHA256. */
   kdf?: HpkeKdf;
   /** Default AES-256-GCM. */
@@ -113,10 +116,10 @@ export interface CreateSuiteOptions {
  * @throws `UNSUPPORTED` for a KDF other than HKDF-SHA256/SHA512
  */
 export function createSuite(options: CreateSuiteOptions = {}): HpkeSuite {
-  const { kdf = HKDF_SHA256, aead = AES_256_GCM, backend = getBackend() } = options;
+  const { kdf = HKDF_SHA256, aead = AES_256_GCM, backend = getBackend(), kemId = KEM_ID } = options;
   if (kdf.id !== HKDF_SHA256.id && kdf.id !== HKDF_SHA512.id) {
     throw new ZeroVaultError('UNSUPPORTED', 'kdf must be HKDF-SHA256 or HKDF-SHA512');
   }
-  const id = concat(utf8('HPKE'), i2osp(KEM_ID, 2), i2osp(kdf.id, 2), i2osp(aead.id, 2));
+  const id = concat(utf8('HPKE'), i2osp(kemId, 2), i2osp(kdf.id, 2), i2osp(aead.id, 2));
   return Object.freeze({ kdf, aead, backend, id });
 }

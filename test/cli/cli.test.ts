@@ -2,29 +2,20 @@
  * The `zerovault` CLI as a user runs it: keygen, pubkey, seal, open, with
  * files and pipes; failures exit non-zero and leave no partial output.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, test } from 'vitest';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { sandbox, type CliSandbox } from './run.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const dir = mkdtempSync(join(tmpdir(), 'zv-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-/** A path in the test's temporary folder (the CLI runs from the repo root, where tsx resolves). */
-const f = (name: string): string => join(dir, name);
-
-function cli(args: string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> {
-  return new Promise((done) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli/index.ts'), ...args], { cwd: root, encoding: 'buffer', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr.toString() });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-    else child.stdin?.end();
-  });
-}
+let box: CliSandbox;
+beforeAll(async () => {
+  box = await sandbox();
+});
+afterAll(() => box.dispose());
+const f = (name: string): string => box.f(name);
+const cli = (args: string[], input?: Buffer) => box.cli(args, input);
+const dir = (): string => dirname(f('x'));
 
 describe('zerovault CLI', () => {
   test('keygen, pubkey, seal and open a file round-trip; output files are atomic', async () => {
@@ -41,7 +32,7 @@ describe('zerovault CLI', () => {
     const opened = await cli(['open', '-i', f('alice.key'), '-o', f('back.bin'), f('blob.zv')]);
     expect(opened.code).toBe(0);
     expect(readFileSync(f('back.bin')).equals(data)).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    expect(readdirSync(dir()).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
   test('pipes work: seal from stdin to stdout and back', async () => {
@@ -69,7 +60,7 @@ describe('zerovault CLI', () => {
     const cut = await cli(['open', '-i', f('bob.key'), '-o', f('partial.txt'), f('cut.zv')]);
     expect(cut.code).toBe(1);
     expect(existsSync(f('partial.txt'))).toBe(false);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    expect(readdirSync(dir()).filter((f) => f.endsWith('.partial'))).toEqual([]);
   });
 
   test('a sender-authenticated blob opens only with the sender named by --sender-public-key; --from is gone', async () => {

@@ -232,7 +232,7 @@ export async function buildSealVectors(backend: Backend): Promise<SealVectorFile
   headerFailure('bad-magic', 'magic "ZVSA"', withByte(hello, 3, 0x41), 'INVALID_INPUT');
   headerFailure('version-0', 'version 0x00', withByte(hello, 4, 0), 'UNSUPPORTED');
   headerFailure('version-2', 'version 0x02', withByte(hello, 4, 2), 'UNSUPPORTED');
-  headerFailure('suite-2', 'suite 0x0002', withByte(hello, 6, 2), 'UNSUPPORTED');
+  headerFailure('suite-4', 'suite 0x0004 (0x0002 is X-Wing and 0x0003 passphrase since they were added)', withByte(hello, 6, 4), 'UNSUPPORTED');
   headerFailure('suite-256', 'suite 0x0101', withByte(hello, 5, 1), 'UNSUPPORTED');
   headerFailure('mode-psk', 'HPKE mode 0x01 (psk) is not a blob mode', withByte(hello, 7, 1), 'UNSUPPORTED');
   headerFailure('mode-auth-psk', 'HPKE mode 0x03 (auth psk) is not a blob mode', withByte(hello, 7, 3), 'UNSUPPORTED');

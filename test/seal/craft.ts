@@ -7,7 +7,7 @@
 import type { AesGcmKey } from '../../src/crypto/backend.js';
 import { wipe } from '../../src/crypto/bytes.js';
 import type { SealEnv } from '../../src/seal/env.js';
-import { CHUNK_SIZE } from '../../src/seal/format.js';
+import { CHUNK_SIZE, SUITES } from '../../src/seal/format.js';
 import { sealHeader, type HeaderSealParams } from '../../src/seal/header.js';
 import { sealChunk } from '../../src/seal/payload.js';
 
@@ -22,7 +22,7 @@ export interface Crafter {
 
 /** Seals a header with `env`'s randomness; returns it with a chunk sealer. */
 export async function crafter(env: SealEnv, params: Partial<HeaderSealParams> & { recipients: readonly Uint8Array[] }): Promise<Crafter> {
-  const { header, payloadKey } = await sealHeader(env, { senderSecretKey: undefined, aad: new Uint8Array(0), ...params });
+  const { header, payloadKey } = await sealHeader(env, { suite: SUITES.x25519, passphrase: undefined, senderSecretKey: undefined, aad: new Uint8Array(0), ...params });
   const key: AesGcmKey = await env.backend.importAesGcmKey(payloadKey);
   wipe(payloadKey);
   const chunk = (counter: number, last: boolean, plaintext: Uint8Array): Promise<Uint8Array> => sealChunk(env.backend, key, counter, last, plaintext);

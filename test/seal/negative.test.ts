@@ -20,7 +20,9 @@ const alice = generateKeyPair();
 /** Expected code for a one-bit change at `index` of a 1-recipient blob. */
 function expectedFlipCodes(index: number): string[] {
   if (index < 4) return ['INVALID_INPUT']; // magic
-  if (index < 7) return ['UNSUPPORTED']; // version, suite
+  if (index < 6) return ['UNSUPPORTED']; // version, suite high byte
+  // Suite low byte: unknown, or 0x0003 (passphrase), which a secret key cannot open.
+  if (index === 6) return ['UNSUPPORTED', 'INVALID_INPUT'];
   if (index === 7) return ['UNSUPPORTED', 'INVALID_INPUT', 'DECRYPT_FAILED']; // mode: unknown, or base↔auth
   if (index < PRELUDE_LENGTH) return ['INVALID_INPUT', 'DECRYPT_FAILED']; // count: out of range / truncated, or stanzas misread
   return ['DECRYPT_FAILED'];
