@@ -8,7 +8,8 @@
  *   fsynced), and removed on failure: no partial plaintext, no truncated
  *   blob;
  * - one write is in flight while the next piece is sealed or opened, so
- *   disk and cipher overlap, and memory stays at a few MiB whatever the size;
+ *   disk and cipher overlap, and memory stays at a few MiB whatever the size
+ *   (with the cipher's spent buffers collected early: `memory.ts`);
  * - progress counts bytes written to the output, not read from the input.
  *
  * @module
@@ -18,6 +19,7 @@ import { rmSync } from 'node:fs';
 import { open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CliError, fileReason } from './errors.js';
+import { garbageCollector } from './memory.js';
 
 /** Bytes per read of a file input. */
 const READ_SIZE = 1 << 20;
@@ -112,6 +114,7 @@ function stdoutOutput(options: OutputOptions): Output {
   let sniffed = !(terminal && options.sniff);
   let written = 0;
   const tick = throttled(options.progress);
+  const collect = garbageCollector();
   let failure: unknown;
   process.stdout.on('error', (err) => {
     failure ??= err;
@@ -127,13 +130,16 @@ function stdoutOutput(options: OutputOptions): Output {
         sniffed = true;
       }
       let ok = true;
+      let bytes = 0;
       for (const part of parts) {
         ok = process.stdout.write(part);
-        written += part.length;
+        bytes += part.length;
       }
+      written += bytes;
       if (!ok) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
       check();
       tick(written);
+      collect(bytes);
     },
     async commit() {
       await new Promise<void>((resolve) => process.stdout.write(new Uint8Array(0), () => resolve()));
@@ -179,6 +185,7 @@ async function fileOutput(path: string, options: OutputOptions): Promise<Output>
   let pending: Promise<void> = Promise.resolve();
   let written = 0;
   const tick = throttled(options.progress);
+  const collect = garbageCollector();
   let closed = false;
   const close = async (): Promise<void> => {
     if (!closed) {
@@ -195,6 +202,7 @@ async function fileOutput(path: string, options: OutputOptions): Promise<Output>
       pending = writeAll(handle, parts).then((n) => {
         written += n;
         tick(written);
+        collect(n);
       }, fail);
       // Observed here so that a failed write waits, unreported, for the next call to surface it.
       pending.catch(() => undefined);
