@@ -437,8 +437,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
     return session === null ? response : withSessionExpiry(response, session.expiresAt);
   };
 
-  /** Every request, from `fetch` or the Node adapter: `handle`, errors as responses, CORS headers. */
-  /** Both adapters' one way in: the route's answer or the error's, timed for the metrics, with CORS. */
+  /** Every request, from `fetch` or the Node adapter: `handle`, errors as responses, timed for the metrics, CORS headers. */
   const respond = async (request: IncomingRequest, info: RequestContext): Promise<Response> => {
     const started = performance.now();
     const seen = { route: UNMATCHED_ROUTE };

@@ -6,6 +6,8 @@
  */
 import { metrics } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { createServerSetup as createOpaqueSetup } from '../../src/opaque/index.js';
@@ -93,5 +95,22 @@ describe('metrics', () => {
     const names = (await read()).map((m) => m.descriptor.name);
     expect(names).toContain('zerovault.requests');
     expect(names).toContain('zerovault.auth.events');
+  });
+
+  test('requests through the Node adapter are counted as through fetch (one way in for both)', async () => {
+    const { provider, read } = inMemory();
+    const server = make({ meterProvider: provider });
+    const http = createHttpServer(server.node());
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = http.address() as AddressInfo;
+      expect((await fetch(`http://127.0.0.1:${port}/zv/no/such/route`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/zv/blobs/v/r`)).status).toBe(401);
+    } finally {
+      await new Promise((resolve) => http.close(resolve));
+    }
+    const requests = points((await read()).find((m) => m.descriptor.name === 'zerovault.requests'));
+    expect(requests).toContainEqual({ attributes: { route: 'unmatched', status: 404 }, value: 1 });
+    expect(requests).toContainEqual({ attributes: { route: '/blobs/:vault/:id', status: 401 }, value: 1 });
   });
 });
