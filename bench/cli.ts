@@ -23,13 +23,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
+import { bundleCli } from '../scripts/bundle-cli.js';
 import { fixed, type Table } from './measure.js';
 import type { RunSettings } from './options.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const GIB = 1024 ** 3;
 const SPEED_TARGET = 0.7;
 const RSS_LIMIT_MIB = 64;
@@ -170,17 +168,7 @@ export async function cliSection(_s: RunSettings): Promise<Table> {
   const dir = mkdtempSync(join(tmpdir(), 'zv-bench-cli-'));
   try {
     const bin = join(dir, 'zerovault.mjs');
-    await build({
-      entryPoints: [join(root, 'src/cli/index.ts')],
-      outfile: bin,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      conditions: ['node'],
-      external: ['better-sqlite3', 'pg'],
-      banner: { js: "import { createRequire as __zvRequire } from 'node:module'; const require = __zvRequire(import.meta.url);" },
-      logLevel: 'error',
-    });
+    await bundleCli(bin);
     execFileSync('sh', ['-c', `node ${bin} keygen -o zv.key 2>/dev/null && node ${bin} pubkey zv.key > zv.pub`], { cwd: dir });
     if (agePath !== undefined) execFileSync('sh', ['-c', 'age-keygen -o age.key 2>/dev/null && age-keygen -y age.key > age.pub'], { cwd: dir });
     // The 1 KiB baseline of each command: the memory target is "at most 64 MiB above it".

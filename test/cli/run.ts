@@ -1,17 +1,14 @@
 /**
  * Runs the `zerovault` CLI as a user does: a separate process, arguments,
  * stdin, stdout, stderr and exit status. The CLI is bundled once per test
- * file (esbuild, Node conditions) so that each run costs a plain `node`
+ * file (`scripts/bundle-cli.ts`) so that each run costs a plain `node`
  * start instead of a TypeScript loader's.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-
-export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { join } from 'node:path';
+import { bundleCli } from '../../scripts/bundle-cli.js';
 
 /** What a run gave. */
 export interface Run {
@@ -36,17 +33,7 @@ export interface CliSandbox {
 export async function sandbox(): Promise<CliSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'zv-cli-'));
   const bin = join(dir, 'zerovault.mjs');
-  await build({
-    entryPoints: [join(root, 'src/cli/index.ts')],
-    outfile: bin,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    conditions: ['node'],
-    external: ['better-sqlite3', 'pg'],
-    banner: { js: "import { createRequire as __zvRequire } from 'node:module'; const require = __zvRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
+  await bundleCli(bin);
   const cli = (args: readonly string[], input?: Buffer | string): Promise<Run> =>
     new Promise((done) => {
       const child = execFile(process.execPath, [bin, ...args], { cwd: dir, encoding: 'buffer', maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
