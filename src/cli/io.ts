@@ -8,14 +8,15 @@
  *   fsynced), and removed on failure: no partial plaintext, no truncated
  *   blob;
  * - one write is in flight while the next piece is sealed or opened, so
- *   disk and cipher overlap, and memory stays at a few MiB whatever the size
+ *   disk and cipher overlap (stdout redirected to a file too, see
+ *   `stdoutFileOutput`), and memory stays at a few MiB whatever the size
  *   (with the cipher's spent buffers collected early: `memory.ts`);
  * - progress counts bytes written to the output, not read from the input.
  *
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { fstatSync, rmSync, write, writev } from 'node:fs';
 import { open as openFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CliError, fileReason } from './errors.js';
@@ -108,8 +109,98 @@ export function refuseBinaryTerminal(path: string | undefined, options: Pick<Out
   }
 }
 
+/** Writes `parts` at the file's current offset (`writev`), all of them however short the first write. */
+function writevFd(fd: number, parts: readonly Uint8Array[]): Promise<number> {
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  return new Promise<number>((resolve, reject) => {
+    writev(fd, parts as Uint8Array[], (err, written) => {
+      if (err !== null) reject(err);
+      else if (written === total) resolve(total);
+      else writeRest(fd, Buffer.concat(parts).subarray(written)).then(() => resolve(total), reject);
+    });
+  });
+}
+
+/** The rest of a short write (rare on files), range by range. */
+async function writeRest(fd: number, rest: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < rest.length; ) {
+    offset += await new Promise<number>((resolve, reject) => {
+      write(fd, rest, offset, rest.length - offset, null, (err, n) => (err !== null ? reject(err) : resolve(n)));
+    });
+  }
+}
+
+/** The write pipeline of a file output (see {@link pipelined}). */
+interface Pipeline {
+  /** Waits for the write in flight, then starts writing `parts`. */
+  write(this: void, parts: readonly Uint8Array[]): Promise<void>;
+  /** Waits for the last write; the bytes written in all. */
+  drain(this: void): Promise<number>;
+}
+
+/**
+ * One write in flight while the caller seals or opens the next piece, so
+ * disk and cipher overlap; counts the bytes for progress and the collector.
+ * A failed write is thrown (through `fail`) by the next call.
+ */
+function pipelined(writeParts: (parts: readonly Uint8Array[]) => Promise<number>, options: OutputOptions, fail: (err: unknown) => never): Pipeline {
+  let pending: Promise<void> = Promise.resolve();
+  let written = 0;
+  const tick = throttled(options.progress);
+  const collect = garbageCollector();
+  return {
+    async write(parts) {
+      await pending;
+      pending = writeParts(parts).then((n) => {
+        written += n;
+        tick(written);
+        collect(n);
+      }, fail);
+      // Observed here so that a failed write waits, unreported, for the next call to surface it.
+      pending.catch(() => undefined);
+    },
+    async drain() {
+      await pending;
+      return written;
+    },
+  };
+}
+
+/**
+ * stdout redirected to a regular file (`> file`, `>> file`): Node writes
+ * such a stdout synchronously, which stalls the cipher at every write, so
+ * the bytes go through the descriptor asynchronously instead, as with `-o`
+ * (`>>` still appends: the descriptor's offset is used). Not fsynced: a
+ * shell redirection promises no durability, age's neither.
+ */
+function stdoutFileOutput(options: OutputOptions): Output {
+  const out = pipelined((parts) => writevFd(1, parts), options, (err) => {
+    throw new CliError(`cannot write to stdout: ${fileReason(err)}`);
+  });
+  return {
+    write: out.write,
+    async commit() {
+      options.progress?.(await out.drain(), true);
+    },
+    async abort() {
+      // What reached the file stays there, as with any stdout: the caller reports the failure.
+      await out.drain().catch(() => undefined);
+    },
+  };
+}
+
+/** True when `fd` is open on a regular file (not a terminal, pipe or socket). */
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function stdoutOutput(options: OutputOptions): Output {
   refuseBinaryTerminal(undefined, options);
+  if (isRegularFile(1)) return stdoutFileOutput(options);
   const terminal = process.stdout.isTTY === true && !options.force;
   let sniffed = !(terminal && options.sniff);
   let written = 0;
@@ -152,17 +243,6 @@ function stdoutOutput(options: OutputOptions): Output {
   };
 }
 
-async function writeAll(handle: FileHandle, parts: readonly Uint8Array[]): Promise<number> {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const { bytesWritten } = await handle.writev(parts as Uint8Array[]);
-  if (bytesWritten < total) {
-    // A short write (rare on files): write the rest byte range by byte range.
-    const rest = Buffer.concat(parts).subarray(bytesWritten);
-    for (let offset = 0; offset < rest.length; ) offset += (await handle.write(rest, offset)).bytesWritten;
-  }
-  return total;
-}
-
 /** Temporary files not yet renamed or removed: an interrupted run removes them (see {@link removeTemporaryFiles}). */
 const temporaries = new Set<string>();
 
@@ -182,10 +262,6 @@ async function fileOutput(path: string, options: OutputOptions): Promise<Output>
     temporaries.delete(temp);
     throw new CliError(`cannot write ${path}: ${fileReason(err)}`);
   }
-  let pending: Promise<void> = Promise.resolve();
-  let written = 0;
-  const tick = throttled(options.progress);
-  const collect = garbageCollector();
   let closed = false;
   const close = async (): Promise<void> => {
     if (!closed) {
@@ -196,19 +272,11 @@ async function fileOutput(path: string, options: OutputOptions): Promise<Output>
   const fail = (err: unknown): never => {
     throw new CliError(`cannot write ${path}: ${fileReason(err)}`);
   };
+  const out = pipelined((parts) => writevFd(handle.fd, parts), options, fail);
   return {
-    async write(parts) {
-      await pending;
-      pending = writeAll(handle, parts).then((n) => {
-        written += n;
-        tick(written);
-        collect(n);
-      }, fail);
-      // Observed here so that a failed write waits, unreported, for the next call to surface it.
-      pending.catch(() => undefined);
-    },
+    write: out.write,
     async commit() {
-      await pending;
+      const written = await out.drain();
       try {
         await handle.sync();
         await close();
@@ -231,7 +299,7 @@ async function fileOutput(path: string, options: OutputOptions): Promise<Output>
       options.progress?.(written, true);
     },
     async abort() {
-      await pending.catch(() => undefined);
+      await out.drain().catch(() => undefined);
       await close().catch(() => undefined);
       await rm(temp, { force: true });
       temporaries.delete(temp);
