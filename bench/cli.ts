@@ -38,8 +38,14 @@ interface Sample {
   readonly rssMiB: number;
 }
 
-/** Runs `sh -c command`, stdout to `/dev/null`, returning wall time and peak RSS (GNU time). */
+/**
+ * Runs `sh -c command`, stdout to `/dev/null`, returning wall time and peak
+ * RSS (GNU time). A `sync` first, untimed: the previous run's dirty pages
+ * are on disk before this one starts, so no run pays for another's
+ * writeback (without it, one case's time varied 3× between runs).
+ */
 function run(command: string, cwd: string): Promise<Sample> {
+  execFileSync('sync');
   return new Promise((done, fail) => {
     const child = spawn(TIME, ['-f', '%e %M', 'sh', '-c', command], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

@@ -80,7 +80,7 @@ import Database from 'better-sqlite3';
 import { SignJWT, base64url, jwtVerify, type JSONWebKeySet, type JWK } from 'jose';
 import { fromBase64url, toBase64url, utf8 } from '../src/crypto/bytes.js';
 import { randomBytes } from '../src/crypto/random.js';
-import { bodyHash, computeRequestMac, formatAuthorization, requestMacKey } from '../src/crypto/request-mac.js';
+import { bodyHash, computeRequestMac, formatAuthorization, requestMacKey, requestNonce } from '../src/crypto/request-mac.js';
 import { finishLogin, finishRegistration, startLogin, startRegistration } from '../src/opaque/index.js';
 import { createServer, createServerSetup, memoryServerStore } from '../src/server/index.js';
 import { postgresServerStore } from '../src/server/postgres.js';
@@ -192,7 +192,7 @@ async function runWorker(job: Job): Promise<Phase[]> {
     if (body !== undefined) headers['content-length'] = String(bytes.length);
     if (sign) {
       const timestamp = Date.now();
-      const nonce = randomBytes(16);
+      const nonce = requestNonce(timestamp);
       const mac = computeRequestMac(job.macKey, { method, pathAndQuery: path, bodyHash: bodyHash(bytes), timestamp, nonce, sessionId: job.sessionId });
       headers.authorization = formatAuthorization({ sessionId: job.sessionId, timestamp, nonce, mac });
     }
@@ -263,7 +263,7 @@ async function runWorker(job: Job): Promise<Phase[]> {
     const headers: string[] = [];
     for (let i = 0; i < job.settings.maxRequests; i++) {
       const timestamp = Date.now();
-      const nonce = randomBytes(16);
+      const nonce = requestNonce(timestamp);
       const mac = computeRequestMac(job.macKey, { method, pathAndQuery: `/blobs/bench/r${i % RECORD_IDS}`, bodyHash: hash, timestamp, nonce, sessionId: job.sessionId });
       headers.push(formatAuthorization({ sessionId: job.sessionId, timestamp, nonce, mac }));
     }

@@ -6,8 +6,7 @@
  * @module
  */
 import { fromBase64url } from '../crypto/bytes.js';
-import { randomBytes } from '../crypto/random.js';
-import { REQUEST_NONCE_LENGTH, bodyHash, computeRequestMac, formatAuthorization, preconditionsOf } from '../crypto/request-mac.js';
+import { bodyHash, requestNonce, computeRequestMac, formatAuthorization, preconditionsOf } from '../crypto/request-mac.js';
 import { ZeroVaultError } from '../errors.js';
 import { TRANSPORT_DEFAULTS, exchange, parseJsonObject, statusError, type FetchFn, type TransportOptions } from '../transport.js';
 
@@ -127,7 +126,7 @@ export async function signRequest(endpoint: Endpoint, key: SigningKey, request: 
   }
   const body = new Uint8Array(await request.clone().arrayBuffer());
   const timestamp = Date.now();
-  const nonce = randomBytes(REQUEST_NONCE_LENGTH);
+  const nonce = requestNonce(timestamp);
   const pathAndQuery = url.pathname.slice(basePath.length) + url.search;
   const mac = computeRequestMac(key.macKey, {
     method: request.method.toUpperCase(),

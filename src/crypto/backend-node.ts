@@ -297,6 +297,13 @@ export function createNodeBackend(options: NodeBackendOptions = {}): Backend {
 
     ...SYNC_PRIMITIVES,
 
+    // Views of the caller's own arrays: no byte goes through Buffer's shared pool, where a
+    // decoded secret would outlive the caller's wipe.
+    base64url: {
+      encode: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url'),
+      decodeInto: (text, out) => Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(text, 'base64url'),
+    },
+
     privateFiles: nodePrivateFiles,
   };
   if (!fast) return common;

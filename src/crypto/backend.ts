@@ -80,6 +80,18 @@ export interface PrivateFiles {
   list(dir: string): Promise<string[]>;
 }
 
+/** A native base64url codec (RFC 4648 §5, unpadded). */
+export interface Base64urlCodec {
+  /** The encoding of `bytes`. */
+  encode(bytes: Uint8Array): string;
+  /**
+   * Decodes `text` into `out` (sized by the caller), leniently: the caller
+   * checks that the text is the canonical encoding of what was written.
+   * @returns the number of bytes written
+   */
+  decodeInto(text: string, out: Uint8Array): number;
+}
+
 /** What every backend provides. All inputs are validated by the backend. */
 export interface Backend {
   /** `node`, `web` (WebCrypto) or `web-noble` (no `crypto.subtle`); `node-async` is node without its fast paths (the test switch). */
@@ -144,6 +156,15 @@ export interface Backend {
    * 64 KiB chunk's cost).
    */
   aesGcmSealParts?(key: AesGcmKey, nonce: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): [ciphertext: Uint8Array, tag: Uint8Array];
+
+  /**
+   * The platform's base64url codec (Node's `Buffer`), which encodes and
+   * decodes 1 KiB in 0.2 and 0.5 µs against 4.8 and 3.7 µs for the loops in
+   * `bytes.ts`: a verified blob request pays one or the other (issue 18).
+   * Reached through `crypto/base64url.ts`, which keeps `bytes.ts`'s
+   * strictness. Absent where there is none (browsers).
+   */
+  readonly base64url?: Base64urlCodec;
 
   /**
    * Private files, where the platform has a file system (`node:fs`): not a

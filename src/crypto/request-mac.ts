@@ -20,6 +20,7 @@ import { ZeroVaultError, authFailed } from '../errors.js';
 import { assertBytes, assertInteger, assertString } from './assert.js';
 import { fromBase64url, toBase64url, utf8 } from './bytes.js';
 import { LABELS, deriveKey, digest, hmac } from './kdf.js';
+import { randomBytes } from './random.js';
 
 /** The `Authorization` scheme name. */
 export const REQUEST_AUTH_SCHEME = 'ZV1';
@@ -31,6 +32,29 @@ export const REQUEST_MAC_LENGTH = 32;
 const DOMAIN = 'zerovault/v1/request';
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 const METHOD_PATTERN = /^[A-Z]{1,16}$/;
+
+/**
+ * A fresh request nonce: the time in ms as 6 big-endian bytes, then 10
+ * random bytes. The server only needs it unique per session (80 random bits
+ * per millisecond are), and treats it as opaque; the time prefix makes a
+ * session's nonces arrive in order, so a store's index takes each new one
+ * on its last page instead of a random one (on SQLite, 11 µs per nonce
+ * against 24 µs in batches of 4, issue 18).
+ */
+export function requestNonce(now: number = Date.now()): Uint8Array {
+  const nonce = randomBytes(REQUEST_NONCE_LENGTH);
+  const ms = Math.max(0, Math.floor(now));
+  // 48 bits: high 16 and low 32 (bitwise operators are 32-bit).
+  const high = Math.floor(ms / 2 ** 32) & 0xffff;
+  const low = ms % 2 ** 32;
+  nonce[0] = high >>> 8;
+  nonce[1] = high & 0xff;
+  nonce[2] = low >>> 24;
+  nonce[3] = (low >>> 16) & 0xff;
+  nonce[4] = (low >>> 8) & 0xff;
+  nonce[5] = low & 0xff;
+  return nonce;
+}
 
 /** The parts of a request that the MAC covers. */
 export interface RequestMacFields {

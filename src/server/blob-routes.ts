@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { toBase64url } from '../crypto/bytes.js';
+import { encodeBase64url } from '../crypto/base64url.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore } from '../store/types.js';
 import { errorResponse, json, parseJsonBody } from './http.js';
@@ -82,7 +82,7 @@ export async function getBlob(call: BlobCall): Promise<Response> {
   noQuery(call.query);
   const record = await call.blobs.get(call.vault, recordId(call));
   if (record === null) return errorResponse(new ZeroVaultError('NOT_FOUND', 'record not found'));
-  return json(200, { data: toBase64url(record.data), version: record.version }, { etag: etag(record.version) });
+  return json(200, { data: encodeBase64url(record.data), version: record.version }, { etag: etag(record.version) });
 }
 
 /** `PUT /blobs/:vault/:id` with `{ data }` and `If-Match` / `If-None-Match: *` → `{ version }` + `ETag`. */

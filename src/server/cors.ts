@@ -15,7 +15,7 @@
  * @module
  */
 import { ZeroVaultError } from '../errors.js';
-import { errorResponse } from './http.js';
+import { errorResponse, withHeaders } from './http.js';
 
 /** Options of `createServer({ cors })`. */
 export interface CorsOptions {
@@ -130,7 +130,7 @@ export function corsPolicy(options: CorsOptions | undefined): CorsPolicy | null 
         headers.set('access-control-allow-origin', origin);
         headers.set('access-control-expose-headers', CORS_EXPOSE_HEADERS);
       }
-      return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+      return withHeaders(response, headers);
     },
   };
 }

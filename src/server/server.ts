@@ -29,7 +29,7 @@ import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import { getServerPublicKey } from '../opaque/index.js';
 import { corsPolicy, type CorsOptions } from './cors.js';
 import { basePathUnder, mountPathOf } from './mount.js';
-import { BodyTooLarge, SESSION_EXPIRES_HEADER, bodyConsumedResponse, errorResponse, incomingOf, methodNotAllowed, statusOf, type IncomingRequest } from './http.js';
+import { BodyTooLarge, SESSION_EXPIRES_HEADER, bodyConsumedResponse, errorResponse, incomingOf, materialize, methodNotAllowed, statusOf, withHeaders, type IncomingRequest } from './http.js';
 import { nodeHandler, type NodeHandler, type NodeHandlerOptions } from './node.js';
 import type { PasskeyOptions } from './passkey-routes.js';
 import { passkeysOf } from './passkey-store.js';
@@ -226,7 +226,7 @@ function withSessionExpiry(response: Response, expiresAt: number): Response {
   } catch {
     const headers = new Headers(response.headers);
     headers.set(SESSION_EXPIRES_HEADER, String(expiresAt));
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    return withHeaders(response, headers);
   }
 }
 
@@ -464,7 +464,7 @@ export function createServer(options: CreateServerOptions): ZeroVaultServer {
       return nodeHandler(server, { onError: (reason) => emit({ type: 'error', reason }), ...nodeOptions }, respond);
     },
     async fetch(request, info = {}) {
-      return respond(incomingOf(request, mountPathOf(request)), info);
+      return materialize(await respond(incomingOf(request, mountPathOf(request)), info));
     },
     on(type, listener) {
       let set = listeners.get(type);

@@ -4,7 +4,9 @@
  * `zerovault/server` never requires it).
  *
  * Durability: WAL journal with `synchronous = FULL`, so a write that returned
- * survives a crash or power loss. Versions are enforced by conditional
+ * survives a crash or power loss. Nonce commits reach the same durability
+ * off the event loop: `NORMAL` and then an fsync of the WAL file on the
+ * thread pool before any answer (`wal-sync.ts`). Versions are enforced by conditional
  * `UPDATE ... WHERE version = ?` / upserts inside SQLite, never by
  * read-then-write in JS. Several processes may share one file (SQLite's
  * locking serialises writers; `busy_timeout` waits instead of failing).
@@ -29,6 +31,7 @@ import { sqlitePasskeys } from './sqlite-passkeys.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { sqliteMfa } from './sqlite-mfa.js';
 import { groupCommit } from './group-commit.js';
+import { openWalFile, type WalFile } from './wal-sync.js';
 import { SQLITE_LOG_SCHEMA, sqliteLog } from './sqlite-log.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredSession } from './types.js';
 
@@ -109,7 +112,6 @@ interface SessionRow {
 
 /** A nonce to record (with `now`: only while its session is live, see `useNonce`). */
 interface NonceWrite {
-  readonly kind: 'nonce';
   readonly sessionId: string;
   readonly nonce: string;
   readonly expiresAt: number;
@@ -121,11 +123,14 @@ type BlobWrite =
   | { readonly kind: 'put'; readonly owner: string; readonly vault: string; readonly id: string; readonly data: Buffer; readonly ifVersion: number | null | undefined }
   | { readonly kind: 'delete'; readonly owner: string; readonly vault: string; readonly id: string; readonly ifVersion: number | undefined };
 
-/** One entry of the store's group commit. */
-type Write = NonceWrite | BlobWrite;
+/** A nonce's answer: the session as stored now (when asked for) and whether the nonce was new. */
+interface NonceAnswer {
+  readonly session: StoredSession | null;
+  readonly fresh: boolean;
+}
 
-/** What one entry got: a nonce's answer, a blob write's version (0 for a delete), or a failed precondition. */
-type Written = { readonly session: StoredSession | null; readonly fresh: boolean } | { readonly version: number } | { readonly conflict: true };
+/** What a blob write got: its version (0 for a delete), or a failed precondition. */
+type Written = { readonly version: number } | { readonly conflict: true };
 
 /** A live session's row (`?` = id, now). */
 const SELECT_SESSION = 'SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM zv_sessions WHERE id = ? AND expires_at > ?';
@@ -179,17 +184,20 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
         throw new ZeroVaultError('STORAGE', 'sqliteServerStore needs the better-sqlite3 package', { cause });
       }
       const db = new Database(options.path);
-      db.pragma('journal_mode = WAL');
+      const journal: unknown = db.pragma('journal_mode = WAL', { simple: true });
       db.pragma('synchronous = FULL');
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
       db.exec(SCHEMA);
       migrate(db);
       // New tables need no migration step: an older file gains them here.
       db.exec(SQLITE_LOG_SCHEMA);
+      // Nonce commits sync the WAL off the loop; a database without a WAL file keeps FULL for them too.
+      if (journal === 'wal' && !db.memory) wal = openWalFile(db.name);
       return db;
     })();
     return opened;
   };
+  let wal: WalFile | undefined;
   // The hot path's statements are prepared once per connection, not per call.
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepared = (db: Db, sql: string): BetterSqlite3.Statement => {
@@ -253,36 +261,49 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
   // of one event-loop round share one durable commit (group-commit.ts), not one fsync each. Each
   // caller still waits for that commit before its answer, and each statement decides on its own,
   // in order: a nonce repeated within the batch sees the first insert (fresh once), a conditional
-  // write sees the writes before it. A `nonce` entry with `now` (useNonce) reads its session in the
-  // same transaction, which holds the write lock: no other process can revoke it in between. A
-  // failing statement rolls the whole batch back and fails every entry of it (none acknowledged).
-  const writes = groupCommit<Write, Written>((batch) =>
-    run((db) =>
-      db
-        .transaction(() =>
-          batch.map((w): Written => {
-            if (w.kind === 'nonce') {
-              let session: StoredSession | null = null;
-              if (w.now !== undefined) {
-                const row = prepared(db, SELECT_SESSION).get(w.sessionId, w.now) as SessionRow | undefined;
-                if (row === undefined) return { session: null, fresh: false };
-                session = sessionOf(row);
-              }
-              const insert = prepared(db, 'INSERT INTO zv_nonces (session_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-              return { session, fresh: insert.run(w.sessionId, w.nonce, w.expiresAt).changes === 1 };
-            }
-            return blobWrite(db, w);
-          }),
-        )
-        .immediate(),
-    ),
+  // write sees the writes before it. A failing statement rolls the whole batch back and fails every
+  // entry of it (none acknowledged). Blob writes commit with FULL on the loop, so none is visible
+  // to a reader before it is durable.
+  const writes = groupCommit<BlobWrite, Written>((batch) => run((db) => db.transaction(() => batch.map((w) => blobWrite(db, w))).immediate()));
+  const write = (w: BlobWrite): Promise<Written> => writes.add(w);
+  // Nonces: a `now` (useNonce) reads the session in the same transaction, which holds the write
+  // lock, so no other process can revoke it in between. Committed without an fsync on the loop,
+  // then made durable by one on the thread pool before any answer (wal-sync.ts); up to 4 batches
+  // wait for their fsyncs while the next ones commit.
+  const nonces = groupCommit<NonceWrite, NonceAnswer>(
+    async (batch) => {
+      const answers = await run((db) => {
+        const relaxed = wal !== undefined;
+        if (relaxed) prepared(db, 'PRAGMA synchronous = NORMAL').run();
+        try {
+          return db.transaction(() => batch.map((w) => nonceWrite(db, w))).immediate();
+        } finally {
+          if (relaxed) prepared(db, 'PRAGMA synchronous = FULL').run();
+        }
+      });
+      if (wal !== undefined) {
+        try {
+          await wal.sync();
+        } catch (cause) {
+          throw storageError(cause);
+        }
+      }
+      return answers;
+    },
+    512,
+    4,
   );
-  const write = (w: Write): Promise<Written> => writes.add(w);
-  const nonce = async (w: NonceWrite): Promise<{ session: StoredSession | null; fresh: boolean }> => {
-    const written = await write(w);
-    if (!('fresh' in written)) throw new ZeroVaultError('STORAGE', 'sqlite returned the wrong kind of result');
-    return written;
+  const nonceWrite = (db: Db, w: NonceWrite): NonceAnswer => {
+    let session: StoredSession | null = null;
+    if (w.now !== undefined) {
+      const row = prepared(db, SELECT_SESSION).get(w.sessionId, w.now) as SessionRow | undefined;
+      if (row === undefined) return { session: null, fresh: false };
+      session = sessionOf(row);
+    }
+    const insert = prepared(db, 'INSERT INTO zv_nonces (session_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    return { session, fresh: insert.run(w.sessionId, w.nonce, w.expiresAt).changes === 1 };
   };
+  const nonce = (w: NonceWrite): Promise<NonceAnswer> => nonces.add(w);
   /** One blob write inside the batch's transaction: its new version, or a conflict. */
   const blobWrite = (db: Db, w: BlobWrite): Written => {
     let row: { version: number } | undefined;
@@ -381,8 +402,8 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       run((db) => {
         db.prepare('DELETE FROM zv_sessions WHERE user_id = ? AND id <> ?').run(userId, exceptId ?? '');
       }),
-    rememberNonce: async (sessionId, value, expiresAt) => (await nonce({ kind: 'nonce', sessionId, nonce: value, expiresAt })).fresh,
-    useNonce: (sessionId, value, expiresAt, now) => nonce({ kind: 'nonce', sessionId, nonce: value, expiresAt, now }),
+    rememberNonce: async (sessionId, value, expiresAt) => (await nonce({ sessionId, nonce: value, expiresAt })).fresh,
+    useNonce: (sessionId, value, expiresAt, now) => nonce({ sessionId, nonce: value, expiresAt, now }),
     takeToken: (key: string, policy: BucketPolicy, now: number, cost = 1) =>
       run((db) => {
         // One statement computes the refill and the take, so two processes cannot both spend the last token.
@@ -436,6 +457,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       if (opened === undefined) return;
       const db = await opened;
       db.close();
+      wal?.close();
     },
   };
 }

@@ -5,12 +5,24 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { fromBase64url, toBase64url } from '../../src/crypto/bytes.js';
+import { decodeBase64url, encodeBase64url } from '../../src/crypto/base64url.js';
+import { getBackend } from '../../src/crypto/backend-node.js';
+import * as bytes from '../../src/crypto/bytes.js';
 import { codeOf } from './backends.js';
+
+// The loops every runtime has, and the hot-path codec (Node's Buffer here, through the backend).
+const CODECS = [
+  ['bytes.ts loops', { toBase64url: bytes.toBase64url, fromBase64url: bytes.fromBase64url }],
+  ['native (backend)', { toBase64url: encodeBase64url, fromBase64url: decodeBase64url }],
+] as const;
+
+test('the Node backend has the native codec (so the second suite runs it)', () => {
+  expect(getBackend().base64url).toBeDefined();
+});
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
-describe('toBase64url / fromBase64url', () => {
+describe.each(CODECS)('toBase64url / fromBase64url: %s', (_name, { fromBase64url, toBase64url }) => {
   test('RFC 4648 §10 test strings (unpadded, URL alphabet)', () => {
     const cases: readonly [string, string][] = [
       ['', ''],
