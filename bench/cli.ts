@@ -8,7 +8,7 @@
  *
  * - `BENCH_CLI_GIB`: file size in GiB (default 1); `BENCH_CLI_4GIB=1` adds a
  *   4 GiB run (minutes, so not by default);
- * - `BENCH_CLI_ROUNDS`: rounds, zerovault and age taking turns (default 3);
+ * - `BENCH_CLI_ROUNDS`: rounds, zerovault and age taking turns (default 5: this VM's page allocation adds seconds of system time to a random run);
  *   medians over rounds.
  *
  * Targets: zerovault ≥ 0.7× age's speed (age time / zerovault time) for each
@@ -106,15 +106,17 @@ interface Case {
   readonly op: string;
   readonly zv: string;
   readonly age: string | undefined;
+  /** The files each side writes: removed (untimed) before each run. */
+  readonly outputs: { readonly zv: string; readonly age: string };
 }
 
 function cases(bin: string, input: string, withAge: boolean): Case[] {
   const zv = `node ${bin}`;
   return [
-    { op: 'seal -o', zv: `${zv} seal -r "$(cat zv.pub)" -o out.zv ${input}`, age: withAge ? `age -r "$(cat age.pub)" -o out.age ${input} && sync out.age` : undefined },
-    { op: 'seal > file', zv: `${zv} seal -r "$(cat zv.pub)" ${input} > out2.zv`, age: withAge ? `age -r "$(cat age.pub)" ${input} > out2.age` : undefined },
-    { op: 'open -o', zv: `${zv} open -i zv.key -o back.bin out.zv`, age: withAge ? 'age -d -i age.key -o back.age out.age && sync back.age' : undefined },
-    { op: 'open > file', zv: `${zv} open -i zv.key out.zv > back2.bin`, age: withAge ? 'age -d -i age.key out.age > back2.age' : undefined },
+    { op: 'seal -o', zv: `${zv} seal -r "$(cat zv.pub)" -o out.zv ${input}`, age: withAge ? `age -r "$(cat age.pub)" -o out.age ${input} && sync out.age` : undefined, outputs: { zv: 'out.zv', age: 'out.age' } },
+    { op: 'seal > file', zv: `${zv} seal -r "$(cat zv.pub)" ${input} > out2.zv`, age: withAge ? `age -r "$(cat age.pub)" ${input} > out2.age` : undefined, outputs: { zv: 'out2.zv', age: 'out2.age' } },
+    { op: 'open -o', zv: `${zv} open -i zv.key -o back.bin out.zv`, age: withAge ? 'age -d -i age.key -o back.age out.age && sync back.age' : undefined, outputs: { zv: 'back.bin', age: 'back.age' } },
+    { op: 'open > file', zv: `${zv} open -i zv.key out.zv > back2.bin`, age: withAge ? 'age -d -i age.key out.age > back2.age' : undefined, outputs: { zv: 'back2.bin', age: 'back2.age' } },
   ];
 }
 
@@ -131,6 +133,10 @@ async function sizeRows(dir: string, bin: string, bytes: number, rounds: number,
         // Turns alternate who goes first: page cache and load favor neither.
         const order = r % 2 === 0 ? (['zv', 'age'] as const) : (['age', 'zv'] as const);
         for (const who of order) {
+          // Each run writes a new file: replacing the last round's 1 GiB output made whoever
+          // replaced it pay for freeing it (2.8 s of system time in some zerovault -o runs on
+          // this VM, where -o keeps the old file until the rename and age truncates it first).
+          rmSync(join(dir, c.outputs[who]), { force: true });
           if (who === 'zv') zv.push(await run(c.zv, dir));
           else if (c.age !== undefined) age.push(await run(c.age, dir));
         }
@@ -160,7 +166,7 @@ async function sizeRows(dir: string, bin: string, bytes: number, rounds: number,
 /** Runs the cli section and returns its table. */
 export async function cliSection(_s: RunSettings): Promise<Table> {
   const gib = Number(process.env.BENCH_CLI_GIB ?? '1');
-  const rounds = Number(process.env.BENCH_CLI_ROUNDS ?? '3');
+  const rounds = Number(process.env.BENCH_CLI_ROUNDS ?? '5');
   if (!(gib > 0) || !Number.isInteger(rounds) || rounds < 1) throw new Error('BENCH_CLI_GIB must be > 0 and BENCH_CLI_ROUNDS an integer ≥ 1');
   const notes: string[] = [''];
   if (!existsSync(TIME)) {
