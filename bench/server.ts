@@ -42,8 +42,8 @@
  *
  * - a plain HS256 bearer token (jose `jwtVerify`, shared secret): the baseline;
  * - `zerovault/verify` (`createVerifier` given the server's JWKS, with
- *   `sqliteReplayStore` on the app's database, so every proof's `jti` burn is
- *   a durable commit like the zerovault nonce); the load generator holds a
+ *   `sqliteReplayStore({ path })` on the app's database file, so every
+ *   proof's `jti` burn is a durable commit like the zerovault nonce); the load generator holds a
  *   P-256 DPoP key, gets its access token from the real `POST /token`
  *   (session MAC + DPoP proof) and sends a fresh proof per request (jose
  *   `SignJWT`: htm, htu, iat, jti, ath). The proofs are signed before each
@@ -469,7 +469,8 @@ async function runOwnRoutes(s: Settings): Promise<Phase[]> {
     for (let i = 0; i < RECORD_IDS; i++) insert.run(`r${i}`, Buffer.from(randomBytes(1024)));
   })();
   const select = db.prepare<[string], { data: Buffer }>('SELECT data FROM items WHERE id = ?');
-  const replayStore = sqliteReplayStore({ database: db });
+  // Its own connection to the app's file (`path`): burns durable through an fsync off the event loop.
+  const replayStore = sqliteReplayStore({ path: join(dir, 'app.db') });
 
   const bearerSecret = randomBytes(32);
   let verified: NodeMiddleware | undefined;

@@ -22,6 +22,7 @@ import { assertBytes, isBytes } from './assert.js';
 import { GCM_TAG_LENGTH, type AesGcmKey, type AesGcmKeyOrBytes, type Backend, type HashName } from './backend.js';
 import { checkAesKey, checkGcmArgs, checkHash, checkHkdfLength, checkPrk, checkSharedSecret, checkX25519 } from './backend-checks.js';
 import { nodePrivateFiles } from './backend-node-files.js';
+import { nodeSyncedFiles } from './backend-node-sync.js';
 
 const NAME = 'node';
 
@@ -305,6 +306,7 @@ export function createNodeBackend(options: NodeBackendOptions = {}): Backend {
     },
 
     privateFiles: nodePrivateFiles,
+    syncedFiles: nodeSyncedFiles,
   };
   if (!fast) return common;
   return {

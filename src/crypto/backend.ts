@@ -80,6 +80,28 @@ export interface PrivateFiles {
   list(dir: string): Promise<string[]>;
 }
 
+/** A file held open for fsyncs off the event loop (see {@link SyncedFiles}). */
+export interface SyncedFile {
+  /**
+   * Resolves once an fsync of the file that started after this call is done,
+   * so every write made before the call is durable. Concurrent callers share
+   * one fsync. A failed fsync is `STORAGE`, for this call and every later one.
+   */
+  sync(): Promise<void>;
+  /** Closes the descriptor. */
+  close(): void;
+}
+
+/**
+ * Durable syncs of a file another component writes, run on a thread pool
+ * instead of the event loop: the SQLite stores commit with `synchronous =
+ * NORMAL` and wait for an fsync of the WAL file before answering.
+ */
+export interface SyncedFiles {
+  /** Opens `path` (which must exist) for syncing. `STORAGE` when it cannot be opened. */
+  open(path: string): SyncedFile;
+}
+
 /** A native base64url codec (RFC 4648 §5, unpadded). */
 export interface Base64urlCodec {
   /** The encoding of `bytes`. */
@@ -165,6 +187,12 @@ export interface Backend {
    * strictness. Absent where there is none (browsers).
    */
   readonly base64url?: Base64urlCodec;
+
+  /**
+   * Synced files (`node:fs`), where a server store commits to a file
+   * database: like private files, a platform service behind the same seam.
+   */
+  readonly syncedFiles?: SyncedFiles;
 
   /**
    * Private files, where the platform has a file system (`node:fs`): not a

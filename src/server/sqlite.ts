@@ -6,7 +6,7 @@
  * Durability: WAL journal with `synchronous = FULL`, so a write that returned
  * survives a crash or power loss. Nonce commits reach the same durability
  * off the event loop: `NORMAL` and then an fsync of the WAL file on the
- * thread pool before any answer (`wal-sync.ts`). Versions are enforced by conditional
+ * thread pool before any answer (`crypto/backend-node-sync.ts`). Versions are enforced by conditional
  * `UPDATE ... WHERE version = ?` / upserts inside SQLite, never by
  * read-then-write in JS. Several processes may share one file (SQLite's
  * locking serialises writers; `busy_timeout` waits instead of failing).
@@ -31,7 +31,8 @@ import { sqlitePasskeys } from './sqlite-passkeys.js';
 import { pendingFromColumn } from './mfa-store.js';
 import { sqliteMfa } from './sqlite-mfa.js';
 import { groupCommit } from './group-commit.js';
-import { openWalFile, type WalFile } from './wal-sync.js';
+import { getBackend } from '#backend';
+import type { SyncedFile } from '../crypto/backend.js';
 import { SQLITE_LOG_SCHEMA, sqliteLog } from './sqlite-log.js';
 import { IDLE_BUCKET_MS, type BucketPolicy, type PendingMfa, type ServerStore, type StoredSession } from './types.js';
 
@@ -192,12 +193,13 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
       // New tables need no migration step: an older file gains them here.
       db.exec(SQLITE_LOG_SCHEMA);
       // Nonce commits sync the WAL off the loop; a database without a WAL file keeps FULL for them too.
-      if (journal === 'wal' && !db.memory) wal = openWalFile(db.name);
+      const synced = getBackend().syncedFiles;
+      if (journal === 'wal' && !db.memory && synced !== undefined) wal = synced.open(`${db.name}-wal`);
       return db;
     })();
     return opened;
   };
-  let wal: WalFile | undefined;
+  let wal: SyncedFile | undefined;
   // The hot path's statements are prepared once per connection, not per call.
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepared = (db: Db, sql: string): BetterSqlite3.Statement => {
@@ -268,7 +270,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
   const write = (w: BlobWrite): Promise<Written> => writes.add(w);
   // Nonces: a `now` (useNonce) reads the session in the same transaction, which holds the write
   // lock, so no other process can revoke it in between. Committed without an fsync on the loop,
-  // then made durable by one on the thread pool before any answer (wal-sync.ts); up to 4 batches
+  // then made durable by one on the thread pool before any answer (backend-node-sync.ts); up to 4 batches
   // wait for their fsyncs while the next ones commit.
   const nonces = groupCommit<NonceWrite, NonceAnswer>(
     async (batch) => {
@@ -281,13 +283,7 @@ export function sqliteServerStore(options: SqliteServerStoreOptions): ServerStor
           if (relaxed) prepared(db, 'PRAGMA synchronous = FULL').run();
         }
       });
-      if (wal !== undefined) {
-        try {
-          await wal.sync();
-        } catch (cause) {
-          throw storageError(cause);
-        }
-      }
+      await wal?.sync();
       return answers;
     },
     512,

@@ -9,9 +9,18 @@
  * two processes cannot both see it as fresh. Burns are group-committed: one
  * transaction per event-loop round (see `flush`).
  *
+ * Durability: a burn is answered only once it is durable. With `path`, the
+ * store's own connection commits with `synchronous = NORMAL` and then waits
+ * for an fsync of the WAL file on the thread pool (the backend's synced
+ * files), so the event loop serves requests meanwhile; as durable as `FULL`,
+ * whose fsync ran inside `COMMIT` on the loop. With `database`, the app's
+ * handle keeps its own settings (use `synchronous = FULL` for durable burns).
+ *
  * @module
  */
 import type BetterSqlite3 from 'better-sqlite3';
+import { getBackend } from '#backend';
+import type { SyncedFile } from '../crypto/backend.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { ClosableReplayStore } from './types.js';
 
@@ -58,8 +67,8 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
   if (given !== undefined && (typeof given.prepare !== 'function' || typeof given.exec !== 'function')) {
     throw new ZeroVaultError('INVALID_INPUT', 'database must be an open SQLite handle');
   }
-  let opened: Promise<{ db: SqliteDatabaseLike; close?: () => void }> | undefined;
-  const open = (): Promise<{ db: SqliteDatabaseLike; close?: () => void }> => {
+  let opened: Promise<{ db: SqliteDatabaseLike; close?: () => void; wal?: SyncedFile }> | undefined;
+  const open = (): Promise<{ db: SqliteDatabaseLike; close?: () => void; wal?: SyncedFile }> => {
     opened ??= (async () => {
       if (given !== undefined) {
         given.exec(SCHEMA);
@@ -72,9 +81,17 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
         throw new ZeroVaultError('STORAGE', 'sqliteReplayStore needs the better-sqlite3 package', { cause });
       }
       const db = new Database(path);
-      db.pragma('journal_mode = WAL');
+      const journal: unknown = db.pragma('journal_mode = WAL', { simple: true });
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor('busyTimeoutMs' in options ? (options.busyTimeoutMs ?? 5000) : 5000))}`);
       db.exec(SCHEMA);
+      // Commits without an fsync, each batch then waiting for one off the loop; FULL where that cannot be.
+      const synced = getBackend().syncedFiles;
+      if (journal === 'wal' && !db.memory && synced !== undefined) {
+        db.pragma('synchronous = NORMAL');
+        const wal = synced.open(`${db.name}-wal`);
+        return { db, wal, close: () => (db.close(), wal.close()) };
+      }
+      db.pragma('synchronous = FULL');
       return { db, close: () => db.close() };
     })().catch((cause: unknown) => {
       opened = undefined; // a later call may retry
@@ -94,7 +111,7 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
     const batch = queue;
     queue = [];
     try {
-      const { db } = await open();
+      const { db, wal } = await open();
       const now = Date.now();
       const insert = db.prepare(
         // A row whose time is up may be taken again (its proof's iat is outside the window by then anyway).
@@ -122,6 +139,8 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
         }
         throw cause;
       }
+      // Committed; durable once the WAL is synced (a batch arriving meanwhile commits and waits too).
+      await wal?.sync();
       batch.forEach((entry, i) => entry.done(results[i] === true));
     } catch (cause) {
       const err = storageError(cause);

@@ -1,11 +1,11 @@
 /**
- * `sharedSync` (wal-sync.ts): the fsync a nonce batch waits for before its
+ * `sharedSync` (backend-node-sync.ts): the fsync a nonce batch waits for before its
  * answers. What the SQLite store's durability rests on: a caller's promise
  * settles only after an fsync that *started* after its call, concurrent
  * callers share one, and a failed fsync fails every later call too.
  */
 import { describe, expect, test } from 'vitest';
-import { sharedSync, type Fsync } from '../../src/server/wal-sync.js';
+import { sharedSync, type Fsync } from '../../src/crypto/backend-node-sync.js';
 
 /** A fake fsync whose calls the test finishes by hand. */
 function manualFsync(): { fsync: Fsync; started: number; finish(err?: Error): void } {

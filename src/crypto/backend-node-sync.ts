@@ -1,5 +1,6 @@
 /**
- * Durable commits without blocking the event loop, for SQLite's nonce
+ * {@link SyncedFiles} on `node:fs`, part of the Node backend: durable
+ * commits without blocking the event loop, for SQLite's nonce and replay
  * writes (issue 18).
  *
  * With `synchronous = FULL`, SQLite fsyncs the WAL inside `COMMIT`, and
@@ -25,30 +26,39 @@
  * could not write, so a later fsync succeeding would prove nothing. Every
  * later sync fails too, and the store answers 500 until it is restarted.
  *
- * The one `node:` import of the server besides its HTTP adapter: only the
- * SQLite store, itself Node-only (better-sqlite3), reaches this module.
+ * It sits behind the backend seam (as private files do) so that the SQLite
+ * stores of the server and of `zerovault/verify`, which may not import
+ * `node:` modules, both reach it.
  *
  * @module
  */
 import { closeSync, fsync, openSync } from 'node:fs';
+import { ZeroVaultError } from '../errors.js';
+import type { SyncedFile, SyncedFiles } from './backend.js';
 
-/** The WAL file of an open SQLite database, held open for {@link sharedSync}'s fsyncs. */
-export interface WalFile {
-  /** An fsync of the WAL that started after this call (shared, see {@link sharedSync}). */
-  sync(): Promise<void>;
-  /** Closes the descriptor (after the database). */
-  close(): void;
-}
-
-/**
- * Opens `<databasePath>-wal`, which exists once a database in WAL mode has
- * been written (the store's schema step does), and stays the same file
- * while any connection is open.
- */
-export function openWalFile(databasePath: string): WalFile {
-  const fd = openSync(`${databasePath}-wal`, 'r');
-  return { sync: sharedSync((callback) => fsync(fd, callback)), close: () => closeSync(fd) };
-}
+/** The Node backend's {@link SyncedFiles}. */
+export const nodeSyncedFiles: SyncedFiles = Object.freeze({
+  open(path: string): SyncedFile {
+    if (typeof path !== 'string' || path.length === 0 || path.includes('\u0000')) throw new ZeroVaultError('INVALID_INPUT', 'path must be a non-empty string');
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (cause) {
+      throw new ZeroVaultError('STORAGE', 'file system open failed', { cause });
+    }
+    const sync = sharedSync((callback) => fsync(fd, callback));
+    return {
+      sync: async () => {
+        try {
+          await sync();
+        } catch (cause) {
+          throw new ZeroVaultError('STORAGE', 'file system fsync failed', { cause });
+        }
+      },
+      close: () => closeSync(fd),
+    };
+  },
+});
 
 /** The fsync of one open file descriptor. */
 export type Fsync = (callback: (err: Error | null) => void) => void;
