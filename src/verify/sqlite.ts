@@ -89,7 +89,11 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
       if (journal === 'wal' && !db.memory && synced !== undefined) {
         db.pragma('synchronous = NORMAL');
         const wal = synced.open(`${db.name}-wal`);
-        return { db, wal, close: () => (db.close(), wal.close()) };
+        const close = (): void => {
+          db.close();
+          wal.close();
+        };
+        return { db, wal, close };
       }
       db.pragma('synchronous = FULL');
       return { db, close: () => db.close() };
