@@ -3,8 +3,8 @@
  * filling (§3.2 steps 5–6: the block function G and the indexing of §3.4)
  * runs in our own small WASM kernel, one call per segment (wasm/argon2id.c,
  * built with 128-bit SIMD and without; see argon2id-wasm-bytes.ts); H0, H'
- * and the final block run here, over one `WebAssembly.Memory` that lives as
- * long as the module.
+ * and the final block run in JavaScript (argon2id-blocks.ts), over one
+ * `WebAssembly.Memory` that lives as long as the module.
  *
  * Why not a WASM library that makes an instance per call (`hash-wasm` did):
  * a fresh 64 MiB memory is 16 384 fresh pages, and their first touch cost
@@ -22,30 +22,20 @@
  * measured 10–20% faster than its kernel under our own loop (bench/ksf.ts).
  *
  * The computation is synchronous once the kernel is loaded, so two calls
- * never share the memory at the same time. Lanes run one after another: the
- * kernel is single-threaded, and threads would need shared memory (in
- * browsers, a cross-origin-isolated page).
+ * never share the memory at the same time. Lanes run one after another
+ * here; argon2id-threads.ts runs them on threads where the platform has
+ * them. Both take H0, the first blocks and the tag from argon2id-blocks.ts.
  *
  * @module
  */
-import { blake2b } from '@noble/hashes/blake2.js';
-import { fromBase64url, wipe } from './bytes.js';
+import { BLOCK, PAGE, RETAIN_MAX_BYTES, finalTag, laneLength, seedLanes, type Argon2idInput } from './argon2id-blocks.js';
+import { fromBase64url } from './bytes.js';
 import { ARGON2_KERNEL_SCALAR, ARGON2_KERNEL_SIMD } from './argon2id-wasm-bytes.js';
+
+export { RETAIN_MAX_BYTES, type Argon2idInput } from './argon2id-blocks.js';
 
 /** Which kernel build: `simd` (needs WebAssembly SIMD), `scalar`, or `auto` (SIMD when the engine validates it). */
 export type Argon2Kernel = 'auto' | 'simd' | 'scalar';
-
-/** Everything RFC 9106 §3.2 hashes into H0. `secret` and `associatedData` are empty for OPAQUE; the RFC's vectors set them. */
-export interface Argon2idInput {
-  readonly password: Uint8Array;
-  readonly salt: Uint8Array;
-  readonly secret?: Uint8Array;
-  readonly associatedData?: Uint8Array;
-  readonly iterations: number;
-  readonly memoryKiB: number;
-  readonly parallelism: number;
-  readonly outputLength: number;
-}
 
 /** A loaded kernel: `hash` computes Argon2id v0x13 synchronously. */
 export interface Argon2idWasm {
@@ -57,78 +47,17 @@ export interface Argon2idWasm {
   readonly memory: WebAssembly.Memory | undefined;
 }
 
-const BLOCK = 1024;
-const PAGE = 65536;
 /** The kernel's shadow stack is the first 64 KiB of its memory (wasm/build.sh: stack-first); our area starts above it. */
 const BASE = PAGE;
 /** Scratch blocks of the data-independent indexing: the address block, its input, and a zero block (never written). */
 const ADDRESS = BASE;
 const ADDRESS_INPUT = BASE + BLOCK;
 const BLOCKS = BASE + 3 * BLOCK;
-/**
- * Larger memories are not kept between calls: a tab or server should not hold
- * the RFC's 2 GiB profile after the one call that needed it. The default
- * profile (64 MiB) is kept.
- */
-export const RETAIN_MAX_BYTES = 256 * 1024 * 1024;
-const VERSION = 0x13;
-/** Argon2's type y for Argon2id (RFC 9106 §3.2). */
-const ARGON2ID = 2;
 const SYNC_POINTS = 4;
 
 interface KernelExports {
   /** wasm/argon2id.c: fills one segment of the memory at `memory` (RFC 9106 §3.4). */
   fill_segment(memory: number, lanes: number, laneLength: number, passes: number, pass: number, slice: number, lane: number, address: number, input: number): void;
-}
-
-function le32(out: Uint8Array, at: number, value: number): void {
-  out[at] = value;
-  out[at + 1] = value >>> 8;
-  out[at + 2] = value >>> 16;
-  out[at + 3] = value >>> 24;
-}
-
-/** H0 (RFC 9106 §3.2 step 1). */
-function initialHash(p: Argon2idInput): Uint8Array {
-  const secret = p.secret ?? new Uint8Array(0);
-  const ad = p.associatedData ?? new Uint8Array(0);
-  const parts = [p.password, p.salt, secret, ad];
-  const buf = new Uint8Array(24 + parts.reduce((n, part) => n + 4 + part.length, 0));
-  [p.parallelism, p.outputLength, p.memoryKiB, p.iterations, VERSION, ARGON2ID].forEach((v, i) => le32(buf, 4 * i, v));
-  let at = 24;
-  for (const part of parts) {
-    le32(buf, at, part.length);
-    buf.set(part, at + 4);
-    at += 4 + part.length;
-  }
-  const h0 = blake2b(buf, { dkLen: 64 });
-  wipe(buf);
-  return h0;
-}
-
-/** H' (RFC 9106 §3.3), the variable-length hash, into `out`. */
-function hashPrime(input: Uint8Array, out: Uint8Array): void {
-  const t = out.length;
-  const first = new Uint8Array(4 + input.length);
-  le32(first, 0, t);
-  first.set(input, 4);
-  if (t <= 64) {
-    const h = blake2b(first, { dkLen: t });
-    out.set(h);
-    wipe(first, h);
-    return;
-  }
-  const r = Math.ceil(t / 32) - 2;
-  let v = blake2b(first, { dkLen: 64 });
-  wipe(first);
-  for (let i = 0; i < r; i++) {
-    out.set(v.subarray(0, 32), 32 * i);
-    const next = i + 1 < r ? blake2b(v, { dkLen: 64 }) : blake2b(v, { dkLen: t - 32 * r });
-    wipe(v);
-    v = next;
-  }
-  out.set(v, 32 * r);
-  wipe(v);
 }
 
 class Kernel implements Argon2idWasm {
@@ -161,41 +90,20 @@ class Kernel implements Argon2idWasm {
 
   hash(p: Argon2idInput): Uint8Array {
     const lanes = p.parallelism;
-    const q = 4 * Math.floor(p.memoryKiB / (4 * lanes)); // lane length: m' = 4p⌊m/4p⌋ blocks in all
+    const q = laneLength(p);
     const end = BLOCKS + lanes * q * BLOCK;
     const { memory, fn } = this.#ready(end);
     const bytes = new Uint8Array(memory.buffer);
-    const at = (lane: number, index: number): number => BLOCKS + (lane * q + index) * BLOCK;
-    const h0 = initialHash(p);
-    const seed = new Uint8Array(72);
-    const output = new Uint8Array(p.outputLength);
     try {
-      // B[i][0], B[i][1] = H'(H0 ‖ LE32(0|1) ‖ LE32(i)) (§3.2 steps 3–4).
-      seed.set(h0);
-      for (let lane = 0; lane < lanes; lane++) {
-        for (let j = 0; j < 2; j++) {
-          le32(seed, 64, j);
-          le32(seed, 68, lane);
-          hashPrime(seed, bytes.subarray(at(lane, j), at(lane, j) + BLOCK));
-        }
-      }
+      seedLanes(bytes, BLOCKS, p);
       // Slice by slice, lane by lane (§3.4): the segments of a slice never reference each other.
       for (let pass = 0; pass < p.iterations; pass++) {
         for (let slice = 0; slice < SYNC_POINTS; slice++) {
           for (let lane = 0; lane < lanes; lane++) fn.fill_segment(BLOCKS, lanes, q, p.iterations, pass, slice, lane, ADDRESS, ADDRESS_INPUT);
         }
       }
-      // C = XOR of the last column; tag = H'(C) (§3.2 steps 7–8).
-      const last = bytes.slice(at(0, q - 1), at(0, q - 1) + BLOCK);
-      for (let lane = 1; lane < lanes; lane++) {
-        const column = at(lane, q - 1);
-        for (let i = 0; i < BLOCK; i++) last[i] = (last[i] as number) ^ (bytes[column + i] as number);
-      }
-      hashPrime(last, output);
-      wipe(last);
-      return output;
+      return finalTag(bytes, BLOCKS, p);
     } finally {
-      wipe(h0, seed);
       bytes.fill(0, 0, end);
       if (memory.buffer.byteLength > RETAIN_MAX_BYTES) {
         this.#memory = undefined;

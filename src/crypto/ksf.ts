@@ -22,6 +22,7 @@
  * @module
  */
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import type { Argon2idThreads } from './argon2id-threads.js';
 import type { Argon2idWasm } from './argon2id-wasm.js';
 import { assertBytes, assertInteger, assertObject } from './assert.js';
 import { loadOnDemand } from './lazy.js';
@@ -78,6 +79,15 @@ const ZERO_SALT = new Uint8Array(16);
  */
 let loadedKernel: Argon2idWasm | undefined;
 
+/** The lane threads' loader once its chunk is in, as {@link loadedKernel} for the kernel. */
+let loadThreads: (() => Promise<Argon2idThreads | undefined>) | undefined;
+
+/** The lane threads, loading their chunk and starting them on first use; `undefined` where there are none. */
+async function lanePool(): Promise<Argon2idThreads | undefined> {
+  loadThreads ??= (await loadOnDemand(() => import('./argon2id-threads.js'))).loadArgon2idThreads;
+  return loadThreads();
+}
+
 /** The kernel, loading its chunk and compiling it on first use. */
 async function wasmKernel(): Promise<Argon2idWasm> {
   const { loadArgon2idWasm } = await loadOnDemand(() => import('./argon2id-wasm.js'));
@@ -111,6 +121,12 @@ export interface Argon2idOptions {
   implementation?: Argon2idImplementation;
   /** Salt (16 bytes from our callers); default OPAQUE's 16 zero bytes. Passphrase-sealed blobs pass a random one. Unchecked: internal callers only. */
   salt?: Uint8Array;
+  /**
+   * `1` keeps the lanes on the calling thread. By default, a profile with
+   * p > 1 fills its lanes on threads where the platform has them (see
+   * argon2id-threads.ts); the output is the same either way.
+   */
+  threads?: 1;
 }
 
 /** What {@link argon2id} returns. */
@@ -119,6 +135,8 @@ export interface Argon2idResult {
   readonly output: Uint8Array;
   /** The implementation that actually ran. */
   readonly implementation: 'wasm' | 'js';
+  /** How many threads filled the lanes: 1, or up to min(p, the platform's cores) on threads. */
+  readonly threads: number;
 }
 
 /**
@@ -143,14 +161,24 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
   assertInteger(iterations, 'iterations', 1, 2 ** 32 - 1);
   assertInteger(parallelism, 'parallelism', 1, 2 ** 24 - 1);
   assertInteger(memoryKiB, 'memoryKiB', 8 * parallelism, 2 ** 32 - 1);
-  const { outputLength, implementation = 'auto', salt = ZERO_SALT } = options;
+  const { outputLength, implementation = 'auto', salt = ZERO_SALT, threads } = options;
   assertInteger(outputLength, 'outputLength', 4, 1024);
+  if (threads !== undefined) assertInteger(threads, 'threads', 1, 1);
 
   if (implementation !== 'js') {
+    const job = { password: input, salt, iterations, memoryKiB, parallelism, outputLength };
+    if (parallelism > 1 && threads !== 1) {
+      const pool = await lanePool();
+      // A pool that fails (a thread crashed, timed out) is stopped for good; this call then runs on one thread below.
+      if (pool !== undefined) {
+        const output = await pool.hash(job).catch(() => undefined);
+        if (output !== undefined) return { output, implementation: 'wasm', threads: Math.min(parallelism, pool.threads) };
+      }
+    }
     try {
       const kernel = loadedKernel ?? (await wasmKernel());
-      const output = kernel.hash({ password: input, salt, iterations, memoryKiB, parallelism, outputLength });
-      return { output, implementation: 'wasm' };
+      const output = kernel.hash(job);
+      return { output, implementation: 'wasm', threads: 1 };
     } catch (cause) {
       // Its chunk could not be fetched (offline, a deploy replaced it): NETWORK, as for any chunk, not a fallback.
       if (isZeroVaultError(cause, 'NETWORK')) throw cause;
@@ -170,5 +198,5 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
     version: 0x13,
     maxmem: memoryKiB * 1024 + 2 ** 20,
   });
-  return { output, implementation: 'js' };
+  return { output, implementation: 'js', threads: 1 };
 }

@@ -1,6 +1,7 @@
 /**
  * Argon2id, every route on its own: the WebAssembly kernel in its SIMD and
- * scalar builds (src/crypto/argon2id-wasm.ts) and the pure-JS fallback
+ * scalar builds (src/crypto/argon2id-wasm.ts), its threads build with the
+ * lanes on worker threads (src/crypto/argon2id-threads.ts) and the pure-JS fallback
  * (@noble/hashes), against RFC 9106 §5.3's Argon2id vector (which sets a
  * secret and associated data, so it runs below ksf.ts's OPAQUE contract),
  * then against each other on profiles the vector does not reach (lanes that
@@ -14,6 +15,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { fromHex, toBase64url, toHex } from '../../src/crypto/bytes.js';
+import { ARGON2_KERNEL_THREADS } from '../../src/crypto/argon2id-threads-bytes.js';
+import { loadArgon2idThreads } from '../../src/crypto/argon2id-threads.js';
 import { ARGON2_KERNEL_SCALAR, ARGON2_KERNEL_SIMD } from '../../src/crypto/argon2id-wasm-bytes.js';
 import { loadArgon2idWasm, type Argon2idInput } from '../../src/crypto/argon2id-wasm.js';
 import { describeVectors, readVectorJson } from '../helpers/vectors.js';
@@ -36,9 +39,17 @@ interface Case {
 
 type Route = (input: Argon2idInput) => Promise<Uint8Array>;
 
+/** The lane threads: this machine has at least two cores, so the pool must start. */
+async function threadsPool(): Promise<NonNullable<Awaited<ReturnType<typeof loadArgon2idThreads>>>> {
+  const pool = await loadArgon2idThreads();
+  if (pool === undefined) throw new Error('the Argon2id thread pool did not start');
+  return pool;
+}
+
 const ROUTES: Readonly<Record<string, Route>> = {
   'wasm simd': async (input) => (await loadArgon2idWasm('simd')).hash(input),
   'wasm scalar': async (input) => (await loadArgon2idWasm('scalar')).hash(input),
+  'wasm threads (lanes on worker threads)': async (input) => (await threadsPool()).hash(input),
   'js (@noble/hashes)': async (input) =>
     nobleArgon2id(input.password, input.salt, {
       t: input.iterations,
@@ -91,6 +102,11 @@ describe('the WASM kernels agree with @noble/hashes beyond the RFC vector', () =
       expect(toHex(wasm)).toBe(toHex(await (ROUTES['js (@noble/hashes)'] as Route)(input)));
     });
   }
+  test.each(profiles)('threads: t=$iterations m=$memoryKiB p=$parallelism T=$outputLength', async (profile) => {
+    const input = { password: Uint8Array.from({ length: 64 }, (_, i) => i * 7), salt: new Uint8Array(16), ...profile };
+    const threaded = await (await threadsPool()).hash(input);
+    expect(toHex(threaded)).toBe(toHex(await (ROUTES['js (@noble/hashes)'] as Route)(input)));
+  });
 });
 
 describe('one instance, one memory, wiped after each call', () => {
@@ -108,6 +124,26 @@ describe('one instance, one memory, wiped after each call', () => {
     expect(new Uint32Array((memory as WebAssembly.Memory).buffer).every((word) => word === 0)).toBe(true);
   });
 
+  test('threads: the shared memory is kept, reused, and all zero between calls', async () => {
+    const pool = await threadsPool();
+    const first = await pool.hash(input);
+    const memory = pool.memory;
+    expect(memory).toBeDefined();
+    expect(new Uint32Array((memory as WebAssembly.Memory).buffer).every((word) => word === 0)).toBe(true);
+    const again = await pool.hash(input);
+    expect(pool.memory).toBe(memory);
+    expect(toHex(again)).toBe(toHex(first));
+    expect(new Uint32Array((memory as WebAssembly.Memory).buffer).every((word) => word === 0)).toBe(true);
+  });
+
+  test('threads: concurrent calls queue on the one memory, each gets its own answer', async () => {
+    const pool = await threadsPool();
+    const inputs = [1, 2, 3, 4].map((n) => ({ ...input, password: new Uint8Array(64).fill(n), parallelism: n }));
+    const threaded = await Promise.all(inputs.map((one) => pool.hash(one)));
+    const single = await loadArgon2idWasm('simd');
+    expect(threaded.map(toHex)).toEqual(inputs.map((one) => toHex(single.hash(one))));
+  });
+
   test('auto picks the SIMD build where the engine has WebAssembly SIMD (Node 20 does)', async () => {
     expect((await loadArgon2idWasm()).kernel).toBe('simd');
     expect(await loadArgon2idWasm()).toBe(await loadArgon2idWasm('simd'));
@@ -120,6 +156,7 @@ describe('the inlined kernels', () => {
   test('are the committed wasm/argon2id-*.wasm files, byte for byte', () => {
     expect(ARGON2_KERNEL_SIMD).toBe(toBase64url(readFileSync(resolve(wasmDir, 'argon2id-simd.wasm'))));
     expect(ARGON2_KERNEL_SCALAR).toBe(toBase64url(readFileSync(resolve(wasmDir, 'argon2id-scalar.wasm'))));
+    expect(ARGON2_KERNEL_THREADS).toBe(toBase64url(readFileSync(resolve(wasmDir, 'argon2id-threads.wasm'))));
   });
 
   // The committed files are what wasm/argon2id.c builds to: checked wherever the toolchain that built them
@@ -134,7 +171,7 @@ describe('the inlined kernels', () => {
     try {
       const built = spawnSync('bash', [resolve(wasmDir, 'build.sh'), out], { encoding: 'utf8' });
       expect(built.status, built.stderr).toBe(0);
-      for (const build of ['simd', 'scalar']) {
+      for (const build of ['simd', 'scalar', 'threads']) {
         expect(toHex(readFileSync(join(out, `argon2id-${build}.wasm`)))).toBe(toHex(readFileSync(resolve(wasmDir, `argon2id-${build}.wasm`))));
       }
     } finally {
@@ -148,5 +185,18 @@ describe('the inlined kernels', () => {
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       expect(WebAssembly.Module.exports(module)).toEqual([{ name: 'fill_segment', kind: 'function' }]);
     }
+  });
+
+  test('the threads build imports a shared memory and exports its stack pointer, fill_segment and wipe', async () => {
+    const module = await WebAssembly.compile(readFileSync(resolve(wasmDir, 'argon2id-threads.wasm')));
+    expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    expect(WebAssembly.Module.exports(module)).toEqual([
+      { name: '__stack_pointer', kind: 'global' },
+      { name: 'fill_segment', kind: 'function' },
+      { name: 'wipe', kind: 'function' },
+    ]);
+    // A module whose memory import is shared refuses an unshared memory.
+    expect(() => new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 33_792 }) } })).toThrow();
+    expect(() => new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 33_792, shared: true }) } })).not.toThrow();
   });
 });
