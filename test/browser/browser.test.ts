@@ -9,12 +9,12 @@
  * own test; a check the page never reached fails by name.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.js';
-import { argon2id } from '../../src/crypto/ksf.js';
+import { ARGON2ID_DEFAULT, argon2id } from '../../src/crypto/ksf.js';
 import { createServer, createServerSetup, normalizeUserId, sqliteServerStore, type ServerStore } from '../../src/server/index-node.js';
 import { checkVectors, describeMissingVectors, readVectorJson } from '../helpers/vectors.js';
 import { ROOT, bundleForBrowser, bundleInputs, describeBrowser, launchChromium, listenLocal, NODE_IMPORT, type Browser, type LocalServer, type PageBundle } from './harness.js';
@@ -23,6 +23,7 @@ import {
   ARGON2_RFC9106_CHECK,
   SCENARIO_CHECKS,
   argon2CheckName,
+  argon2ThreadsCheckName,
   gcmCheckName,
   recordCheckNames,
   type CheckResult,
@@ -55,10 +56,16 @@ function gcmCases(): GcmCase[] {
     .map(({ tcId, key, iv, aad, msg, ct, tag, result }) => ({ tcId, key, iv, aad, msg, ct, tag, result: result === 'valid' ? 'valid' : 'invalid' }));
 }
 
-/** The page's CSP: what docs/browser.md recommends. `strict` drops 'wasm-unsafe-eval' to prove the Argon2id fallback. */
-function csp(strict: boolean): string {
-  return [`default-src 'self'`, `script-src 'self'${strict ? '' : " 'wasm-unsafe-eval'"}`, `worker-src 'self'`, `connect-src 'self'`, `object-src 'none'`, `base-uri 'none'`].join('; ');
+/**
+ * The page's CSP: what docs/browser.md recommends. `strict` drops 'wasm-unsafe-eval' to prove the Argon2id
+ * fallback; `blobWorkers` adds what the Argon2id lane threads need (docs/browser.md, cross-origin isolation).
+ */
+function csp(strict: boolean, blobWorkers = false): string {
+  return [`default-src 'self'`, `script-src 'self'${strict ? '' : " 'wasm-unsafe-eval'"}`, `worker-src 'self'${blobWorkers ? ' blob:' : ''}`, `connect-src 'self'`, `object-src 'none'`, `base-uri 'none'`].join('; ');
 }
+
+/** The headers that make a page cross-origin isolated (and so give it SharedArrayBuffer and the lane threads). */
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } as const;
 
 const PAGE_HTML = '<!doctype html><html><head><meta charset="utf-8"><title>zerovault in Chromium</title></head><body><script type="module" src="/bundle.js"></script></body></html>';
 
@@ -116,6 +123,10 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(path === '/strict'), 'cache-control': 'no-store' });
           return res.end(PAGE_HTML);
         }
+        if (path === '/isolated' || path === '/isolated-no-blob') {
+          res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp(false, path === '/isolated'), 'cache-control': 'no-store', ...ISOLATION });
+          return res.end(PAGE_HTML);
+        }
         if (path === '/bundle.js') {
           res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
           return res.end(code);
@@ -144,6 +155,16 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
       await run(page, 'records', RECORDS);
       const rfc9106 = ARGON2_RFC.outcome === 'run' ? readVectorJson<{ cases: Rfc9106Case[] }>(ARGON2_RFC_FILE).cases[0] : undefined;
       await run(page, 'argon2', { input: toHex(argonInput), expected, implementation: 'wasm', ...(rfc9106 === undefined ? {} : { rfc9106 }) });
+      const threadsExpected = toHex((await argon2id(argonInput, ARGON2ID_DEFAULT, { outputLength: 64, threads: 1 })).output);
+      await run(page, 'argon2-threads', { page: 'not isolated', input: toHex(argonInput), expected: threadsExpected, threads: 1 });
+      for (const [path, which] of [['/isolated', 'isolated'], ['/isolated-no-blob', 'isolated, no blob: workers']] as const) {
+        const isolated = await browser.context.newPage();
+        isolated.on('pageerror', (err) => pageErrors.push(`${err.name}: ${err.message}`));
+        await open(isolated, path);
+        const threads = which === 'isolated' ? Math.min(4, availableParallelism()) : 1;
+        await run(isolated, 'argon2-threads', { page: which, input: toHex(argonInput), expected: threadsExpected, threads, ...(rfc9106 === undefined ? {} : { rfc9106 }) });
+        await isolated.close();
+      }
       await run(page, 'opaque-default', { userId: USERS.default, password: PASSWORD });
       await run(page, 'worker', { userId: USERS.worker, password: PASSWORD });
       await run(page, 'ksf-worker', { userId: USERS.ksfWorker, password: PASSWORD });
@@ -240,6 +261,10 @@ describeBrowser('zerovault in Chromium (browser build, WebCrypto backend)', () =
 
   describe('Argon2id and the Content-Security-Policy', () => {
     test.each([argon2CheckName('wasm'), argon2CheckName('js')])('%s', expectCheck);
+  });
+
+  describe('Argon2id lanes on threads and cross-origin isolation', () => {
+    test.each((['isolated', 'not isolated', 'isolated, no blob: workers'] as const).map(argon2ThreadsCheckName))('%s', expectCheck);
   });
   if (ARGON2_RFC.outcome === 'run') {
     describe('RFC 9106 Argon2id vector in the page', () => {

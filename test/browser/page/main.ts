@@ -6,13 +6,14 @@
 import { idbQuotaChecks, idbReopenChecks, idbWriteChecks, opaqueDefaultChecks, restChecks, workerChecks } from './flows.js';
 import { ksfWorkerChecks } from './ksf-worker-flows.js';
 import type { CheckResult, GroupInputs, GroupName, PageApi } from './protocol.js';
-import { argon2Checks, envChecks, recordChecks, wycheproofChecks } from './vectors.js';
+import { argon2Checks, argon2ThreadsChecks, envChecks, recordChecks, wycheproofChecks } from './vectors.js';
 
 const groups: { [G in GroupName]: (input: GroupInputs[G]) => Promise<CheckResult[]> } = {
   env: () => envChecks(),
   wycheproof: ({ cases }) => wycheproofChecks(cases),
   records: (vectors) => recordChecks(vectors),
   argon2: (input) => argon2Checks(input),
+  'argon2-threads': (input) => argon2ThreadsChecks(input),
   'opaque-default': (input) => opaqueDefaultChecks(input),
   worker: (input) => workerChecks(input),
   'ksf-worker': (input) => ksfWorkerChecks(input),

@@ -56,6 +56,20 @@ export interface Argon2Input {
   readonly rfc9106?: Rfc9106Case;
 }
 
+/** The pages the lane-threads check runs on, by what they allow. */
+export type ThreadsPage = 'isolated' | 'not isolated' | 'isolated, no blob: workers';
+
+/** Input of the lane-threads check: the default profile (p = 4), `expected` computed in Node. */
+export interface Argon2ThreadsInput {
+  readonly page: ThreadsPage;
+  readonly input: string;
+  readonly expected: string;
+  /** Threads the call should report: min(4, cores) on the isolated page, 1 on the others. */
+  readonly threads: number;
+  /** RFC 9106 §5.3's vector (p = 4), run through the thread pool on the isolated page. */
+  readonly rfc9106?: Rfc9106Case;
+}
+
 /** One case of rfc9106-argon2/rfc9106_5.3_argon2id.json. */
 export interface Rfc9106Case {
   readonly memoryKiB: number;
@@ -78,6 +92,7 @@ export interface GroupInputs {
   wycheproof: { cases: readonly GcmCase[] };
   records: RecordVectors;
   argon2: Argon2Input;
+  'argon2-threads': Argon2ThreadsInput;
   'opaque-default': { userId: string; password: string };
   worker: { userId: string; password: string };
   'ksf-worker': { userId: string; password: string };
@@ -160,6 +175,13 @@ export function recordCheckNames(vectors: RecordVectors): string[] {
     ...vectors.collisions.map((c) => `records-v1: two-key GCM collision (suite ${c.suite}): only record A opens`),
     'records-v1: seal → open round trip; a flipped bit is DECRYPT_FAILED',
   ];
+}
+
+/** The name of the lane-threads check on one page. */
+export function argon2ThreadsCheckName(page: ThreadsPage): string {
+  if (page === 'isolated') return 'argon2id threads: a cross-origin-isolated page with worker-src blob: fills the 4 lanes on threads; output and RFC 9106 vector equal';
+  if (page === 'not isolated') return 'argon2id threads: a page that is not cross-origin isolated runs the lanes on one thread; output equal';
+  return 'argon2id threads: an isolated page whose CSP refuses blob: workers runs the lanes on one thread; output equal';
 }
 
 /** The name of the Argon2id check for the implementation a CSP leads to. */

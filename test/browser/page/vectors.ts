@@ -5,11 +5,12 @@
  */
 import { getBackend } from '#backend';
 import { fromHex, toHex, utf8 } from '../../../src/crypto/bytes.js';
+import { loadArgon2idThreads } from '../../../src/crypto/argon2id-threads.js';
 import { loadArgon2idWasm } from '../../../src/crypto/argon2id-wasm.js';
-import { argon2id } from '../../../src/crypto/ksf.js';
+import { ARGON2ID_DEFAULT, argon2id } from '../../../src/crypto/ksf.js';
 import { openRecord, sealRecord } from '../../../src/record.js';
 import { check, codeOf, runGroup, same, since } from './check.js';
-import { ARGON2_RFC9106_CHECK, SCENARIO_CHECKS, argon2CheckName, gcmCheckName, recordCheckNames, type Argon2Input, type CheckResult, type GcmCase, type KekJson, type RecordVectors } from './protocol.js';
+import { ARGON2_RFC9106_CHECK, SCENARIO_CHECKS, argon2CheckName, argon2ThreadsCheckName, type Argon2ThreadsInput, gcmCheckName, recordCheckNames, type Argon2Input, type CheckResult, type GcmCase, type KekJson, type RecordVectors } from './protocol.js';
 
 /** Matches a static or dynamic import, or a require, of a `node:` module. */
 const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']node:/;
@@ -131,6 +132,41 @@ export function argon2Checks(input: Argon2Input): Promise<CheckResult[]> {
         });
         same(toHex(tag), v.tag, `${build} tag`);
       }
+    });
+  });
+}
+
+/** The default profile (p = 4) on the lane threads where the page allows them, on one thread where it does not. */
+export function argon2ThreadsChecks(input: Argon2ThreadsInput): Promise<CheckResult[]> {
+  return runGroup(async (steps) => {
+    await steps.single(argon2ThreadsCheckName(input.page), async () => {
+      same(globalThis.crossOriginIsolated, input.page !== 'not isolated', 'crossOriginIsolated');
+      // The first call starts the pool (or finds it refused); the second runs on it.
+      const first = performance.now();
+      await argon2id(fromHex(input.input), ARGON2ID_DEFAULT, { outputLength: 64 });
+      const firstTook = since(first);
+      const start = performance.now();
+      const { output, threads } = await argon2id(fromHex(input.input), ARGON2ID_DEFAULT, { outputLength: 64 });
+      const took = since(start);
+      same(threads, input.threads, 'threads');
+      same(toHex(output), input.expected, 'output');
+      const v = input.rfc9106;
+      if (input.page === 'isolated' && v !== undefined) {
+        const pool = await loadArgon2idThreads();
+        check(pool !== undefined, 'no thread pool on the isolated page');
+        const tag = await pool.hash({
+          password: fromHex(v.password),
+          salt: fromHex(v.salt),
+          secret: fromHex(v.secret),
+          associatedData: fromHex(v.associatedData),
+          iterations: v.iterations,
+          memoryKiB: v.memoryKiB,
+          parallelism: v.parallelism,
+          outputLength: v.tagLength,
+        });
+        same(toHex(tag), v.tag, 'RFC 9106 tag through the threads');
+      }
+      return `t=3 m=64 MiB p=4 on ${threads} thread${threads === 1 ? '' : 's'} in ${took} (first call, with the pool's start: ${firstTook})`;
     });
   });
 }
