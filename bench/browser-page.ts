@@ -17,11 +17,19 @@ export interface BrowserBench {
   prepare(i: number): Promise<string>;
   /** One timed call, in ms; `collect`: start on a collected heap (the first call of a route's turn). */
   time(i: number, route: BrowserRoute, collect: boolean): Promise<number>;
-  /** Which Argon2id implementation ours ran. */
+  /** Which Argon2id implementation ours ran, and on how many threads at the default profile. */
   implementation(): Promise<string>;
 }
 
-export type BrowserRoute = 'ours login' | 'serenity login' | 'ours Argon2id' | 'ours Argon2id scalar' | 'hash-wasm Argon2id' | 'ours protocol only';
+export type BrowserRoute =
+  | 'ours login'
+  | 'ours login, lanes on one thread'
+  | 'serenity login'
+  | 'ours Argon2id'
+  | 'ours Argon2id, one thread'
+  | 'ours Argon2id scalar'
+  | 'hash-wasm Argon2id'
+  | 'ours protocol only';
 
 const INPUT = Uint8Array.from({ length: 64 }, (_, i) => i);
 const SALT = new Uint8Array(16);
@@ -58,9 +66,11 @@ const bench: BrowserBench = {
     if (collect) (globalThis as { gc?: () => void }).gc?.();
     const started = performance.now();
     if (route === 'ours login') await oursLogin(s.setup, s.record, profile.ours);
+    else if (route === 'ours login, lanes on one thread') await oursLogin(s.setup, s.record, profile.ours, 'one thread');
     else if (route === 'serenity login') theirLogin(s.serverSetup, s.theirRecord, profile.theirs);
     else if (route === 'ours protocol only') await oursLogin(s.setup, s.identityRecord, undefined);
     else if (route === 'ours Argon2id') await argon2id(INPUT, profile.ours, { outputLength: 64, implementation: 'wasm' });
+    else if (route === 'ours Argon2id, one thread') await argon2id(INPUT, profile.ours, { outputLength: 64, implementation: 'wasm', threads: 1 });
     else if (route === 'ours Argon2id scalar') (await loadArgon2idWasm('scalar')).hash({ password: INPUT, salt: SALT, ...profile.ours, outputLength: 64 });
     else {
       const { iterations, memoryKiB, parallelism } = profile.ours;
@@ -69,7 +79,8 @@ const bench: BrowserBench = {
     return performance.now() - started;
   },
   async implementation() {
-    return (await argon2id(INPUT, profileAt(1).ours, { outputLength: 64 })).implementation;
+    const { implementation, threads } = await argon2id(INPUT, profileAt(0).ours, { outputLength: 64 });
+    return `${implementation}, default profile's lanes on ${threads} thread${threads === 1 ? '' : 's'}`;
   },
 };
 

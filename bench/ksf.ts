@@ -28,7 +28,10 @@ const OUTPUT = 64;
 export async function ksfCandidates(params: Argon2idParams, s: GroupSettings): Promise<Measured[]> {
   const scalar = await loadArgon2idWasm('scalar');
   const routes: Route[] = [
-    { name: 'zerovault wasm (SIMD, reused instance)', ours: true, fn: async () => (await argon2id(INPUT, params, { outputLength: OUTPUT, implementation: 'wasm' })).output },
+    { name: 'zerovault wasm (SIMD, reused instance; lanes on threads if p > 1)', ours: true, fn: async () => (await argon2id(INPUT, params, { outputLength: OUTPUT, implementation: 'wasm' })).output },
+    ...(params.parallelism > 1
+      ? [{ name: 'zerovault wasm (SIMD, one thread)', ours: true, fn: async () => (await argon2id(INPUT, params, { outputLength: OUTPUT, implementation: 'wasm', threads: 1 })).output }]
+      : []),
     {
       name: 'zerovault wasm (scalar build)',
       ours: true,

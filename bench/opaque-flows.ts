@@ -17,7 +17,9 @@ import {
   startRegistration,
   startServerLogin,
   type Argon2idParams,
+  type KsfRunner,
 } from '../src/opaque/index.js';
+import { argon2id } from '../src/crypto/ksf.js';
 import { finishLoginWith, finishRegistrationWith, type Stretch } from '../src/opaque/internal.js';
 
 export type SerenityKsf = NonNullable<serenity.client.FinishLoginParams['keyStretching']>;
@@ -73,11 +75,17 @@ export async function oursRegister(setup: Uint8Array, ksf: Argon2idParams | unde
   return done.record;
 }
 
-/** Our login, client and server; checks that both sides agree on the session key. */
-export async function oursLogin(setup: Uint8Array, record: Uint8Array, ksf: Argon2idParams | undefined): Promise<void> {
+/** A KSF runner that keeps Argon2id's lanes on the calling thread: the route before lanes ran on threads. */
+const oneThread: KsfRunner = async (job) => (await argon2id(job.input, job.params, { outputLength: job.outputLength, implementation: job.implementation, threads: 1 })).output;
+
+/**
+ * Our login, client and server; checks that both sides agree on the session key.
+ * `lanes`: `threads` (the default: on threads where the platform has them) or `one thread`.
+ */
+export async function oursLogin(setup: Uint8Array, record: Uint8Array, ksf: Argon2idParams | undefined, lanes: 'threads' | 'one thread' = 'threads'): Promise<void> {
   const start = await startLogin({ password: PASSWORD });
   const server = startServerLogin({ setup, userId: USER, record, request: start.request });
-  const options = { state: start.state, response: server.response, password: PASSWORD, ...ksfOptions(ksf) };
+  const options = { state: start.state, response: server.response, password: PASSWORD, ...ksfOptions(ksf), ...(lanes === 'one thread' ? { ksfRunner: oneThread } : {}) };
   const client = ksf === undefined ? await finishLoginWith(options, identityStretch) : await finishLogin(options);
   const { sessionKey } = finishServerLogin({ state: server.state, finalization: client.finalization });
   if (!sameBytes(sessionKey, client.sessionKey)) throw new Error('our login: session keys differ');
