@@ -55,7 +55,9 @@ export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self' 'wasm-unsafe-eval'",
   // The KSF worker, from this origin; its own response carries this policy too, so Argon2id's WebAssembly compiles there.
-  "worker-src 'self'",
+  // blob: lets that worker start Argon2id's lane threads (small workers made from blob: URLs), which the
+  // isolation headers below make possible: sign-in stretches the password on two or more cores.
+  "worker-src 'self' blob:",
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
@@ -63,6 +65,13 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * Cross-origin isolation (docs/browser.md): gives the page and its KSF worker
+ * shared memory, and so Argon2id's lanes their threads. Everything the page
+ * loads is from this origin, so `require-corp` costs it nothing.
+ */
+export const CROSS_ORIGIN_ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } as const;
 
 /** Every row the server keeps for `userId` in the page's vaults. */
 export async function storedRows(store: BlobReader, userId: string): Promise<StoredRow[]> {
@@ -90,6 +99,7 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'content-security-policy': CONTENT_SECURITY_POLICY,
+    ...CROSS_ORIGIN_ISOLATION,
   });
   res.end(body);
 }

@@ -97,6 +97,8 @@ describeBrowser('example web app: encrypted notes, driven like a person', () => 
     await expect.poll(() => page.getByRole('heading', { name: 'Your notes, readable only by you' }).isVisible(), POLL).toBe(true);
     expect(await page.locator('#auth-submit').innerText()).toBe('Sign in');
     expect(await serverPanel().innerText()).toContain('Sign in to see the rows the server keeps for your account.');
+    // Served cross-origin isolated, so sign-in's Argon2id can fill its four lanes on threads.
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
     await shot('01-welcome');
   });
 
