@@ -15,6 +15,9 @@ import { add, equal, fe, fromBytes, isNegative, mul, neg, select, sqr, sub, toBy
 /** d = −121665/121666 mod p, the constant of the Edwards curve under ristretto255. */
 export const D = fe(37095705934669439343138083508754565189542113879843219016388785533085940283555n);
 
+/** 1, read only (never an output). */
+const ONE = fe(1n);
+
 /** √−1 mod p, the non-negative root (RFC 9496 §4.1 SQRT_M1). */
 export const SQRT_M1 = fe(19681161376707505956807079304988542015446066515923890162744021073123829784752n);
 /** 1/√(a − d) with a = −1 (RFC 9496 §4.1 INVSQRT_A_MINUS_D). */
@@ -118,7 +121,7 @@ export function encode(X: Fe, Y: Fe, Z: Fe, T: Fe): Uint8Array {
   const invsqrt = fe();
   sqr(t, u2);
   mul(t, t, u1);
-  sqrtRatioM1(invsqrt, fe(1n), t); // u1·u2² is always square for a valid point
+  sqrtRatioM1(invsqrt, ONE, t); // u1·u2² is always square for a valid point
   const den1 = fe();
   const den2 = fe();
   mul(den1, invsqrt, u1);
@@ -171,7 +174,7 @@ export function decode(bytes: Uint8Array): AffinePoint<bigint> {
   const canonical = toBytes(s);
   let diff = canonical[0]! & 1;
   for (let i = 0; i < 32; i++) diff |= canonical[i]! ^ bytes[i]!;
-  const one = fe(1n);
+  const one = ONE;
   const ss = fe();
   sqr(ss, s);
   const u1 = fe();

@@ -173,7 +173,8 @@ function fillRow(table: Float64Array, row: number, q: Extended): void {
 
 /** Extended coordinates of the affine point (x, y). */
 function fromAffine(point: AffinePoint<bigint>): Extended {
-  const p: Extended = { X: fe(point.x), Y: fe(point.y), Z: fe(1n), T: fe() };
+  const p: Extended = { X: fe(point.x), Y: fe(point.y), Z: fe(), T: fe() };
+  p.Z[0] = 1;
   mul(p.T, p.X, p.Y);
   return p;
 }
