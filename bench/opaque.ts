@@ -145,7 +145,7 @@ export async function opaqueSection(s: RunSettings): Promise<Table> {
       '',
       `${s.rounds} rounds; default-KSF and Argon2id rows one call per route and round. Ratios are paired per round (< 1: ours faster);`,
       'theirs is @serenity-kit/opaque for registration and login, @noble/curves for k·P and k·G;',
-      'in the "Argon2id alone" rows the ratio is zerovault wasm (SIMD) / that row. With p > 1 our lanes run on worker threads',
+      'in the "Argon2id alone" rows the ratio is zerovault (as argon2id() runs it) / that row. With p > 1 our lanes run on worker threads',
       `(${availableParallelism()} cores here); the "lanes on one thread" rows keep them on the calling thread, as before.`,
       'Protocol-only rows exclude the KSF entirely (identity stretch); serenity-kit cannot run without Argon2id.',
       'Each route starts its turn on a collected heap (hash-wasm makes a fresh WASM instance and memory per call; ours reuses one).',
