@@ -82,9 +82,10 @@ const loadedKernels = new Map<Argon2Kernel, Argon2idWasm>();
 /**
  * The build for a profile on one thread: SIMD (`auto`) when there are several
  * lanes, the scalar build for one. Measured in paired rounds on our machine:
- * in Chromium 156 the scalar build ran a one-lane profile 3–7% faster (five
- * runs) and the SIMD build four lanes 4–5% faster; in Node 20 the two were
- * within 1% at one lane.
+ * in Chromium 156 the scalar build ran a one-lane profile 1–7% faster in each
+ * of eight runs, and the SIMD build four lanes 4–5% faster; in Node 20 the
+ * scalar build was from 1% faster to 4% slower at one lane (four runs),
+ * which the floor login there does not feel (0.99–1.00× serenity-kit's).
  */
 function kernelFor(parallelism: number): Argon2Kernel {
   return parallelism > 1 ? 'auto' : 'scalar';
