@@ -256,8 +256,11 @@ describe('blind indexes', () => {
     const docs = (await session.vault('app')).documents({ collection: 'names', version: 1, expectedRows: 1 << 20, fields: { name: { encrypt: true, index: 'prefix' }, bio: { encrypt: true, index: 'words' } } });
     const stored = await docs.indexes({ name: 'Robert', bio: 'likes tea' });
     expect(stored.name).toHaveLength(6);
-    expect(stored.name).toContain(await docs.index('name', 'rob'));
-    expect(stored.name).not.toContain(await docs.index('name', 'robin'));
+    // Every prefix of the normalized value, and nothing else. (Whether 'robin''s token is among them is left
+    // to chance: at these few bits a truncated token collides now and then, which is what matches() is for.)
+    const prefixes = await Promise.all(['r', 'ro', 'rob', 'robe', 'rober', 'robert'].map((prefix) => docs.index('name', prefix)));
+    expect([...stored.name].sort()).toEqual([...prefixes].sort());
+    expect(await docs.matches('name', 'Robert', 'robin')).toBe(false);
     expect(await docs.matches('name', 'Robert', 'ROB')).toBe(true);
     expect(await docs.matches('name', 'Robert', 'rot')).toBe(false);
     expect(await docs.matches('bio', 'Likes tea and cake', 'tea LIKES')).toBe(true);
