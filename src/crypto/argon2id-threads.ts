@@ -214,6 +214,11 @@ class Pool implements Argon2idThreads {
 async function startPool(platform: Threads, count: number): Promise<Pool> {
   const module = await WebAssembly.compile(fromBase64url(ARGON2_KERNEL_THREADS) as Uint8Array<ArrayBuffer>);
   const memory = new WebAssembly.Memory({ initial: 3 + count, maximum: MAX_PAGES, shared: true });
+  // The calling thread's own instance, for the kernel's `wipe` only (which uses no stack, so the
+  // instance's default stack pointer, into the control page, is never used). Made before the threads,
+  // so that nothing is awaited between their last "ready" and the pool taking over their failures.
+  const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
+  const wipe = exports.wipe as (at: number, length: number) => void;
   const members: Member[] = [];
   const started: { pool?: Pool } = {};
   let ready = 0;
@@ -251,10 +256,7 @@ async function startPool(platform: Threads, count: number): Promise<Pool> {
   } finally {
     clearTimeout(timer);
   }
-  // The calling thread's own instance, for the kernel's `wipe` only (which uses no stack, so the
-  // instance's default stack pointer, into the control page, is never used).
-  const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
-  started.pool = new Pool(members, memory, exports.wipe as (at: number, length: number) => void);
+  started.pool = new Pool(members, memory, wipe);
   return started.pool;
 }
 
@@ -262,17 +264,18 @@ let pool: Promise<Pool> | undefined;
 let poolFailed = false;
 
 /**
- * The pool, started on first use and kept: `undefined` where the platform
- * has no threads (a browser page that is not cross-origin isolated, one
- * core), where starting them failed (a CSP that refuses `blob:` workers),
- * or after a pool failed. Threads idle between calls and, in Node, never
- * keep the process alive.
+ * The pool, started on first use with min(`lanes`, cores, 16) threads and
+ * kept (a later call with more lanes than threads gives each thread several):
+ * `undefined` where the platform has no threads (a browser page that is not
+ * cross-origin isolated, one core), where starting them failed (a CSP that
+ * refuses `blob:` workers), or after a pool failed. Threads idle between
+ * calls and, in Node, never keep the process alive.
  */
-export async function loadArgon2idThreads(): Promise<Argon2idThreads | undefined> {
+export async function loadArgon2idThreads(lanes: number = MAX_THREADS): Promise<Argon2idThreads | undefined> {
   if (poolFailed) return undefined;
   if (pool === undefined) {
     const platform = platformThreads();
-    const count = Math.min(platform?.count ?? 1, MAX_THREADS);
+    const count = Math.min(platform?.count ?? 1, lanes, MAX_THREADS);
     if (platform === undefined || count < 2) return undefined;
     const starting = startPool(platform, count);
     pool = starting;

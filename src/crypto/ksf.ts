@@ -92,12 +92,12 @@ function kernelFor(parallelism: number): Argon2Kernel {
 }
 
 /** The lane threads' loader once its chunk is in, as {@link loadedKernels} for the kernels. */
-let loadThreads: (() => Promise<Argon2idThreads | undefined>) | undefined;
+let loadThreads: ((lanes: number) => Promise<Argon2idThreads | undefined>) | undefined;
 
-/** The lane threads, loading their chunk and starting them on first use; `undefined` where there are none. */
-async function lanePool(): Promise<Argon2idThreads | undefined> {
+/** The lane threads, loading their chunk and starting them on first use (as many as `lanes`, at most the cores); `undefined` where there are none. */
+async function lanePool(lanes: number): Promise<Argon2idThreads | undefined> {
   loadThreads ??= (await loadOnDemand(() => import('./argon2id-threads.js'))).loadArgon2idThreads;
-  return loadThreads();
+  return loadThreads(lanes);
 }
 
 /** A kernel, loading its chunk and compiling it on first use. */
@@ -181,7 +181,7 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
   if (implementation !== 'js') {
     const job = { password: input, salt, iterations, memoryKiB, parallelism, outputLength };
     if (parallelism > 1 && threads !== 1) {
-      const pool = await lanePool();
+      const pool = await lanePool(parallelism);
       // A pool that fails (a thread crashed, timed out) is stopped for good; this call then runs on one thread below.
       if (pool !== undefined) {
         const output = await pool.hash(job).catch(() => undefined);

@@ -30,12 +30,15 @@ async function freshKsf(): Promise<typeof Ksf> {
 }
 
 /** Real Node threads, each passed to `tamper` with its index, which may replace what it does with a message. */
-function wrapped(tamper: (k: number, message: { type: string; memory?: WebAssembly.Memory }, events: ThreadEvents, thread: Thread) => boolean): { threads: Threads; spawned: () => number; memory: () => WebAssembly.Memory | undefined } {
+function wrapped(
+  tamper: (k: number, message: { type: string; memory?: WebAssembly.Memory }, events: ThreadEvents, thread: Thread) => boolean,
+  count = 2,
+): { threads: Threads; spawned: () => number; memory: () => WebAssembly.Memory | undefined } {
   let spawned = 0;
   let memory: WebAssembly.Memory | undefined;
   return {
     threads: {
-      count: 2,
+      count,
       spawn(handler, events) {
         const k = spawned++;
         const thread = real.spawn(handler, events);
@@ -67,6 +70,18 @@ test('the real platform: two threads fill the lanes and agree with @noble/hashes
   const result = await argon2idUnchecked(INPUT, PROFILE, { outputLength: 64 });
   expect(result.threads).toBe(2);
   expect(Buffer.from(result.output).equals(Buffer.from(EXPECTED))).toBe(true);
+});
+
+test('the pool has as many threads as the first call has lanes, at most the cores; more lanes share them', async () => {
+  const probe = wrapped(() => false, 8);
+  platform.current = probe.threads;
+  const { argon2idUnchecked } = await freshKsf();
+  expect((await argon2idUnchecked(INPUT, { ...PROFILE, parallelism: 2 }, { outputLength: 64 })).threads).toBe(2);
+  expect(probe.spawned()).toBe(2);
+  const result = await argon2idUnchecked(INPUT, PROFILE, { outputLength: 64 });
+  expect(result.threads).toBe(2);
+  expect(Buffer.from(result.output).equals(Buffer.from(EXPECTED))).toBe(true);
+  expect(probe.spawned()).toBe(2);
 });
 
 test('threads: 1 keeps the lanes on the calling thread; p = 1 never starts a pool', async () => {
