@@ -181,8 +181,9 @@ export async function argon2idUnchecked(input: Uint8Array, params: Argon2idParam
   if (implementation !== 'js') {
     const job = { password: input, salt, iterations, memoryKiB, parallelism, outputLength };
     if (parallelism > 1 && threads !== 1) {
-      const pool = await lanePool(parallelism);
-      // A pool that fails (a thread crashed, timed out) is stopped for good; this call then runs on one thread below.
+      // No pool (its chunk could not load, no threads here) or a pool that fails (a thread crashed, timed
+      // out, and it is stopped for good): this call runs on one thread below.
+      const pool = await lanePool(parallelism).catch(() => undefined);
       if (pool !== undefined) {
         const output = await pool.hash(job).catch(() => undefined);
         if (output !== undefined) return { output, implementation: 'wasm', threads: Math.min(parallelism, pool.threads) };
