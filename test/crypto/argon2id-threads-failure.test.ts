@@ -180,3 +180,18 @@ test('the argument: threads must be 1 when given', async () => {
   const { argon2idUnchecked } = await freshKsf();
   await expect(argon2idUnchecked(INPUT, PROFILE, { outputLength: 64, threads: 2 as 1 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
 });
+
+test('a threads chunk that cannot load (offline, replaced by a deploy): one thread, not a NETWORK failure', async () => {
+  platform.current = real;
+  vi.doMock('../../src/crypto/argon2id-threads.js', () => {
+    throw new TypeError('Failed to fetch dynamically imported module');
+  });
+  try {
+    const { argon2idUnchecked } = await freshKsf();
+    const result = await argon2idUnchecked(INPUT, PROFILE, { outputLength: 64 });
+    expect(result.threads).toBe(1);
+    expect(Buffer.from(result.output).equals(Buffer.from(EXPECTED))).toBe(true);
+  } finally {
+    vi.doUnmock('../../src/crypto/argon2id-threads.js');
+  }
+});
