@@ -6,11 +6,11 @@
 import { getBackend } from '#backend';
 import { fromHex, toHex, utf8 } from '../../../src/crypto/bytes.js';
 import { loadArgon2idThreads } from '../../../src/crypto/argon2id-threads.js';
-import { loadArgon2idWasm } from '../../../src/crypto/argon2id-wasm.js';
+import { loadArgon2idWasm, type Argon2idInput } from '../../../src/crypto/argon2id-wasm.js';
 import { ARGON2ID_DEFAULT, argon2id } from '../../../src/crypto/ksf.js';
 import { openRecord, sealRecord } from '../../../src/record.js';
 import { check, codeOf, runGroup, same, since } from './check.js';
-import { ARGON2_RFC9106_CHECK, SCENARIO_CHECKS, argon2CheckName, argon2ThreadsCheckName, type Argon2ThreadsInput, gcmCheckName, recordCheckNames, type Argon2Input, type CheckResult, type GcmCase, type KekJson, type RecordVectors } from './protocol.js';
+import { ARGON2_RFC9106_CHECK, SCENARIO_CHECKS, argon2CheckName, argon2ThreadsCheckName, type Argon2ThreadsInput, type Rfc9106Case, gcmCheckName, recordCheckNames, type Argon2Input, type CheckResult, type GcmCase, type KekJson, type RecordVectors } from './protocol.js';
 
 /** Matches a static or dynamic import, or a require, of a `node:` module. */
 const NODE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']node:/;
@@ -102,6 +102,20 @@ export function recordChecks(vectors: RecordVectors): Promise<CheckResult[]> {
   });
 }
 
+/** RFC 9106 §5.3's vector (hex fields) as the kernels take it. */
+function rfc9106Input(v: Rfc9106Case): Argon2idInput {
+  return {
+    password: fromHex(v.password),
+    salt: fromHex(v.salt),
+    secret: fromHex(v.secret),
+    associatedData: fromHex(v.associatedData),
+    iterations: v.iterations,
+    memoryKiB: v.memoryKiB,
+    parallelism: v.parallelism,
+    outputLength: v.tagLength,
+  };
+}
+
 /** Floor profile: the check is about which implementation runs and that it agrees with Node. */
 export const ARGON2_CHECK_PARAMS = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
 
@@ -120,16 +134,7 @@ export function argon2Checks(input: Argon2Input): Promise<CheckResult[]> {
     await steps.single(ARGON2_RFC9106_CHECK, async () => {
       for (const build of ['simd', 'scalar'] as const) {
         const kernel = await loadArgon2idWasm(build);
-        const tag = kernel.hash({
-          password: fromHex(v.password),
-          salt: fromHex(v.salt),
-          secret: fromHex(v.secret),
-          associatedData: fromHex(v.associatedData),
-          iterations: v.iterations,
-          memoryKiB: v.memoryKiB,
-          parallelism: v.parallelism,
-          outputLength: v.tagLength,
-        });
+        const tag = kernel.hash(rfc9106Input(v));
         same(toHex(tag), v.tag, `${build} tag`);
       }
     });
@@ -154,16 +159,7 @@ export function argon2ThreadsChecks(input: Argon2ThreadsInput): Promise<CheckRes
       if (input.page === 'isolated' && v !== undefined) {
         const pool = await loadArgon2idThreads();
         check(pool !== undefined, 'no thread pool on the isolated page');
-        const tag = await pool.hash({
-          password: fromHex(v.password),
-          salt: fromHex(v.salt),
-          secret: fromHex(v.secret),
-          associatedData: fromHex(v.associatedData),
-          iterations: v.iterations,
-          memoryKiB: v.memoryKiB,
-          parallelism: v.parallelism,
-          outputLength: v.tagLength,
-        });
+        const tag = await pool.hash(rfc9106Input(v));
         same(toHex(tag), v.tag, 'RFC 9106 tag through the threads');
       }
       return `t=3 m=64 MiB p=4 on ${threads} thread${threads === 1 ? '' : 's'} in ${took} (first call, with the pool's start: ${firstTook})`;
