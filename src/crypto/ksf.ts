@@ -33,7 +33,7 @@ export interface Argon2idParams {
   readonly iterations: number;
   /** Memory in KiB (m). */
   readonly memoryKiB: number;
-  /** Lanes (p). Does not change the result's strength in single-threaded JS, only its layout. */
+  /** Lanes (p): filled on up to p threads where the platform has them (argon2id-threads.ts); the total work, and so the strength, does not depend on it. */
   readonly parallelism: number;
 }
 
