@@ -255,11 +255,11 @@ describe('blind indexes', () => {
     const session = await newSession();
     const docs = (await session.vault('app')).documents({ collection: 'names', version: 1, expectedRows: 1 << 20, fields: { name: { encrypt: true, index: 'prefix' }, bio: { encrypt: true, index: 'words' } } });
     const stored = await docs.indexes({ name: 'Robert', bio: 'likes tea' });
-    expect(stored.name).toHaveLength(6);
-    // Every prefix of the normalized value, and nothing else. (Whether 'robin''s token is among them is left
-    // to chance: at these few bits a truncated token collides now and then, which is what matches() is for.)
+    // The tokens of every prefix of the normalized value, each once, and nothing else. At these few bits two
+    // prefixes' truncated tokens sometimes coincide (then five are stored, not six), and whether 'robin''s
+    // token is among them is chance too: that is what matches() is for.
     const prefixes = await Promise.all(['r', 'ro', 'rob', 'robe', 'rober', 'robert'].map((prefix) => docs.index('name', prefix)));
-    expect([...(stored.name as string[])].sort()).toEqual([...prefixes].sort());
+    expect([...(stored.name as string[])].sort()).toEqual([...new Set(prefixes)].sort());
     expect(await docs.matches('name', 'Robert', 'robin')).toBe(false);
     expect(await docs.matches('name', 'Robert', 'ROB')).toBe(true);
     expect(await docs.matches('name', 'Robert', 'rot')).toBe(false);
