@@ -32,7 +32,6 @@ import { BLOCK, PAGE, RETAIN_MAX_BYTES, finalTag, laneLength, seedLanes, type Ar
 import { fromBase64url } from './bytes.js';
 import { ARGON2_KERNEL_SCALAR, ARGON2_KERNEL_SIMD } from './argon2id-wasm-bytes.js';
 
-export { RETAIN_MAX_BYTES, type Argon2idInput } from './argon2id-blocks.js';
 
 /** Which kernel build: `simd` (needs WebAssembly SIMD), `scalar`, or `auto` (SIMD when the engine validates it). */
 export type Argon2Kernel = 'auto' | 'simd' | 'scalar';

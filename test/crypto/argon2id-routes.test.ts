@@ -18,7 +18,8 @@ import { fromHex, toBase64url, toHex } from '../../src/crypto/bytes.js';
 import { ARGON2_KERNEL_THREADS } from '../../src/crypto/argon2id-threads-bytes.js';
 import { loadArgon2idThreads } from '../../src/crypto/argon2id-threads.js';
 import { ARGON2_KERNEL_SCALAR, ARGON2_KERNEL_SIMD } from '../../src/crypto/argon2id-wasm-bytes.js';
-import { loadArgon2idWasm, type Argon2idInput } from '../../src/crypto/argon2id-wasm.js';
+import type { Argon2idInput } from '../../src/crypto/argon2id-blocks.js';
+import { loadArgon2idWasm } from '../../src/crypto/argon2id-wasm.js';
 import { describeVectors, readVectorJson } from '../helpers/vectors.js';
 
 const FILE = 'rfc9106-argon2/rfc9106_5.3_argon2id.json';

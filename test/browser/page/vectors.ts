@@ -6,7 +6,8 @@
 import { getBackend } from '#backend';
 import { fromHex, toHex, utf8 } from '../../../src/crypto/bytes.js';
 import { loadArgon2idThreads } from '../../../src/crypto/argon2id-threads.js';
-import { loadArgon2idWasm, type Argon2idInput } from '../../../src/crypto/argon2id-wasm.js';
+import type { Argon2idInput } from '../../../src/crypto/argon2id-blocks.js';
+import { loadArgon2idWasm } from '../../../src/crypto/argon2id-wasm.js';
 import { ARGON2ID_DEFAULT, argon2id } from '../../../src/crypto/ksf.js';
 import { openRecord, sealRecord } from '../../../src/record.js';
 import { check, codeOf, runGroup, same, since } from './check.js';
