@@ -23,7 +23,9 @@
  * a PUT and a GET that look the session id up in `zv_sessions` per request,
  * and a GET behind an HS256 bearer JWT, all with the same JSON bodies. The
  * table prints verified PUT / plain PUT (target ≥ 0.8) and verified GET /
- * session-lookup GET (target ≥ 0.5), with p99 for every phase.
+ * session-lookup GET (target ≥ 0.5), with p99 for every phase, and the
+ * server process's CPU per request (all its threads, between the phase's
+ * first and last request): beside req/s it tells work from waiting.
  *
  * Stores: SQLite; PostgreSQL when ZEROVAULT_PG_URL is set (a fresh table
  * prefix per run; the test script's server runs with `fsync = off`, so use a
@@ -140,6 +142,27 @@ function settings(): Settings {
   };
 }
 
+/**
+ * Load generator side of the server-CPU column: asks the parent (the server's process) to note
+ * its CPU time at a phase's start, and at its end for the time spent since. Resolves undefined
+ * when no parent answers (a server in another process reports nothing).
+ */
+let cpuMarks = 0;
+function cpuMark(at: 'start' | 'end'): Promise<number | undefined> {
+  if (process.send === undefined) return Promise.resolve(undefined);
+  const id = ++cpuMarks;
+  return new Promise((resolve) => {
+    const onMessage = (value: unknown): void => {
+      const answer = value as { cpuMark?: number; cpuUs?: number };
+      if (answer?.cpuMark !== id) return;
+      process.off('message', onMessage);
+      resolve(answer.cpuUs);
+    };
+    process.on('message', onMessage);
+    process.send?.({ cpuMark: id, at });
+  });
+}
+
 /** What the load generator is asked to run: the zerovault routes, or the app's own routes. */
 interface Job {
   readonly kind: PhaseGroup;
@@ -172,6 +195,8 @@ interface Phase {
   readonly errors: number;
   readonly seconds: number;
   readonly latenciesMs: number[];
+  /** CPU the server process spent during the phase (every thread: the event loop and libuv's pool), in µs; absent when the server is another process. */
+  readonly serverCpuUs?: number;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -214,6 +239,7 @@ async function runWorker(job: Job): Promise<Phase[]> {
     const latenciesMs: number[] = [];
     let issued = 0;
     let errors = 0;
+    await cpuMark('start');
     const started = performance.now();
     const deadline = started + seconds * 1000;
     await Promise.all(
@@ -228,8 +254,9 @@ async function runWorker(job: Job): Promise<Phase[]> {
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
+    const serverCpuUs = await cpuMark('end');
     agent.destroy();
-    return { name, connections, requests: latenciesMs.length, errors, seconds: elapsed, latenciesMs };
+    return { name, connections, requests: latenciesMs.length, errors, seconds: elapsed, latenciesMs, ...(serverCpuUs === undefined ? {} : { serverCpuUs }) };
   };
 
   if (job.kind === 'own-routes') return ownRoutes(job, send, phase);
@@ -440,8 +467,20 @@ async function lowLogin(base: string): Promise<{ sessionId: string; macKey: Uint
 /** Runs `job` in a fresh load generator: a child process (this file, same loader flags), its own event loop and core. */
 async function load(job: Job): Promise<Phase[]> {
   const child = fork(fileURLToPath(import.meta.url), [LOAD_GENERATOR], { serialization: 'advanced', stdio: 'inherit' });
+  // The server runs in this process: its CPU time between a phase's two marks is the phase's.
+  let since = process.cpuUsage();
   return new Promise<Phase[]>((resolve, reject) => {
-    child.once('message', (value) => resolve(value as Phase[]));
+    child.on('message', (value) => {
+      const mark = value as { cpuMark?: number; at?: 'start' | 'end' };
+      if (typeof mark?.cpuMark !== 'number') return resolve(value as Phase[]);
+      if (mark.at === 'start') {
+        since = process.cpuUsage();
+        return void child.send({ cpuMark: mark.cpuMark });
+      }
+      const used = process.cpuUsage(since);
+      // scale-out's servers are other processes: this one's CPU would say nothing of them.
+      child.send(job.kind === 'scale-out' ? { cpuMark: mark.cpuMark } : { cpuMark: mark.cpuMark, cpuUs: used.user + used.system });
+    });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`load generator exited (${String(code)})`)));
     child.send(job);
@@ -611,6 +650,15 @@ async function main(): Promise<void> {
 
 const OWN_GOAL = 0.7;
 
+/**
+ * The server process's CPU per request over a phase (all its threads), or empty. Beside req/s it
+ * tells work from waiting: a phase whose rate falls while its CPU per request does not is
+ * waiting (for a commit, an fsync), not computing.
+ */
+function cpuPerRequest(p: Phase): string {
+  return p.serverCpuUs === undefined || p.requests === 0 ? '' : fixed(p.serverCpuUs / p.requests, 0);
+}
+
 /** The own-routes table: each route per connection count, and verified / plain in requests per second. */
 function printOwnRoutes(phases: readonly Phase[]): void {
   const rate = (p: Phase): number => p.requests / p.seconds;
@@ -618,7 +666,7 @@ function printOwnRoutes(phases: readonly Phase[]): void {
   const signing = phases.find((p) => p.latenciesMs.length === 0 && p.requests > 0 && !OWN_ROUTES.some((r) => r.name === p.name));
   console.log(`\nThe app's own routes: GET of a 1 KiB row (SQLite, WAL, synchronous=FULL), ratio = req/s / plain bearer req/s (target verified ≥ ${OWN_GOAL}×)\n`);
   printTable(
-    ['route', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'ratio'],
+    ['route', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'ratio'],
     phases
       .filter((p) => OWN_ROUTES.some((r) => r.name === p.name))
       .map((p) => {
@@ -626,9 +674,9 @@ function printOwnRoutes(phases: readonly Phase[]): void {
         const base = plain.get(p.connections) ?? Number.NaN;
         const ratio = rate(p) / base;
         const label = p.name === OWN_ROUTES[0].name ? '1×' : p.name === OWN_ROUTES[1].name ? `${fixed(ratio, 2)}× ${ratio >= OWN_GOAL ? 'ok' : `MISS (<${OWN_GOAL})`}` : `${fixed(ratio, 2)}×`;
-        return [p.name, String(p.connections), String(p.requests), String(p.errors), fixed(rate(p), 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), label];
+        return [p.name, String(p.connections), String(p.requests), String(p.errors), fixed(rate(p), 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), cpuPerRequest(p), label];
       }),
-    new Set([1, 2, 3, 4, 5, 6, 7]),
+    new Set([1, 2, 3, 4, 5, 6, 7, 8]),
   );
   if (signing !== undefined) console.log(`client: ${fixed(signing.requests / signing.seconds, 0)} DPoP proofs/s signed on one core (jose SignJWT, ES256), before each timed phase`);
 }
@@ -642,7 +690,7 @@ const SERVER_GOALS: Readonly<Record<string, { baseline: string; goal: number }>>
 function printServer(results: readonly StoreResult[]): void {
   console.log('Ratio = req/s / the plain baseline\'s req/s in the same run, same store and connections (verified PUT vs plain PUT: target ≥ 0.8×; verified GET vs session-lookup GET: target ≥ 0.5×; "vs HS256" for reference)\n');
   printTable(
-    ['store', 'phase', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'vs HS256'],
+    ['store', 'phase', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'ratio', 'vs HS256'],
     results.flatMap((r) => {
       const measured = r.phases.filter((p) => p.name !== SIGNING_PHASE);
       const rate = (name: string, connections: number): number => {
@@ -656,10 +704,10 @@ function printServer(results: readonly StoreResult[]): void {
         const ratio = goal === undefined ? Number.NaN : own / rate(goal.baseline, p.connections);
         const label = goal === undefined || !Number.isFinite(ratio) ? '' : `${fixed(ratio, 2)}× ${ratio >= goal.goal ? 'ok' : `MISS (<${goal.goal})`}`;
         const bearer = p.name === 'verified GET 1 KiB' ? own / rate(BASELINE.bearer, p.connections) : Number.NaN;
-        return [STORE_LABEL[r.kind], p.name, String(p.connections), String(p.requests), String(p.errors), fixed(own, 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), label, Number.isFinite(bearer) ? `${fixed(bearer, 2)}×` : ''];
+        return [STORE_LABEL[r.kind], p.name, String(p.connections), String(p.requests), String(p.errors), fixed(own, 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), cpuPerRequest(p), label, Number.isFinite(bearer) ? `${fixed(bearer, 2)}×` : ''];
       });
     }),
-    new Set([2, 3, 4, 5, 6, 7, 8, 9]),
+    new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]),
   );
   const signing = results.flatMap((r) => r.phases.filter((p) => p.name === SIGNING_PHASE && p.seconds > 0));
   if (signing.length > 0) {

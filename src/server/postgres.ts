@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Pool, PoolConfig } from 'pg';
+import type { Pool, PoolConfig, QueryConfig } from 'pg';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
 import type { BlobStore, ListPage } from '../store/types.js';
 import { assertData, assertName, conflict, parseDeleteOptions, parseListOptions, parsePutOptions } from '../store/types.js';
@@ -38,6 +38,11 @@ export interface PostgresServerStoreOptions {
   maxConnections?: number;
   /** Prefix for table names, to share a database with an app; default `zv_`. */
   tablePrefix?: string;
+  /**
+   * Run the request path's statements as named (server-side prepared) statements; default true.
+   * Set false behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  preparedStatements?: boolean;
 }
 
 function schema(p: string): string {
@@ -91,6 +96,9 @@ function storageError(cause: unknown): ZeroVaultError {
   if (isZeroVaultError(cause)) return cause;
   return new ZeroVaultError('STORAGE', 'postgres operation failed', { cause });
 }
+
+/** The session columns {@link sessionOf} reads, listed wherever a session row is selected. */
+const SESSION_COLUMNS = ['id', 'user_id', 'sealed_mac_key', 'created_at', 'expires_at', 'device_id', 'amr', 'mfa', 'passkey_id'] as const;
 
 function sessionOf(row: Record<string, unknown>): StoredSession {
   const deviceId = textOrNull(row.device_id);
@@ -149,17 +157,24 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     });
     return ready;
   };
-  const query = async (text: string, values: unknown[]): Promise<Record<string, unknown>[]> => {
+  // The request path's statements run named: PostgreSQL parses and plans an unnamed statement on
+  // every call, a named one once per pooled connection. Planning the nonce statement cost more than
+  // the rest of a verified request (issue 18: verified PUT 0.69-0.79x -> 1.11-1.20x the plain PUT,
+  // GET 0.59-0.62x -> 1.11-1.20x, docs/operations.md). Only statements with explicit column lists
+  // are named: a prepared `SELECT *` fails once a newer instance adds a column.
+  const named = options.preparedStatements !== false;
+  const config = (text: string, values: unknown[], name: string | undefined): QueryConfig => (named && name !== undefined ? { name: `zerovault_${name}`, text, values } : { text, values });
+  const query = async (text: string, values: unknown[], name?: string): Promise<Record<string, unknown>[]> => {
     try {
-      const result = await (await pool()).query(text, values);
+      const result = await (await pool()).query(config(text, values, name));
       return result.rows as Record<string, unknown>[];
     } catch (cause) {
       throw storageError(cause);
     }
   };
-  const affected = async (text: string, values: unknown[]): Promise<number> => {
+  const affected = async (text: string, values: unknown[], name?: string): Promise<number> => {
     try {
-      return (await (await pool()).query(text, values)).rowCount ?? 0;
+      return (await (await pool()).query(config(text, values, name))).rowCount ?? 0;
     } catch (cause) {
       throw storageError(cause);
     }
@@ -190,7 +205,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
     async get(vault, id) {
       assertName(vault, 'vault');
       assertName(id, 'id');
-      const rows = await query(`SELECT version, data FROM ${p}blobs WHERE owner = $1 AND vault = $2 AND id = $3 AND NOT deleted`, [owner, vault, id]);
+      const rows = await query(`SELECT version, data FROM ${p}blobs WHERE owner = $1 AND vault = $2 AND id = $3 AND NOT deleted`, [owner, vault, id], 'blob_get');
       const row = rows[0];
       return row === undefined ? null : { data: bytes(row.data), version: int(row.version) };
     },
@@ -207,6 +222,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
            ON CONFLICT (owner, vault, id) DO UPDATE SET version = ${p}blobs.version + 1, data = EXCLUDED.data, deleted = FALSE
            RETURNING version`,
           [owner, vault, id, copy],
+          'blob_put',
         );
       } else if (ifVersion === null) {
         rows = await query(
@@ -215,6 +231,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
            WHERE ${p}blobs.deleted
            RETURNING version`,
           [owner, vault, id, copy],
+          'blob_create',
         );
       } else {
         rows = await query(
@@ -222,6 +239,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
            WHERE owner = $2 AND vault = $3 AND id = $4 AND version = $5 AND NOT deleted
            RETURNING version`,
           [copy, owner, vault, id, ifVersion],
+          'blob_update',
         );
       }
       const row = rows[0];
@@ -233,12 +251,13 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       assertName(id, 'id');
       const ifVersion = parseDeleteOptions(deleteOptions);
       if (ifVersion === undefined) {
-        await affected(`UPDATE ${p}blobs SET deleted = TRUE, data = NULL WHERE owner = $1 AND vault = $2 AND id = $3 AND NOT deleted`, [owner, vault, id]);
+        await affected(`UPDATE ${p}blobs SET deleted = TRUE, data = NULL WHERE owner = $1 AND vault = $2 AND id = $3 AND NOT deleted`, [owner, vault, id], 'blob_delete');
         return;
       }
       const count = await affected(
         `UPDATE ${p}blobs SET deleted = TRUE, data = NULL WHERE owner = $1 AND vault = $2 AND id = $3 AND version = $4 AND NOT deleted`,
         [owner, vault, id, ifVersion],
+        'blob_delete_if',
       );
       if (count === 0) throw conflict();
     },
@@ -248,6 +267,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       const rows = await query(
         `SELECT id, version FROM ${p}blobs WHERE owner = $1 AND vault = $2 AND NOT deleted AND id > $3 ORDER BY id LIMIT $4`,
         [owner, vault, after ?? '', limit + 1],
+        'blob_list',
       );
       const items = rows.slice(0, limit).map((r) => ({ id: String(r.id), version: int(r.version) }));
       return rows.length > limit ? { items, next: items[items.length - 1]?.id as string } : { items };
@@ -264,7 +284,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
   const nonces = groupCommit<NonceEntry, { session: StoredSession | null; fresh: boolean }>(async (batch) => {
     const rows = await query(
       `WITH n AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS n (sid, nonce, exp, at, ord)),
-       s AS (SELECT DISTINCT ON (n.sid) ${p}sessions.* FROM n JOIN ${p}sessions ON ${p}sessions.id = n.sid AND n.at IS NOT NULL AND ${p}sessions.expires_at > n.at),
+       s AS (SELECT DISTINCT ON (n.sid) ${SESSION_COLUMNS.map((c) => `${p}sessions.${c}`).join(', ')} FROM n JOIN ${p}sessions ON ${p}sessions.id = n.sid AND n.at IS NOT NULL AND ${p}sessions.expires_at > n.at),
        ins AS (INSERT INTO ${p}nonces (session_id, nonce, expires_at)
          SELECT n.sid, n.nonce, n.exp FROM n WHERE n.at IS NULL OR EXISTS (SELECT 1 FROM s WHERE s.id = n.sid AND s.expires_at > n.at)
          ON CONFLICT DO NOTHING RETURNING session_id, nonce)
@@ -274,6 +294,7 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
        LEFT JOIN ins ON ins.session_id = n.sid AND ins.nonce = n.nonce
        ORDER BY n.ord`,
       [batch.map((n) => n.sessionId), batch.map((n) => n.nonce), batch.map((n) => n.expiresAt), batch.map((n) => n.now ?? null)],
+      'nonces',
     );
     // A pair repeated within the batch is inserted once: only its first entry is fresh.
     const taken = new Set<string>();
@@ -327,12 +348,12 @@ export function postgresServerStore(options: PostgresServerStoreOptions): Server
       ]);
     },
     async getSession(id, now) {
-      const rows = await query(`SELECT id, user_id, sealed_mac_key, created_at, expires_at, device_id, amr, mfa, passkey_id FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now]);
+      const rows = await query(`SELECT ${SESSION_COLUMNS.join(', ')} FROM ${p}sessions WHERE id = $1 AND expires_at > $2`, [id, now], 'session_get');
       const row = rows[0];
       return row === undefined ? null : sessionOf(row);
     },
     async extendSession(id, expiresAt) {
-      await affected(`UPDATE ${p}sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2`, [id, expiresAt]);
+      await affected(`UPDATE ${p}sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2`, [id, expiresAt], 'session_extend');
     },
     async deleteSession(id) {
       await affected(`DELETE FROM ${p}sessions WHERE id = $1`, [id]);
