@@ -67,9 +67,11 @@ export function postgresAccess(connectionString: string, prefix: string): Access
 
 const ROUTE = /^\/(plain|jwt)\/blobs\/bench\/([A-Za-z0-9]+)$/;
 
+/** A JSON answer, framed by its length as frameworks write one (`res.json()`), not chunked. */
 function reply(res: ServerResponse, status: number, body?: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(body === undefined ? undefined : JSON.stringify(body));
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...(text === undefined ? {} : { 'content-length': String(Buffer.byteLength(text)) }) });
+  res.end(text);
 }
 
 function readAll(req: IncomingMessage): Promise<Buffer> {

@@ -178,8 +178,9 @@ function send(res: ServerResponse, status: number, code: string, message: string
     res.destroy();
     return;
   }
-  res.writeHead(status, { ...BASE_HEADERS, ...headers });
-  res.end(JSON.stringify({ error: { code, message } }));
+  const text = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, { ...BASE_HEADERS, ...headers, 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
 }
 
 function headersOf(req: IncomingMessage): Headers {
@@ -267,6 +268,9 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   });
   const text = jsonTextOf(response);
   const body = text !== undefined ? text : response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
+  // Framed by length, not chunked: node:http chunks a body written after writeHead without one,
+  // which cost 10-20 % of a small verified GET (five buffers per answer, and the client parsing chunks).
+  if (body !== undefined && outHeaders['content-length'] === undefined) outHeaders['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
   res.writeHead(response.status, outHeaders);
   res.end(body);
 }

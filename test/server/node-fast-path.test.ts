@@ -87,6 +87,33 @@ describe('zv.node() fast path', () => {
     expect(Number(viaNode.headers['zv-session-expires'])).toBeGreaterThan(Date.now());
   });
 
+  test('answers are framed by Content-Length, never chunked: a route answer, refusals, a bodiless 204', async () => {
+    const data = toBase64url(utf8('framed €'));
+    expect((await send('PUT', '/blobs/v/framed', JSON.stringify({ data }))).status).toBe(200);
+    const read = await send('GET', '/blobs/v/framed');
+    const unsigned = (method: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method, path: '/zv/blobs/v/framed' }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    // The server's refusal, and one the adapter writes itself (TRACE is no route's).
+    const refused = await unsigned('GET');
+    const unsupported = await unsigned('TRACE');
+    const deleted = await send('DELETE', '/blobs/v/framed');
+    expect([read.status, refused.status, unsupported.status, deleted.status]).toEqual([200, 401, 501, 204]);
+    for (const answer of [read, refused, unsupported]) {
+      expect(answer.headers['transfer-encoding']).toBeUndefined();
+      expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.text));
+    }
+    expect(deleted.headers['transfer-encoding']).toBeUndefined();
+    expect(deleted.text).toBe('');
+  });
+
   test('a body over the route limit is 413, and a tampered body fails the MAC', async () => {
     expect((await send('PUT', '/blobs/v/big', JSON.stringify({ data: 'A'.repeat(5000) }))).status).toBe(413);
     const ok = JSON.stringify({ data: toBase64url(utf8('x')) });
