@@ -104,6 +104,17 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
     return opened;
   };
   let lastPurge = 0;
+  // The hot path's statements, prepared once per handle (preparing compiles SQL: per batch it cost
+  // as much as the inserts of a small batch).
+  type Statement = ReturnType<SqliteDatabaseLike['prepare']>;
+  const statements = new WeakMap<SqliteDatabaseLike, Map<string, Statement>>();
+  const prepared = (db: SqliteDatabaseLike, sql: string): Statement => {
+    let own = statements.get(db);
+    if (own === undefined) statements.set(db, (own = new Map<string, Statement>()));
+    let statement = own.get(sql);
+    if (statement === undefined) own.set(sql, (statement = db.prepare(sql)));
+    return statement;
+  };
   // Group commit: the burns that arrive while the event loop does one round are written in one
   // transaction, so a durable commit (an fsync with synchronous=FULL) is paid per round, not per
   // request. better-sqlite3 blocks the loop while it commits; one commit for many burns keeps
@@ -117,22 +128,23 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
     try {
       const { db, wal } = await open();
       const now = Date.now();
-      const insert = db.prepare(
+      const insert = prepared(
+        db,
         // A row whose time is up may be taken again (its proof's iat is outside the window by then anyway).
         'INSERT INTO zv_replay (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE zv_replay.expires_at <= ?',
       );
       // An app handle that is inside a transaction of its own is written to as it is.
       const own = !(db as { inTransaction?: boolean; isTransaction?: boolean }).inTransaction && !(db as { isTransaction?: boolean }).isTransaction;
-      if (own) db.exec('BEGIN IMMEDIATE');
+      if (own) prepared(db, 'BEGIN IMMEDIATE').run();
       let results: boolean[];
       try {
         if (now - lastPurge >= PURGE_INTERVAL_MS) {
           lastPurge = now;
-          db.prepare('DELETE FROM zv_replay WHERE expires_at <= ?').run(now);
+          prepared(db, 'DELETE FROM zv_replay WHERE expires_at <= ?').run(now);
         }
         // In one transaction a repeated id in the same batch sees the first: only one is fresh.
         results = batch.map(({ jti, expiresAt }) => Number(insert.run(jti, Math.ceil(expiresAt), now).changes) === 1);
-        if (own) db.exec('COMMIT');
+        if (own) prepared(db, 'COMMIT').run();
       } catch (cause) {
         if (own) {
           try {
