@@ -422,7 +422,14 @@ async function ownRoutes(job: Job, send: Send, phase: RunPhase): Promise<Phase[]
           route.name,
           before === undefined
             ? p
-            : { ...p, requests: before.requests + p.requests, errors: before.errors + p.errors, seconds: before.seconds + p.seconds, latenciesMs: before.latenciesMs.concat(p.latenciesMs) },
+            : {
+                ...p,
+                requests: before.requests + p.requests,
+                errors: before.errors + p.errors,
+                seconds: before.seconds + p.seconds,
+                latenciesMs: before.latenciesMs.concat(p.latenciesMs),
+                ...(before.serverCpuUs === undefined || p.serverCpuUs === undefined ? {} : { serverCpuUs: before.serverCpuUs + p.serverCpuUs }),
+              },
         );
       }
     }
