@@ -53,7 +53,9 @@
  *   verifying costs the server, so on two cores the client would be the
  *   bottleneck; the signing rate is printed;
  * - the same with `memoryReplayStore`, for reference: the gap to the row
- *   above is what the durable burn costs.
+ *   above is what the durable burn costs;
+ * - with ZEROVAULT_PG_URL, the same with `postgresReplayStore`: the store
+ *   several instances share (the test script's server runs with fsync off).
  *
  * The routes alternate (plain, verified, memory, then the reverse, for
  * BENCH_OWN_ROUNDS rounds, default 2) so a change in machine load hits each
@@ -88,7 +90,7 @@ import { createServer, createServerSetup, memoryServerStore } from '../src/serve
 import { postgresServerStore } from '../src/server/postgres.js';
 import { sqliteServerStore } from '../src/server/sqlite.js';
 import { baselineRoutes, postgresAccess, sqliteAccess } from './server-baselines.js';
-import { createVerifier, memoryReplayStore, sqliteReplayStore, type NodeMiddleware } from '../src/verify.js';
+import { createVerifier, memoryReplayStore, postgresReplayStore, sqliteReplayStore, type NodeMiddleware } from '../src/verify.js';
 
 const KSF_FLOOR = { iterations: 2, memoryKiB: 19456, parallelism: 1 } as const;
 const USER = 'bench@example.com';
@@ -177,6 +179,8 @@ interface Job {
   readonly baselines?: boolean;
   /** `scale-out`: the zerovault servers to spread connections over, one per process. */
   readonly bases?: readonly string[];
+  /** `own-routes`: the route with a PostgreSQL replay store is mounted (ZEROVAULT_PG_URL). */
+  readonly pgReplay?: boolean;
 }
 
 /** The app's own routes (same server, same table): `GET {prefix}/items/:id`. */
@@ -184,6 +188,8 @@ const OWN_ROUTES = [
   { prefix: '/plain', name: 'own GET 1 KiB, HS256 bearer' },
   { prefix: '/api', name: 'own GET 1 KiB, zerovault/verify' },
   { prefix: '/api-mem', name: 'own GET 1 KiB, verify + memory replay (ref.)' },
+  // With ZEROVAULT_PG_URL: the store several instances would share (the test script's server has fsync off).
+  { prefix: '/api-pg', name: 'own GET 1 KiB, verify + PostgreSQL replay' },
 ] as const;
 const OWN_SECONDS_MAX = 20;
 
@@ -410,11 +416,12 @@ async function ownRoutes(job: Job, send: Send, phase: RunPhase): Promise<Phase[]
     return phase(route.name, connections, proofs.length, (agent, i) => get(agent, path(i), { authorization: `DPoP ${accessToken}`, dpop: proofs[i] as string }), seconds);
   };
 
+  const routes = OWN_ROUTES.filter((route) => route.prefix !== '/api-pg' || job.pgReplay === true);
   const phases: Phase[] = [];
   for (const connections of job.settings.connections) {
     const merged = new Map<string, Phase>();
     for (let r = 0; r < job.settings.ownRounds; r++) {
-      const order = r % 2 === 0 ? OWN_ROUTES : [...OWN_ROUTES].reverse();
+      const order = r % 2 === 0 ? routes : [...routes].reverse();
       for (const route of order) {
         const p = await run(route, connections);
         const before = merged.get(route.name);
@@ -433,7 +440,7 @@ async function ownRoutes(job: Job, send: Send, phase: RunPhase): Promise<Phase[]
         );
       }
     }
-    for (const route of OWN_ROUTES) phases.push(merged.get(route.name) as Phase);
+    for (const route of routes) phases.push(merged.get(route.name) as Phase);
   }
   phases.push({ name: 'client: DPoP proof signing (untimed, before each phase)', connections: 1, requests: signing.proofs, errors: 0, seconds: signing.ms / 1000, latenciesMs: [] });
   return phases;
@@ -517,11 +524,14 @@ async function runOwnRoutes(s: Settings): Promise<Phase[]> {
   const select = db.prepare<[string], { data: Buffer }>('SELECT data FROM items WHERE id = ?');
   // Its own connection to the app's file (`path`): burns durable through an fsync off the event loop.
   const replayStore = sqliteReplayStore({ path: join(dir, 'app.db') });
+  // The store several instances would share, in a table of its own per run.
+  const pgReplayStore = s.pgUrl === undefined ? undefined : postgresReplayStore({ connectionString: s.pgUrl, tablePrefix: `zv_own${Date.now().toString(36)}_` });
 
   const bearerSecret = randomBytes(32);
   let verified: NodeMiddleware | undefined;
   let verifiedMemory: NodeMiddleware | undefined;
-  const item = /^\/(plain|api|api-mem)\/items\/([A-Za-z0-9]+)$/;
+  let verifiedPostgres: NodeMiddleware | undefined;
+  const item = /^\/(plain|api|api-mem|api-pg)\/items\/([A-Za-z0-9]+)$/;
   const http = createHttpServer((req, res) => {
     const path = req.url ?? '';
     if (path.startsWith('/zv/')) return zvHandler(req, res);
@@ -547,7 +557,12 @@ async function runOwnRoutes(s: Settings): Promise<Phase[]> {
       if (bearer === null) return unauthorized();
       return void jwtVerify(bearer[1] as string, bearerSecret, { algorithms: ['HS256'] }).then(serve, unauthorized);
     }
-    return (match[1] === 'api' ? verified : verifiedMemory)(req, res, (error?: unknown) => {
+    const middleware = match[1] === 'api' ? verified : match[1] === 'api-mem' ? verifiedMemory : verifiedPostgres;
+    if (middleware === undefined) {
+      res.statusCode = 404;
+      return res.end();
+    }
+    return middleware(req, res, (error?: unknown) => {
       if (error === undefined) return serve();
       res.statusCode = 500;
       res.end();
@@ -561,11 +576,13 @@ async function runOwnRoutes(s: Settings): Promise<Phase[]> {
     const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
     verified = createVerifier({ ...tokens, jwks, replayStore }).node();
     verifiedMemory = createVerifier({ ...tokens, jwks, replayStore: memoryReplayStore() }).node();
-    return await load({ kind: 'own-routes', base, sessionId, macKey, settings: s, bearerSecret });
+    if (pgReplayStore !== undefined) verifiedPostgres = createVerifier({ ...tokens, jwks, replayStore: pgReplayStore }).node();
+    return await load({ kind: 'own-routes', base, sessionId, macKey, settings: s, bearerSecret, pgReplay: pgReplayStore !== undefined });
   } finally {
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
     await replayStore.close();
+    await pgReplayStore?.close();
     db.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@
  *
  * One `INSERT ... ON CONFLICT` decides, inside SQLite, whether an id is new:
  * two processes cannot both see it as fresh. Burns are group-committed: one
- * transaction per event-loop round (see `flush`).
+ * transaction per event-loop round (`server/group-commit.ts`).
  *
  * Durability: a burn is answered only once it is durable. With `path`, the
  * store's own connection commits with `synchronous = NORMAL` and then waits
@@ -22,6 +22,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { getBackend } from '#backend';
 import type { SyncedFile } from '../crypto/backend.js';
 import { ZeroVaultError, isZeroVaultError } from '../errors.js';
+import { groupCommit } from '../server/group-commit.js';
 import type { ClosableReplayStore } from './types.js';
 
 /** What the store needs of a SQLite handle: `better-sqlite3`'s `Database` and `node:sqlite`'s `DatabaseSync` both fit. */
@@ -115,63 +116,55 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
     if (statement === undefined) own.set(sql, (statement = db.prepare(sql)));
     return statement;
   };
-  // Group commit: the burns that arrive while the event loop does one round are written in one
-  // transaction, so a durable commit (an fsync with synchronous=FULL) is paid per round, not per
-  // request. better-sqlite3 blocks the loop while it commits; one commit for many burns keeps
-  // that pause from growing with the number of connections.
-  let queue: { jti: string; expiresAt: number; done: (fresh: boolean) => void; fail: (err: unknown) => void }[] = [];
-  let scheduled = false;
-  const flush = async (): Promise<void> => {
-    scheduled = false;
-    const batch = queue;
-    queue = [];
-    try {
-      const { db, wal } = await open();
-      const now = Date.now();
-      const insert = prepared(
-        db,
-        // A row whose time is up may be taken again (its proof's iat is outside the window by then anyway).
-        'INSERT INTO zv_replay (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE zv_replay.expires_at <= ?',
-      );
-      // An app handle that is inside a transaction of its own is written to as it is.
-      const own = !(db as { inTransaction?: boolean; isTransaction?: boolean }).inTransaction && !(db as { isTransaction?: boolean }).isTransaction;
-      if (own) prepared(db, 'BEGIN IMMEDIATE').run();
-      let results: boolean[];
+  // Group commit (the server's, group-commit.ts): the burns that arrive while the event loop does
+  // one round are written in one transaction, so a durable commit is paid per round, not per
+  // request. better-sqlite3 blocks the loop while it commits; one commit for many burns keeps that
+  // pause from growing with the number of connections. Up to 4 batches wait for their fsyncs while
+  // the next ones commit, as the server's SQLite nonces do.
+  const burns = groupCommit<{ jti: string; expiresAt: number }, boolean>(
+    async (batch) => {
       try {
-        if (now - lastPurge >= PURGE_INTERVAL_MS) {
-          lastPurge = now;
-          prepared(db, 'DELETE FROM zv_replay WHERE expires_at <= ?').run(now);
-        }
-        // In one transaction a repeated id in the same batch sees the first: only one is fresh.
-        results = batch.map(({ jti, expiresAt }) => Number(insert.run(jti, Math.ceil(expiresAt), now).changes) === 1);
-        if (own) prepared(db, 'COMMIT').run();
-      } catch (cause) {
-        if (own) {
-          try {
-            db.exec('ROLLBACK');
-          } catch {
-            // the failed statement may have ended the transaction already
+        const { db, wal } = await open();
+        const now = Date.now();
+        const insert = prepared(
+          db,
+          // A row whose time is up may be taken again (its proof's iat is outside the window by then anyway).
+          'INSERT INTO zv_replay (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at WHERE zv_replay.expires_at <= ?',
+        );
+        // An app handle that is inside a transaction of its own is written to as it is.
+        const own = !(db as { inTransaction?: boolean; isTransaction?: boolean }).inTransaction && !(db as { isTransaction?: boolean }).isTransaction;
+        if (own) prepared(db, 'BEGIN IMMEDIATE').run();
+        let results: boolean[];
+        try {
+          if (now - lastPurge >= PURGE_INTERVAL_MS) {
+            lastPurge = now;
+            prepared(db, 'DELETE FROM zv_replay WHERE expires_at <= ?').run(now);
           }
+          // In one transaction a repeated id in the same batch sees the first: only one is fresh.
+          results = batch.map(({ jti, expiresAt }) => Number(insert.run(jti, Math.ceil(expiresAt), now).changes) === 1);
+          if (own) prepared(db, 'COMMIT').run();
+        } catch (cause) {
+          if (own) {
+            try {
+              db.exec('ROLLBACK');
+            } catch {
+              // the failed statement may have ended the transaction already
+            }
+          }
+          throw cause;
         }
-        throw cause;
+        // Committed; durable once the WAL is synced (a batch arriving meanwhile commits and waits too).
+        await wal?.sync();
+        return results;
+      } catch (cause) {
+        throw storageError(cause);
       }
-      // Committed; durable once the WAL is synced (a batch arriving meanwhile commits and waits too).
-      await wal?.sync();
-      batch.forEach((entry, i) => entry.done(results[i] === true));
-    } catch (cause) {
-      const err = storageError(cause);
-      for (const entry of batch) entry.fail(err);
-    }
-  };
+    },
+    512,
+    4,
+  );
   return {
-    burn: (jti, expiresAt) =>
-      new Promise<boolean>((done, fail) => {
-        queue.push({ jti, expiresAt, done, fail });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(() => void flush());
-        }
-      }),
+    burn: (jti, expiresAt) => burns.add({ jti, expiresAt }),
     close: async () => {
       if (opened === undefined) return;
       const handle = await opened.catch(() => undefined);

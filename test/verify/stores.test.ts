@@ -59,6 +59,16 @@ function conformance(name: string, pair: () => [ReplayStore, ReplayStore]): void
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
+    test('one round of many burns, ids repeated across both handles: each id is fresh exactly once', async () => {
+      const [a, b] = pair();
+      const ids = Array.from({ length: 8 }, jti);
+      const until = Date.now() + 60_000;
+      const burns = ids.flatMap((id) => [a.burn(id, until), b.burn(id, until), a.burn(id, until), b.burn(id, until)]);
+      const results = await Promise.all(burns);
+      for (let i = 0; i < ids.length; i++) expect(results.slice(4 * i, 4 * i + 4).filter(Boolean)).toHaveLength(1);
+      for (const id of ids) expect(await a.burn(id, until)).toBe(false);
+    });
+
     test('an expired id may be taken again', async () => {
       const [a, b] = pair();
       const id = jti();
@@ -134,6 +144,29 @@ if (PG_URL !== undefined) {
     const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
     opened.push({ burn: () => Promise.resolve(true), close: () => pool.end() });
     return [keep(postgresReplayStore({ pool, tablePrefix: pgPrefix })), keep(postgresReplayStore({ connectionString: PG_URL, tablePrefix: pgPrefix }))];
+  });
+  test('postgres: the burns of one round share one statement (group commit), named on the store’s own pool', async () => {
+    const store = keep(postgresReplayStore({ connectionString: PG_URL, tablePrefix: pgPrefix }));
+    await store.burn(jti(), Date.now() + 60_000); // opens the pool and creates the table
+    const sent: { name?: string; text: string }[] = [];
+    const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const original = Object.getOwnPropertyDescriptor(prototype, 'query') as PropertyDescriptor;
+    const query = original.value as (...args: unknown[]) => unknown;
+    prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as string | { name?: string; text: string };
+      sent.push(typeof config === 'string' ? { text: config } : config);
+      return query.apply(this, args);
+    };
+    let results: boolean[];
+    try {
+      results = await Promise.all(Array.from({ length: 16 }, () => store.burn(jti(), Date.now() + 60_000)));
+    } finally {
+      Object.defineProperty(prototype, 'query', original);
+    }
+    expect(results.every(Boolean)).toBe(true);
+    const inserts = sent.filter((q) => q.text.includes('INSERT'));
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]?.name).toBe(`zerovault_burn_${pgPrefix}replay`);
   });
 } else {
   console.warn('\n!!! SKIPPED: PostgreSQL replay store tests (set ZEROVAULT_PG_URL; .ci/run starts a server).\n');
