@@ -129,7 +129,11 @@ export function postgresReplayStore(options: PostgresReplayStoreOptions): Closab
     BATCHES_IN_FLIGHT,
   );
   return {
-    burn: (jti, expiresAt) => burns.add({ jti, expiresAt }),
+    // Checked here, not in the batch: one bad entry must not fail the other requests' burns.
+    burn: (jti, expiresAt) =>
+      typeof jti === 'string' && jti.length > 0 && Number.isFinite(expiresAt)
+        ? burns.add({ jti, expiresAt })
+        : Promise.reject(new ZeroVaultError('INVALID_INPUT', 'a proof id must be a non-empty string and its expiry a finite time')),
     close: async () => {
       if (ready === undefined) return;
       const handle = await ready.catch(() => undefined);

@@ -164,7 +164,11 @@ export function sqliteReplayStore(options: SqliteReplayStoreOptions): ClosableRe
     4,
   );
   return {
-    burn: (jti, expiresAt) => burns.add({ jti, expiresAt }),
+    // Checked here, not in the batch: one bad entry must not fail the other requests' burns.
+    burn: (jti, expiresAt) =>
+      typeof jti === 'string' && jti.length > 0 && Number.isFinite(expiresAt)
+        ? burns.add({ jti, expiresAt })
+        : Promise.reject(new ZeroVaultError('INVALID_INPUT', 'a proof id must be a non-empty string and its expiry a finite time')),
     close: async () => {
       if (opened === undefined) return;
       const handle = await opened.catch(() => undefined);

@@ -113,6 +113,24 @@ conformance("sqlite (an app's own better-sqlite3 handle and a store opened by pa
   return [own, keep(sqliteReplayStore({ path }))];
 });
 
+describe('database stores: a malformed burn is refused on its own, not with its round', () => {
+  const stores = (): ClosableReplayStore[] => {
+    const dir = mkdtempSync(join(tmpdir(), 'zv-replay-'));
+    dirs.push(dir);
+    const list = [keep(sqliteReplayStore({ path: join(dir, 'replay.db') }))];
+    if (PG_URL !== undefined) list.push(keep(postgresReplayStore({ connectionString: PG_URL, tablePrefix: pgPrefix })));
+    return list;
+  };
+  test('a non-finite expiry or an empty id is INVALID_INPUT; the valid burns of the same round are answered', async () => {
+    for (const store of stores()) {
+      const id = jti();
+      const [bad, empty, good] = await Promise.allSettled([store.burn(jti(), Number.NaN), store.burn('', Date.now() + 60_000), store.burn(id, Date.now() + 60_000)]);
+      for (const refused of [bad, empty]) expect(refused?.status === 'rejected' && isZeroVaultError(refused.reason) && refused.reason.code).toBe('INVALID_INPUT');
+      expect(good).toEqual({ status: 'fulfilled', value: true });
+    }
+  });
+});
+
 describe('sqlite options', () => {
   test('a path or a database is required', () => {
     for (const bad of [{}, { path: '' }, { database: {} }, null]) {
