@@ -478,22 +478,25 @@ async function lowLogin(base: string): Promise<{ sessionId: string; macKey: Uint
   return { sessionId: sessionId as string, macKey: requestMacKey(finish.sessionKey, sessionId as string) };
 }
 
+/** This process's CPU time so far (every thread), in µs. */
+function ownCpu(): Promise<number> {
+  const used = process.cpuUsage();
+  return Promise.resolve(used.user + used.system);
+}
+
 /** Runs `job` in a fresh load generator: a child process (this file, same loader flags), its own event loop and core. */
-async function load(job: Job): Promise<Phase[]> {
+async function load(job: Job, serverCpu: () => Promise<number> = ownCpu): Promise<Phase[]> {
   const child = fork(fileURLToPath(import.meta.url), [LOAD_GENERATOR], { serialization: 'advanced', stdio: 'inherit' });
-  // The server runs in this process: its CPU time between a phase's two marks is the phase's.
-  let since = process.cpuUsage();
+  // The servers' CPU time between a phase's two marks is the phase's.
+  let since = 0;
   return new Promise<Phase[]>((resolve, reject) => {
     child.on('message', (value) => {
       const mark = value as { cpuMark?: number; at?: 'start' | 'end' };
       if (typeof mark?.cpuMark !== 'number') return resolve(value as Phase[]);
-      if (mark.at === 'start') {
-        since = process.cpuUsage();
-        return void child.send({ cpuMark: mark.cpuMark });
-      }
-      const used = process.cpuUsage(since);
-      // scale-out's servers are other processes: this one's CPU would say nothing of them.
-      child.send(job.kind === 'scale-out' ? { cpuMark: mark.cpuMark } : { cpuMark: mark.cpuMark, cpuUs: used.user + used.system });
+      void serverCpu().then((now) => {
+        if (mark.at === 'start') since = now;
+        child.send(mark.at === 'start' ? { cpuMark: mark.cpuMark } : { cpuMark: mark.cpuMark, cpuUs: now - since });
+      });
     });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`load generator exited (${String(code)})`)));
@@ -763,17 +766,17 @@ function printScaleOut(phases: readonly Phase[]): void {
   console.log(`\nScale-out: zerovault server processes on one PostgreSQL, connections spread over them; ratio = req/s / one process's req/s (target ≥ ${SCALE_GOAL}×)\n`);
   const one = (p: Phase): Phase | undefined => phases.find((q) => q.name === p.name.replace(/, \d+ processes$/, ', 1 process'));
   printTable(
-    ['phase', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'ratio'],
+    ['phase', 'conns', 'requests', 'errors', 'req/s', 'p50 ms', 'p99 ms', 'servers CPU µs/req', 'ratio'],
     phases.map((p) => {
       const sorted = [...p.latenciesMs].sort((a, b) => a - b);
       const base = one(p);
       const ratio = base === undefined || base === p ? Number.NaN : p.requests / p.seconds / (base.requests / base.seconds);
       const label = base === p ? '1×' : `${fixed(ratio, 2)}× ${ratio >= SCALE_GOAL ? 'ok' : `MISS (<${SCALE_GOAL})`}`;
-      return [p.name, String(p.connections), String(p.requests), String(p.errors), fixed(p.requests / p.seconds, 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), label];
+      return [p.name, String(p.connections), String(p.requests), String(p.errors), fixed(p.requests / p.seconds, 0), fixed(percentile(sorted, 50), 2), fixed(percentile(sorted, 99), 2), cpuPerRequest(p), label];
     }),
-    new Set([1, 2, 3, 4, 5, 6, 7]),
+    new Set([1, 2, 3, 4, 5, 6, 7, 8]),
   );
-  console.log(`(${availableParallelism()} CPUs for the load generator and every server process: the ratio can only show scaling where cores are free)`);
+  console.log(`(${availableParallelism()} CPUs for the load generator and every server process: the ratio can only show scaling where cores are free; "servers CPU" sums the server processes')`);
 }
 
 /** A zerovault server in its own process on PostgreSQL (`scale-out`): started by {@link startServerProcess}. */
@@ -788,11 +791,23 @@ async function runServerProcess(job: ServerProcessJob): Promise<void> {
   const zv = createServer({ setup: Uint8Array.from(job.setup), store, basePath: '/zv', userLoginLimit: { capacity: 1_000_000, refillMs: 1 }, addressLoginLimit: { capacity: 1_000_000, refillMs: 1 } });
   const http = createHttpServer(zv.node());
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  // Asked for its CPU time (the scale-out table's CPU column), it answers with it.
+  process.on('message', (message: unknown) => {
+    if ((message as { cpu?: unknown })?.cpu !== true) return;
+    void ownCpu().then((cpuUs) => process.send?.({ cpuUs }));
+  });
   process.send?.((http.address() as AddressInfo).port);
 }
 
-/** Forks one server process; resolves with its base URL and a stop function. */
-async function startServerProcess(job: ServerProcessJob): Promise<{ base: string; stop: () => void }> {
+/** A server process: its base URL, its CPU time so far (µs, every thread), and a stop function. */
+interface ServerProcess {
+  readonly base: string;
+  readonly cpu: () => Promise<number>;
+  readonly stop: () => void;
+}
+
+/** Forks one server process; resolves once it listens. */
+async function startServerProcess(job: ServerProcessJob): Promise<ServerProcess> {
   const child = fork(fileURLToPath(import.meta.url), [SERVER_PROCESS], { serialization: 'advanced', stdio: 'inherit' });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (value) => resolve(value as number));
@@ -800,20 +815,33 @@ async function startServerProcess(job: ServerProcessJob): Promise<{ base: string
     child.once('exit', (code) => reject(new Error(`server process exited (${String(code)})`)));
     child.send(job);
   });
-  return { base: `http://127.0.0.1:${port}/zv`, stop: () => void child.kill() };
+  const cpu = (): Promise<number> =>
+    new Promise((resolve) => {
+      const onMessage = (value: unknown): void => {
+        const answer = value as { cpuUs?: unknown };
+        if (typeof answer?.cpuUs !== 'number') return;
+        child.off('message', onMessage);
+        resolve(answer.cpuUs);
+      };
+      child.on('message', onMessage);
+      child.send({ cpu: true });
+    });
+  return { base: `http://127.0.0.1:${port}/zv`, cpu, stop: () => void child.kill() };
 }
 
 /** `scale-out`: one server process, then two, on one PostgreSQL, loaded by the same generator. */
 async function runScaleOut(s: Settings): Promise<Phase[]> {
   const job: ServerProcessJob = { pgUrl: s.pgUrl as string, prefix: `zv_scale${Date.now().toString(36)}_`, setup: createServerSetup() };
   const first = await startServerProcess(job);
-  let second: { stop: () => void } | undefined;
+  let second: ServerProcess | undefined;
   try {
     const { sessionId, macKey } = await lowLogin(first.base);
-    const one = await load({ kind: 'scale-out', base: first.base, bases: [first.base], sessionId, macKey, settings: s });
+    const one = await load({ kind: 'scale-out', base: first.base, bases: [first.base], sessionId, macKey, settings: s }, first.cpu);
     const started = await startServerProcess(job);
     second = started;
-    const two = await load({ kind: 'scale-out', base: first.base, bases: [first.base, started.base], sessionId, macKey, settings: s });
+    // Both processes' CPU together: per request it shows whether a second process costs anything beyond the first.
+    const both = async (): Promise<number> => (await first.cpu()) + (await started.cpu());
+    const two = await load({ kind: 'scale-out', base: first.base, bases: [first.base, started.base], sessionId, macKey, settings: s }, both);
     return [...one, ...two];
   } finally {
     first.stop();
