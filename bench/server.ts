@@ -25,7 +25,8 @@
  * table prints verified PUT / plain PUT (target ≥ 0.8) and verified GET /
  * session-lookup GET (target ≥ 0.5), with p99 for every phase, and the
  * server process's CPU per request (all its threads, between the phase's
- * first and last request): beside req/s it tells work from waiting.
+ * first and last request; in scale-out the sum over the server processes):
+ * beside req/s it tells work from waiting.
  *
  * Stores: SQLite; PostgreSQL when ZEROVAULT_PG_URL is set (a fresh table
  * prefix per run; the test script's server runs with `fsync = off`, so use a
@@ -145,9 +146,9 @@ function settings(): Settings {
 }
 
 /**
- * Load generator side of the server-CPU column: asks the parent (the server's process) to note
- * its CPU time at a phase's start, and at its end for the time spent since. Resolves undefined
- * when no parent answers (a server in another process reports nothing).
+ * Load generator side of the server-CPU column: asks the parent to note the servers' CPU time at
+ * a phase's start (its own, or the server processes' it asks in turn), and at its end for the
+ * time spent since. Resolves undefined when there is no parent to ask.
  */
 let cpuMarks = 0;
 function cpuMark(at: 'start' | 'end'): Promise<number | undefined> {
@@ -201,7 +202,7 @@ interface Phase {
   readonly errors: number;
   readonly seconds: number;
   readonly latenciesMs: number[];
-  /** CPU the server process spent during the phase (every thread: the event loop and libuv's pool), in µs; absent when the server is another process. */
+  /** CPU the server processes spent during the phase (every thread: the event loop and libuv's pool), in µs. */
   readonly serverCpuUs?: number;
 }
 
