@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { toBase64url, utf8 } from '../../src/crypto/bytes.js';
 import { createServer, createServerSetup, type ServerStore } from '../../src/server/index.js';
 import { postgresServerStore } from '../../src/server/postgres.js';
+import { recordQueries } from '../helpers/pg-queries.js';
 import { login, register, signed } from './harness.js';
 
 const PG_URL = process.env.ZEROVAULT_PG_URL;
@@ -20,20 +21,6 @@ const stores: ServerStore[] = [];
 afterAll(async () => {
   for (const store of stores) await store.close();
 });
-
-/** Records the name (or, unnamed, the text) of every query the `pg` driver sends while it is on. */
-function recordQueries(): { queries: { name?: string; text: string }[]; stop: () => void } {
-  const queries: { name?: string; text: string }[] = [];
-  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = Object.getOwnPropertyDescriptor(prototype, 'query') as PropertyDescriptor;
-  const query = original.value as (...args: unknown[]) => unknown;
-  prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { name?: string; text: string };
-    queries.push(typeof config === 'string' ? { text: config } : { ...(config.name === undefined ? {} : { name: config.name }), text: config.text });
-    return query.apply(this, args);
-  };
-  return { queries, stop: () => Object.defineProperty(prototype, 'query', original) };
-}
 
 const body = { data: toBase64url(utf8('hello')) };
 let stopRecording: (() => void) | undefined;

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isZeroVaultError } from '../../src/errors.js';
 import { createVerifier, memoryReplayStore, postgresReplayStore, sqliteReplayStore, type ClosableReplayStore, type ReplayStore } from '../../src/verify.js';
+import { recordQueries } from '../helpers/pg-queries.js';
 import { API, AUDIENCE, ISSUER, dpopRequest, makeDpopKey, makeIssuer, mintProof, mintToken, type DpopKey, type Issuer } from './mint.js';
 
 const PG_URL = process.env.ZEROVAULT_PG_URL;
@@ -166,23 +167,15 @@ if (PG_URL !== undefined) {
   test('postgres: the burns of one round share one statement (group commit), named on the store’s own pool', async () => {
     const store = keep(postgresReplayStore({ connectionString: PG_URL, tablePrefix: pgPrefix }));
     await store.burn(jti(), Date.now() + 60_000); // opens the pool and creates the table
-    const sent: { name?: string; text: string }[] = [];
-    const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-    const original = Object.getOwnPropertyDescriptor(prototype, 'query') as PropertyDescriptor;
-    const query = original.value as (...args: unknown[]) => unknown;
-    prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const config = args[0] as string | { name?: string; text: string };
-      sent.push(typeof config === 'string' ? { text: config } : config);
-      return query.apply(this, args);
-    };
+    const recording = recordQueries();
     let results: boolean[];
     try {
       results = await Promise.all(Array.from({ length: 16 }, () => store.burn(jti(), Date.now() + 60_000)));
     } finally {
-      Object.defineProperty(prototype, 'query', original);
+      recording.stop();
     }
     expect(results.every(Boolean)).toBe(true);
-    const inserts = sent.filter((q) => q.text.includes('INSERT'));
+    const inserts = recording.queries.filter((q) => q.text.includes('INSERT'));
     expect(inserts).toHaveLength(1);
     expect(inserts[0]?.name).toBe(`zerovault_burn_${pgPrefix}replay`);
   });
